@@ -1,0 +1,34 @@
+# Veelocity's everyday commands. `make help` lists them.
+
+GO ?= go
+# The PostgreSQL database the PostgreSQL test run uses; each test gets a
+# schema of its own inside it and drops it afterwards.
+VEELOCITY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X github.com/veelocity/veelocity/internal/version.Version=$(VERSION)
+
+.PHONY: help run test test-postgres lint build clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+run: ## serve the dashboard and API on http://127.0.0.1:8000
+	$(GO) run ./cmd/veelocity serve
+
+test: ## run every test on the embedded SQLite database, with the race detector
+	$(GO) test -race ./...
+
+test-postgres: ## run every test on PostgreSQL (VEELOCITY_TEST_DATABASE_URL)
+	VEELOCITY_TEST_DATABASE_URL='$(VEELOCITY_TEST_DATABASE_URL)' $(GO) test -race ./...
+
+lint: ## go vet, gofmt and staticcheck
+	$(GO) vet ./...
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) tool staticcheck ./...
+
+build: ## build a static binary in bin/veelocity
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/veelocity ./cmd/veelocity
+
+clean: ## remove build output
+	rm -rf bin

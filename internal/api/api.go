@@ -1,0 +1,93 @@
+// Package api serves Veelocity's JSON API under /api/v1. Every route is
+// declared once, in a Route table that both the router and the OpenAPI
+// description (/openapi.json) are built from.
+package api
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// Deps are what the API needs from the rest of the program.
+type Deps struct {
+	Store  *store.Store
+	Config *config.Config
+	Log    *slog.Logger
+}
+
+// API holds the handlers' dependencies.
+type API struct {
+	store *store.Store
+	cfg   *config.Config
+	log   *slog.Logger
+}
+
+// New returns the API over deps.
+func New(d Deps) *API {
+	log := d.Log
+	if log == nil {
+		log = slog.Default()
+	}
+	return &API{store: d.Store, cfg: d.Config, log: log}
+}
+
+// Route is one endpoint: what the router registers and what /openapi.json
+// describes.
+type Route struct {
+	Method  string
+	Pattern string // ServeMux pattern path, e.g. /api/v1/github/prs/{id}
+	Tag     string
+	Summary string
+	Params  []Param
+	// Body names the request body's fields, for POST routes.
+	Body []Field
+	// Status is the success status; 200 when zero.
+	Status  int
+	Handler HandlerFunc
+}
+
+// Param is a query or path parameter.
+type Param struct {
+	Name        string
+	In          string // query or path
+	Type        string // string, integer, boolean
+	Format      string // date, …
+	Description string
+	Required    bool
+	Enum        []string
+}
+
+// Field is a property of a JSON request body.
+type Field struct {
+	Name        string
+	Type        string
+	Format      string
+	Description string
+	Required    bool
+}
+
+// Routes lists every API route.
+func (a *API) Routes() []Route {
+	var routes []Route
+	routes = append(routes, a.healthRoutes()...)
+	return routes
+}
+
+func (a *API) healthRoutes() []Route {
+	return []Route{{
+		Method: http.MethodGet, Pattern: "/api/v1/health", Tag: "health",
+		Summary: "Liveness and database check",
+		Handler: a.health,
+	}}
+}
+
+func (a *API) health(w http.ResponseWriter, r *http.Request) error {
+	if err := a.store.DB().PingContext(r.Context()); err != nil {
+		a.log.Error("health check: database unreachable", "err", err)
+		return WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unhealthy", "error": "database unavailable"})
+	}
+	return WriteJSON(w, http.StatusOK, map[string]string{"status": "healthy"})
+}

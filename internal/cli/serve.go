@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"net"
+
+	"github.com/veelocity/veelocity/internal/api"
+	"github.com/veelocity/veelocity/internal/server"
+	"github.com/veelocity/veelocity/internal/version"
+)
+
+func serveCmd() *command {
+	return &command{
+		name:    "serve",
+		summary: "serve the dashboard and the JSON API, and sync on a schedule",
+		usage:   " [--listen ADDR] [--database URL]",
+		help: `Serves the web dashboard at / and the JSON API under /api/v1 (described at
+/openapi.json). It applies pending database migrations first. It stops
+gracefully on SIGINT or SIGTERM.`,
+		vars: []string{"DATABASE_URL", "LISTEN_ADDR", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL",
+			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "DEPLOYMENT_PATTERNS",
+			"INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE"},
+		flags: func(fs *flag.FlagSet, o *options) {
+			fs.StringVar(&o.listen, "listen", "", "host:port to listen on (overrides LISTEN_ADDR)")
+			databaseFlag(fs, o)
+		},
+		run: runServe,
+	}
+}
+
+func runServe(ctx context.Context, e *env, o *options, args []string) error {
+	if err := noArgs(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(e, o)
+	if err != nil {
+		return err
+	}
+	log := e.log
+	if log == nil {
+		log = newLogger(e.stderr, cfg.Debug)
+	}
+	st, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	h := server.Handler(server.Options{
+		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log}),
+		Log:     log,
+		Version: version.Version,
+	})
+	return server.Run(ctx, cfg.ListenAddr, h, log, func(addr net.Addr) {
+		log.Info("veelocity is serving", "url", fmt.Sprintf("http://%s/", addr), "database", st.Dialect().String(), "version", version.String())
+	})
+}

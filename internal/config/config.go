@@ -1,0 +1,151 @@
+// Package config reads Veelocity's settings from the environment and an
+// optional .env file, validates them, and hands the rest of the program one
+// immutable Config value.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/joho/godotenv"
+)
+
+// Config holds every setting. It is passed by value or pointer; it is never
+// stored in a global or a context.
+type Config struct {
+	DatabaseURL string
+	ListenAddr  string
+	Debug       bool
+
+	GitHubToken      Secret
+	GitHubRepos      []string
+	GitHubAPIURL     string
+	GitHubGraphQLURL string
+
+	LinearAPIKey Secret
+	LinearAPIURL string
+	LinearTeams  []string
+
+	DeploymentPatterns []string
+	IncidentLabels     []string
+	IncidentWindow     time.Duration
+
+	SyncInterval  time.Duration
+	SyncOnStartup bool
+	SyncSince     time.Duration
+}
+
+// GitHubConfigured reports whether the GitHub source has what it needs to
+// sync, and if not, why not, in words a user can act on.
+func (c *Config) GitHubConfigured() (bool, string) {
+	switch {
+	case c.GitHubToken == "" && len(c.GitHubRepos) == 0:
+		return false, "GITHUB_TOKEN and GITHUB_REPOS are not set"
+	case c.GitHubToken == "":
+		return false, "GITHUB_TOKEN is not set"
+	case len(c.GitHubRepos) == 0:
+		return false, "GITHUB_REPOS is not set"
+	}
+	return true, ""
+}
+
+// LinearConfigured reports whether the Linear source can sync, and if not,
+// why not.
+func (c *Config) LinearConfigured() (bool, string) {
+	if c.LinearAPIKey == "" {
+		return false, "LINEAR_API_KEY is not set"
+	}
+	return true, ""
+}
+
+// Secret is a credential. Its String, GoString and slog forms are redacted, so
+// printing a Config or logging it never leaks a token.
+type Secret string
+
+// String returns a redacted placeholder.
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString returns a redacted placeholder for %#v.
+func (s Secret) GoString() string { return `config.Secret("[redacted]")` }
+
+// Reveal returns the credential itself, for the one place that sends it.
+func (s Secret) Reveal() string { return string(s) }
+
+// Lookup is a source of settings: it returns a variable's value and whether
+// it is set. os.LookupEnv is one.
+type Lookup func(name string) (string, bool)
+
+// Load reads the settings from the environment, falling back to the .env file
+// in dir (if one exists). The real environment wins over .env.
+func Load(dir string) (*Config, error) {
+	dotenv, err := readDotEnv(dir)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(func(name string) (string, bool) {
+		if v, ok := os.LookupEnv(name); ok {
+			return v, true
+		}
+		v, ok := dotenv[name]
+		return v, ok
+	})
+}
+
+func readDotEnv(dir string) (map[string]string, error) {
+	path := ".env"
+	if dir != "" {
+		path = dir + string(os.PathSeparator) + ".env"
+	}
+	m, err := godotenv.Read(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// Parse builds a Config from lookup, applying defaults and validating every
+// option. The first invalid option is returned as an *Error naming it.
+func Parse(lookup Lookup) (*Config, error) {
+	c := &Config{}
+	for _, o := range Options {
+		raw, ok := lookup(o.Name)
+		raw = strings.TrimSpace(raw)
+		if !ok || raw == "" {
+			raw = o.Default
+		}
+		if err := o.set(c, raw); err != nil {
+			return nil, &Error{Name: o.Name, Value: raw, Secret: o.Secret, Err: err}
+		}
+	}
+	return c, nil
+}
+
+// Error is an invalid setting. Its message names the variable, so a user
+// knows what to fix.
+type Error struct {
+	Name   string
+	Value  string
+	Secret bool
+	Err    error
+}
+
+func (e *Error) Error() string {
+	if e.Secret || e.Value == "" {
+		return fmt.Sprintf("invalid %s: %v", e.Name, e.Err)
+	}
+	return fmt.Sprintf("invalid %s=%q: %v", e.Name, e.Value, e.Err)
+}
+
+func (e *Error) Unwrap() error { return e.Err }

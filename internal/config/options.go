@@ -1,0 +1,276 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Option describes one setting: its variable name, default, meaning, and
+// how it is parsed into a Config. Options is the single table of them; the
+// CLI's help and the README's table are written from it.
+type Option struct {
+	Name        string
+	Default     string
+	Description string
+	// Secret options are never echoed back, not even in error messages.
+	// That covers credentials and values that may embed one.
+	Secret bool
+	set    func(c *Config, raw string) error
+}
+
+// Options lists every setting in the order the docs present them.
+var Options = []Option{
+	{Name: "DATABASE_URL", Default: "sqlite:veelocity.db", Secret: true, // it may hold a password
+		Description: "sqlite:PATH, or postgres://… / postgresql://… (postgresql+asyncpg://… is accepted too)",
+		set: func(c *Config, raw string) (err error) {
+			c.DatabaseURL, err = normalizeDatabaseURL(raw)
+			return err
+		}},
+	{Name: "LISTEN_ADDR", Default: "127.0.0.1:8000", Description: "host:port where serve listens",
+		set: func(c *Config, raw string) (err error) {
+			c.ListenAddr, err = ValidateListenAddr(raw)
+			return err
+		}},
+	{Name: "DEBUG", Default: "false", Description: "verbose (debug-level) logs",
+		set: func(c *Config, raw string) (err error) {
+			c.Debug, err = parseBool(raw)
+			return err
+		}},
+	{Name: "GITHUB_TOKEN", Secret: true, Description: "GitHub token; never logged, never returned by the API",
+		set: func(c *Config, raw string) error {
+			c.GitHubToken = Secret(raw)
+			return nil
+		}},
+	{Name: "GITHUB_REPOS", Description: "comma-separated owner/repo list to sync",
+		set: func(c *Config, raw string) (err error) {
+			c.GitHubRepos, err = parseRepos(raw)
+			return err
+		}},
+	{Name: "GITHUB_API_URL", Default: "https://api.github.com",
+		Description: "GitHub REST base URL (GitHub Enterprise: https://HOST/api/v3)",
+		set: func(c *Config, raw string) (err error) {
+			c.GitHubAPIURL, err = parseHTTPURL(raw)
+			return err
+		}},
+	{Name: "GITHUB_GRAPHQL_URL", Default: "https://api.github.com/graphql",
+		Description: "GitHub GraphQL endpoint (GitHub Enterprise: https://HOST/api/graphql)",
+		set: func(c *Config, raw string) (err error) {
+			c.GitHubGraphQLURL, err = parseHTTPURL(raw)
+			return err
+		}},
+	{Name: "LINEAR_API_KEY", Secret: true, Description: "Linear personal API key (sent as Authorization: <key>)",
+		set: func(c *Config, raw string) error {
+			c.LinearAPIKey = Secret(raw)
+			return nil
+		}},
+	{Name: "LINEAR_API_URL", Default: "https://api.linear.app/graphql", Description: "Linear GraphQL endpoint",
+		set: func(c *Config, raw string) (err error) {
+			c.LinearAPIURL, err = parseHTTPURL(raw)
+			return err
+		}},
+	{Name: "LINEAR_TEAMS", Description: "comma-separated Linear team keys to sync (default: all teams)",
+		set: func(c *Config, raw string) (err error) {
+			c.LinearTeams, err = parseTeamKeys(raw)
+			return err
+		}},
+	{Name: "DEPLOYMENT_PATTERNS", Default: "deploy,release,publish",
+		Description: "a workflow whose name or file name contains one of these (case-insensitive) is a deployment workflow",
+		set: func(c *Config, raw string) error {
+			c.DeploymentPatterns = splitList(raw, strings.ToLower)
+			if len(c.DeploymentPatterns) == 0 {
+				return errors.New("needs at least one pattern")
+			}
+			return nil
+		}},
+	{Name: "INCIDENT_LABELS", Default: "incident",
+		Description: "GitHub or Linear issues with one of these labels (case-insensitive) are incidents",
+		set: func(c *Config, raw string) error {
+			c.IncidentLabels = splitList(raw, strings.ToLower)
+			if len(c.IncidentLabels) == 0 {
+				return errors.New("needs at least one label")
+			}
+			return nil
+		}},
+	{Name: "INCIDENT_WINDOW", Default: "168h",
+		Description: "how long after a deployment an incident is attributed to it",
+		set: func(c *Config, raw string) (err error) {
+			c.IncidentWindow, err = parsePositiveDuration(raw)
+			return err
+		}},
+	{Name: "SYNC_INTERVAL", Default: "15m", Description: "periodic sync in serve; 0 turns it off (minimum 1m)",
+		set: func(c *Config, raw string) error {
+			d, err := ParseDuration(raw)
+			if err != nil {
+				return err
+			}
+			if d != 0 && d < time.Minute {
+				return errors.New("must be 0 (off) or at least 1m")
+			}
+			if d < 0 {
+				return errors.New("must not be negative")
+			}
+			c.SyncInterval = d
+			return nil
+		}},
+	{Name: "SYNC_ON_STARTUP", Default: "true", Description: "serve starts a sync when it starts",
+		set: func(c *Config, raw string) (err error) {
+			c.SyncOnStartup, err = parseBool(raw)
+			return err
+		}},
+	{Name: "SYNC_SINCE", Default: "365d", Description: "how far back the first sync of a repo or team reaches",
+		set: func(c *Config, raw string) (err error) {
+			c.SyncSince, err = parsePositiveDuration(raw)
+			return err
+		}},
+}
+
+// OptionNamed returns the option called name. It panics on an unknown name, which
+// is a programming error.
+func OptionNamed(name string) Option {
+	for _, o := range Options {
+		if o.Name == name {
+			return o
+		}
+	}
+	panic("config: unknown option " + name)
+}
+
+func normalizeDatabaseURL(raw string) (string, error) {
+	switch {
+	case strings.HasPrefix(raw, "sqlite:"):
+		path := strings.TrimPrefix(strings.TrimPrefix(raw, "sqlite:"), "//")
+		if path == "" {
+			return "", errors.New("sqlite: needs a file path, as in sqlite:veelocity.db")
+		}
+		return "sqlite:" + path, nil
+	case strings.HasPrefix(raw, "postgresql+asyncpg://"):
+		raw = "postgresql://" + strings.TrimPrefix(raw, "postgresql+asyncpg://")
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+	default:
+		return "", errors.New("must start with sqlite:, postgres:// or postgresql://")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		// url.Parse errors repeat the URL, which may hold a password.
+		return "", errors.New("not a valid URL")
+	}
+	if u.Host == "" && u.Query().Get("host") == "" {
+		return "", errors.New("postgres URL needs a host, as in postgres://user@localhost:5432/veelocity")
+	}
+	return raw, nil
+}
+
+// ValidateListenAddr checks a host:port listen address.
+func ValidateListenAddr(raw string) (string, error) {
+	_, port, err := net.SplitHostPort(raw)
+	if err != nil {
+		return "", errors.New("must be host:port, as in 127.0.0.1:8000")
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return "", errors.New("port must be a number from 0 to 65535")
+	}
+	return raw, nil
+}
+
+func parseBool(raw string) (bool, error) {
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		return false, errors.New("must be true or false")
+	}
+	return b, nil
+}
+
+var repoRE = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
+
+func parseRepos(raw string) ([]string, error) {
+	repos := splitList(raw, nil)
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range repos {
+		if !repoRE.MatchString(r) || r[strings.IndexByte(r, '/')+1:] == "." || strings.HasSuffix(r, "/..") {
+			return nil, fmt.Errorf("%q is not owner/repo", r)
+		}
+		if key := strings.ToLower(r); !seen[key] {
+			seen[key] = true
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+var teamKeyRE = regexp.MustCompile(`^[A-Za-z0-9]{1,10}$`)
+
+func parseTeamKeys(raw string) ([]string, error) {
+	keys := splitList(raw, strings.ToUpper)
+	for _, k := range keys {
+		if !teamKeyRE.MatchString(k) {
+			return nil, fmt.Errorf("%q is not a Linear team key (letters and digits, as in ENG)", k)
+		}
+	}
+	return keys, nil
+}
+
+func parseHTTPURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", errors.New("must be an http:// or https:// URL")
+	}
+	return strings.TrimRight(raw, "/"), nil
+}
+
+// splitList splits a comma-separated value, trimming spaces, dropping empty
+// entries, and applying norm (if given) to each entry.
+func splitList(raw string, norm func(string) string) []string {
+	var out []string
+	for _, p := range strings.Split(raw, ",") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if norm != nil {
+			p = norm(p)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func parsePositiveDuration(raw string) (time.Duration, error) {
+	d, err := ParseDuration(raw)
+	if err != nil {
+		return 0, err
+	}
+	if d <= 0 {
+		return 0, errors.New("must be longer than 0")
+	}
+	return d, nil
+}
+
+// ParseDuration is time.ParseDuration plus whole days ("365d") and weeks
+// ("2w"), and a bare "0".
+func ParseDuration(raw string) (time.Duration, error) {
+	if raw == "0" {
+		return 0, nil
+	}
+	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
+		if n, ok := strings.CutSuffix(raw, suffix); ok {
+			v, err := strconv.Atoi(n)
+			if err != nil {
+				return 0, errors.New("must be a duration such as 90d, 2w, 168h or 15m")
+			}
+			return time.Duration(v) * unit, nil
+		}
+	}
+	d, err := time.ParseDuration(raw)
+	if err != nil {
+		return 0, errors.New("must be a duration such as 90d, 2w, 168h or 15m")
+	}
+	return d, nil
+}

@@ -1,0 +1,42 @@
+package store
+
+import "context"
+
+// ETag returns the stored validator for a conditional request key, or "".
+func (s *Store) ETag(ctx context.Context, key string) (string, error) {
+	var etag string
+	err := s.read.QueryRowContext(ctx, `/* Store.ETag */ SELECT etag FROM http_cache WHERE key = $1`, key).Scan(&etag)
+	if notFound(err) == ErrNotFound {
+		return "", nil
+	}
+	return etag, err
+}
+
+// SetETag stores the validator for a conditional request key. Store it in
+// the transaction that stores the response's data, so a validator never
+// stands for data that was not saved.
+func (tx *Tx) SetETag(ctx context.Context, key, etag string) error {
+	_, err := tx.execStmt(ctx, `/* Tx.SetETag */
+		INSERT INTO http_cache (key, etag, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (key) DO UPDATE SET etag = excluded.etag, updated_at = excluded.updated_at`,
+		key, etag, ms(tx.now))
+	return err
+}
+
+// AppState returns a stored installation fact, and whether it is set.
+func (s *Store) AppState(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := s.read.QueryRowContext(ctx, `/* Store.AppState */ SELECT value FROM app_state WHERE key = $1`, key).Scan(&v)
+	if notFound(err) == ErrNotFound {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
+// SetAppState stores an installation fact.
+func (tx *Tx) SetAppState(ctx context.Context, key, value string) error {
+	_, err := tx.execStmt(ctx, `/* Tx.SetAppState */
+		INSERT INTO app_state (key, value) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
