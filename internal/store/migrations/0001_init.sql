@@ -292,6 +292,15 @@ CREATE TABLE linear_issue_prs (
 );
 CREATE INDEX linear_issue_prs_pr ON linear_issue_prs (pr_id);
 
+-- Linear identifiers (of synced teams' keys) that a PR's head branch, title
+-- or body mentions, so a newly synced issue finds its PRs (derived).
+CREATE TABLE pr_mentions (
+    pr_id       BIGINT NOT NULL REFERENCES pull_requests(id) ON DELETE CASCADE,
+    identifier  TEXT NOT NULL,                  -- upper case, e.g. ENG-123
+    PRIMARY KEY (pr_id, identifier)
+);
+CREATE INDEX pr_mentions_identifier ON pr_mentions (identifier);
+
 -- Sync bookkeeping ---------------------------------------------------------------
 
 -- Incremental state per source and scope (a repo, a team, or "" for the
