@@ -202,10 +202,11 @@ CREATE TABLE linear_attachments (
     issue_id     BIGINT NOT NULL REFERENCES linear_issues(id) ON DELETE CASCADE,
     linear_id    TEXT NOT NULL UNIQUE,
     url          TEXT NOT NULL,
-    source_type  TEXT NOT NULL DEFAULT ''
+    source_type  TEXT NOT NULL DEFAULT '',
+    pr_key       TEXT                        -- derived: "owner/repo#number" when url is a pull request
 );
 CREATE INDEX linear_attachments_issue ON linear_attachments (issue_id);
-CREATE INDEX linear_attachments_url ON linear_attachments (url);
+CREATE INDEX linear_attachments_pr_key ON linear_attachments (pr_key);
 
 -- Domain tables (vendor-neutral) ---------------------------------------------
 
