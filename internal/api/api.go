@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -16,6 +17,9 @@ type Deps struct {
 	Store  *store.Store
 	Config *config.Config
 	Log    *slog.Logger
+	// Derive runs the derive step after records are written (POST
+	// /deployments, /incidents); nil skips it.
+	Derive func(ctx context.Context) error
 }
 
 // API holds the handlers' dependencies.
@@ -23,6 +27,8 @@ type API struct {
 	store *store.Store
 	cfg   *config.Config
 	log   *slog.Logger
+	// derive runs the derive step after records are written; may be nil.
+	derive func(ctx context.Context) error
 }
 
 // New returns the API over deps.
@@ -31,7 +37,7 @@ func New(d Deps) *API {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &API{store: d.Store, cfg: d.Config, log: log}
+	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive}
 }
 
 // Route is one endpoint: what the router registers and what /openapi.json
