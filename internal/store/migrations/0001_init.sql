@@ -24,7 +24,8 @@ CREATE TABLE repositories (
     private         BOOLEAN NOT NULL DEFAULT FALSE,
     archived        BOOLEAN NOT NULL DEFAULT FALSE,
     created_at      BIGINT,
-    updated_at      BIGINT
+    updated_at      BIGINT,
+    first_deploy_created_at BIGINT              -- derived: creation time of its first deployment
 );
 
 CREATE TABLE pull_requests (
