@@ -157,6 +157,17 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 	return tx.tx.ExecContext(ctx, query, args...)
 }
 
+// ExecPrepared runs a statement inside the transaction through a prepared
+// statement cached for the transaction's life: for SQL run once per record.
+func (tx *Tx) ExecPrepared(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.execStmt(ctx, query, args...)
+}
+
+// QueryRowPrepared is QueryRow through the transaction's statement cache.
+func (tx *Tx) QueryRowPrepared(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.queryRowStmt(ctx, query, args...)
+}
+
 // Query runs a query inside the transaction.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(ctx, query, args...)
