@@ -1,0 +1,234 @@
+// Package derive turns synced source records into the facts the metrics read:
+// deployments from workflow runs, incidents from labelled issues, and per-PR
+// facts (first commit, first review, linked deployment, rework, Linear links),
+// plus per-deployment flags (failed, rework) and per-issue cycle ends.
+//
+// It is incremental. Every write of a source record sets its row's dirty
+// flag; each step here processes the dirty rows of one table and clears their
+// flags in the same transaction as its writes. A change that affects rows of
+// another table (a new deployment changes the links of the PRs merged just
+// before it) marks those rows dirty in that same transaction, so a derive
+// that is interrupted resumes where it stopped, and an incremental run gives
+// the same result as a full one (Full marks everything dirty, then runs the
+// same steps).
+package derive
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// Options are the settings the derived facts depend on.
+type Options struct {
+	DeploymentPatterns []string      // lower case
+	IncidentLabels     []string      // lower case
+	IncidentWindow     time.Duration // incidents are attributed to deployments this recent
+}
+
+// OptionsFrom takes the derive settings from the configuration.
+func OptionsFrom(cfg *config.Config) Options {
+	return Options{
+		DeploymentPatterns: cfg.DeploymentPatterns,
+		IncidentLabels:     cfg.IncidentLabels,
+		IncidentWindow:     cfg.IncidentWindow,
+	}
+}
+
+// fingerprint identifies the settings, to notice when they change.
+func (o Options) fingerprint() string {
+	return fmt.Sprintf("patterns=%s;labels=%s;window=%d",
+		strings.Join(o.DeploymentPatterns, ","), strings.Join(o.IncidentLabels, ","), o.IncidentWindow.Milliseconds())
+}
+
+// Mode selects an incremental or a full derive.
+type Mode int
+
+const (
+	// Incremental processes only what changed since the last run.
+	Incremental Mode = iota
+	// Full recomputes every fact from the source records.
+	Full
+)
+
+// Stats counts what a run did.
+type Stats struct {
+	Workflows   int // workflows whose classification changed
+	Runs        int // workflow runs converted
+	Deployments int // deployments whose effects were propagated
+	Incidents   int // incidents (re)attributed
+	PRs         int // PR facts recomputed
+	Issues      int // Linear issues relinked
+}
+
+func (s Stats) String() string {
+	return fmt.Sprintf("workflows=%d runs=%d deployments=%d incidents=%d prs=%d issues=%d",
+		s.Workflows, s.Runs, s.Deployments, s.Incidents, s.PRs, s.Issues)
+}
+
+// Deriver runs the derive step over one store. Runs are serialised.
+type Deriver struct {
+	st   *store.Store
+	opts Options
+	log  *slog.Logger
+	mu   sync.Mutex
+	mode Mode // of the run in progress
+}
+
+// New returns a Deriver.
+func New(st *store.Store, opts Options, log *slog.Logger) *Deriver {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Deriver{st: st, opts: opts, log: log}
+}
+
+// batchSize is how many rows one transaction processes.
+const batchSize = 1000
+
+// Run brings the derived facts up to date.
+func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	start := time.Now()
+	d.mode = mode
+	var st Stats
+	if err := d.prepare(ctx, mode); err != nil {
+		return st, err
+	}
+	steps := []struct {
+		name string
+		fn   func(context.Context, *Stats) error
+	}{
+		{"classify workflows", d.classifyWorkflows},
+		{"convert workflow runs", d.convertRuns},
+		{"convert GitHub issues", d.convertGitHubIssues},
+		{"propagate deployments", d.propagateDeployments},
+		{"pull request facts", d.prFacts},
+		{"Linear issues", d.linearIssues},
+		{"attribute incidents", d.attributeIncidents},
+	}
+	if mode == Full {
+		steps = append(steps, struct {
+			name string
+			fn   func(context.Context, *Stats) error
+		}{"deployment flags", d.allDeploymentFlags})
+	}
+	for _, s := range steps {
+		if err := s.fn(ctx, &st); err != nil {
+			return st, fmt.Errorf("derive: %s: %w", s.name, err)
+		}
+	}
+	d.log.Debug("derive done", "mode", mode, "stats", st.String(), "duration", time.Since(start))
+	return st, nil
+}
+
+// allDeploymentFlags recomputes every deployment's failed and rework flags,
+// which a full run guarantees even if they were somehow out of step.
+func (d *Deriver) allDeploymentFlags(ctx context.Context, _ *Stats) error {
+	return d.tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `/* derive.allDeploymentFlags */ UPDATE deployments SET
+			failed = EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = deployments.id),
+			is_rework = EXISTS (SELECT 1 FROM pr_facts f WHERE f.deployment_id = deployments.id AND f.is_rework)`)
+		return err
+	})
+}
+
+// prepare marks rows dirty when the settings or the set of Linear teams
+// changed since the last run, or everything for a full run.
+func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
+	return d.tx(ctx, func(tx *store.Tx) error {
+		prev, _, err := appState(ctx, tx, "derive.options")
+		if err != nil {
+			return err
+		}
+		keys, err := teamKeys(ctx, tx)
+		if err != nil {
+			return err
+		}
+		prevKeys, _, err := appState(ctx, tx, "derive.team_keys")
+		if err != nil {
+			return err
+		}
+		var marks []string
+		if mode == Full {
+			marks = []string{
+				`UPDATE workflow_runs SET dirty = TRUE`,
+				`UPDATE github_issues SET dirty = TRUE`,
+				`UPDATE linear_issues SET dirty = TRUE`,
+				`UPDATE deployments SET dirty = TRUE`,
+				`UPDATE incidents SET dirty = TRUE`,
+				`UPDATE pull_requests SET dirty = TRUE`,
+			}
+		} else {
+			if prev != "" && prev != d.opts.fingerprint() {
+				// Workflows are reclassified on every run; labels and the
+				// window need their rows looked at again.
+				marks = append(marks, `UPDATE github_issues SET dirty = TRUE`, `UPDATE linear_issues SET dirty = TRUE`,
+					`UPDATE incidents SET dirty = TRUE`)
+			}
+			if strings.Join(keys, ",") != prevKeys {
+				// A new team key can turn text already synced into links.
+				marks = append(marks, `UPDATE pull_requests SET dirty = TRUE`)
+			}
+		}
+		for _, q := range marks {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		if err := tx.SetAppState(ctx, "derive.options", d.opts.fingerprint()); err != nil {
+			return err
+		}
+		return tx.SetAppState(ctx, "derive.team_keys", strings.Join(keys, ","))
+	})
+}
+
+// tx runs fn in a write transaction; on PostgreSQL it first takes an
+// advisory lock so that two processes deriving at once take turns.
+func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
+	return d.st.Tx(ctx, func(tx *store.Tx) error {
+		if tx.Dialect() == store.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969)`); err != nil {
+				return err
+			}
+		}
+		return fn(tx)
+	})
+}
+
+func appState(ctx context.Context, tx *store.Tx, key string) (string, bool, error) {
+	var v string
+	err := tx.QueryRow(ctx, `/* derive.appState */ SELECT value FROM app_state WHERE key = $1`, key).Scan(&v)
+	if err != nil {
+		if isNoRows(err) {
+			return "", false, nil
+		}
+		return "", false, err
+	}
+	return v, true, nil
+}
+
+// teamKeys returns the synced Linear team keys, upper case, sorted.
+func teamKeys(ctx context.Context, tx *store.Tx) ([]string, error) {
+	rows, err := tx.Query(ctx, `/* derive.teamKeys */ SELECT DISTINCT upper(key) FROM linear_teams ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}

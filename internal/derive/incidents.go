@@ -1,0 +1,178 @@
+package derive
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/model"
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// convertGitHubIssues keeps the github incidents in step with the GitHub
+// issues: an issue with an INCIDENT_LABELS label is an incident, opened at
+// its creation and resolved when closed.
+func (d *Deriver) convertGitHubIssues(ctx context.Context, st *Stats) error {
+	for {
+		n := 0
+		err := d.tx(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `/* derive.convertGitHubIssues */
+				SELECT id, repo_id, github_id, title, labels, html_url, created_at, closed_at
+				FROM github_issues WHERE dirty ORDER BY id LIMIT $1`, batchSize)
+			if err != nil {
+				return err
+			}
+			var ids []any
+			var incidents []model.Incident
+			var gone []string
+			for rows.Next() {
+				var id, repoID, githubID, created int64
+				var title, labelsJSON, url string
+				var closed sql.NullInt64
+				if err := rows.Scan(&id, &repoID, &githubID, &title, &labelsJSON, &url, &created, &closed); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+				external := strconv.FormatInt(githubID, 10)
+				var labels []string
+				json.Unmarshal([]byte(labelsJSON), &labels)
+				if !HasLabel(labels, d.opts.IncidentLabels) {
+					gone = append(gone, external)
+					continue
+				}
+				repo := repoID
+				incidents = append(incidents, model.Incident{Source: model.SourceGitHub, ExternalID: external, RepoID: &repo,
+					Title: title, URL: url, OpenedAt: store.FromMS(created), ResolvedAt: msPtr(closed)})
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if err := d.writeIncidents(ctx, tx, model.SourceGitHub, incidents, gone); err != nil {
+				return err
+			}
+			n = len(ids)
+			return execIn(ctx, tx, `UPDATE github_issues SET dirty = FALSE WHERE id IN (%s)`, ids)
+		})
+		if err != nil || n < batchSize {
+			return err
+		}
+	}
+}
+
+// writeIncidents upserts incidents of one source and deletes those whose
+// issue no longer qualifies, recomputing the failed flag of the deployment a
+// deleted incident was attributed to.
+func (d *Deriver) writeIncidents(ctx context.Context, tx *store.Tx, source string, incidents []model.Incident, gone []string) error {
+	for i := range incidents {
+		if _, err := tx.UpsertIncident(ctx, &incidents[i]); err != nil {
+			return err
+		}
+	}
+	affected := idSet{}
+	for _, external := range gone {
+		var id int64
+		var dep sql.NullInt64
+		err := tx.QueryRowPrepared(ctx, `/* derive.goneIncident */
+			SELECT id, deployment_id FROM incidents WHERE source = $1 AND external_id = $2`, source, external).Scan(&id, &dep)
+		if isNoRows(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecPrepared(ctx, `DELETE FROM incidents WHERE id = $1`, id); err != nil {
+			return err
+		}
+		affected.add(dep.Int64)
+	}
+	return updateFailed(ctx, tx, affected)
+}
+
+// updateFailed recomputes the failed flag of deployments: a deployment
+// failed when at least one incident is attributed to it.
+func updateFailed(ctx context.Context, tx *store.Tx, deployments idSet) error {
+	return execIn(ctx, tx, `/* derive.updateFailed */ UPDATE deployments
+		SET failed = EXISTS (SELECT 1 FROM incidents i WHERE i.deployment_id = deployments.id)
+		WHERE id IN (%s)`, deployments.args())
+}
+
+// attributeIncidents attributes each changed incident to the latest
+// deployment at or before its opening and within INCIDENT_WINDOW: of its
+// repo when it names one (GitHub issues always do), else of any repo.
+func (d *Deriver) attributeIncidents(ctx context.Context, st *Stats) error {
+	window := d.opts.IncidentWindow.Milliseconds()
+	for {
+		n := 0
+		err := d.tx(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `/* derive.attributeIncidents */
+				SELECT id, repo_id, opened_at, deployment_id FROM incidents WHERE dirty ORDER BY id LIMIT $1`, batchSize)
+			if err != nil {
+				return err
+			}
+			type inc struct {
+				id, opened   int64
+				repo, oldDep sql.NullInt64
+			}
+			var incs []inc
+			for rows.Next() {
+				var x inc
+				if err := rows.Scan(&x.id, &x.repo, &x.opened, &x.oldDep); err != nil {
+					rows.Close()
+					return err
+				}
+				incs = append(incs, x)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			affected := idSet{}
+			ids := make([]any, 0, len(incs))
+			for _, x := range incs {
+				ids = append(ids, x.id)
+				var dep sql.NullInt64
+				var err error
+				if x.repo.Valid {
+					err = tx.QueryRowPrepared(ctx, `/* derive.attributeIncident.repo */
+						SELECT id FROM deployments WHERE repo_id = $1 AND deployed_at <= $2 AND deployed_at >= $3
+						ORDER BY deployed_at DESC, id DESC LIMIT 1`, x.repo.Int64, x.opened, x.opened-window).Scan(&dep)
+				} else {
+					err = tx.QueryRowPrepared(ctx, `/* derive.attributeIncident.any */
+						SELECT id FROM deployments WHERE deployed_at <= $1 AND deployed_at >= $2
+						ORDER BY deployed_at DESC, id DESC LIMIT 1`, x.opened, x.opened-window).Scan(&dep)
+				}
+				if err != nil && !isNoRows(err) {
+					return err
+				}
+				if dep != x.oldDep {
+					if _, err := tx.ExecPrepared(ctx, `UPDATE incidents SET deployment_id = $2 WHERE id = $1`, x.id, nullInt64(dep)); err != nil {
+						return err
+					}
+					affected.add(dep.Int64)
+					affected.add(x.oldDep.Int64)
+				}
+			}
+			n = len(incs)
+			st.Incidents += n
+			if err := updateFailed(ctx, tx, affected); err != nil {
+				return err
+			}
+			return execIn(ctx, tx, `UPDATE incidents SET dirty = FALSE WHERE id IN (%s)`, ids)
+		})
+		if err != nil || n < batchSize {
+			return err
+		}
+	}
+}
+
+func msPtr(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := store.FromMS(v.Int64)
+	return &t
+}
