@@ -1,0 +1,99 @@
+package syncer
+
+// reporter is the Reporter a connector gets: it counts into the run's
+// progress (source i) and pushes scope changes to the run's observer.
+type reporter struct {
+	e *Engine
+	r *run
+	i int
+}
+
+// Scope implements Reporter.
+func (rep *reporter) Scope(scope string) {
+	var left, entered *ScopeProgress
+	var src SourceProgress
+	rep.e.update(rep.r, func(p *Progress) {
+		s := &p.Sources[rep.i]
+		if s.Scope == scope && len(s.Scopes) > 0 {
+			return
+		}
+		if j := scopeIndex(s, s.Scope); j >= 0 {
+			sc := s.Scopes[j]
+			sc.Counts = sc.Counts.clone()
+			left = &sc
+		}
+		s.Scope = scope
+		j := scopeIndex(s, scope)
+		if j < 0 {
+			s.Scopes = append(s.Scopes, ScopeProgress{Scope: scope})
+			j = len(s.Scopes) - 1
+		}
+		sc := s.Scopes[j]
+		sc.Counts = sc.Counts.clone()
+		entered = &sc
+		src = s.clone()
+	})
+	if left != nil {
+		rep.e.emit(rep.r, Event{Kind: ScopeFinished, Source: src, Scope: *left})
+	}
+	if entered != nil {
+		rep.e.emit(rep.r, Event{Kind: ScopeStarted, Source: src, Scope: *entered})
+	}
+}
+
+// Records implements Reporter.
+func (rep *reporter) Records(kind string, n int) {
+	rep.e.update(rep.r, func(p *Progress) {
+		s := &p.Sources[rep.i]
+		s.addRecords(kind, n)
+		s.currentScope().addRecords(kind, n)
+	})
+}
+
+// Requests implements Reporter.
+func (rep *reporter) Requests(n int) {
+	rep.e.update(rep.r, func(p *Progress) {
+		s := &p.Sources[rep.i]
+		s.Counts.Requests += int64(n)
+		s.currentScope().Requests += int64(n)
+	})
+}
+
+// leaveScope reports the end of the current scope, when the connector is
+// done.
+func (rep *reporter) leaveScope() {
+	var left *ScopeProgress
+	var src SourceProgress
+	rep.e.update(rep.r, func(p *Progress) {
+		s := &p.Sources[rep.i]
+		if j := scopeIndex(s, s.Scope); j >= 0 {
+			sc := s.Scopes[j]
+			sc.Counts = sc.Counts.clone()
+			left = &sc
+		}
+		src = s.clone()
+	})
+	if left != nil {
+		rep.e.emit(rep.r, Event{Kind: ScopeFinished, Source: src, Scope: *left})
+	}
+}
+
+// currentScope returns the scope counts go to, creating it (for counts a
+// connector reports before naming any scope, under scope "").
+func (s *SourceProgress) currentScope() *ScopeProgress {
+	j := scopeIndex(s, s.Scope)
+	if j < 0 {
+		s.Scopes = append(s.Scopes, ScopeProgress{Scope: s.Scope})
+		j = len(s.Scopes) - 1
+	}
+	return &s.Scopes[j]
+}
+
+func scopeIndex(s *SourceProgress, scope string) int {
+	for j := range s.Scopes {
+		if s.Scopes[j].Scope == scope {
+			return j
+		}
+	}
+	return -1
+}
