@@ -161,12 +161,12 @@ func TestFirstCommitAndFirstReview(t *testing.T) {
 	noCommits := b.PullRequest(web, scenario.PR{Created: at(0)})
 	withCommits := b.PullRequest(web, scenario.PR{Author: "alice", Created: at(0), Commits: []time.Time{at(-3), at(-7), at(-1)},
 		Reviews: []scenario.Review{
-			{Author: "alice", State: model.ReviewCommented, Submitted: atp(0.5)},                // the author's own
-			{Author: "dependabot[bot]", State: model.ReviewApproved, Submitted: atp(0.6)},      // a bot
-			{Author: "bob", State: model.ReviewPending},                                        // pending, not submitted
-			{Author: "carol", State: model.ReviewPending, Submitted: atp(0.7)},                 // pending
-			{Author: "dave", State: model.ReviewDismissed, Submitted: atp(2)},                  // counts
-			{Author: "erin", State: model.ReviewChangesRequested, Submitted: atp(3)},           // later
+			{Author: "alice", State: model.ReviewCommented, Submitted: atp(0.5)},          // the author's own
+			{Author: "dependabot[bot]", State: model.ReviewApproved, Submitted: atp(0.6)}, // a bot
+			{Author: "bob", State: model.ReviewPending},                                   // pending, not submitted
+			{Author: "carol", State: model.ReviewPending, Submitted: atp(0.7)},            // pending
+			{Author: "dave", State: model.ReviewDismissed, Submitted: atp(2)},             // counts
+			{Author: "erin", State: model.ReviewChangesRequested, Submitted: atp(3)},      // later
 		}})
 	onlyBots := b.PullRequest(web, scenario.PR{Author: "alice", Created: at(0),
 		Reviews: []scenario.Review{{Author: "renovate[bot]", Submitted: atp(1)}, {Author: "ALICE", Submitted: atp(2)}}})
@@ -359,11 +359,11 @@ func TestIdentifiers(t *testing.T) {
 		}
 	}
 	for url, want := range map[string]string{
-		"https://github.com/Acme/Web/pull/12":        "acme/web#12",
+		"https://github.com/Acme/Web/pull/12":       "acme/web#12",
 		"https://github.com/acme/web/pull/12/files": "acme/web#12",
-		"https://ghe.example.com/acme/web/pull/3/":   "acme/web#3",
-		"https://github.com/acme/web/issues/12":      "",
-		"https://linear.app/acme/issue/ENG-1":        "",
+		"https://ghe.example.com/acme/web/pull/3/":  "acme/web#3",
+		"https://github.com/acme/web/issues/12":     "",
+		"https://linear.app/acme/issue/ENG-1":       "",
 	} {
 		got, ok := derive.PRKeyFromURL(url)
 		if got != want || ok != (want != "") {

@@ -95,7 +95,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				repo := repos[rng.IntN(len(repos))]
 				created := hour(0, 400)
 				p := scenario.PR{Number: n, Author: authors[rng.IntN(len(authors))], Created: created,
-					Head: fmt.Sprintf("%s-%d-work", strings.ToLower(keys[rng.IntN(2)]), rng.IntN(20)),
+					Head:  fmt.Sprintf("%s-%d-work", strings.ToLower(keys[rng.IntN(2)]), rng.IntN(20)),
 					Title: []string{"Fix", `Revert "x"`, "ENG-3 thing", "UTF-8"}[rng.IntN(4)],
 					Base:  []string{"main", "main", "main", "dev"}[rng.IntN(4)]}
 				if rng.IntN(5) > 0 {
