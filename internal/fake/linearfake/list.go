@@ -155,8 +155,10 @@ var edgeResolvers = map[string]resolver{
 var pageInfoResolvers = map[string]resolver{
 	"hasNextPage":     func(_ *execution, obj any, _ map[string]any) (any, error) { return obj.(*pageInfo).hasNext, nil },
 	"hasPreviousPage": func(_ *execution, obj any, _ map[string]any) (any, error) { return obj.(*pageInfo).hasPrev, nil },
-	"startCursor":     func(_ *execution, obj any, _ map[string]any) (any, error) { return strOrNil(obj.(*pageInfo).start), nil },
-	"endCursor":       func(_ *execution, obj any, _ map[string]any) (any, error) { return strOrNil(obj.(*pageInfo).end), nil },
+	"startCursor": func(_ *execution, obj any, _ map[string]any) (any, error) {
+		return strOrNil(obj.(*pageInfo).start), nil
+	},
+	"endCursor": func(_ *execution, obj any, _ map[string]any) (any, error) { return strOrNil(obj.(*pageInfo).end), nil },
 }
 
 func strOrNil(s *string) any {
