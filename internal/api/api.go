@@ -10,6 +10,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/syncer"
 )
 
 // Deps are what the API needs from the rest of the program.
@@ -20,6 +21,9 @@ type Deps struct {
 	// Derive runs the derive step after records are written (POST
 	// /deployments, /incidents); nil skips it.
 	Derive func(ctx context.Context) error
+	// Sync is the sync engine behind /connectors; nil answers its POSTs with
+	// 503.
+	Sync *syncer.Engine
 }
 
 // API holds the handlers' dependencies.
@@ -29,6 +33,8 @@ type API struct {
 	log   *slog.Logger
 	// derive runs the derive step after records are written; may be nil.
 	derive func(ctx context.Context) error
+	// sync is the sync engine; may be nil.
+	sync *syncer.Engine
 }
 
 // New returns the API over deps.
@@ -37,7 +43,7 @@ func New(d Deps) *API {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive}
+	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive, sync: d.Sync}
 }
 
 // Route is one endpoint: what the router registers and what /openapi.json
