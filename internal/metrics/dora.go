@@ -1,0 +1,458 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+)
+
+// CountPoint is one bucket of a count series.
+type CountPoint struct {
+	Date  string `json:"date"`
+	Count int    `json:"count"`
+}
+
+// MedianPoint is one bucket of a duration series.
+type MedianPoint struct {
+	Date        string   `json:"date"`
+	Count       int      `json:"count"`
+	MedianHours *float64 `json:"median_hours"`
+}
+
+// RatePoint is one bucket of a rate series.
+type RatePoint struct {
+	Date        string   `json:"date"`
+	Deployments int      `json:"deployments"`
+	Failed      int      `json:"failed"`
+	Rate        *float64 `json:"rate"`
+}
+
+// ReworkPoint is one bucket of the rework-rate series.
+type ReworkPoint struct {
+	Date        string   `json:"date"`
+	Deployments int      `json:"deployments"`
+	Rework      int      `json:"rework"`
+	Rate        *float64 `json:"rate"`
+}
+
+// DeploymentFrequency is how often the team deploys.
+type DeploymentFrequency struct {
+	Data    []CountPoint `json:"data"`
+	Total   int          `json:"total"`
+	Average float64      `json:"average"` // per bucket
+	PerDay  float64      `json:"per_day"`
+	Tier    *string      `json:"tier"`
+	Trend   *Trend       `json:"trend,omitempty"`
+}
+
+// Phases are the medians of a lead time's parts.
+type Phases struct {
+	CodingHours *float64 `json:"coding_hours"`
+	PickupHours *float64 `json:"pickup_hours"`
+	ReviewHours *float64 `json:"review_hours"`
+	DeployHours *float64 `json:"deploy_hours"`
+}
+
+// LeadTime is the time from a change's first commit to its deployment.
+type LeadTime struct {
+	Data  []MedianPoint `json:"data"`
+	Count int           `json:"count"`
+	Durations
+	UndeployedCount int     `json:"undeployed_count"`
+	Phases          Phases  `json:"phases"`
+	Tier            *string `json:"tier"`
+	Trend           *Trend  `json:"trend,omitempty"`
+}
+
+// ChangeFailureRate is the share of deployments that caused an incident.
+type ChangeFailureRate struct {
+	Deployments       int         `json:"deployments"`
+	FailedDeployments int         `json:"failed_deployments"`
+	Rate              *float64    `json:"rate"`
+	Data              []RatePoint `json:"data"`
+	Tier              *string     `json:"tier"`
+	Trend             *Trend      `json:"trend,omitempty"`
+}
+
+// RecoveryTime is how long incidents take to resolve.
+type RecoveryTime struct {
+	Count         int `json:"count"`
+	OpenIncidents int `json:"open_incidents"`
+	Durations
+	Data  []MedianPoint `json:"data"`
+	Tier  *string       `json:"tier"`
+	Trend *Trend        `json:"trend,omitempty"`
+}
+
+// ReworkRate is the share of deployments that shipped unplanned fixes.
+type ReworkRate struct {
+	Deployments       int           `json:"deployments"`
+	ReworkDeployments int           `json:"rework_deployments"`
+	Rate              *float64      `json:"rate"`
+	Data              []ReworkPoint `json:"data"`
+	Trend             *Trend        `json:"trend,omitempty"`
+}
+
+// DORA is the five DORA metrics at once.
+type DORA struct {
+	DeploymentFrequency *DeploymentFrequency `json:"deployment_frequency"`
+	LeadTime            *LeadTime            `json:"lead_time"`
+	ChangeFailureRate   *ChangeFailureRate   `json:"change_failure_rate"`
+	RecoveryTime        *RecoveryTime        `json:"recovery_time"`
+	ReworkRate          *ReworkRate          `json:"rework_rate"`
+}
+
+// Tiers.
+const (
+	Elite  = "elite"
+	High   = "high"
+	Medium = "medium"
+	Low    = "low"
+)
+
+func tier(t string) *string { return &t }
+
+// deployment is one deployment in a range.
+type deployment struct {
+	deployedAt     int64
+	failed, rework bool
+}
+
+func (s *Service) deployments(ctx context.Context, q Query) ([]deployment, error) {
+	f := rangeFilter("deployed_at", q)
+	if q.RepoID != 0 {
+		f.add("repo_id = ?", q.RepoID)
+	}
+	var out []deployment
+	err := s.scanRows(ctx, `/* metrics.deployments */ SELECT deployed_at, CASE WHEN failed THEN 1 ELSE 0 END, CASE WHEN is_rework THEN 1 ELSE 0 END FROM deployments WHERE `+f.sql(),
+		f.args, 3, func(v []sql.NullInt64) {
+			out = append(out, deployment{v[0].Int64, v[1].Int64 != 0, v[2].Int64 != 0})
+		})
+	return out, err
+}
+
+// DeploymentFrequency computes the deployment frequency for q.
+func (s *Service) DeploymentFrequency(ctx context.Context, q Query) (*DeploymentFrequency, error) {
+	return withTrend(ctx, q, func(ctx context.Context, q Query) (*DeploymentFrequency, error) {
+		deps, err := s.deployments(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return s.deploymentFrequency(ctx, q, deps)
+	}, func(m *DeploymentFrequency) *float64 { return &m.PerDay }, true,
+		func(m *DeploymentFrequency, t *Trend) { m.Trend = t })
+}
+
+func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deployment) (*DeploymentFrequency, error) {
+	ser := newSeries(q)
+	m := &DeploymentFrequency{Data: make([]CountPoint, len(ser.dates))}
+	for i := range m.Data {
+		m.Data[i].Date = ser.date(i)
+	}
+	for _, d := range deps {
+		if i := ser.slot(d.deployedAt); i >= 0 {
+			m.Data[i].Count++
+			m.Total++
+		}
+	}
+	m.Average = float64(m.Total) / float64(len(m.Data))
+	m.PerDay = float64(m.Total) / float64(q.Days())
+	switch {
+	case m.PerDay >= 1:
+		m.Tier = tier(Elite)
+	case m.PerDay >= 1.0/7:
+		m.Tier = tier(High)
+	case m.PerDay >= 1.0/30:
+		m.Tier = tier(Medium)
+	default:
+		m.Tier = tier(Low)
+	}
+	if m.Total == 0 {
+		// With no deployment in the range and no deployment workflow,
+		// there is nothing to rate.
+		query := `/* metrics.deploymentWorkflows */ SELECT count(*) FROM workflows WHERE is_deployment`
+		args := []any{}
+		if q.RepoID != 0 {
+			query += ` AND repo_id = $1`
+			args = append(args, q.RepoID)
+		}
+		n, err := s.count(ctx, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		if n == 0 {
+			m.Tier = nil
+		}
+	}
+	return m, nil
+}
+
+// leadRow is a PR in the lead-time population.
+type leadRow struct {
+	deployedAt, firstCommit, created, merged int64
+	firstReview                              sql.NullInt64
+}
+
+// LeadTime computes the lead time for changes for q.
+func (s *Service) LeadTime(ctx context.Context, q Query) (*LeadTime, error) {
+	return withTrend(ctx, q, s.leadTime, func(m *LeadTime) *float64 { return m.MedianHours }, false,
+		func(m *LeadTime, t *Trend) { m.Trend = t })
+}
+
+func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
+	var rows []leadRow
+	var undeployed int
+	f := prFilter("f.deployed_at", q)
+	u := prFilter("f.merged_at", q)
+	err := parallel(func() error {
+		return s.scanRows(ctx, `/* metrics.leadTime */
+			SELECT f.deployed_at, f.first_commit_at, f.created_at, f.merged_at, f.first_review_at
+			FROM pr_facts f WHERE `+f.sql(), f.args, 5, func(v []sql.NullInt64) {
+			rows = append(rows, leadRow{v[0].Int64, v[1].Int64, v[2].Int64, v[3].Int64, v[4]})
+		})
+	}, func() (err error) {
+		undeployed, err = s.count(ctx, `/* metrics.undeployed */ SELECT count(*) FROM pr_facts f WHERE f.undeployed AND `+u.sql(), u.args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ser := newSeries(q)
+	buckets := make([]population, len(ser.dates))
+	var all, coding, pickup, review, deploy population
+	for _, r := range rows {
+		if !all.add(r.deployedAt - r.firstCommit) {
+			continue // a negative lead time is bad data: not in the population
+		}
+		if i := ser.slot(r.deployedAt); i >= 0 {
+			buckets[i].add(r.deployedAt - r.firstCommit)
+		}
+		coding.add(r.created - r.firstCommit)
+		deploy.add(r.deployedAt - r.merged)
+		if r.firstReview.Valid {
+			pickup.add(r.firstReview.Int64 - r.created)
+			review.add(r.merged - r.firstReview.Int64)
+		}
+	}
+	m := &LeadTime{Data: medianPoints(ser, buckets), Count: len(all), Durations: all.summary(), UndeployedCount: undeployed,
+		Phases: Phases{CodingHours: coding.median(), PickupHours: pickup.median(), ReviewHours: review.median(), DeployHours: deploy.median()}}
+	if med := m.MedianHours; med != nil {
+		switch {
+		case *med < 24:
+			m.Tier = tier(Elite)
+		case *med < 168:
+			m.Tier = tier(High)
+		case *med < 720:
+			m.Tier = tier(Medium)
+		default:
+			m.Tier = tier(Low)
+		}
+	}
+	return m, nil
+}
+
+func medianPoints(ser *series, buckets []population) []MedianPoint {
+	out := make([]MedianPoint, len(ser.dates))
+	for i := range out {
+		out[i] = MedianPoint{Date: ser.date(i), Count: len(buckets[i]), MedianHours: buckets[i].median()}
+	}
+	return out
+}
+
+// ChangeFailureRate computes the change failure rate for q.
+func (s *Service) ChangeFailureRate(ctx context.Context, q Query) (*ChangeFailureRate, error) {
+	return withTrend(ctx, q, func(ctx context.Context, q Query) (*ChangeFailureRate, error) {
+		deps, err := s.deployments(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return changeFailureRate(q, deps), nil
+	}, func(m *ChangeFailureRate) *float64 { return m.Rate }, false,
+		func(m *ChangeFailureRate, t *Trend) { m.Trend = t })
+}
+
+func changeFailureRate(q Query, deps []deployment) *ChangeFailureRate {
+	ser := newSeries(q)
+	m := &ChangeFailureRate{Data: make([]RatePoint, len(ser.dates))}
+	for i := range m.Data {
+		m.Data[i].Date = ser.date(i)
+	}
+	for _, d := range deps {
+		i := ser.slot(d.deployedAt)
+		if i < 0 {
+			continue
+		}
+		m.Deployments++
+		m.Data[i].Deployments++
+		if d.failed {
+			m.FailedDeployments++
+			m.Data[i].Failed++
+		}
+	}
+	for i := range m.Data {
+		m.Data[i].Rate = ratio(m.Data[i].Failed, m.Data[i].Deployments)
+	}
+	m.Rate = ratio(m.FailedDeployments, m.Deployments)
+	if m.Rate != nil {
+		switch r := *m.Rate; {
+		case r <= 0.05:
+			m.Tier = tier(Elite)
+		case r <= 0.10:
+			m.Tier = tier(High)
+		case r <= 0.15:
+			m.Tier = tier(Medium)
+		default:
+			m.Tier = tier(Low)
+		}
+	}
+	return m
+}
+
+// RecoveryTime computes the time to recover from incidents for q.
+func (s *Service) RecoveryTime(ctx context.Context, q Query) (*RecoveryTime, error) {
+	return withTrend(ctx, q, s.recoveryTime, func(m *RecoveryTime) *float64 { return m.MedianHours }, false,
+		func(m *RecoveryTime, t *Trend) { m.Trend = t })
+}
+
+func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, error) {
+	resolved := rangeFilter("i.resolved_at", q)
+	opened := rangeFilter("i.opened_at", q)
+	for _, f := range []*filter{resolved, opened} {
+		if q.RepoID != 0 {
+			f.add("(i.repo_id = ? OR i.deployment_id IN (SELECT d.id FROM deployments d WHERE d.repo_id = ?))", q.RepoID, q.RepoID)
+		}
+	}
+	type row struct{ opened, resolved int64 }
+	var rows []row
+	var open int
+	err := parallel(func() error {
+		return s.scanRows(ctx, `/* metrics.recoveryTime */ SELECT i.opened_at, i.resolved_at FROM incidents i WHERE `+resolved.sql(),
+			resolved.args, 2, func(v []sql.NullInt64) { rows = append(rows, row{v[0].Int64, v[1].Int64}) })
+	}, func() (err error) {
+		open, err = s.count(ctx, `/* metrics.openIncidents */ SELECT count(*) FROM incidents i
+			WHERE i.resolved_at IS NULL AND `+opened.sql(), opened.args...)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	ser := newSeries(q)
+	buckets := make([]population, len(ser.dates))
+	var all population
+	for _, r := range rows {
+		if !all.add(r.resolved - r.opened) {
+			continue
+		}
+		if i := ser.slot(r.resolved); i >= 0 {
+			buckets[i].add(r.resolved - r.opened)
+		}
+	}
+	m := &RecoveryTime{Count: len(all), OpenIncidents: open, Durations: all.summary(), Data: medianPoints(ser, buckets)}
+	if med := m.MedianHours; med != nil {
+		switch {
+		case *med < 1:
+			m.Tier = tier(Elite)
+		case *med < 24:
+			m.Tier = tier(High)
+		case *med < 168:
+			m.Tier = tier(Medium)
+		default:
+			m.Tier = tier(Low)
+		}
+	}
+	return m, nil
+}
+
+// ReworkRate computes the rework rate for q.
+func (s *Service) ReworkRate(ctx context.Context, q Query) (*ReworkRate, error) {
+	return withTrend(ctx, q, func(ctx context.Context, q Query) (*ReworkRate, error) {
+		deps, err := s.deployments(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return reworkRate(q, deps), nil
+	}, func(m *ReworkRate) *float64 { return m.Rate }, false,
+		func(m *ReworkRate, t *Trend) { m.Trend = t })
+}
+
+func reworkRate(q Query, deps []deployment) *ReworkRate {
+	ser := newSeries(q)
+	m := &ReworkRate{Data: make([]ReworkPoint, len(ser.dates))}
+	for i := range m.Data {
+		m.Data[i].Date = ser.date(i)
+	}
+	for _, d := range deps {
+		i := ser.slot(d.deployedAt)
+		if i < 0 {
+			continue
+		}
+		m.Deployments++
+		m.Data[i].Deployments++
+		if d.rework {
+			m.ReworkDeployments++
+			m.Data[i].Rework++
+		}
+	}
+	for i := range m.Data {
+		m.Data[i].Rate = ratio(m.Data[i].Rework, m.Data[i].Deployments)
+	}
+	m.Rate = ratio(m.ReworkDeployments, m.Deployments)
+	return m
+}
+
+// DORA computes the five DORA metrics for q, reading each population once.
+func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
+	cur, err := s.dora(ctx, q)
+	if err != nil || !q.Trend {
+		return cur, err
+	}
+	prev, err := s.dora(ctx, q.Previous())
+	if err != nil {
+		return nil, err
+	}
+	cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
+	cur.LeadTime.Trend = newTrend(cur.LeadTime.MedianHours, prev.LeadTime.MedianHours, false)
+	cur.ChangeFailureRate.Trend = newTrend(cur.ChangeFailureRate.Rate, prev.ChangeFailureRate.Rate, false)
+	cur.RecoveryTime.Trend = newTrend(cur.RecoveryTime.MedianHours, prev.RecoveryTime.MedianHours, false)
+	cur.ReworkRate.Trend = newTrend(cur.ReworkRate.Rate, prev.ReworkRate.Rate, false)
+	return cur, nil
+}
+
+func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {
+	m := &DORA{}
+	var deps []deployment
+	err := parallel(func() (err error) {
+		deps, err = s.deployments(ctx, q)
+		return err
+	}, func() (err error) {
+		m.LeadTime, err = s.leadTime(ctx, q)
+		return err
+	}, func() (err error) {
+		m.RecoveryTime, err = s.recoveryTime(ctx, q)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if m.DeploymentFrequency, err = s.deploymentFrequency(ctx, q, deps); err != nil {
+		return nil, err
+	}
+	m.ChangeFailureRate = changeFailureRate(q, deps)
+	m.ReworkRate = reworkRate(q, deps)
+	return m, nil
+}
+
+// withTrend computes a metric for q and, when q asks for it, the same
+// metric over the previous range, and sets the trend of their headlines.
+func withTrend[T any](ctx context.Context, q Query, compute func(context.Context, Query) (*T, error), headline func(*T) *float64,
+	higherIsBetter bool, setTrend func(*T, *Trend)) (*T, error) {
+	cur, err := compute(ctx, q)
+	if err != nil || !q.Trend {
+		return cur, err
+	}
+	prev, err := compute(ctx, q.Previous())
+	if err != nil {
+		return nil, err
+	}
+	setTrend(cur, newTrend(headline(cur), headline(prev), higherIsBetter))
+	return cur, nil
+}

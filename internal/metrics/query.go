@@ -1,0 +1,229 @@
+// Package metrics computes the DORA and development metrics exactly as
+// docs/METRICS.md defines them, from the facts the derive step keeps. The
+// API, the dashboard and `veelocity report` are thin layers over it.
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// Period is the size of the buckets of a time series.
+type Period string
+
+// The periods.
+const (
+	Day   Period = "day"
+	Week  Period = "week"
+	Month Period = "month"
+)
+
+// Query selects what a metric covers.
+type Query struct {
+	// Start and End bound the range: [Start, End), UTC midnights.
+	Start, End time.Time
+	Period     Period
+	// RepoID restricts repo-scoped records to one repository (0: all).
+	RepoID int64
+	// Author restricts PR-based metrics to PRs by one GitHub login.
+	Author string
+	// Trend asks for a comparison with the previous range of equal length.
+	Trend bool
+}
+
+// Days is the number of days in the range.
+func (q Query) Days() int { return int(q.End.Sub(q.Start).Hours()/24 + 0.5) }
+
+// StartDate and EndDate are the range's inclusive dates, YYYY-MM-DD.
+func (q Query) StartDate() string { return q.Start.Format(dateLayout) }
+
+// EndDate is the last day of the range, YYYY-MM-DD.
+func (q Query) EndDate() string { return q.End.AddDate(0, 0, -1).Format(dateLayout) }
+
+// Previous is the range of equal length immediately before q.
+func (q Query) Previous() Query {
+	p := q
+	p.End = q.Start
+	p.Start = q.Start.AddDate(0, 0, -q.Days())
+	p.Trend = false
+	return p
+}
+
+const dateLayout = "2006-01-02"
+
+// MaxDays bounds the length of a range.
+const MaxDays = 3660
+
+// ParamError is an invalid query parameter; its message names it.
+type ParamError struct {
+	Param string
+	Msg   string
+}
+
+func (e *ParamError) Error() string { return e.Param + ": " + e.Msg }
+
+// ErrUnknownRepo is returned for a repo_id or repo that does not exist.
+var ErrUnknownRepo = errors.New("unknown repository")
+
+var repoNameRE = regexp.MustCompile(`^[^/\s]+/[^/\s]+$`)
+
+// ParseQuery reads and validates the metric parameters of METRICS.md
+// (start_date, end_date, period, repo_id, repo, author, include_trend).
+// today is the current UTC date. Errors are *ParamError (a 400) or
+// ErrUnknownRepo (a 404).
+func ParseQuery(ctx context.Context, st *store.Store, v url.Values, today time.Time) (Query, error) {
+	q := Query{Period: Week}
+	today = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+	end := today
+	if s := v.Get("end_date"); s != "" {
+		d, err := parseDate(s)
+		if err != nil {
+			return q, &ParamError{"end_date", err.Error()}
+		}
+		end = d
+	}
+	start := end.AddDate(0, 0, -29)
+	if s := v.Get("start_date"); s != "" {
+		d, err := parseDate(s)
+		if err != nil {
+			return q, &ParamError{"start_date", err.Error()}
+		}
+		start = d
+	}
+	if start.After(end) {
+		return q, &ParamError{"start_date", fmt.Sprintf("%s is after end_date %s", start.Format(dateLayout), end.Format(dateLayout))}
+	}
+	if end.Sub(start).Hours()/24 >= MaxDays {
+		return q, &ParamError{"start_date", fmt.Sprintf("the range may span at most %d days", MaxDays)}
+	}
+	q.Start, q.End = start, end.AddDate(0, 0, 1)
+	if s := v.Get("period"); s != "" {
+		switch Period(s) {
+		case Day, Week, Month:
+			q.Period = Period(s)
+		default:
+			return q, &ParamError{"period", "must be day, week or month"}
+		}
+	}
+	if s := v.Get("include_trend"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return q, &ParamError{"include_trend", "must be true or false"}
+		}
+		q.Trend = b
+	}
+	q.Author = strings.TrimSpace(v.Get("author"))
+	if err := parseRepo(ctx, st, v, &q); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+func parseDate(s string) (time.Time, error) {
+	d, err := time.Parse(dateLayout, s)
+	if err != nil {
+		return d, fmt.Errorf("%q is not a date in the form YYYY-MM-DD", s)
+	}
+	return d, nil
+}
+
+func parseRepo(ctx context.Context, st *store.Store, v url.Values, q *Query) error {
+	if s := v.Get("repo_id"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id < 1 {
+			return &ParamError{"repo_id", "must be a positive whole number"}
+		}
+		if _, err := st.Repository(ctx, id); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%w: repo_id %d", ErrUnknownRepo, id)
+			}
+			return err
+		}
+		q.RepoID = id
+	}
+	if s := v.Get("repo"); s != "" {
+		if !repoNameRE.MatchString(s) {
+			return &ParamError{"repo", "must be owner/name"}
+		}
+		r, err := st.RepositoryByName(ctx, s)
+		if err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%w: %s", ErrUnknownRepo, s)
+			}
+			return err
+		}
+		if q.RepoID != 0 && q.RepoID != r.ID {
+			return &ParamError{"repo", "names a different repository than repo_id"}
+		}
+		q.RepoID = r.ID
+	}
+	return nil
+}
+
+// bucketStart returns the first instant of the bucket holding t.
+func (p Period) bucketStart(t time.Time) time.Time {
+	t = t.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	switch p {
+	case Week:
+		offset := (int(day.Weekday()) + 6) % 7 // days since Monday
+		return day.AddDate(0, 0, -offset)
+	case Month:
+		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
+	}
+	return day
+}
+
+func (p Period) next(t time.Time) time.Time {
+	switch p {
+	case Week:
+		return t.AddDate(0, 0, 7)
+	case Month:
+		return t.AddDate(0, 1, 0)
+	}
+	return t.AddDate(0, 0, 1)
+}
+
+// buckets lists the starts of every bucket that overlaps the range, in
+// order.
+func (q Query) buckets() []time.Time {
+	var out []time.Time
+	for b := q.Period.bucketStart(q.Start); b.Before(q.End); b = q.Period.next(b) {
+		out = append(out, b)
+	}
+	return out
+}
+
+// series groups values by bucket.
+type series struct {
+	q     Query
+	index map[int64]int // bucket start (ms) → position
+	dates []time.Time
+}
+
+func newSeries(q Query) *series {
+	s := &series{q: q, index: map[int64]int{}, dates: q.buckets()}
+	for i, b := range s.dates {
+		s.index[b.UnixMilli()] = i
+	}
+	return s
+}
+
+// slot returns the position of the bucket holding the instant ms.
+func (s *series) slot(ms int64) int {
+	i, ok := s.index[s.q.Period.bucketStart(store.FromMS(ms)).UnixMilli()]
+	if !ok {
+		return -1
+	}
+	return i
+}
+
+func (s *series) date(i int) string { return s.dates[i].Format(dateLayout) }

@@ -1,0 +1,111 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// Service computes metrics over a store.
+type Service struct {
+	st *store.Store
+	// linearKey reports whether LINEAR_API_KEY is set; Linear also counts
+	// as configured when Linear data is present (the demo dataset).
+	linearKey bool
+}
+
+// New returns a Service. linearConfigured is whether LINEAR_API_KEY is set.
+func New(st *store.Store, linearConfigured bool) *Service {
+	return &Service{st: st, linearKey: linearConfigured}
+}
+
+// filter builds the WHERE clause shared by the fact queries: a range on
+// column, then the repo and author filters when the query has them.
+type filter struct {
+	where []string
+	args  []any
+}
+
+func (f *filter) add(cond string, args ...any) {
+	// Conditions use ? for their arguments; number them here.
+	for _, a := range args {
+		f.args = append(f.args, a)
+		cond = strings.Replace(cond, "?", "$"+strconv.Itoa(len(f.args)), 1)
+	}
+	f.where = append(f.where, cond)
+}
+
+func (f *filter) sql() string { return strings.Join(f.where, " AND ") }
+
+// rangeFilter filters column to [q.Start, q.End).
+func rangeFilter(column string, q Query) *filter {
+	f := &filter{}
+	f.add(column+" >= ? AND "+column+" < ?", store.MS(q.Start), store.MS(q.End))
+	return f
+}
+
+// prFilter filters pr_facts (alias f) to q's range on column and to its
+// repo and author.
+func prFilter(column string, q Query) *filter {
+	f := rangeFilter(column, q)
+	if q.RepoID != 0 {
+		f.add("f.repo_id = ?", q.RepoID)
+	}
+	if q.Author != "" {
+		f.add("lower(f.author_login) = ?", strings.ToLower(q.Author))
+	}
+	return f
+}
+
+// scanInts runs a query whose columns are all nullable integers, calling fn
+// with each row (0 for NULL, and a validity mask).
+func (s *Service) scanRows(ctx context.Context, query string, args []any, cols int, fn func(v []sql.NullInt64)) error {
+	rows, err := s.st.DB().QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	vals := make([]sql.NullInt64, cols)
+	ptrs := make([]any, cols)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return err
+		}
+		fn(vals)
+	}
+	return rows.Err()
+}
+
+// count runs a count query.
+func (s *Service) count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := s.st.DB().QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// parallel runs fns at once and returns the first error.
+func parallel(fns ...func() error) error {
+	errs := make([]error, len(fns))
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = fn()
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
