@@ -149,7 +149,7 @@ func doraScenario(t *testing.T, st *store.Store) (b *scenario.Builder, web, api 
 	b.WorkflowRun(web, deploy, scenario.Run{SHA: "s1", Created: ts(2, 10), Updated: ts(2, 10.5)})
 	b.PullRequest(web, scenario.PR{Number: 3, Author: "alice", Commits: []time.Time{ts(3, 0)}, Created: ts(3, 6),
 		Reviews: []scenario.Review{{Author: "carol", State: model.ReviewChangesRequested, Submitted: tp(3, 7)}},
-		Merged: tp(4, 9), MergeSHA: "s3"})
+		Merged:  tp(4, 9), MergeSHA: "s3"})
 	b.PullRequest(web, scenario.PR{Number: 5, Author: "carol", Title: `Revert "Add cache"`, Created: ts(4, 9), Merged: tp(4, 9.5), MergeSHA: "r5"})
 	b.WorkflowRun(web, deploy, scenario.Run{SHA: "s3x", Created: ts(4, 10), Updated: ts(4, 11)})
 	// A failed deployment run is not a deployment.
