@@ -47,13 +47,20 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 		return err
 	}
 	defer st.Close()
+	// On the way out: stop the scheduler (canceling its sync), then any
+	// sync started from the API, then close the store.
+	eng := newEngine(cfg, st, buildConnectors(cfg, st, log), log)
+	defer eng.Close()
+	sched := newScheduler(cfg, eng, log)
+	defer sched.Stop()
 
 	h := server.Handler(server.Options{
-		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log}),
+		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng}),
 		Log:     log,
 		Version: version.Version,
 	})
 	return server.Run(ctx, cfg.ListenAddr, h, log, func(addr net.Addr) {
 		log.Info("veelocity is serving", "url", fmt.Sprintf("http://%s/", addr), "database", st.Dialect().String(), "version", version.String())
+		sched.Start(ctx)
 	})
 }

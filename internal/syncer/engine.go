@@ -408,7 +408,7 @@ func (e *Engine) runSource(ctx context.Context, log *slog.Logger, r *run, i int,
 		log.Info("sync: source finished", "records", final.Records, "requests", final.Requests)
 	case statusFailed:
 		recErr = errors.Join(recErr, e.store.MarkSyncFailed(bg, name, "", msg))
-		log.Error("sync: source failed", "err", msg, "records", final.Records, "requests", final.Requests)
+		log.Warn("sync: source failed", "err", msg, "records", final.Records, "requests", final.Requests)
 	default:
 		log.Info("sync: source canceled", "records", final.Records)
 	}
