@@ -7,8 +7,10 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -24,6 +26,9 @@ type Deps struct {
 	// Sync is the sync engine behind /connectors; nil answers its POSTs with
 	// 503.
 	Sync *syncer.Engine
+	// Now is the clock that sets "today" for metric ranges; time.Now when
+	// nil.
+	Now func() time.Time
 }
 
 // API holds the handlers' dependencies.
@@ -34,7 +39,9 @@ type API struct {
 	// derive runs the derive step after records are written; may be nil.
 	derive func(ctx context.Context) error
 	// sync is the sync engine; may be nil.
-	sync *syncer.Engine
+	sync    *syncer.Engine
+	metrics *metrics.Service
+	now     func() time.Time
 }
 
 // New returns the API over deps.
@@ -43,7 +50,13 @@ func New(d Deps) *API {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive, sync: d.Sync}
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	linear := d.Config != nil && d.Config.LinearAPIKey != ""
+	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive, sync: d.Sync,
+		metrics: metrics.New(d.Store, linear), now: now}
 }
 
 // Route is one endpoint: what the router registers and what /openapi.json
