@@ -49,7 +49,7 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	defer st.Close()
 	// On the way out: stop the scheduler (canceling its sync), then any
 	// sync started from the API, then close the store.
-	eng := newEngine(cfg, st, buildConnectors(cfg, st, log), log)
+	eng := newEngine(cfg, st, connectorsFor(cfg, st, log), log)
 	defer eng.Close()
 	sched := newScheduler(cfg, eng, log)
 	defer sched.Stop()

@@ -19,8 +19,8 @@ import (
 	"github.com/veelocity/veelocity/internal/syncer"
 )
 
-// connectorsFor builds the connectors a sync runs. It is buildConnectors;
-// the CLI's tests replace it with test connectors.
+// connectorsFor builds the connectors sync and serve run. It is
+// buildConnectors; the CLI's tests replace it with test connectors.
 var connectorsFor = buildConnectors
 
 // liveRedraw is how often a terminal's live progress is redrawn.

@@ -1,12 +1,19 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/veelocity/veelocity/internal/config"
@@ -148,5 +155,87 @@ func TestSyncRunsEverySourceAndFailsWhenOneFails(t *testing.T) {
 	}
 	if runs, _ := st.SyncRuns(ctx, "github", 5); len(runs) != 1 {
 		t.Errorf("--source actions ran github: %+v", runs)
+	}
+}
+
+// lockedBuffer is a log sink written by the server while the test reads.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestServeSyncsAtStartupAndCancelsItOnShutdown(t *testing.T) {
+	entered := make(chan struct{}, 1)
+	withConnectors(t, func(st *store.Store) []syncer.Connector {
+		return []syncer.Connector{&synctest.Connector{Source: "github", SyncFunc: func(ctx context.Context, mode syncer.Mode, rep syncer.Reporter) error {
+			rep.Scope("acme/web")
+			rep.Records("pull_requests", 7)
+			entered <- struct{}{}
+			<-ctx.Done()
+			return fmt.Errorf("fetching acme/web: %w", ctx.Err())
+		}}}
+	})
+	url := storetest.URL(t)
+	dir := syncDir(t, "GITHUB_TOKEN="+syncTestToken+"\nGITHUB_REPOS=acme/web\nSYNC_INTERVAL=0\n")
+	runCLI(t, dir, "version") // clears the Veelocity variables of the environment
+	var logs lockedBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	exit := make(chan int)
+	go func() {
+		e := &env{stdout: io.Discard, stderr: io.Discard, dir: dir, log: slog.New(slog.NewTextHandler(&logs, nil))}
+		exit <- run(ctx, e, []string{"serve", "--listen", "127.0.0.1:0", "--database", url})
+	}()
+	<-entered
+	m := regexp.MustCompile(`url=(http://\S+/)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no address in the log:\n%s", logs.String())
+	}
+
+	// The startup sync is running: the API refuses a second and shows it.
+	resp, err := http.Post(m[1]+"api/v1/connectors/sync", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict || !strings.Contains(string(body), "by startup)") {
+		t.Errorf("POST sync during the startup sync: %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.Get(m[1] + "api/v1/connectors/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var status struct {
+		Running bool
+		Sync    struct{ Trigger string }
+	}
+	json.NewDecoder(resp.Body).Decode(&status)
+	resp.Body.Close()
+	if !status.Running || status.Sync.Trigger != "startup" {
+		t.Errorf("status during the startup sync: %+v", status)
+	}
+
+	// Shutting down cancels the sync and records it before serve returns.
+	cancel()
+	if code := <-exit; code != exitOK {
+		t.Errorf("serve exited %d:\n%s", code, logs.String())
+	}
+	st := storetest.Open(t, url)
+	runs, err := st.SyncRuns(context.Background(), "github", 5)
+	if err != nil || len(runs) != 1 || runs[0].TriggeredBy != "startup" || runs[0].Status != "canceled" || runs[0].Records != 7 {
+		t.Errorf("runs after shutdown: %+v, %v", runs, err)
 	}
 }
