@@ -73,6 +73,7 @@ CREATE TABLE pr_reviews (
 );
 CREATE INDEX pr_reviews_pr ON pr_reviews (pr_id);
 CREATE INDEX pr_reviews_author ON pr_reviews (author_login, submitted_at);
+CREATE INDEX pr_reviews_submitted ON pr_reviews (submitted_at);
 
 CREATE TABLE pr_comments (
     id            {{id}},
