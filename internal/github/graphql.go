@@ -1,0 +1,99 @@
+package github
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// GraphQLError is a GraphQL answer that carries errors: an unknown
+// repository, an invalid query, a resource limit.
+type GraphQLError struct {
+	Errors []GraphQLErrorItem
+}
+
+// GraphQLErrorItem is one entry of a GraphQL response's "errors".
+type GraphQLErrorItem struct {
+	Type    string `json:"type"`
+	Message string `json:"message"`
+}
+
+func (e *GraphQLError) Error() string {
+	msgs := make([]string, 0, len(e.Errors))
+	for _, it := range e.Errors {
+		msgs = append(msgs, it.Message)
+	}
+	return "GitHub GraphQL error: " + strings.Join(msgs, "; ")
+}
+
+// Query runs a GraphQL query with variables and decodes its "data" into v.
+// A response with errors is an error, even with partial data. Rate limits
+// (RATE_LIMITED, secondary limits) are waited out like REST ones.
+func (c *Client) Query(ctx context.Context, query string, vars map[string]any, v any) error {
+	body, err := json.Marshal(struct {
+		Query     string         `json:"query"`
+		Variables map[string]any `json:"variables,omitempty"`
+	}{query, vars})
+	if err != nil {
+		return fmt.Errorf("github: encoding GraphQL request: %w", err)
+	}
+	req := request{method: http.MethodPost, url: c.opts.GraphQLURL, body: body, bucket: bucketGraphQL}
+	resp, err := c.do(ctx, req, c.graphQLLimit)
+	if err != nil {
+		return err
+	}
+	var out struct {
+		Data   json.RawMessage    `json:"data"`
+		Errors []GraphQLErrorItem `json:"errors"`
+	}
+	if err := json.Unmarshal(resp.body, &out); err != nil {
+		return fmt.Errorf("github: decoding GraphQL response: %w", err)
+	}
+	if len(out.Errors) > 0 {
+		for i := range out.Errors {
+			out.Errors[i].Message = c.redact(out.Errors[i].Message)
+		}
+		return &GraphQLError{Errors: out.Errors}
+	}
+	var meta struct {
+		RateLimit *struct {
+			Cost int `json:"cost"`
+		} `json:"rateLimit"`
+	}
+	if json.Unmarshal(out.Data, &meta) == nil && meta.RateLimit != nil {
+		c.limits.setCost(bucketGraphQL, meta.RateLimit.Cost)
+	}
+	if err := json.Unmarshal(out.Data, v); err != nil {
+		return fmt.Errorf("github: decoding GraphQL data: %w", err)
+	}
+	return nil
+}
+
+// graphQLLimit spots the rate limits GraphQL reports with status 200: an
+// error of type RATE_LIMITED (primary) or a secondary-limit message.
+func (c *Client) graphQLLimit(body []byte) *limitHit {
+	var out struct {
+		Errors []GraphQLErrorItem `json:"errors"`
+	}
+	if json.Unmarshal(body, &out) != nil {
+		return nil
+	}
+	for _, e := range out.Errors {
+		msg := strings.ToLower(e.Message)
+		switch {
+		case e.Type == "RATE_LIMITED":
+			_, reset := c.limits.state(bucketGraphQL)
+			return &limitHit{primary: true, remaining: 0, reset: reset}
+		case strings.Contains(msg, "secondary rate limit"):
+			remaining, reset := c.limits.state(bucketGraphQL)
+			return &limitHit{remaining: remaining, reset: reset}
+		}
+	}
+	return nil
+}
+
+// rateLimitFields is selected by every query, so the client learns each
+// query's cost.
+const rateLimitFields = `rateLimit { cost remaining resetAt }`
