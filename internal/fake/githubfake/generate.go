@@ -50,7 +50,7 @@ func (s *Server) Generate(repo *Repo, b Bulk) {
 			created := at(i, b.Runs)
 			run := &Run{WorkflowID: wf.ID, Name: wf.Name, Path: wf.Path, Event: "push", Status: "completed",
 				Conclusion: pick(rng, "success", "success", "success", "success", "failure", "cancelled"),
-				HeadSHA: sha(rng), HeadBranch: repo.DefaultBranch, CreatedAt: created,
+				HeadSHA:    sha(rng), HeadBranch: repo.DefaultBranch, CreatedAt: created,
 				RunStartedAt: created.Add(5 * time.Second), UpdatedAt: created.Add(time.Duration(1+rng.IntN(20)) * time.Minute)}
 			if i >= b.Runs-2 { // the newest runs are still going
 				run.Status, run.Conclusion = "in_progress", ""
@@ -136,4 +136,6 @@ func genPR(rng *rand.Rand, repo *Repo, created, end time.Time, b Bulk) *PullRequ
 
 func pick(rng *rand.Rand, options ...string) string { return options[rng.IntN(len(options))] }
 
-func sha(rng *rand.Rand) string { return fmt.Sprintf("%016x%016x%08x", rng.Uint64(), rng.Uint64(), rng.Uint32()) }
+func sha(rng *rand.Rand) string {
+	return fmt.Sprintf("%016x%016x%08x", rng.Uint64(), rng.Uint64(), rng.Uint32())
+}

@@ -244,7 +244,7 @@ func actorObject(a *Actor) any {
 	}
 	return &object{typ: typ, fields: map[string]any{
 		"login": a.Login, "url": "https://github.com/" + a.Login,
-		"avatarUrl": "https://avatars.githubusercontent.com/" + a.Login,
+		"avatarUrl":    "https://avatars.githubusercontent.com/" + a.Login,
 		"resourcePath": "/" + a.Login,
 	}}
 }
