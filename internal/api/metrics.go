@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/veelocity/veelocity/internal/metrics"
 )
@@ -57,7 +58,31 @@ func (a *API) metricsRoutes() []Route {
 			},
 		})
 	}
+	routes = append(routes, Route{
+		Method: http.MethodGet, Pattern: "/api/v1/metrics/developers", Tag: "metrics",
+		Summary: "One row per PR author (bots excluded): merged PRs, median merge time, median review time received, reviews given, median PR size, Linear issues completed",
+		Params: append(slices.Clip(metricParams),
+			Param{Name: "sort", Type: "string", Enum: metrics.DeveloperColumns, Description: "column to sort by (default merged_prs)"},
+			Param{Name: "order", Type: "string", Enum: []string{"asc", "desc"}, Description: "default desc (asc for login); nulls last"}),
+		Handler: a.developers,
+	})
 	return routes
+}
+
+func (a *API) developers(w http.ResponseWriter, r *http.Request) error {
+	q, err := a.metricQuery(r)
+	if err != nil {
+		return err
+	}
+	d, err := a.metrics.Developers(r.Context(), q, r.URL.Query().Get("sort"), r.URL.Query().Get("order"))
+	var pe *metrics.ParamError
+	if errors.As(err, &pe) {
+		return BadRequest(pe.Param, "%s", pe.Msg)
+	}
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, d)
 }
 
 // metricQuery parses the metric parameters, mapping their errors to 400

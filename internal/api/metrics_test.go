@@ -131,3 +131,25 @@ func TestMetricErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestDevelopersEndpoint(t *testing.T) {
+	srv, b := newMetricsServer(t)
+	web := b.Repo("acme/web")
+	b.PullRequest(web, scenario.PR{Author: "alice", Created: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		Merged: scenario.Ptr(time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC))})
+	b.PullRequest(web, scenario.PR{Author: "renovate[bot]", Created: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC),
+		Merged: scenario.Ptr(time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))})
+	b.Derive()
+	status, v := getMetric(t, srv, "/api/v1/metrics/developers?sort=median_merge_hours&order=asc")
+	rows, _ := v["data"].([]any)
+	if status != 200 || len(rows) != 1 {
+		t.Fatalf("developers: %d %v", status, v)
+	}
+	row := rows[0].(map[string]any)
+	if row["login"] != "alice" || row["merged_prs"] != 1.0 || row["median_merge_hours"] != 5.0 {
+		t.Errorf("row %v", row)
+	}
+	if status, v := getMetric(t, srv, "/api/v1/metrics/developers?sort=nope"); status != 400 || !strings.HasPrefix(v["error"].(string), "sort") {
+		t.Errorf("bad sort: %d %v", status, v)
+	}
+}
