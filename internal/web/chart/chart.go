@@ -1,0 +1,312 @@
+// Package chart draws small SVG charts on the server: bars (grouped when
+// there are several series), stacked bars and lines, with axes, labels and a
+// <title> tooltip on every mark. The SVG scales with its container (viewBox)
+// and takes its colours from CSS classes, so one drawing serves the light
+// and dark themes.
+package chart
+
+import (
+	"bytes"
+	"html/template"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Kind is the kind of chart.
+type Kind int
+
+// The kinds of chart.
+const (
+	Bars    Kind = iota // one bar per series per label, side by side
+	Stacked             // the series' bars stacked on each other
+	Lines               // one line per series; a null value breaks the line
+)
+
+// Series is one named sequence of values, one per label; nil is no value.
+type Series struct {
+	Name   string
+	Values []*float64
+}
+
+// Chart is a chart to draw.
+type Chart struct {
+	Kind Kind
+	// Title names the chart for screen readers (aria-label).
+	Title  string
+	Labels []string // the x axis, one per value
+	Series []Series
+	// Format formats a value for the y axis and tooltips (default: up to 2
+	// decimals).
+	Format func(float64) string
+	// Max, when above the data's maximum, fixes the top of the y axis (1 for
+	// a rate).
+	Max float64
+	// Integers keeps the y axis on whole numbers (counts).
+	Integers bool
+}
+
+// Drawing size in viewBox units; the SVG scales to its container.
+const (
+	width        = 640
+	height       = 220
+	marginLeft   = 52
+	marginRight  = 12
+	marginTop    = 22
+	marginBottom = 30
+	plotW        = width - marginLeft - marginRight
+	plotH        = height - marginTop - marginBottom
+	maxXLabels   = 8
+)
+
+// SVG returns the chart as an inline <svg> element. All text in it is
+// escaped by html/template.
+func (c Chart) SVG() template.HTML {
+	var b bytes.Buffer
+	if err := svgTemplate.Execute(&b, c.layout()); err != nil {
+		// The template and its data are ours; failing here is a bug.
+		panic("chart: " + err.Error())
+	}
+	return template.HTML(b.String())
+}
+
+// drawing is the chart's geometry, ready for the template.
+type drawing struct {
+	Title, Desc   string
+	Width, Height int
+	Left, Right   float64
+	Top, Bottom   float64
+	YTicks        []tick
+	XTicks        []tick
+	Rects         []rect
+	Paths         []path
+	Dots          []dot
+	Legend        []legendItem
+	Empty         bool
+	CX, CY        float64
+}
+
+type tick struct {
+	Pos   float64
+	Label string
+}
+
+type rect struct {
+	X, Y, W, H float64
+	Class      string
+	Tip        string
+}
+
+type path struct {
+	D     string
+	Class string
+}
+
+type dot struct {
+	X, Y  float64
+	Class string
+	Tip   string
+}
+
+type legendItem struct {
+	X     float64
+	Class string
+	Name  string
+}
+
+func (c Chart) format(v float64) string {
+	if c.Format != nil {
+		return c.Format(v)
+	}
+	return FormatNumber(v)
+}
+
+// FormatNumber writes v with up to 2 decimals and no trailing zeros.
+func FormatNumber(v float64) string {
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		s = "0"
+	}
+	return s
+}
+
+func (c Chart) layout() drawing {
+	d := drawing{Title: c.Title, Width: width, Height: height,
+		Left: marginLeft, Right: width - marginRight, Top: marginTop, Bottom: marginTop + plotH,
+		CX: marginLeft + plotW/2, CY: marginTop + plotH/2}
+	n := len(c.Labels)
+	top := c.top()
+	if n == 0 || top == 0 && !c.hasValues() {
+		d.Empty = true
+	}
+	// y axis: "nice" ticks from 0 to the top.
+	step := niceStep(top / 4)
+	if top <= 0 || step <= 0 {
+		top, step = 1, 0.25
+	}
+	if c.Integers {
+		step = math.Max(math.Ceil(step), 1)
+	}
+	yMax := math.Ceil(top/step-1e-9) * step
+	for v := 0.0; v <= yMax+step/2; v += step {
+		d.YTicks = append(d.YTicks, tick{Pos: c.y(v, yMax), Label: c.format(v)})
+	}
+	if n == 0 {
+		return d
+	}
+	slot := float64(plotW) / float64(n)
+	every := (n + maxXLabels - 1) / maxXLabels
+	for i, l := range c.Labels {
+		if i%every == 0 {
+			d.XTicks = append(d.XTicks, tick{Pos: marginLeft + slot*(float64(i)+0.5), Label: l})
+		}
+	}
+	switch c.Kind {
+	case Lines:
+		c.lines(&d, slot, yMax)
+	case Stacked:
+		c.stacked(&d, slot, yMax)
+	default:
+		c.bars(&d, slot, yMax)
+	}
+	if len(c.Series) > 1 {
+		x := float64(marginLeft)
+		for i, s := range c.Series {
+			d.Legend = append(d.Legend, legendItem{X: x, Class: seriesClass(i), Name: s.Name})
+			x += 18 + 7*float64(len([]rune(s.Name)))
+		}
+	}
+	return d
+}
+
+func seriesClass(i int) string { return "s" + strconv.Itoa(i%6) }
+
+// y maps a value to its vertical position.
+func (c Chart) y(v, yMax float64) float64 {
+	return marginTop + plotH - v/yMax*plotH
+}
+
+func (c Chart) tip(label string, s Series, v float64) string {
+	if len(c.Series) == 1 && s.Name == "" {
+		return label + ": " + c.format(v)
+	}
+	return label + " · " + s.Name + ": " + c.format(v)
+}
+
+func (c Chart) bars(d *drawing, slot, yMax float64) {
+	k := float64(max(len(c.Series), 1))
+	inner := slot * 0.8
+	bw := inner / k
+	for i, label := range c.Labels {
+		x0 := marginLeft + slot*float64(i) + slot*0.1
+		for j, s := range c.Series {
+			v := value(s, i)
+			if v == nil {
+				continue
+			}
+			y := c.y(*v, yMax)
+			d.Rects = append(d.Rects, rect{X: x0 + bw*float64(j), Y: y, W: math.Max(bw-1, 1), H: marginTop + plotH - y,
+				Class: seriesClass(j), Tip: c.tip(label, s, *v)})
+		}
+	}
+}
+
+func (c Chart) stacked(d *drawing, slot, yMax float64) {
+	bw := slot * 0.8
+	for i, label := range c.Labels {
+		x := marginLeft + slot*float64(i) + slot*0.1
+		sum := 0.0
+		for j, s := range c.Series {
+			v := value(s, i)
+			if v == nil || *v <= 0 {
+				continue
+			}
+			yTop, yBottom := c.y(sum+*v, yMax), c.y(sum, yMax)
+			d.Rects = append(d.Rects, rect{X: x, Y: yTop, W: math.Max(bw-1, 1), H: yBottom - yTop,
+				Class: seriesClass(j), Tip: c.tip(label, s, *v)})
+			sum += *v
+		}
+	}
+}
+
+func (c Chart) lines(d *drawing, slot, yMax float64) {
+	for j, s := range c.Series {
+		var b strings.Builder
+		pen := false
+		for i, label := range c.Labels {
+			v := value(s, i)
+			if v == nil {
+				pen = false
+				continue
+			}
+			x, y := marginLeft+slot*(float64(i)+0.5), c.y(*v, yMax)
+			if pen {
+				b.WriteString(" L")
+			} else {
+				b.WriteString(" M")
+			}
+			b.WriteString(num(x) + " " + num(y))
+			pen = true
+			d.Dots = append(d.Dots, dot{X: x, Y: y, Class: seriesClass(j), Tip: c.tip(label, s, *v)})
+		}
+		if b.Len() > 0 {
+			d.Paths = append(d.Paths, path{D: strings.TrimSpace(b.String()), Class: seriesClass(j)})
+		}
+	}
+}
+
+func num(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+func value(s Series, i int) *float64 {
+	if i >= len(s.Values) {
+		return nil
+	}
+	return s.Values[i]
+}
+
+func (c Chart) hasValues() bool {
+	for _, s := range c.Series {
+		for _, v := range s.Values {
+			if v != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// top is the largest value to show: the tallest stack for stacked bars.
+func (c Chart) top() float64 {
+	top := c.Max
+	for i := range c.Labels {
+		sum := 0.0
+		for _, s := range c.Series {
+			v := value(s, i)
+			if v == nil {
+				continue
+			}
+			if c.Kind == Stacked {
+				sum += math.Max(*v, 0)
+			} else {
+				top = math.Max(top, *v)
+			}
+		}
+		top = math.Max(top, sum)
+	}
+	return top
+}
+
+// niceStep rounds a raw step up to 1, 2, 2.5 or 5 times a power of ten.
+func niceStep(raw float64) float64 {
+	if raw <= 0 || math.IsInf(raw, 0) || math.IsNaN(raw) {
+		return 0
+	}
+	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if raw <= m*p+1e-12 {
+			return m * p
+		}
+	}
+	return 10 * p
+}

@@ -1,0 +1,165 @@
+package chart
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+func f(v float64) *float64 { return &v }
+
+// parse returns the SVG's elements by tag name.
+func parse(t *testing.T, svg string) map[string][]*html.Node {
+	t.Helper()
+	doc, err := html.Parse(strings.NewReader(svg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]*html.Node{}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			out[n.Data] = append(out[n.Data], n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return out
+}
+
+func text(n *html.Node) string {
+	var b strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.TextNode {
+			b.WriteString(c.Data)
+		}
+	}
+	return b.String()
+}
+
+func attr(n *html.Node, name string) string {
+	for _, a := range n.Attr {
+		if a.Key == name {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func titles(els map[string][]*html.Node) []string {
+	var out []string
+	for _, n := range els["title"] {
+		if p := n.Parent; p != nil && p.Data != "svg" {
+			out = append(out, text(n))
+		}
+	}
+	return out
+}
+
+func TestChartMarksAndTooltips(t *testing.T) {
+	labels := []string{"2024-01-01", "2024-01-08", "2024-01-15"}
+	tests := []struct {
+		name      string
+		chart     Chart
+		wantTips  []string
+		wantRects int
+		wantPaths int
+		wantDots  int
+	}{
+		{
+			name:      "bars skip null values",
+			chart:     Chart{Kind: Bars, Title: "Deployments", Labels: labels, Series: []Series{{Values: []*float64{f(3), nil, f(0)}}}, Integers: true},
+			wantTips:  []string{"2024-01-01: 3", "2024-01-15: 0"},
+			wantRects: 2,
+		},
+		{
+			name: "stacked bars, one rect per positive part",
+			chart: Chart{Kind: Stacked, Title: "Phases", Labels: labels[:1], Series: []Series{
+				{Name: "coding", Values: []*float64{f(1.5)}}, {Name: "review", Values: []*float64{f(2)}}, {Name: "deploy", Values: []*float64{nil}}}},
+			wantTips:  []string{"2024-01-01 · coding: 1.5", "2024-01-01 · review: 2"},
+			wantRects: 2 + 3, // marks + legend swatches
+		},
+		{
+			name: "lines break at nulls",
+			chart: Chart{Kind: Lines, Title: "Lead time", Labels: labels, Series: []Series{
+				{Name: "median", Values: []*float64{f(10), nil, f(12)}}, {Name: "p90", Values: []*float64{f(20), f(30), f(40)}}},
+				Format: func(v float64) string { return FormatNumber(v) + " h" }},
+			wantTips:  []string{"2024-01-01 · median: 10 h", "2024-01-15 · median: 12 h", "2024-01-01 · p90: 20 h", "2024-01-08 · p90: 30 h", "2024-01-15 · p90: 40 h"},
+			wantPaths: 2,
+			wantDots:  5,
+			wantRects: 2, // legend
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			els := parse(t, string(tt.chart.SVG()))
+			if got := titles(els); strings.Join(got, "|") != strings.Join(tt.wantTips, "|") {
+				t.Errorf("tooltips = %q, want %q", got, tt.wantTips)
+			}
+			if n := len(els["rect"]); n != tt.wantRects {
+				t.Errorf("%d rects, want %d", n, tt.wantRects)
+			}
+			if n := len(els["path"]); n != tt.wantPaths {
+				t.Errorf("%d paths, want %d", n, tt.wantPaths)
+			}
+			if n := len(els["circle"]); n != tt.wantDots {
+				t.Errorf("%d dots, want %d", n, tt.wantDots)
+			}
+			svg := els["svg"][0]
+			if attr(svg, "viewBox") == "" || attr(svg, "aria-label") != tt.chart.Title {
+				t.Errorf("svg attributes: viewBox %q, aria-label %q", attr(svg, "viewBox"), attr(svg, "aria-label"))
+			}
+		})
+	}
+}
+
+func TestChartGeometry(t *testing.T) {
+	c := Chart{Kind: Bars, Labels: []string{"a", "b"}, Series: []Series{{Values: []*float64{f(2), f(4)}}}, Integers: true}
+	els := parse(t, string(c.SVG()))
+	rects := els["rect"]
+	h := func(n *html.Node) string { return attr(n, "height") }
+	// The taller bar is twice the shorter one, both standing on the axis.
+	if h(rects[0]) != "84" || h(rects[1]) != "168" {
+		t.Errorf("bar heights %s and %s, want 84 and 168 (axis 0..4 over %dpx)", h(rects[0]), h(rects[1]), plotH)
+	}
+	var ticks []string
+	for _, n := range els["text"] {
+		if attr(n, "class") == "ylabel" {
+			ticks = append(ticks, text(n))
+		}
+	}
+	if got := strings.Join(ticks, ","); got != "0,1,2,3,4" {
+		t.Errorf("y ticks %s, want 0,1,2,3,4", got)
+	}
+}
+
+func TestChartEscapesText(t *testing.T) {
+	c := Chart{Kind: Bars, Title: `<script>alert(1)</script>`, Labels: []string{`<b>x</b>`},
+		Series: []Series{{Name: `"><img src=x>`, Values: []*float64{f(1)}}}}
+	svg := string(c.SVG())
+	for _, bad := range []string{"<script>", "<b>", "<img"} {
+		if strings.Contains(svg, bad) {
+			t.Errorf("SVG contains unescaped %s", bad)
+		}
+	}
+	els := parse(t, svg)
+	if len(els["script"]) != 0 || len(els["img"]) != 0 {
+		t.Error("markup from labels became elements")
+	}
+}
+
+func TestEmptyChartSaysSo(t *testing.T) {
+	c := Chart{Kind: Lines, Title: "x", Labels: []string{"a", "b"}, Series: []Series{{Values: []*float64{nil, nil}}}}
+	found := false
+	for _, n := range parse(t, string(c.SVG()))["text"] {
+		if text(n) == "No data in this range" {
+			found = true
+		}
+	}
+	if !found {
+		t.Error("an all-null chart does not say it has no data")
+	}
+}
