@@ -1,0 +1,81 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestGolden runs the worked scenarios through every metric with several
+// parameter sets and compares the JSON with a golden file. The suite runs on
+// SQLite and again on PostgreSQL (VEELOCITY_TEST_DATABASE_URL), against the
+// same golden file, so both engines must give identical answers.
+func TestGolden(t *testing.T) {
+	for _, sc := range []struct {
+		name  string
+		build func(*testing.T, *store.Store) (int64, int64)
+	}{
+		{"dora", func(t *testing.T, st *store.Store) (int64, int64) {
+			_, web, api := doraScenario(t, st)
+			return web, api
+		}},
+		{"development", devScenario},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			st := storetest.New(t)
+			web, _ := sc.build(t, st)
+			s := New(st, false)
+			ctx := context.Background()
+			var out bytes.Buffer
+			for _, params := range []string{
+				"start_date=2026-03-01&end_date=2026-03-07&period=day",
+				"start_date=2026-02-20&end_date=2026-03-10&period=week&include_trend=true",
+				"start_date=2026-01-15&end_date=2026-03-31&period=month",
+				fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&repo_id=%d&include_trend=true", web),
+				"start_date=2026-03-01&end_date=2026-03-07&author=alice",
+			} {
+				q := query(t, st, params)
+				dora, err := s.DORA(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dev, err := s.Development(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				devs, err := s.Developers(ctx, q, "", "")
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, _ := json.MarshalIndent(map[string]any{"params": params, "dora": dora, "development": dev, "developers": devs}, "", " ")
+				out.Write(b)
+				out.WriteByte('\n')
+			}
+			path := filepath.Join("testdata", sc.name+".golden.json")
+			if *update {
+				os.MkdirAll("testdata", 0o755)
+				if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./internal/metrics -run TestGolden -update to create it)", err)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				os.WriteFile(path+".got", out.Bytes(), 0o644)
+				t.Errorf("%s engine answers differ from %s; see %s.got", st.Dialect(), path, path)
+			}
+		})
+	}
+}
