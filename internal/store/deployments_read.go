@@ -1,0 +1,152 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/model"
+)
+
+// DeploymentFilter selects deployments for DeploymentList.
+type DeploymentFilter struct {
+	RepoID   int64 // 0 for every repository
+	Deployed TimeSpan
+}
+
+// DeploymentItem is a deployment with the pull requests it shipped (those
+// the derive step linked to it) and the incidents attributed to it.
+type DeploymentItem struct {
+	model.Deployment
+	PRs       []ShippedPR      `json:"prs"`
+	Incidents []model.Incident `json:"incidents"`
+}
+
+// ShippedPR is a pull request as a deployment lists it.
+type ShippedPR struct {
+	ID       int64      `json:"id"`
+	Number   int        `json:"number"`
+	Title    string     `json:"title"`
+	Author   string     `json:"author"`
+	URL      string     `json:"url"`
+	MergedAt *time.Time `json:"merged_at"`
+}
+
+const deploymentColumns = `d.id, d.source, d.external_id, d.repo_id, r.full_name, d.workflow_run_id, d.environment,
+	d.head_sha, d.head_branch, d.url, d.created_at, d.deployed_at, d.failed, d.is_rework`
+
+func scanDeployment(sc interface{ Scan(...any) error }) (model.Deployment, error) {
+	var d model.Deployment
+	var runID sql.NullInt64
+	err := sc.Scan(&d.ID, &d.Source, &d.ExternalID, &d.RepoID, &d.Repo, &runID, &d.Environment, &d.HeadSHA,
+		&d.HeadBranch, &d.URL, TimeCol(&d.CreatedAt), TimeCol(&d.DeployedAt), &d.Failed, &d.IsRework)
+	if runID.Valid {
+		d.WorkflowRunID = &runID.Int64
+	}
+	return d, err
+}
+
+// DeploymentRecord returns the deployment with internal id id, or
+// ErrNotFound.
+func (s *Store) DeploymentRecord(ctx context.Context, id int64) (model.Deployment, error) {
+	d, err := scanDeployment(s.read.QueryRowContext(ctx, `/* Store.DeploymentRecord */
+		SELECT `+deploymentColumns+` FROM deployments d JOIN repositories r ON r.id = d.repo_id WHERE d.id = $1`, id))
+	return d, notFound(err)
+}
+
+// DeploymentIDByExternalID returns the internal id of the deployment that
+// source knows as externalID, or ErrNotFound.
+func (tx *Tx) DeploymentIDByExternalID(ctx context.Context, source, externalID string) (int64, error) {
+	var id int64
+	err := tx.QueryRow(ctx, `/* Tx.DeploymentIDByExternalID */
+		SELECT id FROM deployments WHERE source = $1 AND external_id = $2`, source, externalID).Scan(&id)
+	return id, notFound(err)
+}
+
+// DeploymentList returns one page of the deployments f selects, newest first
+// (by deployed_at), each with its shipped PRs and attributed incidents, and
+// how many there are in all.
+func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) ([]DeploymentItem, int, error) {
+	var w whereClause
+	if f.RepoID != 0 {
+		w.and("d.repo_id = " + w.arg(f.RepoID))
+	}
+	w.span("d.deployed_at", f.Deployed)
+	var total int
+	if err := s.read.QueryRowContext(ctx, `/* Store.DeploymentList.count */
+		SELECT count(*) FROM deployments d`+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	q := `/* Store.DeploymentList */ SELECT ` + deploymentColumns + `
+		FROM deployments d JOIN repositories r ON r.id = d.repo_id` + w.String() +
+		` ORDER BY d.deployed_at DESC, d.id DESC` + w.limit(p)
+	rows, err := s.read.QueryContext(ctx, q, w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := []DeploymentItem{}
+	for rows.Next() {
+		d, err := scanDeployment(rows)
+		if err != nil {
+			rows.Close()
+			return nil, 0, err
+		}
+		out = append(out, DeploymentItem{Deployment: d, PRs: []ShippedPR{}, Incidents: []model.Incident{}})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, total, err
+	}
+	byID := make(map[int64]*DeploymentItem, len(out))
+	ids := make([]int64, len(out))
+	for i := range out {
+		byID[out[i].ID] = &out[i]
+		ids[i] = out[i].ID
+	}
+	if err := s.shippedPRs(ctx, ids, byID); err != nil {
+		return nil, 0, err
+	}
+	return out, total, s.deploymentIncidents(ctx, ids, byID)
+}
+
+func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*DeploymentItem) error {
+	in, args := inIDs("f.deployment_id", ids)
+	rows, err := s.read.QueryContext(ctx, `/* Store.shippedPRs */
+		SELECT f.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at
+		FROM pr_facts f JOIN pull_requests p ON p.id = f.pr_id
+		WHERE `+in+` ORDER BY p.merged_at, p.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var depID int64
+		var pr ShippedPR
+		if err := rows.Scan(&depID, &pr.ID, &pr.Number, &pr.Title, strCol{&pr.Author}, &pr.URL, NullTimeCol(&pr.MergedAt)); err != nil {
+			return err
+		}
+		d := byID[depID]
+		d.PRs = append(d.PRs, pr)
+	}
+	return rows.Err()
+}
+
+func (s *Store) deploymentIncidents(ctx context.Context, ids []int64, byID map[int64]*DeploymentItem) error {
+	in, args := inIDs("i.deployment_id", ids)
+	rows, err := s.read.QueryContext(ctx, `/* Store.deploymentIncidents */
+		SELECT `+incidentColumns+` FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
+		WHERE `+in+` ORDER BY i.opened_at, i.id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		inc, err := scanIncident(rows)
+		if err != nil {
+			return err
+		}
+		d := byID[*inc.DeploymentID]
+		d.Incidents = append(d.Incidents, inc)
+	}
+	return rows.Err()
+}
