@@ -4,6 +4,7 @@ import (
 	"log/slog"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/linear"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -11,5 +12,7 @@ import (
 // buildConnectors returns every source's connector, configured or not; the
 // sync engine skips those that are not configured and says why.
 func buildConnectors(cfg *config.Config, st *store.Store, log *slog.Logger) []syncer.Connector {
-	return []syncer.Connector{}
+	return []syncer.Connector{
+		linear.NewConnector(cfg, st, linear.Options{Logger: log}),
+	}
 }
