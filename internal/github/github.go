@@ -57,25 +57,50 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	})
 }
 
-// pass is the state of one walk over a list ordered by update time.
+// pass is the state of one walk over a list ordered by update time. Update
+// times have a resolution of one second, so the walk takes records updated
+// at or after Since, and Done remembers which of those at exactly Since
+// are stored already: a sync with nothing changed stores nothing.
 type pass struct {
-	// Since: records updated at or after it are fetched.
 	Since time.Time `json:"since"`
+	Done  []int     `json:"done,omitempty"` // numbers of the records stored with update time Since
 	// After is the cursor of the last stored page of a walk in progress
 	// ("" when no walk is in progress).
 	After string `json:"after,omitempty"`
-	// Max is the latest update the walk in progress has seen; the next
-	// walk starts from it.
-	Max time.Time `json:"max,omitzero"`
+	// Max is the latest update the walk in progress has seen, and AtMax
+	// the records updated then; the next walk starts from there.
+	Max   time.Time `json:"max,omitzero"`
+	AtMax []int     `json:"at_max,omitempty"`
 }
 
-// page records a stored page: the walk goes on after cursor, or is done.
-func (p *pass) page(cursor string, done bool) {
-	if done {
-		*p = pass{Since: laterOf(p.Since, p.Max)}
-		return
+// take reports whether the record numbered key, updated at t, is to be
+// stored, and notes it.
+func (p *pass) take(t time.Time, key int) bool {
+	if t.Equal(p.Since) && slices.Contains(p.Done, key) {
+		return false
 	}
-	p.After = cursor
+	switch {
+	case t.After(p.Max):
+		p.Max, p.AtMax = t, []int{key}
+	case t.Equal(p.Max) && !slices.Contains(p.AtMax, key):
+		p.AtMax = append(p.AtMax, key)
+	}
+	return true
+}
+
+// page records a stored page: the walk goes on after cursor, or is done
+// and the next one starts where this one's newest record was.
+func (p *pass) page(cursor string, done bool) {
+	switch {
+	case !done:
+		p.After = cursor
+	case p.Max.IsZero():
+		*p = pass{Since: p.Since, Done: p.Done}
+	case p.Max.Equal(p.Since):
+		*p = pass{Since: p.Since, Done: append(p.Done, p.AtMax...)}
+	default:
+		*p = pass{Since: p.Max, Done: p.AtMax}
+	}
 }
 
 // repoCursor is the github source's cursor of one repository.
@@ -134,10 +159,12 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 					prsDone = true
 					break
 				}
+				if !cur.PRs.take(p.UpdatedAt, p.Number) {
+					continue
+				}
 				if err := c.completePR(ctx, client, owner, name, p); err != nil {
 					return fmt.Errorf("PR #%d: %w", p.Number, err)
 				}
-				cur.PRs.Max = laterOf(cur.PRs.Max, p.UpdatedAt)
 				prs = append(prs, p.model())
 			}
 			prsDone = prsDone || !r.PullRequests.PageInfo.HasNextPage
@@ -146,8 +173,7 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		var issues []*model.Issue
 		if r.Issues != nil {
 			for _, is := range r.Issues.Nodes {
-				cur.Issues.Max = laterOf(cur.Issues.Max, is.UpdatedAt)
-				if !known[is.Number] && !c.isIncident(is.Labels.names()) {
+				if !cur.Issues.take(is.UpdatedAt, is.Number) || (!known[is.Number] && !c.isIncident(is.Labels.names())) {
 					continue
 				}
 				m, err := is.model()

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -253,3 +254,5 @@ func diffDumps(a, b map[string][]string) string {
 	}
 	return out.String()
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -18,7 +18,8 @@ type Bulk struct {
 	Runs         int // workflow runs, spread over three workflows
 	Issues       int // every third carries the "incident" label
 	// Since is the start of the period the records spread over; it ends an
-	// hour before the fake's clock. Default: a year before it.
+	// hour before the fake's clock. Default: 360 days before it, inside
+	// the default SYNC_SINCE.
 	Since time.Time
 	Seed  uint64
 }
@@ -30,7 +31,7 @@ func (s *Server) Generate(repo *Repo, b Bulk) {
 	rng := rand.New(rand.NewPCG(b.Seed, 42))
 	end := s.now().Add(-time.Hour).Truncate(time.Second)
 	if b.Since.IsZero() {
-		b.Since = end.Add(-365 * 24 * time.Hour)
+		b.Since = end.Add(-360 * 24 * time.Hour)
 	}
 	span := end.Sub(b.Since)
 	at := func(i, n int) time.Time { // spread n records evenly, oldest first
