@@ -118,6 +118,10 @@ func (a *API) syncStatus(w http.ResponseWriter, r *http.Request) error {
 			out.Running, out.Sync = p.Running, &p
 		}
 	}
+	counts, err := a.recordCounts(r)
+	if err != nil {
+		return err
+	}
 	for _, info := range a.sourceInfos() {
 		s := sourceStatus{Source: info.Name, Configured: info.Configured, Reason: info.Reason, Scopes: []store.SyncState{}}
 		runs, err := a.store.SyncRuns(ctx, info.Name, 1)
@@ -140,15 +144,29 @@ func (a *API) syncStatus(w http.ResponseWriter, r *http.Request) error {
 			}
 			s.Scopes = append(s.Scopes, st)
 		}
-		if s.Counts, err = a.store.SourceCounts(ctx, info.Name); err != nil {
-			return err
-		}
-		if s.Counts == nil {
+		if s.Counts = counts[info.Name]; s.Counts == nil {
 			s.Counts = map[string]int64{}
 		}
 		out.Sources = append(out.Sources, s)
 	}
 	return WriteJSON(w, http.StatusOK, out)
+}
+
+// recordCounts returns the record counts per source: the engine's, which
+// it keeps between polls, or straight from the store without one.
+func (a *API) recordCounts(r *http.Request) (map[string]map[string]int64, error) {
+	if a.sync != nil {
+		return a.sync.Counts(r.Context())
+	}
+	out := map[string]map[string]int64{}
+	for _, name := range syncer.KnownSources {
+		n, err := a.store.SourceCounts(r.Context(), name)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = n
+	}
+	return out, nil
 }
 
 // sourceInfos says which sources can sync: from the engine's connectors,

@@ -80,6 +80,9 @@ type Engine struct {
 	mu     sync.Mutex
 	closed bool
 	cur    *run // the running sync, or the last one
+	ends   int  // syncs ended, to know when counts changed
+
+	counts countsCache
 }
 
 // run is one sync in progress; its progress is guarded by Engine.mu.
@@ -219,6 +222,25 @@ func (e *Engine) Wait(ctx context.Context) (Progress, error) {
 	}
 }
 
+// interruptedMessage is the error of a sync run that a stopped process
+// left running.
+const interruptedMessage = "interrupted: the process stopped before the sync ended"
+
+// closeInterrupted records the end of the sync runs a previous process left
+// running, unless this engine runs one now.
+func (e *Engine) closeInterrupted(ctx context.Context, log *slog.Logger) {
+	if e.Running() {
+		return
+	}
+	n, err := e.store.InterruptSyncRuns(ctx, interruptedMessage)
+	switch {
+	case err != nil:
+		log.Error("sync: closing interrupted sync runs", "err", err)
+	case n > 0:
+		log.Warn("sync: a previous sync was interrupted; the next one resumes where it stopped", "runs", n)
+	}
+}
+
 // Close cancels the running sync, waits for it to record how it ended, and
 // refuses every later one.
 func (e *Engine) Close() {
@@ -338,6 +360,7 @@ func (e *Engine) finish(r *run, afterErr string) Progress {
 		now := e.now().UTC()
 		p.Running = false
 		p.FinishedAt = &now
+		e.ends++
 		p.AfterSyncError = afterErr
 		final = p.clone()
 	})

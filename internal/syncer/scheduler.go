@@ -136,6 +136,7 @@ func (s *Scheduler) call(ctx context.Context, c schedCall) (Progress, error) {
 }
 
 func (s *Scheduler) loop(ctx context.Context) {
+	s.o.Engine.closeInterrupted(ctx, s.log)
 	if s.o.OnStartup {
 		s.run(ctx, Request{Mode: Recent, Trigger: TriggerStartup})
 	}

@@ -136,3 +136,26 @@ func TestSchedulerStopCancelsItsSync(t *testing.T) {
 		t.Error("a sync still runs after Stop")
 	}
 }
+
+func TestSchedulerClosesRunsAnEarlierProcessLeftRunning(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	// A process killed in the middle of a sync left this row running.
+	if _, err := f.st.StartSyncRun(ctx, "github", "recent", "schedule"); err != nil {
+		t.Fatal(err)
+	}
+	e := f.engine(working("github", f.clk, time.Second))
+	s := syncer.NewScheduler(syncer.SchedulerOptions{Engine: e, OnStartup: true, Log: slog.New(slog.DiscardHandler)})
+	s.Start(ctx)
+	defer s.Stop()
+	if err := s.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runs := f.runs(t, "github")
+	if got := triggers(runs); len(got) != 2 || got[0] != "schedule:recent:canceled" || got[1] != "startup:recent:success" {
+		t.Fatalf("runs %v", got)
+	}
+	if old := runs[1]; old.FinishedAt == nil || old.Error == "" {
+		t.Errorf("the interrupted run should say so: %+v", old)
+	}
+}
