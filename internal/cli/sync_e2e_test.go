@@ -1,0 +1,71 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/veelocity/veelocity/internal/fake/linearfake"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+// TestSyncLinearEndToEnd runs `veelocity sync` with the real connectors
+// against the fake Linear API.
+func TestSyncLinearEndToEnd(t *testing.T) {
+	f := linearfake.New()
+	defer f.Close()
+	if _, err := f.Generate(linearfake.GenerateOptions{Teams: []string{"ENG", "OPS"}, IssuesPerTeam: 30, Seed: 7}); err != nil {
+		t.Fatal(err)
+	}
+	key := f.Key()
+	dir := syncDir(t, "LINEAR_API_KEY="+key+"\nLINEAR_API_URL="+f.URL()+"\n")
+	url := storetest.URL(t)
+	ctx := context.Background()
+
+	code, stdout, stderr := runCLI(t, dir, "sync", "--database", url)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"linear: syncing\n", "linear: ENG: ", "linear: OPS: ", "linear: done: "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("progress lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, want := range []string{"  linear   success ", "60 issues, 2 teams"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	st := storetest.Open(t, url)
+	counts, err := st.SourceCounts(ctx, "linear")
+	if err != nil || counts["teams"] != 2 || counts["issues"] != 60 {
+		t.Fatalf("stored %v, %v; want 2 teams and 60 issues", counts, err)
+	}
+	scopes, err := st.SyncStates(ctx, "linear")
+	if err != nil || len(scopes) < 3 {
+		t.Errorf("sync state %+v, %v: want the source and each team", scopes, err)
+	}
+
+	// Again, incrementally: nothing changes.
+	code, stdout, stderr = runCLI(t, dir, "sync", "--database", url)
+	if code != exitOK {
+		t.Fatalf("second sync: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if again, _ := st.SourceCounts(ctx, "linear"); again["issues"] != 60 || again["teams"] != 2 {
+		t.Errorf("a second sync changed the counts: %v", again)
+	}
+
+	// A revoked key: the sync fails, says so, and never prints the key.
+	f.SetKey("lin_api_someOtherKeyEntirely0123")
+	code, stdout, stderr = runCLI(t, dir, "sync", "--database", url)
+	if code != exitFailure || !strings.Contains(stderr, "linear: FAILED") || !strings.Contains(stdout, "linear failed: ") {
+		t.Errorf("revoked key: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout+stderr, key) {
+		t.Errorf("the output shows the key:\n%s\n%s", stdout, stderr)
+	}
+	runs, err := st.SyncRuns(ctx, "linear", 5)
+	if err != nil || len(runs) != 3 || runs[0].Status != "failed" || strings.Contains(runs[0].Error, key) {
+		t.Errorf("runs %+v, %v", runs, err)
+	}
+}
