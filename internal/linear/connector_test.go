@@ -79,6 +79,8 @@ type syncEnv struct {
 	clock *clock
 	logs  *logBuffer
 	conn  *Connector
+	// errs are the texts of the errors syncs returned, checked for the key.
+	errs []string
 }
 
 // newSyncEnv returns a connector with issue pages of pageSize, a fake
@@ -92,7 +94,7 @@ func newSyncEnv(t *testing.T, pageSize int) *syncEnv {
 	clk := newClock()
 	f.SetClock(clk.Now)
 	e := &syncEnv{fake: f, clock: clk, st: storetest.New(t)}
-	e.cfg = &config.Config{LinearAPIKey: config.Secret(f.Key()), LinearAPIURL: f.URL(), SyncSince: 365 * 24 * time.Hour}
+	e.cfg = testConfig(f)
 	log, buf := debugLogger(t)
 	e.logs = buf
 	e.conn = e.newConnector(pageSize, log)
@@ -100,9 +102,14 @@ func newSyncEnv(t *testing.T, pageSize int) *syncEnv {
 		if bad := f.InvalidDocuments(); len(bad) > 0 {
 			t.Errorf("the fake rejected documents as invalid: %v", bad)
 		}
-		assertNoKey(t, f.Key(), buf.String(), e.syncStateText(t))
+		assertNoKey(t, f.Key(), append(e.errs, buf.String(), e.syncStateText(t))...)
 	})
 	return e
+}
+
+// testConfig is the configuration of a connector to fake f.
+func testConfig(f *linearfake.Server) *config.Config {
+	return &config.Config{LinearAPIKey: config.Secret(f.Key()), LinearAPIURL: f.URL(), SyncSince: 365 * 24 * time.Hour}
 }
 
 func (e *syncEnv) newConnector(pageSize int, log *slog.Logger) *Connector {
@@ -115,6 +122,9 @@ func (e *syncEnv) sync(t *testing.T, mode syncer.Mode) (*reporter, error) {
 	t.Helper()
 	rep := newReporter()
 	err := e.conn.Sync(context.Background(), mode, rep)
+	if err != nil {
+		e.errs = append(e.errs, err.Error())
+	}
 	return rep, err
 }
 

@@ -3,6 +3,7 @@ package linear
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -236,6 +237,7 @@ func TestSyncResumesAfterCancelLosingNothing(t *testing.T) {
 		}
 	}
 	err := e.conn.Sync(ctx, syncer.Recent, rep)
+	e.errs = append(e.errs, err.Error())
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("got %v, want context.Canceled", err)
 	}
@@ -278,6 +280,7 @@ func TestAFailingTeamDoesNotStopTheOthers(t *testing.T) {
 		}
 	}
 	err := e.conn.Sync(context.Background(), syncer.Recent, rep)
+	e.errs = append(e.errs, fmt.Sprint(err))
 	if err == nil || err.Error() != "team AAA: Linear API unavailable: HTTP 500 Internal Server Error after 5 attempts" {
 		t.Fatalf("got %v", err)
 	}

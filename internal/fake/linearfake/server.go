@@ -17,6 +17,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"time"
 )
@@ -224,9 +225,9 @@ type graphQLRequest struct {
 	OperationName string         `json:"operationName"`
 }
 
-// ServeHTTP answers GraphQL POSTs on /graphql.
+// ServeHTTP answers GraphQL POSTs to a path that ends in /graphql.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path != "/graphql" {
+	if !strings.HasSuffix(r.URL.Path, "/graphql") {
 		http.NotFound(w, r)
 		return
 	}
