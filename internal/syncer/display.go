@@ -64,6 +64,9 @@ func plainLine(ev Event) string {
 	case SourceStarted:
 		return s.Source + ": syncing"
 	case ScopeFinished:
+		if unnamedAndEmpty(ev.Scope) {
+			return ""
+		}
 		return fmt.Sprintf("%s: %s: %s; %d requests", s.Source, scopeName(ev.Scope.Scope), kinds(ev.Scope.Counts), ev.Scope.Requests)
 	case SourceFinished:
 		switch s.Status {
@@ -152,7 +155,7 @@ func liveLines(p Progress, now time.Time) []string {
 			head += "  " + firstLine(s.Error)
 		}
 		out = append(out, head)
-		scopes := s.Scopes
+		scopes := slices.DeleteFunc(slices.Clone(s.Scopes), unnamedAndEmpty)
 		if len(scopes) > maxLiveScopes {
 			out = append(out, fmt.Sprintf("    … %d more", len(scopes)-maxLiveScopes))
 			scopes = scopes[len(scopes)-maxLiveScopes:]
@@ -210,6 +213,10 @@ func kinds(c Counts) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// unnamedAndEmpty reports whether sc holds only the requests a connector
+// made before naming a scope (listing the teams, say): not worth a line.
+func unnamedAndEmpty(sc ScopeProgress) bool { return sc.Scope == "" && sc.Records == 0 }
 
 func scopeName(scope string) string {
 	if scope == "" {

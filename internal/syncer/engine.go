@@ -258,7 +258,6 @@ func (e *Engine) Close() {
 func (e *Engine) begin(req Request) (*run, error) {
 	names := req.Sources
 	if len(names) == 0 {
-		names = nil
 		for _, s := range e.Sources() {
 			names = append(names, s.Name)
 		}
@@ -465,9 +464,4 @@ func (e *Engine) message(err error) string {
 		msg = msg[:cut] + "…"
 	}
 	return msg
-}
-
-func (s SourceProgress) clone() SourceProgress {
-	p := Progress{Sources: []SourceProgress{s}}.clone()
-	return p.Sources[0]
 }

@@ -108,17 +108,21 @@ func (p Progress) OK() bool {
 func (p Progress) clone() Progress {
 	p.Sources = slices.Clone(p.Sources)
 	for i := range p.Sources {
-		s := &p.Sources[i]
-		s.Counts = s.Counts.clone()
-		s.Scopes = slices.Clone(s.Scopes)
-		for j := range s.Scopes {
-			s.Scopes[j].Counts = s.Scopes[j].Counts.clone()
-		}
-		if s.Scopes == nil {
-			s.Scopes = []ScopeProgress{}
-		}
+		p.Sources[i] = p.Sources[i].clone()
 	}
 	return p
+}
+
+func (s SourceProgress) clone() SourceProgress {
+	s.Counts = s.Counts.clone()
+	s.Scopes = slices.Clone(s.Scopes)
+	for j := range s.Scopes {
+		s.Scopes[j].Counts = s.Scopes[j].Counts.clone()
+	}
+	if s.Scopes == nil {
+		s.Scopes = []ScopeProgress{}
+	}
+	return s
 }
 
 // EventKind says what happened in an Event.
