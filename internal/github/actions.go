@@ -195,7 +195,7 @@ func (a *ActionsConnector) syncRuns(ctx context.Context, client *Client, repoID 
 	fresh, etag := true, ""
 	switch {
 	case !incremental:
-		cur = runsCursor{Boundary: floor}
+		cur = runsCursor{Since: floor, Boundary: floor}
 	case cur.Next != "":
 		target, fresh = cur.Next, false
 	default:

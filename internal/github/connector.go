@@ -45,17 +45,21 @@ func NewFromConfig(cfg *config.Config, log *slog.Logger) *Client {
 
 // eachScope runs fn for every repository in GITHUB_REPOS as a scope of
 // source: it reports the scope, records its state in sync_state, and goes
-// on to the next repository when one fails. It stops early only when ctx
-// ends. The errors it returns carry no credentials (the client redacts
-// them).
+// on to the next repository when one fails. A rejected token fails the
+// remaining repositories without a request each; ctx ending stops at once.
+// The errors it returns carry no credentials (the client redacts them).
 func eachScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, fn func(repo string) error) error {
 	var errs []error
+	var rejected error
 	for _, repo := range d.Config.GitHubRepos {
 		rep.Scope(repo)
 		if err := d.Store.MarkSyncStarted(ctx, source, repo); err != nil {
 			return errors.Join(append(errs, err)...)
 		}
-		err := fn(repo)
+		err := rejected
+		if err == nil {
+			err = fn(repo)
+		}
 		bg := context.WithoutCancel(ctx)
 		if err == nil {
 			err = d.Store.MarkSyncSucceeded(bg, source, repo)
@@ -64,6 +68,9 @@ func eachScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, 
 			err = errors.Join(fmt.Errorf("%s: %w", repo, err), d.Store.MarkSyncFailed(bg, source, repo, err.Error()))
 		}
 		errs = append(errs, err)
+		if errors.Is(err, ErrUnauthorized) {
+			rejected = ErrUnauthorized
+		}
 		if ctx.Err() != nil {
 			break
 		}
