@@ -2,11 +2,19 @@ package cli
 
 import (
 	"context"
+	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/fake/githubfake"
 	"github.com/veelocity/veelocity/internal/fake/linearfake"
+	"github.com/veelocity/veelocity/internal/github"
+	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
+	"github.com/veelocity/veelocity/internal/syncer"
 )
 
 // TestSyncLinearEndToEnd runs `veelocity sync` with the real connectors
@@ -67,5 +75,81 @@ func TestSyncLinearEndToEnd(t *testing.T) {
 	runs, err := st.SyncRuns(ctx, "linear", 5)
 	if err != nil || len(runs) != 3 || runs[0].Status != "failed" || strings.Contains(runs[0].Error, key) {
 		t.Errorf("runs %+v, %v", runs, err)
+	}
+}
+
+// withGitHubConnectors makes sure the sync runs the real GitHub and Actions
+// connectors, adding them to buildConnectors' list if it lacks them.
+func withGitHubConnectors(t *testing.T) {
+	t.Helper()
+	orig := connectorsFor
+	connectorsFor = func(cfg *config.Config, st *store.Store, log *slog.Logger) []syncer.Connector {
+		conns := buildConnectors(cfg, st, log)
+		if slices.ContainsFunc(conns, func(c syncer.Connector) bool { return c.Name() == "github" }) {
+			return conns
+		}
+		d := github.Deps{Config: cfg, Store: st, Client: github.NewFromConfig(cfg, log), Log: log}
+		return append([]syncer.Connector{github.NewConnector(d), github.NewActionsConnector(d)}, conns...)
+	}
+	t.Cleanup(func() { connectorsFor = orig })
+}
+
+// TestSyncGitHubEndToEnd runs `veelocity sync` with the real GitHub and
+// Actions connectors against the fake GitHub, twice: the second,
+// incremental sync changes nothing.
+func TestSyncGitHubEndToEnd(t *testing.T) {
+	withGitHubConnectors(t)
+	f := githubfake.New(githubfake.Options{})
+	defer f.Close()
+	for i, name := range []string{"web", "api"} {
+		repo := f.AddRepo(&githubfake.Repo{Owner: "acme", Name: name})
+		f.Generate(repo, githubfake.Bulk{PullRequests: 15, MaxCommits: 3, MaxReviews: 2, MaxComments: 2, Runs: 12, Issues: 6, Seed: uint64(i + 1)})
+	}
+	dir := syncDir(t, "GITHUB_TOKEN="+f.Token()+"\nGITHUB_REPOS=acme/web,acme/api\nGITHUB_API_URL="+f.URL()+
+		"\nGITHUB_GRAPHQL_URL="+f.GraphQLURL()+"\n")
+	url := storetest.URL(t)
+	ctx := context.Background()
+
+	code, stdout, stderr := runCLI(t, dir, "sync", "--database", url)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"github: acme/web: ", "github: acme/api: ", "actions: acme/web: ", "github: done: ", "actions: done: "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("progress lacks %q:\n%s", want, stderr)
+		}
+	}
+	for _, want := range []string{"  github   success ", "  actions  success ", "30 pull_requests"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout+stderr, f.Token()) {
+		t.Fatalf("the output shows the token")
+	}
+	st := storetest.Open(t, url)
+	gh, _ := st.SourceCounts(ctx, "github")
+	ac, _ := st.SourceCounts(ctx, "actions")
+	if gh["repositories"] != 2 || gh["pull_requests"] != 30 || gh["commits"] == 0 || ac["workflows"] != 6 || ac["workflow_runs"] != 24 {
+		t.Fatalf("stored github %v, actions %v", gh, ac)
+	}
+	first := f.RequestCount()
+
+	f.ResetRequests()
+	code, stdout, stderr = runCLI(t, dir, "sync", "--database", url)
+	if code != exitOK {
+		t.Fatalf("second sync: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	gh2, _ := st.SourceCounts(ctx, "github")
+	ac2, _ := st.SourceCounts(ctx, "actions")
+	if !maps.Equal(gh, gh2) || !maps.Equal(ac, ac2) {
+		t.Errorf("the second sync changed the counts: github %v → %v, actions %v → %v", gh, gh2, ac, ac2)
+	}
+	t.Logf("requests: first sync %d, second (incremental) %d", first, f.RequestCount())
+	for _, source := range []string{"github", "actions"} {
+		runs, err := st.SyncRuns(ctx, source, 5)
+		if err != nil || len(runs) != 2 || runs[0].Status != "success" || runs[1].Status != "success" {
+			t.Errorf("%s runs %+v, %v", source, runs, err)
+		}
 	}
 }
