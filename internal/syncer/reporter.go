@@ -17,20 +17,10 @@ func (rep *reporter) Scope(scope string) {
 		if s.Scope == scope && len(s.Scopes) > 0 {
 			return
 		}
-		if j := scopeIndex(s, s.Scope); j >= 0 {
-			sc := s.Scopes[j]
-			sc.Counts = sc.Counts.clone()
-			left = &sc
-		}
+		left = s.scopeCopy(s.Scope)
 		s.Scope = scope
-		j := scopeIndex(s, scope)
-		if j < 0 {
-			s.Scopes = append(s.Scopes, ScopeProgress{Scope: scope})
-			j = len(s.Scopes) - 1
-		}
-		sc := s.Scopes[j]
-		sc.Counts = sc.Counts.clone()
-		entered = &sc
+		s.currentScope()
+		entered = s.scopeCopy(scope)
 		src = s.clone()
 	})
 	if left != nil {
@@ -66,11 +56,7 @@ func (rep *reporter) leaveScope() {
 	var src SourceProgress
 	rep.e.update(rep.r, func(p *Progress) {
 		s := &p.Sources[rep.i]
-		if j := scopeIndex(s, s.Scope); j >= 0 {
-			sc := s.Scopes[j]
-			sc.Counts = sc.Counts.clone()
-			left = &sc
-		}
+		left = s.scopeCopy(s.Scope)
 		src = s.clone()
 	})
 	if left != nil {
@@ -87,6 +73,17 @@ func (s *SourceProgress) currentScope() *ScopeProgress {
 		j = len(s.Scopes) - 1
 	}
 	return &s.Scopes[j]
+}
+
+// scopeCopy returns a copy of scope's progress, or nil if it has none.
+func (s *SourceProgress) scopeCopy(scope string) *ScopeProgress {
+	j := scopeIndex(s, scope)
+	if j < 0 {
+		return nil
+	}
+	sc := s.Scopes[j]
+	sc.Counts = sc.Counts.clone()
+	return &sc
 }
 
 func scopeIndex(s *SourceProgress, scope string) int {
