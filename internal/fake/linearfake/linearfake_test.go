@@ -261,9 +261,13 @@ func TestRateLimits(t *testing.T) {
 	}
 
 	s.RateLimitNext(1)
-	status, _, body := post(t, s, DefaultKey, `{ viewer { name } }`, nil)
-	if status != http.StatusBadRequest || !strings.Contains(body, `"code":"RATELIMITED"`) {
-		t.Errorf("RateLimitNext: got %d %s", status, body)
+	status, h, body := post(t, s, DefaultKey, `{ viewer { name } }`, nil)
+	if status != http.StatusBadRequest || !strings.Contains(body, `"code":"RATELIMITED"`) ||
+		h.Get("X-RateLimit-Requests-Remaining") != "0" {
+		t.Errorf("RateLimitNext: got %d %s %s", status, h.Get("X-RateLimit-Requests-Remaining"), body)
+	}
+	if got := ask(); got.status != 200 || got.remaining != "0" {
+		t.Errorf("after the forced RATELIMITED: got %+v, want the budget's last request", got)
 	}
 }
 

@@ -95,6 +95,9 @@ func (s *Server) refill(now time.Time) {
 
 func (s *Server) writeLimitHeaders(h http.Header) {
 	l := s.limits
+	if s.spentHeaders {
+		l.RequestsRemaining, s.spentHeaders = 0, false
+	}
 	h.Set("X-RateLimit-Requests-Limit", strconv.Itoa(l.RequestsLimit))
 	h.Set("X-RateLimit-Requests-Remaining", strconv.Itoa(max(l.RequestsRemaining, 0)))
 	h.Set("X-RateLimit-Requests-Reset", strconv.FormatInt(l.RequestsReset.UnixMilli(), 10))

@@ -50,6 +50,7 @@ type Server struct {
 	authStatus      int
 	rateLimitStatus int
 	rateLimitNext   int
+	spentHeaders    bool // this answer's headers show the request budget spent
 	failNext        int
 	failStatus      int
 	failAfter       int // requests still answered before every later one fails; -1: off
@@ -120,7 +121,8 @@ func (s *Server) SetKey(key string) {
 }
 
 // SetClock replaces the fake's clock (time.Now by default): it dates new
-// records and drives the rate-limit budget's resets.
+// records and drives the rate-limit budget's resets. The budget starts
+// full again, its reset one period from the new clock's now.
 func (s *Server) SetClock(now func() time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -140,7 +142,9 @@ func (s *Server) RejectKeysWith(status int) {
 }
 
 // RateLimitNext makes the next n authenticated requests fail with Linear's
-// RATELIMITED error and headers showing an exhausted request budget.
+// RATELIMITED error, their headers showing an exhausted request budget
+// (remaining 0 until the budget's reset). The budget itself is untouched:
+// the request after them goes through, whenever it comes.
 func (s *Server) RateLimitNext(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -277,7 +281,7 @@ func (s *Server) answer(h http.Header, auth string, req *graphQLRequest, entry *
 	}
 	if s.rateLimitNext > 0 {
 		s.rateLimitNext--
-		s.limits.RequestsRemaining = 0
+		s.spentHeaders = true
 		return s.rateLimitStatus, rateLimitedBody()
 	}
 	doc, op, vars, err := parse(req.Query, req.OperationName, req.Variables, true)
