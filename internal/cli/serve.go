@@ -9,6 +9,7 @@ import (
 	"github.com/veelocity/veelocity/internal/api"
 	"github.com/veelocity/veelocity/internal/server"
 	"github.com/veelocity/veelocity/internal/version"
+	"github.com/veelocity/veelocity/internal/web"
 )
 
 func serveCmd() *command {
@@ -56,6 +57,7 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 
 	h := server.Handler(server.Options{
 		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng}),
+		Pages:   web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
 		Log:     log,
 		Version: version.Version,
 	})

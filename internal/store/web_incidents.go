@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/model"
+)
+
+// Reads for the web dashboard's incident list.
+
+// IncidentRow is an incident with the deployment it is attributed to.
+type IncidentRow struct {
+	model.Incident
+	// Deployment is the attributed deployment's time, repository and link
+	// (nil when unattributed).
+	DeployedAt    *time.Time
+	DeploymentURL string
+	DeployRepo    string
+}
+
+// IncidentTable returns one page of the incidents opened or resolved in
+// span that concern repoID (unless 0: their own repository, or the
+// repository of their deployment), newest first, and how many there are.
+func (s *Store) IncidentTable(ctx context.Context, span TimeSpan, repoID int64, p Page) ([]IncidentRow, int, error) {
+	var w whereClause
+	from, until := w.arg(ms(span.From)), w.arg(ms(span.Until))
+	w.and("((i.opened_at >= " + from + " AND i.opened_at < " + until + ") OR (i.resolved_at >= " + from + " AND i.resolved_at < " + until + "))")
+	if repoID != 0 {
+		id := w.arg(repoID)
+		w.and("(i.repo_id = " + id + " OR d.repo_id = " + id + ")")
+	}
+	const tables = ` FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
+		LEFT JOIN deployments d ON d.id = i.deployment_id LEFT JOIN repositories dr ON dr.id = d.repo_id`
+	var total int
+	if err := s.read.QueryRowContext(ctx, `/* Store.IncidentTable.count */ SELECT count(*)`+tables+w.String(), w.args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	rows, err := s.read.QueryContext(ctx, `/* Store.IncidentTable */ SELECT `+incidentColumns+`, d.deployed_at, d.url, dr.full_name`+
+		tables+w.String()+` ORDER BY i.opened_at DESC, i.id DESC`+w.limit(p), w.args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := []IncidentRow{}
+	for rows.Next() {
+		var r IncidentRow
+		in, err := scanIncident(extraScanner{rows, []any{NullTimeCol(&r.DeployedAt), strCol{&r.DeploymentURL}, strCol{&r.DeployRepo}}})
+		if err != nil {
+			return nil, 0, err
+		}
+		r.Incident = in
+		out = append(out, r)
+	}
+	return out, total, rows.Err()
+}
+
+// extraScanner scans a row's leading columns with a shared scan function
+// and its trailing ones into extra.
+type extraScanner struct {
+	sc    interface{ Scan(...any) error }
+	extra []any
+}
+
+func (e extraScanner) Scan(dest ...any) error { return e.sc.Scan(append(dest, e.extra...)...) }

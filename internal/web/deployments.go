@@ -1,0 +1,83 @@
+package web
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// deploymentView is a deployment with what it shipped and what it broke.
+type deploymentView struct {
+	store.DeploymentItem
+	Commit string
+}
+
+func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
+	pg := &page{Title: "Deployments"}
+	q, ok, err := p.parseFilters(r, pg)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.render(w, r, pg.status, "deployments", pg)
+	}
+	page, pageOK := pageParam(r)
+	if !pageOK {
+		pg.Error = "Invalid page: it must be a whole number from 1."
+		return p.render(w, r, http.StatusBadRequest, "deployments", pg)
+	}
+	items, total, err := p.st.DeploymentList(r.Context(), store.DeploymentFilter{RepoID: q.RepoID, Deployed: store.TimeSpan{From: q.Start, Until: q.End}},
+		store.Page{Page: page, Limit: pageSize})
+	if err != nil {
+		return err
+	}
+	t := &Table{ID: "deployments", Caption: "Deployments from " + rangeText(q) + ", newest first, with the pull requests each shipped and the incidents attributed to it",
+		Columns: []Column{{Name: "Deployed (UTC)"}, {Name: "Repository"}, {Name: "Environment"}, {Name: "Commit"},
+			{Name: "Pull requests shipped"}, {Name: "Incidents"}, {Name: "Outcome"}}}
+	views := make([]deploymentView, len(items))
+	for i, d := range items {
+		views[i] = deploymentView{DeploymentItem: d, Commit: shortSHA(d.HeadSHA)}
+		var prs, incs []string
+		for _, pr := range d.PRs {
+			prs = append(prs, "#"+strconv.Itoa(pr.Number)+" "+pr.Title)
+		}
+		for _, in := range d.Incidents {
+			incs = append(incs, in.Title)
+		}
+		t.Rows = append(t.Rows, []Cell{{Text: d.DeployedAt.UTC().Format("2006-01-02 15:04")}, {Text: d.Repo}, {Text: d.Environment},
+			{Text: views[i].Commit, URL: d.URL}, {Text: strings.Join(prs, "; ")}, {Text: strings.Join(incs, "; ")}, {Text: outcome(d)}})
+	}
+	if wantsCSV(r) {
+		return p.writeCSV(w, r, t)
+	}
+	panel := newPanel(r, "Deployments", nil, t)
+	if total == 0 {
+		panel.Empty = "No deployments from " + rangeText(q) + ". A deployment is a successful run of a GitHub Actions workflow whose name or file matches DEPLOYMENT_PATTERNS (default deploy,release,publish), or one recorded with POST /api/v1/deployments."
+	}
+	pg.Body = &listBody{Range: rangeText(q), Summary: strconv.Itoa(total) + " deployments", Table: panel,
+		Pager: newPager(r, page, total), Extra: views}
+	return p.render(w, r, http.StatusOK, "deployments", pg)
+}
+
+func outcome(d store.DeploymentItem) string {
+	var parts []string
+	if d.Failed {
+		parts = append(parts, "failed")
+	}
+	if d.IsRework {
+		parts = append(parts, "rework")
+	}
+	if len(parts) == 0 {
+		return "ok"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func shortSHA(s string) string {
+	if len(s) > 7 {
+		return s[:7]
+	}
+	return s
+}

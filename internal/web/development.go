@@ -1,0 +1,97 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/veelocity/veelocity/internal/metrics"
+	"github.com/veelocity/veelocity/internal/web/chart"
+)
+
+func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
+	pg := &page{Title: "Development metrics"}
+	q, ok, err := p.parseFilters(r, pg)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return p.render(w, r, pg.status, "charts", pg)
+	}
+	d, err := p.metrics.Development(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	rng := rangeText(q)
+	panels := []Panel{
+		durationPanel(r, "review-time", "Review time", "PRs first reviewed", d.PRReviewTime, rng,
+			"From opening a PR to its first review by someone other than its author (bots do not count), for PRs first reviewed in the range."),
+		durationPanel(r, "merge-time", "Merge time", "PRs merged", d.PRMergeTime, rng,
+			"From opening a PR to merging it, for PRs merged in the range into any branch."),
+		durationPanel(r, "cycle-time", "Cycle time", "Linear issues", d.CycleTime, rng,
+			"From a Linear issue's creation to the last merge among its linked PRs. Issues link to PRs that name them (ENG-123) or that they attach."),
+		throughputPanel(r, d.Throughput, rng),
+	}
+	devs, err := p.developersPanel(r, q)
+	if err != nil {
+		return err
+	}
+	if devs != nil {
+		panels = append(panels, *devs)
+	}
+	if wantsCSV(r) {
+		return p.writeCSV(w, r, tablesOf(panels)...)
+	}
+	pg.Body = &chartsBody{Range: rng, Panels: panels}
+	return p.render(w, r, http.StatusOK, "charts", pg)
+}
+
+func durationPanel(r *http.Request, id, title, what string, m *metrics.DurationMetric, rng, help string) Panel {
+	t := &Table{ID: id, Caption: title + " per period (hours), " + rng,
+		Columns: []Column{{Name: "Period start"}, {Name: what, Num: true}, {Name: "Median (h)", Num: true}}}
+	c := &chart.Chart{Kind: chart.Lines, Format: formatHours, Series: []chart.Series{{Name: "median"}}}
+	for _, pt := range m.Data {
+		t.Rows = append(t.Rows, []Cell{{Text: pt.Date}, {Text: intCell(pt.Count)}, {Text: hoursCell(pt.MedianHours)}})
+		c.Labels = append(c.Labels, pt.Date)
+		c.Series[0].Values = append(c.Series[0].Values, pt.MedianHours)
+	}
+	pn := newPanel(r, title, c, t)
+	pn.Headline = "median " + hoursText(m.MedianHours) + " · p75 " + hoursText(m.P75Hours) + " · p90 " + hoursText(m.P90Hours) + " · " + intCell(m.Count) + " " + what
+	pn.Help = help
+	if m.Count == 0 {
+		pn.Empty = "No " + what + " from " + rng + "."
+		if id == "cycle-time" {
+			pn.Empty += " Cycle time needs Linear: set LINEAR_API_KEY and sync."
+		}
+	}
+	return pn
+}
+
+func throughputPanel(r *http.Request, m *metrics.Throughput, rng string) Panel {
+	cols := []Column{{Name: "Period start"}, {Name: "PRs merged", Num: true}}
+	c := &chart.Chart{Kind: chart.Bars, Integers: true, Series: []chart.Series{{Name: "PRs merged"}}}
+	if m.IssuesCompleted != nil {
+		cols = append(cols, Column{Name: "Linear issues completed", Num: true})
+		c.Series = append(c.Series, chart.Series{Name: "Linear issues completed"})
+	}
+	t := &Table{ID: "throughput", Caption: "Throughput per period, " + rng, Columns: cols}
+	for i, pt := range m.Data {
+		row := []Cell{{Text: pt.Date}, {Text: intCell(pt.Count)}}
+		c.Labels = append(c.Labels, pt.Date)
+		c.Series[0].Values = append(c.Series[0].Values, ptr(float64(pt.Count)))
+		if m.IssuesCompleted != nil {
+			n := m.IssuesCompleted.Data[i].Count
+			row = append(row, Cell{Text: intCell(n)})
+			c.Series[1].Values = append(c.Series[1].Values, ptr(float64(n)))
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	pn := newPanel(r, "Throughput", c, t)
+	pn.Headline = intCell(m.Total) + " PRs merged · " + numberText(m.Average) + " per period"
+	if m.IssuesCompleted != nil {
+		pn.Headline += " · " + intCell(m.IssuesCompleted.Total) + " Linear issues completed"
+	}
+	pn.Help = "Pull requests merged per period and, when Linear is configured, Linear issues completed."
+	if m.Total == 0 && (m.IssuesCompleted == nil || m.IssuesCompleted.Total == 0) {
+		pn.Empty = "Nothing was merged or completed from " + rng + "."
+	}
+	return pn
+}

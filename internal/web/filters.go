@@ -1,0 +1,131 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/metrics"
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// presetDays are the date-range presets of the filter bar.
+var presetDays = []int{7, 30, 90, 180, 365}
+
+// filterView is the filter bar: the values in force and the choices.
+type filterView struct {
+	Action             string
+	StartDate, EndDate string
+	Period             string
+	Repo               string
+	Author             string
+	Repos              []string
+	Authors            []string
+	Presets            []preset
+	Periods            []string
+	// Keep are the page's own parameters (sort, state), kept across a
+	// change of filters.
+	Keep []keptParam
+}
+
+type preset struct {
+	Label, URL string
+	Current    bool
+}
+
+type keptParam struct{ Name, Value string }
+
+// parseFilters reads the filter parameters the way the API does
+// (metrics.ParseQuery) and sets up the page's filter bar. ok is false when a
+// parameter is invalid; pg then carries the message and its status, and the
+// page shows it instead of its content. keep names the page's own
+// parameters.
+func (p *Pages) parseFilters(r *http.Request, pg *page, keep ...string) (q metrics.Query, ok bool, err error) {
+	ctx := r.Context()
+	v := r.URL.Query()
+	today := p.today()
+	q, qerr := metrics.ParseQuery(ctx, p.st, v, today)
+	fv := &filterView{Action: r.URL.Path, Period: string(metrics.Week), Periods: []string{"day", "week", "month"}}
+	if r.URL.Path == "/" {
+		fv.Action = "/dashboard"
+	}
+	for _, k := range keep {
+		if s := v.Get(k); s != "" {
+			fv.Keep = append(fv.Keep, keptParam{k, s})
+		}
+	}
+	pg.Filters = fv
+	repos, _, err := p.st.Repositories(ctx, store.Page{Page: 1, Limit: 1000})
+	if err != nil {
+		return q, false, err
+	}
+	for _, rp := range repos {
+		fv.Repos = append(fv.Repos, rp.FullName)
+		if rp.ID == q.RepoID && qerr == nil {
+			fv.Repo = rp.FullName
+		}
+	}
+	if qerr != nil {
+		msg, status, isQuery := queryError(qerr)
+		if !isQuery {
+			return q, false, qerr
+		}
+		pg.Error, pg.status = msg, status
+		fv.StartDate, fv.EndDate, fv.Period = v.Get("start_date"), v.Get("end_date"), v.Get("period")
+		fv.Repo, fv.Author = v.Get("repo"), v.Get("author")
+		fv.Presets = presets(r.URL.Path, v, today, metrics.Query{})
+		return q, false, nil
+	}
+	fv.StartDate, fv.EndDate, fv.Period, fv.Author = q.StartDate(), q.EndDate(), string(q.Period), q.Author
+	fv.Presets = presets(fv.Action, v, today, q)
+	fv.Authors, err = p.st.Authors(ctx, store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, 200)
+	if err != nil {
+		return q, false, err
+	}
+	return q, true, nil
+}
+
+// presets links to the last n days ending today, keeping the other
+// parameters.
+func presets(path string, v url.Values, today time.Time, q metrics.Query) []preset {
+	end := today.Format(time.DateOnly)
+	var out []preset
+	for _, n := range presetDays {
+		u := url.Values{}
+		for k, vals := range v {
+			if k != "page" && k != "format" && k != "table" {
+				u[k] = vals
+			}
+		}
+		u.Set("start_date", today.AddDate(0, 0, -(n-1)).Format(time.DateOnly))
+		u.Set("end_date", end)
+		out = append(out, preset{Label: strconv.Itoa(n) + "d", URL: path + "?" + u.Encode(),
+			Current: !q.Start.IsZero() && q.Days() == n && q.EndDate() == end})
+	}
+	return out
+}
+
+// withParams returns the request's URL with params set (an empty value
+// removes the parameter).
+func withParams(r *http.Request, params ...string) string {
+	v := r.URL.Query()
+	for i := 0; i+1 < len(params); i += 2 {
+		if params[i+1] == "" {
+			v.Del(params[i])
+		} else {
+			v.Set(params[i], params[i+1])
+		}
+	}
+	path := r.URL.Path
+	if path == "/" {
+		path = "/dashboard"
+	}
+	if len(v) == 0 {
+		return path
+	}
+	return path + "?" + v.Encode()
+}
+
+// rangeText describes q's range for messages: "2024-01-01 to 2024-01-30".
+func rangeText(q metrics.Query) string { return q.StartDate() + " to " + q.EndDate() }

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/veelocity/veelocity/internal/metrics"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// contentSecurityPolicy allows the app's own scripts, styles and requests
+// only: nothing inline, nothing from elsewhere.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// templates is the parsed template set. It remembers which templates have
+// been executed, so a test can fail when one never is.
+type templates struct {
+	set  *template.Template
+	mu   sync.Mutex
+	used map[string]bool
+}
+
+func newTemplates() *templates {
+	t := &templates{used: map[string]bool{}}
+	t.set = template.Must(template.New("").Funcs(t.funcs()).ParseFS(templateFS, "templates/*.html"))
+	return t
+}
+
+// markUsed is the "used" template function: every template calls it first.
+func (t *templates) markUsed(name string) string {
+	t.mu.Lock()
+	t.used[name] = true
+	t.mu.Unlock()
+	return ""
+}
+
+// Unused lists the defined templates that have not been executed yet.
+func (t *templates) unused() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []string
+	for _, tp := range t.set.Templates() {
+		name := tp.Name()
+		if name == "" || strings.HasSuffix(name, ".html") || t.used[name] {
+			continue
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// handle adapts a page handler: a bad filter becomes the page's message
+// with status 400, an unknown repository a 404, and any other error a
+// logged 500 with a generic page.
+func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := h(w, r)
+		if err == nil {
+			return
+		}
+		if r.Context().Err() != nil {
+			return
+		}
+		p.log.Error("page failed", "path", r.URL.Path, "err", err)
+		pg := &page{Title: "Something went wrong", Error: "Something went wrong on the server; the log has the details. Try again, or go back to the dashboard."}
+		if rerr := p.render(w, r, http.StatusInternalServerError, "error", pg); rerr != nil {
+			p.log.Error("rendering the error page", "err", rerr)
+		}
+	})
+}
+
+// queryError turns a filter error into the message a page shows and its
+// status; ok is false for an error that is not about the query.
+func queryError(err error) (msg string, status int, ok bool) {
+	var pe *metrics.ParamError
+	switch {
+	case errors.As(err, &pe):
+		return "Invalid filter: " + paramLabel(pe.Param) + " " + pe.Msg + ".", http.StatusBadRequest, true
+	case errors.Is(err, metrics.ErrUnknownRepo):
+		return "Unknown repository: no repository called that has been synced. Pick one from the list.", http.StatusNotFound, true
+	}
+	return "", 0, false
+}
+
+func paramLabel(param string) string {
+	switch param {
+	case "start_date":
+		return "the start date (start_date)"
+	case "end_date":
+		return "the end date (end_date)"
+	case "period":
+		return "the period"
+	case "repo", "repo_id":
+		return "the repository (" + param + ")"
+	}
+	return param
+}
+
+// render executes the named page template into a buffer, then sends it with
+// the security headers.
+func (p *Pages) render(w http.ResponseWriter, r *http.Request, status int, name string, pg *page) error {
+	if err := p.fillLayout(r, pg); err != nil {
+		return err
+	}
+	var b bytes.Buffer
+	if err := p.tpl.set.ExecuteTemplate(&b, name, pg); err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+func staticHandler() http.Handler {
+	sub, err := fs.Sub(staticFS, "static")
+	if err != nil {
+		panic(err)
+	}
+	files := http.StripPrefix("/static/", http.FileServerFS(sub))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=300")
+		w.Header().Set("Content-Security-Policy", contentSecurityPolicy)
+		files.ServeHTTP(w, r)
+	})
+}

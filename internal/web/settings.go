@@ -1,0 +1,129 @@
+package web
+
+import (
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/syncer"
+)
+
+// sourceView is a source as the Settings page shows it.
+type sourceView struct {
+	Name, Label string
+	Configured  bool
+	Reason      string
+	LastRun     *store.SyncRun
+	LastSuccess *time.Time
+	LastError   string
+	Counts      []countView
+	Scopes      []store.SyncState
+	Setup       string
+}
+
+type countView struct {
+	Kind  string
+	Count int64
+}
+
+type settingsBody struct {
+	Sources []sourceView
+	// CanSync is whether this server can start a sync ("Sync now").
+	CanSync bool
+	Running bool
+	Sync    *syncer.Progress
+	Panel   Panel
+}
+
+var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear"}
+
+var sourceSetup = map[string]string{
+	"github":  "Set GITHUB_TOKEN (a token that can read the repositories) and GITHUB_REPOS (comma-separated owner/repo), then press Sync now or run veelocity sync.",
+	"actions": "Uses the GitHub settings: set GITHUB_TOKEN and GITHUB_REPOS. Deployments are runs of workflows matching DEPLOYMENT_PATTERNS.",
+	"linear":  "Set LINEAR_API_KEY (a Linear personal API key), then press Sync now or run veelocity sync.",
+}
+
+func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	pg := &page{Title: "Settings"}
+	b := &settingsBody{CanSync: p.sync != nil}
+	if p.sync != nil {
+		if pr, ok := p.sync.Progress(); ok {
+			b.Running, b.Sync = pr.Running, &pr
+		}
+	}
+	t := &Table{ID: "sources", Caption: "Sources: configuration, last sync and stored records",
+		Columns: []Column{{Name: "Source"}, {Name: "Configured"}, {Name: "Last sync"}, {Name: "Last sync status"}, {Name: "Records", Num: true}, {Name: "Last error"}}}
+	for _, info := range p.sourceInfos() {
+		v := sourceView{Name: info.Name, Label: sourceLabels[info.Name], Configured: info.Configured, Reason: info.Reason, Setup: sourceSetup[info.Name]}
+		if v.Label == "" {
+			v.Label = info.Name
+		}
+		runs, err := p.st.SyncRuns(ctx, info.Name, 1)
+		if err != nil {
+			return err
+		}
+		if len(runs) > 0 {
+			run := runs[0]
+			run.Error = p.redact(run.Error)
+			v.LastRun = &run
+		}
+		states, err := p.st.SyncStates(ctx, info.Name)
+		if err != nil {
+			return err
+		}
+		for _, st := range states {
+			st.LastError = p.redact(st.LastError)
+			if st.Scope == "" {
+				v.LastSuccess, v.LastError = st.LastSuccessAt, st.LastError
+				continue
+			}
+			v.Scopes = append(v.Scopes, st)
+		}
+		counts, err := p.st.SourceCounts(ctx, info.Name)
+		if err != nil {
+			return err
+		}
+		var total int64
+		for k, n := range counts {
+			v.Counts = append(v.Counts, countView{k, n})
+			total += n
+		}
+		slices.SortFunc(v.Counts, func(a, b countView) int {
+			if a.Kind < b.Kind {
+				return -1
+			}
+			return 1
+		})
+		b.Sources = append(b.Sources, v)
+		configured, last, status, lastErr := "no: "+info.Reason, "never", "", v.LastError
+		if info.Configured {
+			configured = "yes"
+		}
+		if v.LastRun != nil {
+			last, status = v.LastRun.StartedAt.UTC().Format("2006-01-02 15:04 UTC"), v.LastRun.Status
+			if lastErr == "" {
+				lastErr = v.LastRun.Error
+			}
+		}
+		t.Rows = append(t.Rows, []Cell{{Text: v.Label}, {Text: configured}, {Text: last}, {Text: status}, {Text: intCell(int(total))}, {Text: lastErr}})
+	}
+	if wantsCSV(r) {
+		return p.writeCSV(w, r, t)
+	}
+	b.Panel = newPanel(r, "Sources", nil, t)
+	pg.Body = b
+	return p.render(w, r, http.StatusOK, "settings", pg)
+}
+
+// redact removes credentials from stored error text.
+func (p *Pages) redact(s string) string {
+	if s == "" {
+		return s
+	}
+	if p.sync != nil {
+		return p.sync.Redact(s)
+	}
+	return syncer.NewRedactor(p.cfg.GitHubToken.Reveal(), p.cfg.LinearAPIKey.Reveal()).Redact(s)
+}

@@ -1,0 +1,118 @@
+package web
+
+import (
+	"encoding/csv"
+	"html/template"
+	"net/http"
+	"regexp"
+	"strings"
+
+	"github.com/veelocity/veelocity/internal/web/chart"
+)
+
+// Table is data as the page shows it: in a <table>, under a chart, and as
+// the CSV download, which holds exactly the same cells.
+type Table struct {
+	ID      string
+	Caption string
+	Columns []Column
+	Rows    [][]Cell
+}
+
+// Column is a table heading; a sortable column links to its sort.
+type Column struct {
+	Name    string
+	Num     bool
+	SortURL string
+	// Sorted is "ascending" or "descending" for the column the rows are
+	// sorted by (aria-sort).
+	Sorted string
+}
+
+// Cell is one value; URL makes it a link.
+type Cell struct {
+	Text string
+	URL  string
+}
+
+// Panel is a chart (optional) with its table, a headline and the CSV link.
+type Panel struct {
+	Title string
+	// Headline summarises the range ("median 12.3 h · 45 PRs").
+	Headline string
+	Tier     string
+	Help     string
+	Chart    template.HTML
+	Table    *Table
+	CSV      string
+	// Empty explains a range with no data for this panel.
+	Empty string
+}
+
+// newPanel draws c from t and sets the CSV link.
+func newPanel(r *http.Request, title string, c *chart.Chart, t *Table) Panel {
+	pn := Panel{Title: title, Table: t, CSV: withParams(r, "format", "csv", "table", t.ID, "page", "")}
+	if c != nil {
+		if c.Title == "" {
+			c.Title = title
+		}
+		pn.Chart = c.SVG()
+	}
+	return pn
+}
+
+// wantsCSV reports whether the request asks for a table as CSV.
+func wantsCSV(r *http.Request) bool { return r.URL.Query().Get("format") == "csv" }
+
+var unsafeFileChars = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// writeCSV sends the table the request names, from tables, as CSV.
+func (p *Pages) writeCSV(w http.ResponseWriter, r *http.Request, tables ...*Table) error {
+	id := r.URL.Query().Get("table")
+	for _, t := range tables {
+		if t == nil || t.ID != id {
+			continue
+		}
+		name := unsafeFileChars.ReplaceAllString(strings.ToLower(t.ID), "-")
+		h := w.Header()
+		h.Set("Content-Type", "text/csv; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="veelocity-`+name+`.csv"`)
+		h.Set("Cache-Control", "no-store")
+		cw := csv.NewWriter(w)
+		head := make([]string, len(t.Columns))
+		for i, c := range t.Columns {
+			head[i] = c.Name
+		}
+		cw.Write(head)
+		for _, row := range t.Rows {
+			rec := make([]string, len(row))
+			for i, c := range row {
+				rec[i] = csvSafe(c.Text)
+			}
+			cw.Write(rec)
+		}
+		cw.Flush()
+		return cw.Error()
+	}
+	var names []string
+	for _, t := range tables {
+		if t != nil {
+			names = append(names, t.ID)
+		}
+	}
+	http.Error(w, "unknown table "+strings.TrimSpace(id)+"; this page has: "+strings.Join(names, ", "), http.StatusNotFound)
+	return nil
+}
+
+// csvSafe keeps a spreadsheet from reading text from GitHub (a PR title
+// starting with "=") as a formula.
+func csvSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) && !numeric(s) {
+		return "'" + s
+	}
+	return s
+}
+
+var numberRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+
+func numeric(s string) bool { return numberRE.MatchString(s) }
