@@ -48,6 +48,9 @@ func (c *Connector) syncTeam(ctx context.Context, mode syncer.Mode, rep syncer.R
 		}
 		nodes := page.Issues.Nodes
 		for i := range nodes {
+			if nodes[i].trashed() {
+				continue
+			}
 			if err := c.completeNested(ctx, rep, &nodes[i]); err != nil {
 				return err
 			}
@@ -58,10 +61,16 @@ func (c *Connector) syncTeam(ctx context.Context, mode syncer.Mode, rep syncer.R
 		if err := c.storePage(ctx, t, nodes, next); err != nil {
 			return err
 		}
+		stored := 0
+		for i := range nodes {
+			if !nodes[i].trashed() {
+				stored++
+			}
+		}
 		pages++
-		total += len(nodes)
-		rep.Records("issues", len(nodes))
-		c.log.Debug("linear: stored a page of issues", "team", t.Key, "issues", len(nodes), "page", pages)
+		total += stored
+		rep.Records("issues", stored)
+		c.log.Debug("linear: stored a page of issues", "team", t.Key, "issues", stored, "page", pages)
 		if done {
 			break
 		}
@@ -72,11 +81,14 @@ func (c *Connector) syncTeam(ctx context.Context, mode syncer.Mode, rep syncer.R
 	return nil
 }
 
-// storePage upserts a page of issues and the cursor that follows it in
-// one transaction.
+// storePage upserts a page of issues, except trashed ones, and the cursor
+// that follows it in one transaction.
 func (c *Connector) storePage(ctx context.Context, t teamNode, nodes []issueNode, next cursor) error {
 	return c.st.Tx(ctx, func(tx *store.Tx) error {
 		for i := range nodes {
+			if nodes[i].trashed() {
+				continue
+			}
 			is := nodes[i].record(t.ID, t.Key)
 			id, err := tx.UpsertLinearIssue(ctx, is)
 			if err != nil {

@@ -28,18 +28,19 @@ const teamsQuery = `query Teams($first: Int!, $after: String) {
 
 // issuesQuery fetches a page of a team's issues, most recently updated
 // first, archived ones included (Linear archives old closed issues, and
-// they still count in the metrics). It nests the first 10 labels and
-// attachments of each issue; an issue with more gets the rest from
-// issueLabelsQuery or issueAttachmentsQuery. Per issue: node 1 + 13 properties
-// 1.3 + state 1.2 + assignee 1.2 + labels 10 × (1.1 + pageInfo 1.1) +
-// attachments 10 × (1.3 + pageInfo 1.1) = 50.7; with the page's pageInfo,
-// 51.9 per issue: 2,595 points at the default 50 issues a page and 5,190
-// at the maximum of 100, both well under 10,000.
+// they still count in the metrics); trashed (deleted) issues come too, so
+// the cursor passes them, but are not stored. It nests the first 10 labels
+// and attachments of each issue; an issue with more gets the rest from
+// issueLabelsQuery or issueAttachmentsQuery. Per issue: node 1 + 14
+// properties 1.4 + state 1.2 + assignee 1.2 + labels 10 × (1.1 + pageInfo
+// 1.1) + attachments 10 × (1.3 + pageInfo 1.1) = 50.8; with the page's
+// pageInfo, 52 per issue: 2,600 points at the default 50 issues a page and
+// 5,200 at the maximum of 100, both well under 10,000.
 const issuesQuery = `query Issues($first: Int!, $after: String, $filter: IssueFilter!) {
   issues(first: $first, after: $after, filter: $filter, orderBy: updatedAt, includeArchived: true) {
     nodes {
       id identifier number title url branchName priority estimate
-      createdAt updatedAt startedAt completedAt canceledAt
+      createdAt updatedAt startedAt completedAt canceledAt trashed
       state { name type }
       assignee { name email }
       labels(first: 10) { nodes { name } pageInfo { hasNextPage } }

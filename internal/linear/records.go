@@ -61,6 +61,7 @@ type issueNode struct {
 	StartedAt   *time.Time `json:"startedAt"`
 	CompletedAt *time.Time `json:"completedAt"`
 	CanceledAt  *time.Time `json:"canceledAt"`
+	Trashed     *bool      `json:"trashed"`
 	State       struct {
 		Name string `json:"name"`
 		Type string `json:"type"`
@@ -91,6 +92,9 @@ type issueAttachmentsData struct {
 		Attachments attachmentConn `json:"attachments"`
 	} `json:"issue"`
 }
+
+// trashed reports whether the issue is in Linear's trash bin (deleted).
+func (n *issueNode) trashed() bool { return n.Trashed != nil && *n.Trashed }
 
 // record converts an issue node of team teamID to the stored form. Labels
 // are sorted, so a label list that Linear returns in another order stores

@@ -331,3 +331,27 @@ func TestConfigured(t *testing.T) {
 		t.Errorf("without a key: %v %q", ok, why)
 	}
 }
+
+func TestSyncKeepsArchivedIssuesAndSkipsDeletedOnes(t *testing.T) {
+	e := newSyncEnv(t, 0)
+	e.fake.AddTeam("ENG", "")
+	e.fake.MustAddIssue(linearfake.IssueInput{Team: "ENG", Title: "Old and done", State: "Done",
+		CreatedAt: at(-90 * 24 * time.Hour), ArchivedAt: ptr(at(-time.Hour))})
+	e.fake.MustAddIssue(linearfake.IssueInput{Team: "ENG", Title: "Deleted", CreatedAt: at(-time.Hour), Trashed: true})
+	e.fake.MustAddIssue(linearfake.IssueInput{Team: "ENG", Title: "Live", CreatedAt: at(-time.Hour)})
+	rep := e.mustSync(t, syncer.Recent)
+	var titles []string
+	rows, err := e.st.DB().Query(`SELECT title FROM linear_issues ORDER BY number`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		titles = append(titles, s)
+	}
+	rows.Close()
+	if !slices.Equal(titles, []string{"Old and done", "Live"}) || rep.issues() != 2 {
+		t.Errorf("stored %v (reported %d), want the archived and the live issue", titles, rep.issues())
+	}
+}

@@ -82,6 +82,9 @@ type IssueInput struct {
 	CanceledAt  *time.Time
 	// ArchivedAt archives the issue: lists skip it unless includeArchived.
 	ArchivedAt *time.Time
+	// Trashed puts the issue in the trash bin (deleted, restorable), which
+	// also archives it.
+	Trashed bool
 }
 
 // Issue is a stored issue: its input, as normalized, plus what Linear
@@ -281,6 +284,9 @@ func (s *Server) apply(is *issue, in IssueInput) error {
 		in.CompletedAt = orTime(in.CompletedAt, at)
 	case "canceled":
 		in.CanceledAt = orTime(in.CanceledAt, at)
+	}
+	if in.Trashed && in.ArchivedAt == nil {
+		in.ArchivedAt = &at
 	}
 	in.StartedAt, in.CompletedAt, in.CanceledAt, in.ArchivedAt = msPtr(in.StartedAt), msPtr(in.CompletedAt),
 		msPtr(in.CanceledAt), msPtr(in.ArchivedAt)

@@ -166,6 +166,12 @@ var resolvers = map[string]map[string]resolver{
 		"completedAt":   field(func(is *issue) any { return is.CompletedAt }),
 		"canceledAt":    field(func(is *issue) any { return is.CanceledAt }),
 		"archivedAt":    field(func(is *issue) any { return is.ArchivedAt }),
+		"trashed": field(func(is *issue) any {
+			if is.Trashed {
+				return true
+			}
+			return nil
+		}),
 		"labelIds":      field(func(is *issue) any { return append([]string{}, is.labelIDs...) }),
 		"state": withArgs(func(x *execution, is *issue, _ map[string]any) (any, error) {
 			return x.s.stateByID(is.stateID), nil
