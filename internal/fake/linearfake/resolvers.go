@@ -172,7 +172,7 @@ var resolvers = map[string]map[string]resolver{
 			}
 			return nil
 		}),
-		"labelIds":      field(func(is *issue) any { return append([]string{}, is.labelIDs...) }),
+		"labelIds": field(func(is *issue) any { return append([]string{}, is.labelIDs...) }),
 		"state": withArgs(func(x *execution, is *issue, _ map[string]any) (any, error) {
 			return x.s.stateByID(is.stateID), nil
 		}),
