@@ -2,19 +2,13 @@ package cli
 
 import (
 	"context"
-	"log/slog"
 	"maps"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
 	"github.com/veelocity/veelocity/internal/fake/linearfake"
-	"github.com/veelocity/veelocity/internal/github"
-	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
-	"github.com/veelocity/veelocity/internal/syncer"
 )
 
 // TestSyncLinearEndToEnd runs `veelocity sync` with the real connectors
@@ -78,27 +72,10 @@ func TestSyncLinearEndToEnd(t *testing.T) {
 	}
 }
 
-// withGitHubConnectors makes sure the sync runs the real GitHub and Actions
-// connectors, adding them to buildConnectors' list if it lacks them.
-func withGitHubConnectors(t *testing.T) {
-	t.Helper()
-	orig := connectorsFor
-	connectorsFor = func(cfg *config.Config, st *store.Store, log *slog.Logger) []syncer.Connector {
-		conns := buildConnectors(cfg, st, log)
-		if slices.ContainsFunc(conns, func(c syncer.Connector) bool { return c.Name() == "github" }) {
-			return conns
-		}
-		d := github.Deps{Config: cfg, Store: st, Client: github.NewFromConfig(cfg, log), Log: log}
-		return append([]syncer.Connector{github.NewConnector(d), github.NewActionsConnector(d)}, conns...)
-	}
-	t.Cleanup(func() { connectorsFor = orig })
-}
-
 // TestSyncGitHubEndToEnd runs `veelocity sync` with the real GitHub and
 // Actions connectors against the fake GitHub, twice: the second,
 // incremental sync changes nothing.
 func TestSyncGitHubEndToEnd(t *testing.T) {
-	withGitHubConnectors(t)
 	f := githubfake.New(githubfake.Options{})
 	defer f.Close()
 	for i, name := range []string{"web", "api"} {
