@@ -61,13 +61,16 @@ func (p *Pages) fillLayout(r *http.Request, pg *page) error {
 		}
 		pg.Nav = append(pg.Nav, navItem{Label: rt.label, URL: u, Current: r.URL.Path == rt.path || r.URL.Path == "/" && rt.path == "/dashboard"})
 	}
+	if pg.status >= 500 {
+		return nil // the database may be what failed
+	}
 	ctx := r.Context()
 	_, isDemo, err := demo.ReadMarker(ctx, p.st)
 	if err != nil && !isDemo {
 		return err
 	}
 	pg.Demo = isDemo
-	if pg.status == http.StatusNotFound || pg.status >= 500 {
+	if pg.status == http.StatusNotFound {
 		return nil
 	}
 	st, err := p.sourceState(ctx)

@@ -24,8 +24,12 @@ var staticFS embed.FS
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// templates is the parsed template set. It remembers which templates have
-// been executed, so a test can fail when one never is.
+// parsed is the template set, parsed once: the templates are embedded and
+// never change. It records which templates have been executed, so the
+// package's tests fail when one never is.
+var parsed = newTemplates()
+
+// templates is the parsed template set and the record of executions.
 type templates struct {
 	set  *template.Template
 	mu   sync.Mutex
@@ -74,9 +78,11 @@ func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) htt
 			return
 		}
 		p.log.Error("page failed", "path", r.URL.Path, "err", err)
-		pg := &page{Title: "Something went wrong", Error: "Something went wrong on the server; the log has the details. Try again, or go back to the dashboard."}
+		pg := &page{Title: "Something went wrong", status: http.StatusInternalServerError,
+			Error: "Something went wrong on the server; the log has the details. Try again, or go back to the dashboard."}
 		if rerr := p.render(w, r, http.StatusInternalServerError, "error", pg); rerr != nil {
 			p.log.Error("rendering the error page", "err", rerr)
+			http.Error(w, "internal server error", http.StatusInternalServerError)
 		}
 	})
 }

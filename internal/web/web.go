@@ -54,7 +54,7 @@ func New(o Options) *Pages {
 		o.Config = &config.Config{}
 	}
 	return &Pages{st: o.Store, cfg: o.Config, sync: o.Sync, log: o.Log, now: o.Now,
-		metrics: metrics.New(o.Store, o.Config.LinearAPIKey != ""), tpl: newTemplates()}
+		metrics: metrics.New(o.Store, o.Config.LinearAPIKey != ""), tpl: parsed}
 }
 
 // route is one page: its path, navigation label and handler.
@@ -91,7 +91,7 @@ func (p *Pages) Home(w http.ResponseWriter, r *http.Request) {
 // NotFound serves the page for a path that does not exist.
 func (p *Pages) NotFound(w http.ResponseWriter, r *http.Request) {
 	p.handle(func(w http.ResponseWriter, r *http.Request) error {
-		return p.render(w, r, http.StatusNotFound, "notfound", &page{Title: "Page not found"})
+		return p.render(w, r, http.StatusNotFound, "notfound", &page{Title: "Page not found", status: http.StatusNotFound})
 	}).ServeHTTP(w, r)
 }
 

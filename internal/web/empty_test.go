@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+// An empty database says what is missing and what to do, on every page.
+func TestEmptyDatabaseSaysWhatToDo(t *testing.T) {
+	tests := []struct {
+		name   string
+		config func(*config.Config)
+		title  string
+		want   []string
+	}{
+		{
+			name:   "no source configured",
+			config: func(*config.Config) {},
+			title:  "No sources are configured",
+			want:   []string{"Set GITHUB_TOKEN and GITHUB_REPOS", "LINEAR_API_KEY", "veelocity sync", "veelocity demo"},
+		},
+		{
+			name: "configured but never synced",
+			config: func(c *config.Config) {
+				c.GitHubToken, c.GitHubRepos = config.Secret("ghp_secret"), []string{"acme/web"}
+			},
+			title: "Configured, but never synced",
+			want:  []string{"Sync now", "veelocity sync", "veelocity demo"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := storetest.New(t)
+			cfg := testConfig(t)
+			tt.config(cfg)
+			s := newSite(t, st, cfg, nil)
+			for _, path := range []string{"/", "/dora", "/development", "/pull-requests", "/deployments", "/incidents"} {
+				r := s.page(t, path, http.StatusOK)
+				n := find(r.doc, sel("section", "#setup-notice"))
+				if got := text(find(n, sel("h2"))); got != tt.title {
+					t.Errorf("%s: notice %q, want %q", path, got, tt.title)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(text(n), w) {
+						t.Errorf("%s: the notice does not mention %q: %s", path, w, text(n))
+					}
+				}
+				if find(r.doc, sel("div", "#demo-banner")) != nil {
+					t.Errorf("%s: demo banner over an empty database", path)
+				}
+				if strings.Contains(r.body, "ghp_secret") {
+					t.Errorf("%s: the page shows the token", path)
+				}
+			}
+		})
+	}
+}
