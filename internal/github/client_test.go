@@ -18,7 +18,8 @@ import (
 // clock.
 func clientEnv(t *testing.T) *env {
 	t.Helper()
-	e := newEnv(t, "acme/web")
+	t.Parallel()
+	e := newFakeEnv(t, "acme/web")
 	repo := e.fake.Repo("acme/web")
 	wf := e.fake.AddWorkflow(repo, &githubfake.Workflow{Name: "CI", Path: ".github/workflows/ci.yml"})
 	for i := range 5 {

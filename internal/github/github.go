@@ -194,10 +194,8 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 				}
 				repoID = id
 			}
-			for _, pr := range prs {
-				if err := storePR(ctx, tx, repoID, pr); err != nil {
-					return err
-				}
+			if err := storePRs(ctx, tx, repoID, prs); err != nil {
+				return err
 			}
 			for _, is := range issues {
 				if _, err := tx.UpsertIssue(ctx, repoID, is); err != nil {
@@ -218,24 +216,28 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 	return nil
 }
 
-// storePR upserts a pull request with its children and removes the
+// storePRs upserts pull requests with their children and removes the
 // children GitHub no longer lists.
-func storePR(ctx context.Context, tx *store.Tx, repoID int64, pr *model.PullRequest) error {
-	id, err := tx.UpsertPullRequest(ctx, repoID, pr)
-	if err != nil {
-		return err
+func storePRs(ctx context.Context, tx *store.Tx, repoID int64, prs []*model.PullRequest) error {
+	children := make([]store.PRChildren, len(prs))
+	for i, pr := range prs {
+		id, err := tx.UpsertPullRequest(ctx, repoID, pr)
+		if err != nil {
+			return err
+		}
+		c := store.PRChildren{PRID: id}
+		for _, cm := range pr.Commits {
+			c.CommitSHAs = append(c.CommitSHAs, cm.SHA)
+		}
+		for _, r := range pr.Reviews {
+			c.ReviewIDs = append(c.ReviewIDs, r.GitHubID)
+		}
+		for _, cm := range pr.Comments {
+			c.CommentIDs = append(c.CommentIDs, cm.GitHubID)
+		}
+		children[i] = c
 	}
-	var shas, reviews, comments []string
-	for _, c := range pr.Commits {
-		shas = append(shas, c.SHA)
-	}
-	for _, r := range pr.Reviews {
-		reviews = append(reviews, r.GitHubID)
-	}
-	for _, c := range pr.Comments {
-		comments = append(comments, c.GitHubID)
-	}
-	return tx.PrunePRChildren(ctx, id, shas, reviews, comments)
+	return tx.PrunePRChildren(ctx, children)
 }
 
 func reportPRs(rep syncer.Reporter, prs []*model.PullRequest) {

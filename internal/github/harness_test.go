@@ -113,7 +113,19 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// newEnv returns an env with a database; tests using it run in parallel.
 func newEnv(t *testing.T, repos ...string) *env {
+	t.Helper()
+	t.Parallel()
+	e := newFakeEnv(t, repos...)
+	e.store = storetest.New(t)
+	e.store.SetClock(e.clock.Now)
+	e.rebuild()
+	return e
+}
+
+// newFakeEnv returns an env without a database, for client tests.
+func newFakeEnv(t *testing.T, repos ...string) *env {
 	t.Helper()
 	e := &env{t: t, clock: &clock{t: t0}, logs: &syncBuffer{}}
 	e.fake = githubfake.New(githubfake.Options{Now: e.clock.Now})
@@ -122,8 +134,6 @@ func newEnv(t *testing.T, repos ...string) *env {
 		owner, name, _ := strings.Cut(r, "/")
 		e.fake.AddRepo(&githubfake.Repo{Owner: owner, Name: name, Description: "The " + name + " service"})
 	}
-	e.store = storetest.New(t)
-	e.store.SetClock(e.clock.Now)
 	e.cfg = &config.Config{SyncSince: 365 * 24 * time.Hour, IncidentLabels: []string{"incident"}, GitHubRepos: repos}
 	e.fake.Configure(e.cfg)
 	e.rebuild()

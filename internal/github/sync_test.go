@@ -66,12 +66,13 @@ func TestInterruptedSyncResumes(t *testing.T) {
 		}},
 	} {
 		for _, c := range []struct {
+			name  string
 			conn  func(*env) syncer.Connector
 			after int
-		}{{func(e *env) syncer.Connector { return e.github }, 3}, {func(e *env) syncer.Connector { return e.actions }, 2}} {
-			e := newMediumEnv(t)
-			conn := c.conn(e)
-			t.Run(tc.name+"/"+conn.Name(), func(t *testing.T) {
+		}{{"github", func(e *env) syncer.Connector { return e.github }, 3}, {"actions", func(e *env) syncer.Connector { return e.actions }, 2}} {
+			t.Run(tc.name+"/"+c.name, func(t *testing.T) {
+				e := newMediumEnv(t)
+				conn := c.conn(e)
 				ctx, cancel := context.WithCancel(context.Background())
 				defer cancel()
 				err := conn.Sync(ctx, syncer.Recent, tc.interrupt(e, cancel, c.after))

@@ -12,35 +12,76 @@ import (
 
 // Queries the GitHub and Actions connectors need beyond the typed upserts.
 
-// PrunePRChildren deletes the commits, reviews and comments of the pull
-// request prID that are not in the given lists, which are the PR's complete
-// children as GitHub lists them now (commits dropped by a force-push,
-// deleted reviews and comments). It marks the PR for the derive step when
-// it deletes anything.
-func (tx *Tx) PrunePRChildren(ctx context.Context, prID int64, commitSHAs, reviewIDs, commentIDs []string) error {
-	deleted := int64(0)
+// PRChildren names a pull request's children as GitHub lists them now.
+type PRChildren struct {
+	PRID       int64
+	CommitSHAs []string
+	ReviewIDs  []string // node ids
+	CommentIDs []string // node ids, of both kinds
+}
+
+// PrunePRChildren deletes the commits, reviews and comments of the given
+// pull requests that are no longer in their lists: commits dropped by a
+// force-push, deleted reviews and comments. Call it in the transaction that
+// upserted the pull requests, which marks them for the derive step. It runs
+// three statements per batch of pull requests, not per pull request.
+func (tx *Tx) PrunePRChildren(ctx context.Context, prs []PRChildren) error {
+	const maxArgs = 20000 // well below both engines' limit on parameters
+	for start := 0; start < len(prs); {
+		end, n := start, 0
+		for end < len(prs) {
+			size := 1 + len(prs[end].CommitSHAs) + len(prs[end].ReviewIDs) + len(prs[end].CommentIDs)
+			if end > start && n+size > maxArgs {
+				break
+			}
+			n += size
+			end++
+		}
+		if err := tx.prune(ctx, prs[start:end]); err != nil {
+			return err
+		}
+		start = end
+	}
+	return nil
+}
+
+func (tx *Tx) prune(ctx context.Context, batch []PRChildren) error {
 	for _, t := range []struct {
 		table, key string
-		keep       []string
-	}{{"commits", "sha", commitSHAs}, {"pr_reviews", "github_id", reviewIDs}, {"pr_comments", "github_id", commentIDs}} {
-		q := fmt.Sprintf(`/* Tx.PrunePRChildren */ DELETE FROM %s WHERE pr_id = $1`, t.table)
-		args := []any{prID}
-		if len(t.keep) > 0 {
-			marks := make([]string, len(t.keep))
-			for i, k := range t.keep {
-				marks[i] = fmt.Sprintf("$%d", i+2)
-				args = append(args, k)
+		keep       func(PRChildren) []string
+	}{
+		// A commit can be in several PRs, so its key is (pr_id, sha).
+		{"commits", "CAST(pr_id AS TEXT) || ' ' || sha", func(p PRChildren) []string {
+			keys := make([]string, len(p.CommitSHAs))
+			for i, sha := range p.CommitSHAs {
+				keys[i] = fmt.Sprintf("%d %s", p.PRID, sha)
 			}
-			q += fmt.Sprintf(` AND %s NOT IN (%s)`, t.key, strings.Join(marks, ", "))
+			return keys
+		}},
+		{"pr_reviews", "github_id", func(p PRChildren) []string { return p.ReviewIDs }},
+		{"pr_comments", "github_id", func(p PRChildren) []string { return p.CommentIDs }},
+	} {
+		var args []any
+		mark := func(v any) string {
+			args = append(args, v)
+			return fmt.Sprintf("$%d", len(args))
 		}
-		res, err := tx.tx.ExecContext(ctx, q, args...)
-		if err != nil {
-			return fmt.Errorf("store: pruning %s of PR %d: %w", t.table, prID, err)
+		var ids, keep []string
+		for _, p := range batch {
+			ids = append(ids, mark(p.PRID))
+			for _, k := range t.keep(p) {
+				keep = append(keep, mark(k))
+			}
 		}
-		n, _ := res.RowsAffected()
-		deleted += n
+		q := fmt.Sprintf(`/* Tx.PrunePRChildren */ DELETE FROM %s WHERE pr_id IN (%s)`, t.table, strings.Join(ids, ", "))
+		if len(keep) > 0 {
+			q += fmt.Sprintf(` AND %s NOT IN (%s)`, t.key, strings.Join(keep, ", "))
+		}
+		if _, err := tx.tx.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("store: pruning %s: %w", t.table, err)
+		}
 	}
-	return tx.markPRDirty(ctx, prID, int(deleted))
+	return nil
 }
 
 // IssueNumbers returns the numbers of the GitHub issues stored for repoID,
