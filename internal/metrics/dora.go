@@ -186,20 +186,22 @@ func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deplo
 	return m, nil
 }
 
-// leadRow is a PR in the lead-time population.
-type leadRow struct {
-	deployedAt, firstCommit, created, merged int64
-	firstReview                              sql.NullInt64
-}
-
 // LeadTime computes the lead time for changes for q.
 func (s *Service) LeadTime(ctx context.Context, q Query) (*LeadTime, error) {
 	return withTrend(ctx, q, s.leadTime, func(m *LeadTime) *float64 { return m.MedianHours }, false,
 		func(m *LeadTime, t *Trend) { m.Trend = t })
 }
 
+// leadRow is a PR in the lead-time population.
+type leadRow struct {
+	deployedAt, firstCommit, created, merged int64
+	firstReview                              sql.NullInt64
+}
+
 func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
-	var rows []leadRow
+	ser := newSeries(q)
+	buckets := make([]population, len(ser.dates))
+	var all, coding, pickup, review, deploy population
 	var undeployed int
 	f := prFilter("f.deployed_at", q)
 	u := prFilter("f.merged_at", q)
@@ -207,7 +209,19 @@ func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
 		return s.scanRows(ctx, `/* metrics.leadTime */
 			SELECT f.deployed_at, f.first_commit_at, f.created_at, f.merged_at, f.first_review_at
 			FROM pr_facts f WHERE `+f.sql(), f.args, 5, func(v []sql.NullInt64) {
-			rows = append(rows, leadRow{v[0].Int64, v[1].Int64, v[2].Int64, v[3].Int64, v[4]})
+			deployed, firstCommit, created, merged, firstReview := v[0].Int64, v[1].Int64, v[2].Int64, v[3].Int64, v[4]
+			if !all.add(deployed - firstCommit) {
+				return // a negative lead time is bad data: not in the population
+			}
+			if i := ser.slot(deployed); i >= 0 {
+				buckets[i].add(deployed - firstCommit)
+			}
+			coding.add(created - firstCommit)
+			deploy.add(deployed - merged)
+			if firstReview.Valid {
+				pickup.add(firstReview.Int64 - created)
+				review.add(merged - firstReview.Int64)
+			}
 		})
 	}, func() (err error) {
 		undeployed, err = s.count(ctx, `/* metrics.undeployed */ SELECT count(*) FROM pr_facts f WHERE f.undeployed AND `+u.sql(), u.args...)
@@ -215,23 +229,6 @@ func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
 	})
 	if err != nil {
 		return nil, err
-	}
-	ser := newSeries(q)
-	buckets := make([]population, len(ser.dates))
-	var all, coding, pickup, review, deploy population
-	for _, r := range rows {
-		if !all.add(r.deployedAt - r.firstCommit) {
-			continue // a negative lead time is bad data: not in the population
-		}
-		if i := ser.slot(r.deployedAt); i >= 0 {
-			buckets[i].add(r.deployedAt - r.firstCommit)
-		}
-		coding.add(r.created - r.firstCommit)
-		deploy.add(r.deployedAt - r.merged)
-		if r.firstReview.Valid {
-			pickup.add(r.firstReview.Int64 - r.created)
-			review.add(r.merged - r.firstReview.Int64)
-		}
 	}
 	m := &LeadTime{Data: medianPoints(ser, buckets), Count: len(all), Durations: all.summary(), UndeployedCount: undeployed,
 		Phases: Phases{CodingHours: coding.median(), PickupHours: pickup.median(), ReviewHours: review.median(), DeployHours: deploy.median()}}

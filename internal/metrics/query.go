@@ -205,25 +205,39 @@ func (q Query) buckets() []time.Time {
 // series groups values by bucket.
 type series struct {
 	q     Query
-	index map[int64]int // bucket start (ms) → position
 	dates []time.Time
+	// bounds[i] is the first instant (ms) of bucket i; bounds[len] is the
+	// range's end.
+	bounds []int64
 }
 
 func newSeries(q Query) *series {
-	s := &series{q: q, index: map[int64]int{}, dates: q.buckets()}
-	for i, b := range s.dates {
-		s.index[b.UnixMilli()] = i
+	s := &series{q: q, dates: q.buckets()}
+	for _, b := range s.dates {
+		s.bounds = append(s.bounds, b.UnixMilli())
 	}
+	s.bounds = append(s.bounds, q.End.UnixMilli())
 	return s
 }
 
-// slot returns the position of the bucket holding the instant ms.
+// slot returns the position of the bucket holding the instant ms, or -1
+// when it is outside the range's buckets.
 func (s *series) slot(ms int64) int {
-	i, ok := s.index[s.q.Period.bucketStart(store.FromMS(ms)).UnixMilli()]
-	if !ok {
+	b := s.bounds
+	if len(b) < 2 || ms < b[0] || ms >= b[len(b)-1] {
 		return -1
 	}
-	return i
+	// Binary search: the last bound at or before ms.
+	lo, hi := 0, len(b)-2
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if b[mid] <= ms {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
 }
 
 func (s *series) date(i int) string { return s.dates[i].Format(dateLayout) }

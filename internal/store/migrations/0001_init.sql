@@ -233,8 +233,8 @@ CREATE TABLE deployments (
     dirty            BOOLEAN NOT NULL DEFAULT TRUE,
     UNIQUE (source, external_id)
 );
-CREATE INDEX deployments_deployed ON deployments (deployed_at);
-CREATE INDEX deployments_repo_deployed ON deployments (repo_id, deployed_at);
+CREATE INDEX deployments_deployed ON deployments (deployed_at, failed, is_rework);
+CREATE INDEX deployments_repo_deployed ON deployments (repo_id, deployed_at, failed, is_rework);
 CREATE INDEX deployments_repo_created ON deployments (repo_id, created_at);
 CREATE INDEX deployments_sha ON deployments (repo_id, head_sha);
 CREATE INDEX deployments_dirty ON deployments (id) WHERE dirty;
@@ -279,11 +279,16 @@ CREATE TABLE pr_facts (
     is_rework          BOOLEAN NOT NULL DEFAULT FALSE,
     size               INTEGER NOT NULL DEFAULT 0       -- additions + deletions
 );
-CREATE INDEX pr_facts_deployed ON pr_facts (deployed_at);
-CREATE INDEX pr_facts_merged ON pr_facts (merged_at);
-CREATE INDEX pr_facts_first_review ON pr_facts (first_review_at);
-CREATE INDEX pr_facts_repo_merged ON pr_facts (repo_id, merged_at);
-CREATE INDEX pr_facts_repo_deployed ON pr_facts (repo_id, deployed_at);
+-- The metric queries read a time range of facts; these covering indexes let
+-- them do so from the index alone (lead time by deployed_at, merge time and
+-- throughput by merged_at, review time by first_review_at), with the
+-- repo-scoped variants for the repo filter.
+CREATE INDEX pr_facts_deployed ON pr_facts (deployed_at, first_commit_at, created_at, merged_at, first_review_at, repo_id, author_login);
+CREATE INDEX pr_facts_merged ON pr_facts (merged_at, created_at, size, repo_id, author_login);
+CREATE INDEX pr_facts_first_review ON pr_facts (first_review_at, created_at, repo_id, author_login);
+CREATE INDEX pr_facts_repo_deployed ON pr_facts (repo_id, deployed_at, first_commit_at, created_at, merged_at, first_review_at);
+CREATE INDEX pr_facts_repo_merged ON pr_facts (repo_id, merged_at, created_at, size);
+CREATE INDEX pr_facts_undeployed ON pr_facts (merged_at, repo_id) WHERE undeployed;
 CREATE INDEX pr_facts_deployment ON pr_facts (deployment_id);
 
 -- Links between Linear issues and pull requests (derived).
