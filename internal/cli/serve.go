@@ -50,19 +50,27 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	defer st.Close()
 	// On the way out: stop the scheduler (canceling its sync), then any
 	// sync started from the API, then close the store.
-	eng := newEngine(cfg, st, connectorsFor(cfg, st, log), log)
+	der := newDeriver(cfg, st, log)
+	eng := newEngine(cfg, st, connectorsFor(cfg, st, log), der, log)
 	defer eng.Close()
 	sched := newScheduler(cfg, eng, log)
 	defer sched.Stop()
 
 	h := server.Handler(server.Options{
-		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng}),
+		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log)}),
 		Pages:   web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
 		Log:     log,
 		Version: version.Version,
 	})
 	return server.Run(ctx, cfg.ListenAddr, h, log, func(addr net.Addr) {
 		log.Info("veelocity is serving", "url", fmt.Sprintf("http://%s/", addr), "database", st.Dialect().String(), "version", version.String())
+		// Bring the facts up to date with the current settings (a changed
+		// DEPLOYMENT_PATTERNS reclassifies workflows without a refetch).
+		go func() {
+			if err := deriveFunc(der, log)(ctx); err != nil && ctx.Err() == nil {
+				log.Error("deriving facts at startup", "err", err)
+			}
+		}()
 		sched.Start(ctx)
 	})
 }

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -92,7 +93,8 @@ func runSync(ctx context.Context, e *env, o *options, args []string, full bool, 
 		return err
 	}
 	defer st.Close()
-	eng := newEngine(cfg, st, connectorsFor(cfg, st, leveled(log, cfg.Debug, slog.LevelWarn)), leveled(log, cfg.Debug, slog.LevelError))
+	eng := newEngine(cfg, st, connectorsFor(cfg, st, leveled(log, cfg.Debug, slog.LevelWarn)), newDeriver(cfg, st, log),
+		leveled(log, cfg.Debug, slog.LevelError))
 	defer eng.Close()
 
 	req.Observe = disp.Observe
@@ -146,13 +148,32 @@ func checkConfigured(cfg *config.Config, source string) error {
 
 // newEngine returns the sync engine over the configuration's sources.
 // Its AfterSync hook is where the derive step runs after a sync.
-func newEngine(cfg *config.Config, st *store.Store, conns []syncer.Connector, log *slog.Logger) *syncer.Engine {
+func newEngine(cfg *config.Config, st *store.Store, conns []syncer.Connector, der *derive.Deriver, log *slog.Logger) *syncer.Engine {
 	return syncer.New(syncer.Options{
 		Store:      st,
 		Connectors: conns,
 		Log:        log,
 		Secrets:    []string{cfg.GitHubToken.Reveal(), cfg.LinearAPIKey.Reveal()},
+		AfterSync:  deriveFunc(der, log),
 	})
+}
+
+// newDeriver returns the derive step for cfg's settings.
+func newDeriver(cfg *config.Config, st *store.Store, log *slog.Logger) *derive.Deriver {
+	return derive.New(st, derive.OptionsFrom(cfg), log)
+}
+
+// deriveFunc runs an incremental derive, logging what it did.
+func deriveFunc(der *derive.Deriver, log *slog.Logger) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		start := time.Now()
+		stats, err := der.Run(ctx, derive.Incremental)
+		if err != nil {
+			return err
+		}
+		log.Info("derived facts", "stats", stats.String(), "duration", time.Since(start).Round(time.Millisecond))
+		return nil
+	}
 }
 
 // newScheduler returns serve's scheduler: a sync at startup
