@@ -1,6 +1,7 @@
 package github
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -34,8 +35,8 @@ type Options struct {
 	// first.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
-	// Jitter spreads a retry backoff d; the default picks uniformly from
-	// [d/2, d).
+	// Jitter spreads a retry backoff d; the default picks uniformly
+	// between d/2 and d.
 	Jitter func(d time.Duration) time.Duration
 	// MaxRetries bounds the retries of one call after server errors,
 	// network errors and secondary rate limits (default 4).
@@ -196,7 +197,7 @@ func (c *Client) do(ctx context.Context, req request, checkBody func([]byte) *li
 func (c *Client) send(ctx context.Context, req request) (*response, error) {
 	var body io.Reader
 	if req.body != nil {
-		body = strings.NewReader(string(req.body))
+		body = bytes.NewReader(req.body)
 	}
 	hr, err := http.NewRequestWithContext(ctx, req.method, req.url, body)
 	if err != nil {

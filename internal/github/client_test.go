@@ -215,7 +215,8 @@ func TestClientConditionalRequests(t *testing.T) {
 	if !second.NotModified || body != nil {
 		t.Errorf("second answer: %+v, body %v; want 304 Not Modified and nothing decoded", second, body)
 	}
-	if !SameETag(first.ETag, second.ETag) {
+	// GitHub echoes the validator without the weak marker.
+	if strings.TrimPrefix(first.ETag, "W/") != strings.TrimPrefix(second.ETag, "W/") {
 		t.Errorf("304 ETag %q does not match %q", second.ETag, first.ETag)
 	}
 	if got := e.fake.Requests()[1].IfNoneMatch; got != first.ETag {

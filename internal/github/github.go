@@ -17,8 +17,8 @@ import (
 // Page sizes of SyncPage. An incremental sync asks for a small first page,
 // since usually few pull requests changed.
 const (
-	prPageSize       = 50
-	prFirstPageDelta = 10
+	prPageSize             = 50
+	prFirstPageIncremental = 10
 )
 
 // Connector syncs the "github" source: each repository in GITHUB_REPOS,
@@ -130,7 +130,7 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 	}
 	prFirst := prPageSize
 	if incremental && cur.PRs.After == "" {
-		prFirst = prFirstPageDelta
+		prFirst = prFirstPageIncremental
 	}
 	prsDone, issuesDone := false, false
 	var repoID int64

@@ -79,9 +79,3 @@ func nextLink(h string) string {
 	}
 	return ""
 }
-
-// SameETag reports whether two validators name the same version, ignoring
-// the weak marker: GitHub sends W/"x" and echoes "x" on a 304.
-func SameETag(a, b string) bool {
-	return a != "" && strings.TrimPrefix(a, "W/") == strings.TrimPrefix(b, "W/")
-}

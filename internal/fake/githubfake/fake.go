@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,6 +108,7 @@ func (s *Server) Configure(cfg *config.Config) {
 			cfg.GitHubRepos = append(cfg.GitHubRepos, r.FullName())
 		}
 		s.mu.Unlock()
+		slices.Sort(cfg.GitHubRepos)
 	}
 }
 
@@ -161,13 +163,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rec := &Request{Method: r.Method, Path: r.URL.RequestURI(), Accept: r.Header.Get("Accept"),
 		APIVersion: r.Header.Get("X-GitHub-Api-Version"), UserAgent: r.Header.Get("User-Agent"),
 		IfNoneMatch: r.Header.Get("If-None-Match")}
-	rw := &recorder{ResponseWriter: w, status: http.StatusOK}
-	defer func() {
-		s.mu.Lock()
-		rec.Status = rw.status
-		s.log = append(s.log, *rec)
-		s.mu.Unlock()
-	}()
+	rw := &recorder{ResponseWriter: w, status: http.StatusOK, rec: rec, s: s}
+	defer rw.logOnce()
 
 	bucket := "core"
 	if r.URL.Path == "/graphql" {
@@ -210,10 +207,28 @@ func (s *Server) writeJSON(w http.ResponseWriter, bucket string, status int, v a
 	w.Write(b)
 }
 
-// recorder remembers the status a handler wrote.
+// recorder remembers the status a handler wrote, and logs the request
+// once.
 type recorder struct {
 	http.ResponseWriter
 	status int
+	rec    *Request
+	s      *Server
+	logged bool
+}
+
+// logOnce adds the request to the log. A handler's response reaches the
+// client only after this runs, except a dropped connection, which logs
+// before it drops.
+func (r *recorder) logOnce() {
+	if r.logged {
+		return
+	}
+	r.logged = true
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	r.rec.Status = r.status
+	r.s.log = append(r.s.log, *r.rec)
 }
 
 func (r *recorder) WriteHeader(code int) {

@@ -79,6 +79,7 @@ func (s *Server) injectFault(w *recorder, r *http.Request, bucket string) bool {
 	switch f.Kind {
 	case Disconnect:
 		w.status = 0
+		w.logOnce()
 		if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
 			conn.Close()
 		}

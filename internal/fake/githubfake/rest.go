@@ -105,7 +105,9 @@ func (s *Server) listWorkflows(w http.ResponseWriter, r *http.Request, repo *Rep
 	return map[string]any{"total_count": len(repo.Workflows), "workflows": items}
 }
 
-// listRuns lists runs newest first, as GitHub does.
+// listRuns lists runs newest first, as GitHub does. Of the query
+// parameters only per_page and page apply; filters such as status or
+// created are ignored.
 func (s *Server) listRuns(w http.ResponseWriter, r *http.Request, repo *Repo) any {
 	runs := slices.Clone(repo.Runs)
 	slices.SortStableFunc(runs, func(a, b *Run) int {

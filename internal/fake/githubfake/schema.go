@@ -67,7 +67,7 @@ func parseQuery(query, opName string, vars map[string]any, checkVars bool) (*ast
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	doc, errs := gqlparser.LoadQuery(s, query)
+	doc, errs := gqlparser.LoadQueryWithRules(s, query, nil) // nil: all of the spec's rules
 	if len(errs) > 0 {
 		msgs := make([]string, len(errs))
 		for i, e := range errs {
