@@ -2,7 +2,6 @@ package github
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -76,27 +75,6 @@ func eachScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, 
 		}
 	}
 	return errors.Join(errs...)
-}
-
-// loadCursor decodes a scope's stored cursor into v, reporting false when
-// there is none (a first sync) or mode is Full, which ignores it.
-func loadCursor(ctx context.Context, st *store.Store, source, scope string, mode syncer.Mode, v any) (bool, error) {
-	if mode == syncer.Full {
-		return false, nil
-	}
-	state, err := st.SyncState(ctx, source, scope)
-	if err != nil || state.Cursor == "" {
-		return false, err
-	}
-	if err := json.Unmarshal([]byte(state.Cursor), v); err != nil {
-		return false, nil // an unreadable cursor: start over, like a first sync
-	}
-	return true, nil
-}
-
-func encodeCursor(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
 }
 
 // laterOf returns the later of two times.
