@@ -102,14 +102,16 @@ func (s *Service) prMergeTime(ctx context.Context, q Query) (*DurationMetric, er
 	return durationMetric(q, pairs), nil
 }
 
-// issueFilter restricts Linear issues (alias li) to those with a merged
-// linked PR in q's repo, or by q's author.
-func issueFilter(f *filter, q Query) {
+// issueFilter restricts Linear issues (alias li) to those linked to a PR
+// (a merged one, when mergedOnly) of q's repo and by q's author.
+func issueFilter(f *filter, q Query, mergedOnly bool) {
 	if q.RepoID == 0 && q.Author == "" {
 		return
 	}
-	cond := `EXISTS (SELECT 1 FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id
-		WHERE l.issue_id = li.id AND p.merged_at IS NOT NULL`
+	cond := `EXISTS (SELECT 1 FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id WHERE l.issue_id = li.id`
+	if mergedOnly {
+		cond += ` AND p.merged_at IS NOT NULL`
+	}
 	var args []any
 	if q.RepoID != 0 {
 		cond += ` AND p.repo_id = ?`
@@ -131,7 +133,9 @@ func (s *Service) CycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 
 func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, error) {
 	f := rangeFilter("li.cycle_end_at", q)
-	issueFilter(f, q)
+	// The repo filter keeps an issue when one of its merged linked PRs is
+	// in that repo.
+	issueFilter(f, q, true)
 	pairs, err := s.pairs(ctx, `/* metrics.cycleTime */ SELECT li.cycle_end_at, li.created_at FROM linear_issues li WHERE `+f.sql(), f.args)
 	if err != nil {
 		return nil, err
@@ -161,7 +165,9 @@ func (s *Service) throughput(ctx context.Context, q Query, merged [][2]int64) (*
 		return m, err
 	}
 	f := rangeFilter("li.completed_at", q)
-	issueFilter(f, q)
+	// Filters: "Linear issues count when they are linked to a PR of that
+	// repo".
+	issueFilter(f, q, false)
 	var completed [][2]int64
 	err = s.scanRows(ctx, `/* metrics.issuesCompleted */ SELECT li.completed_at FROM linear_issues li WHERE `+f.sql(), f.args, 1,
 		func(v []sql.NullInt64) { completed = append(completed, [2]int64{v[0].Int64}) })

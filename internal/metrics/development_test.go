@@ -161,3 +161,30 @@ func TestDevelopers(t *testing.T) {
 		}
 	}
 }
+
+// TestIssuesCompletedRepoFilter: for issues_completed, a Linear issue counts
+// under a repo filter when it is linked to any PR of that repo (the general
+// filter rule); cycle time needs a merged one.
+func TestIssuesCompletedRepoFilter(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	b.PullRequest(web, scenario.PR{Number: 1, Head: "eng-7-open-work", Created: ts(2, 0)}) // open, never merged
+	team := b.Team("ENG")
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-7", Number: 7, CreatedAt: ts(1, 0),
+		StateType: "completed", CompletedAt: tp(3, 0)})
+	b.Derive()
+	s := New(st, false)
+	q := query(t, st, fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&repo_id=%d", web))
+	tp, err := s.Throughput(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.IssuesCompleted == nil || tp.IssuesCompleted.Total != 1 {
+		t.Errorf("issues_completed for web: %+v, want 1", tp.IssuesCompleted)
+	}
+	ct, _ := s.CycleTime(context.Background(), q)
+	if ct.Count != 0 {
+		t.Errorf("cycle time counts an issue without a merged PR: %+v", ct)
+	}
+}
