@@ -19,6 +19,7 @@ type dashboardBody struct {
 	Range       string
 	DORA        []kpi
 	Development []kpi
+	Charts      []Panel
 	Summary     Panel
 	// Quiet is set when nothing happened in the range.
 	Quiet bool
@@ -107,8 +108,9 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 		t.Rows = append(t.Rows, row)
 	}
 	b.Summary = newPanel(r, "Summary", nil, t)
+	b.Charts = []Panel{deploymentFrequencyPanel(r, df, b.Range), throughputPanel(r, tp, b.Range)}
 	if wantsCSV(r) {
-		return p.writeCSV(w, r, t)
+		return p.writeCSV(w, r, t, b.Charts[0].Table, b.Charts[1].Table)
 	}
 	pg.Body = b
 	return p.render(w, r, http.StatusOK, "dashboard", pg)

@@ -93,6 +93,10 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			if len(rows) != 9 {
 				t.Errorf("summary table has %d rows, want 9", len(rows))
 			}
+			for _, id := range []string{"deployment-frequency", "throughput"} {
+				checkChartPanel(t, s, r, id, len(d.DeploymentFrequency.Data))
+			}
+			checkCSV(t, s, r, "summary")
 		}
 	})
 

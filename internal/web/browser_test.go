@@ -1,0 +1,268 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/veelocity/veelocity/internal/derive"
+	"github.com/veelocity/veelocity/internal/fake/githubfake"
+	"github.com/veelocity/veelocity/internal/github"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+	"github.com/veelocity/veelocity/internal/syncer"
+)
+
+// screenshotPath is where the browser test saves the dashboard's picture
+// for the README.
+const screenshotPath = "../../docs/screenshot.png"
+
+// chromium finds the browser. A missing browser fails the test: it is part
+// of the test suite (.ci/run installs Debian's chromium), not optional.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Fatal("no Chromium found on PATH: the dashboard's browser test needs it; install it with " +
+		"`apt-get update && apt-get install -y chromium` (.ci/run does this)")
+	return ""
+}
+
+// browser starts a headless Chromium with a fresh profile and collects
+// everything the page writes to the console.
+func browser(t *testing.T) (context.Context, func() []string) {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium(t)),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelTab := chromedp.NewContext(actx)
+	ctx, cancelTime := context.WithTimeout(ctx, 2*time.Minute)
+	t.Cleanup(func() { cancelTime(); cancelTab(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("starting Chromium: %v", err)
+	}
+	var mu sync.Mutex
+	var problems []string
+	messages := chromedp.Console(ctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() || m.Type == chromedp.ConsoleError || m.Type == chromedp.ConsoleWarning {
+				mu.Lock()
+				problems = append(problems, m.String()+" ("+m.URL+")")
+				mu.Unlock()
+			}
+		}
+	}()
+	return ctx, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), problems...)
+	}
+}
+
+// The dashboard works in a real browser: filters change the URL and the
+// numbers, a chart's data table opens, the theme toggle sticks, "Sync now"
+// syncs from a fake GitHub and shows it without a reload, and nothing is
+// written to the console.
+func TestDashboardInABrowser(t *testing.T) {
+	ctx, consoleProblems := browser(t)
+	st := storetest.New(t)
+	cfg := testConfig(t)
+	loadDemo(t, st, cfg, demoPRs)
+
+	gh := githubfake.New(githubfake.Options{})
+	t.Cleanup(gh.Close)
+	repo := gh.AddRepo(&githubfake.Repo{Owner: "octo", Name: "synced"})
+	merged := testNow.Add(-48 * time.Hour)
+	gh.AddPullRequest(repo, &githubfake.PullRequest{Title: "Synced from the fake GitHub", State: githubfake.Merged,
+		Author: githubfake.User("mona"), HeadRef: "feature", CreatedAt: merged.Add(-5 * time.Hour), UpdatedAt: merged,
+		MergedAt: &merged, MergeCommitSHA: "abc123"})
+	gh.Configure(cfg)
+	deps := github.Deps{Config: cfg, Store: st, Log: quietLog(), Now: fixedNow}
+	deps.Client = github.NewFromConfig(cfg, quietLog())
+	eng := syncer.New(syncer.Options{Store: st, Log: quietLog(), Secrets: []string{gh.Token()},
+		Connectors: []syncer.Connector{github.NewConnector(deps), github.NewActionsConnector(deps)},
+		AfterSync: func(ctx context.Context) error {
+			_, err := derive.New(st, derive.OptionsFrom(cfg), quietLog()).Run(ctx, derive.Incremental)
+			return err
+		}})
+	t.Cleanup(eng.Close)
+	s := newSite(t, st, cfg, eng)
+
+	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	str := func(what string, a chromedp.Action[string]) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, a)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		return v
+	}
+	const deployCard = `a.kpi[data-kpi="Deployment frequency"] .kpi-value`
+	const leadCard = `a.kpi[data-kpi="Lead time for changes"] .kpi-value`
+	// waitFor evaluates a JavaScript expression until it is true; a
+	// navigation in between destroys the page's context, so errors are
+	// retried too.
+	waitFor := func(what, expr string, timeout time.Duration) {
+		t.Helper()
+		deadline := time.Now().Add(timeout)
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && !!(`+expr+`)`))
+			if err == nil && ok {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("waiting for %s: %v", what, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	waitURL := func(part string) string {
+		t.Helper()
+		waitFor("the URL to contain "+part, `location.href.includes(`+jsString(part)+`)`, 20*time.Second)
+		return str("read the URL", chromedp.Location())
+	}
+
+	// The dashboard, then the 90-day preset.
+	do("open the dashboard", chromedp.Navigate(s.URL+"/"), chromedp.WaitVisible(chromedp.CSS(deployCard)))
+	first := str("read deployment frequency", chromedp.Text(chromedp.CSS(deployCard)))
+	do("choose the last 90 days", chromedp.Click(chromedp.CSS(`.presets a[href*="start_date=2025-12-21"]`)))
+	u := waitURL("start_date=2025-12-21")
+	do("wait for the 90-day page", chromedp.WaitVisible(chromedp.CSS(`.presets a.current[href*="start_date=2025-12-21"]`)))
+	if !strings.Contains(u, "end_date=2026-03-20") {
+		t.Errorf("the 90-day URL %s lacks the end date", u)
+	}
+	ninety := str("read deployment frequency", chromedp.Text(chromedp.CSS(deployCard)))
+	ninetyLead := str("read lead time", chromedp.Text(chromedp.CSS(leadCard)))
+
+	// A custom range typed into the date inputs.
+	do("type a custom range",
+		chromedp.SetValue(chromedp.CSS(`input[name=start_date]`), "2025-11-01"),
+		chromedp.SetValue(chromedp.CSS(`input[name=end_date]`), "2025-12-31"),
+		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+	waitURL("start_date=2025-11-01")
+	do("wait for the custom range", chromedp.WaitVisible(chromedp.CSS(`input[name=start_date][value="2025-11-01"]`)))
+	custom := str("read deployment frequency", chromedp.Text(chromedp.CSS(deployCard)))
+
+	// One repository.
+	do("pick acme/web", chromedp.Navigate(u), chromedp.WaitVisible(chromedp.CSS(deployCard)),
+		chromedp.SetValue(chromedp.CSS(`select[name=repo]`), "acme/web"),
+		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)))
+	waitURL("repo=acme%2Fweb")
+	do("wait for acme/web", chromedp.WaitReady(chromedp.CSS(`select[name=repo] option[selected]`)))
+	web := str("read deployment frequency", chromedp.Text(chromedp.CSS(deployCard)))
+	webLead := str("read lead time", chromedp.Text(chromedp.CSS(leadCard)))
+	t.Logf("deployment frequency: 30 days %s, 90 days %s, Nov–Dec %s, acme/web 90 days %s", first, ninety, custom, web)
+	if first == ninety && ninety == custom {
+		t.Errorf("changing the range did not change the deployment frequency (%s)", first)
+	}
+	if web == ninety && webLead == ninetyLead {
+		t.Errorf("picking acme/web did not change the numbers (%s, %s)", web, webLead)
+	}
+
+	// A chart's data table, on the DORA page the navigation links to with
+	// the same filters.
+	do("go to DORA", chromedp.Click(chromedp.CSS(`nav[aria-label=Main] a[href^="/dora"]`)))
+	u = waitURL("/dora")
+	if !strings.Contains(u, "repo=acme%2Fweb") || !strings.Contains(u, "start_date=2025-12-21") {
+		t.Errorf("the navigation dropped the filters: %s", u)
+	}
+	do("open the lead time table", chromedp.WaitVisible(chromedp.CSS(`#lead-time svg.chart`)),
+		chromedp.Click(chromedp.CSS(`#lead-time details.data summary`)),
+		chromedp.WaitVisible(chromedp.CSS(`#table-lead-time tbody tr`)))
+	caption := str("read the caption", chromedp.Text(chromedp.CSS(`#table-lead-time caption`)))
+	if !strings.Contains(caption, "2025-12-21 to 2026-03-20") {
+		t.Errorf("lead time table caption %q", caption)
+	}
+
+	// The theme toggle, remembered across pages.
+	do("switch the theme", chromedp.Click(chromedp.ID("theme-toggle")))
+	theme := str("read the theme", chromedp.Evaluate[string](`document.documentElement.getAttribute("data-theme")`))
+	do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#lead-time svg.chart`)))
+	if again := str("read the theme", chromedp.Evaluate[string](`document.documentElement.getAttribute("data-theme") || ""`)); again != theme || theme == "" {
+		t.Errorf("theme %q after the toggle, %q after a reload", theme, again)
+	}
+	do("switch back", chromedp.Click(chromedp.ID("theme-toggle")))
+
+	// Sync now, against the fake GitHub.
+	do("open Settings", chromedp.Click(chromedp.CSS(`nav[aria-label=Main] a[href^="/settings"]`)),
+		chromedp.WaitVisible(chromedp.ID("sync-now")))
+	before := str("read counts", chromedp.Text(chromedp.CSS(`[data-source=github] [data-field=counts]`)))
+	do("press Sync now", chromedp.Click(chromedp.ID("sync-now")))
+	waitFor("the sync to finish on the page", `document.getElementById("sync-status").textContent.startsWith("Sync finished")`, 60*time.Second)
+	status := str("read status", chromedp.Text(chromedp.ID("sync-status")))
+	after := str("read counts", chromedp.Text(chromedp.CSS(`[data-source=github] [data-field=counts]`)))
+	progress := str("read progress", chromedp.Text(chromedp.CSS(`[data-source=github] [data-field=progress]`)))
+	lastSync := str("read last sync", chromedp.Text(chromedp.CSS(`[data-source=github] [data-field=last-sync]`)))
+	t.Logf("after Sync now: %q; github: %q; %q; %q", status, progress, lastSync, after)
+	if status != "Sync finished." || !strings.HasPrefix(progress, "success") || !strings.Contains(lastSync, "success") {
+		t.Errorf("the page does not show a successful sync: %q, %q, %q", status, progress, lastSync)
+	}
+	if !strings.Contains(before, "pull_requests 400") || !strings.Contains(after, "pull_requests 401") {
+		t.Errorf("the counts did not update without a reload: before %q, after %q", before, after)
+	}
+
+	// A phone-sized screen scrolls vertically only.
+	do("phone", chromedp.EmulateViewport(390, 844), chromedp.Navigate(s.URL+"/dora"), chromedp.WaitVisible(chromedp.CSS(`#lead-time svg.chart`)))
+	if wide := str("measure", chromedp.Evaluate[string](`String(document.documentElement.scrollWidth - document.documentElement.clientWidth)`)); wide != "0" {
+		t.Errorf("on a phone the DORA page is %spx wider than the screen", wide)
+	}
+
+	// The screenshot for the README: the dashboard over the last 90 days.
+	do("wide", chromedp.EmulateViewport(1360, 1000), chromedp.Navigate(s.URL+"/dashboard?start_date=2025-12-21&end_date=2026-03-20"),
+		chromedp.WaitVisible(chromedp.CSS(deployCard)))
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() < 1000 {
+		t.Fatalf("screenshot: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(screenshotPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(screenshotPath, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	if p := consoleProblems(); len(p) > 0 {
+		t.Errorf("the browser console reported problems:\n%s", strings.Join(p, "\n"))
+	}
+}
+
+// jsString quotes s for JavaScript.
+func jsString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
