@@ -9,7 +9,7 @@ import (
 
 func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Development metrics"}
-	q, ok, err := p.parseFilters(r, pg)
+	q, ok, err := p.parseFilters(r, pg, "sort", "order")
 	if err != nil {
 		return err
 	}
@@ -31,12 +31,14 @@ func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 		throughputPanel(r, d.Throughput, rng),
 	}
 	devs, err := p.developersPanel(r, q)
+	if isParamError(err) {
+		pg.Error, _, _ = queryError(err)
+		return p.render(w, r, http.StatusBadRequest, "charts", pg)
+	}
 	if err != nil {
 		return err
 	}
-	if devs != nil {
-		panels = append(panels, *devs)
-	}
+	panels = append(panels, *devs)
 	if wantsCSV(r) {
 		return p.writeCSV(w, r, tablesOf(panels)...)
 	}

@@ -168,6 +168,32 @@ func TestPagesShowTheDemoData(t *testing.T) {
 		if merged != dev.Throughput.Total || issues != dev.Throughput.IssuesCompleted.Total || issues == 0 {
 			t.Errorf("throughput table: %d merged, %d issues; metrics: %d, %d", merged, issues, dev.Throughput.Total, dev.Throughput.IssuesCompleted.Total)
 		}
+
+		// The per-developer table: most merged PRs first; each name links
+		// to that developer's pull requests.
+		tbl := find(r.doc, sel("table", "#table-developers"))
+		head, rows = tableData(tbl)
+		if len(rows) < 3 || head[0] != "Developer" {
+			t.Fatalf("developers table: %q, %d rows", head, len(rows))
+		}
+		if th := find(tbl, sel("th", "[aria-sort=descending]")); text(th) != "Merged PRs" {
+			t.Errorf("developers sorted by %q", text(th))
+		}
+		checkSorted(t, rows, 1, true)
+		for _, row := range rows {
+			if strings.HasSuffix(row[0], "[bot]") {
+				t.Errorf("bot %s in the developers table", row[0])
+			}
+		}
+		link := find(find(tbl, sel("tbody")), sel("a"))
+		prs := s.page(t, attr(link, "href"), http.StatusOK)
+		if got := attr(find(prs.doc, sel("input", "[name=author]")), "value"); got != text(link) {
+			t.Errorf("the developer link opens the PRs of %q, want %q", got, text(link))
+		}
+		checkCSV(t, s, r, "developers")
+		byReviews := s.page(t, "/development?sort=reviews_given&order=asc", http.StatusOK)
+		_, rows = tableData(find(byReviews.doc, sel("table", "#table-developers")))
+		checkSorted(t, rows, 4, false)
 	})
 
 	t.Run("pull requests sort slowest first and link to GitHub", func(t *testing.T) {
@@ -327,6 +353,7 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			{"/pull-requests?sort=bogus", 400, "Invalid sort"},
 			{"/pull-requests?state=draft", 400, "state"},
 			{"/deployments?page=0", 400, "Invalid page"},
+			{"/development?sort=speed", 400, "sort"},
 		}
 		for _, tt := range tests {
 			r := s.page(t, tt.path, tt.status)

@@ -47,6 +47,8 @@ type Panel struct {
 	CSV      string
 	// Empty explains a range with no data for this panel.
 	Empty string
+	// Wide panels span the whole grid.
+	Wide bool
 }
 
 // newPanel draws c from t and sets the CSV link.
