@@ -59,3 +59,25 @@ func TestEmptyDatabaseSaysWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+// With data present, a configured source that never synced is named until
+// it has synced.
+func TestConfiguredSourceNotSyncedYet(t *testing.T) {
+	st := storetest.New(t)
+	cfg := testConfig(t)
+	loadDemo(t, st, cfg, 50)
+	cfg.LinearAPIKey = config.Secret("lin_api_secret")
+	s := newSite(t, st, cfg, nil)
+	r := s.page(t, "/dashboard", http.StatusOK)
+	n := find(r.doc, sel("section", "#setup-notice"))
+	if got := text(find(n, sel("h2"))); got != "Linear not synced yet" || !strings.Contains(text(n), "veelocity sync") {
+		t.Errorf("notice %q: %q", got, text(n))
+	}
+	if _, err := st.StartSyncRun(t.Context(), "linear", "recent", "cli"); err != nil {
+		t.Fatal(err)
+	}
+	r = s.page(t, "/dashboard", http.StatusOK)
+	if n := find(r.doc, sel("section", "#setup-notice")); n != nil {
+		t.Errorf("still a notice after Linear synced: %q", text(n))
+	}
+}

@@ -41,15 +41,6 @@ func hoursText(h *float64) string {
 	}
 }
 
-// durationText is hoursText for a time.Duration.
-func durationText(d *time.Duration) string {
-	if d == nil {
-		return "—"
-	}
-	h := d.Hours()
-	return hoursText(&h)
-}
-
 // hoursCell is a duration for tables and CSV: hours with 2 decimals, as
 // the API reports them, or "" for none.
 func hoursCell(h *float64) string {

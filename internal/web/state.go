@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"strings"
 
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -13,6 +14,8 @@ type sourceState struct {
 	HasData bool
 	// Synced is whether any sync has ever run.
 	Synced bool
+	// SyncedSources are the sources that have synced at least once.
+	SyncedSources map[string]bool
 }
 
 func (p *Pages) sourceInfos() []syncer.SourceInfo {
@@ -36,8 +39,24 @@ func (p *Pages) sourceState(ctx context.Context) (sourceState, error) {
 	err := p.st.DB().QueryRowContext(ctx, `/* web.sourceState */ SELECT
 		(SELECT count(*) FROM repositories) + (SELECT count(*) FROM linear_teams),
 		(SELECT count(*) FROM sync_runs)`).Scan(&n, &runs)
+	if err != nil {
+		return s, err
+	}
 	s.HasData, s.Synced = n > 0, runs > 0
-	return s, err
+	s.SyncedSources = map[string]bool{}
+	rows, err := p.st.DB().QueryContext(ctx, `/* web.syncedSources */ SELECT DISTINCT source FROM sync_runs`)
+	if err != nil {
+		return s, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var src string
+		if err := rows.Scan(&src); err != nil {
+			return s, err
+		}
+		s.SyncedSources[src] = true
+	}
+	return s, rows.Err()
 }
 
 func (s sourceState) configured() []string {
@@ -54,7 +73,7 @@ func (s sourceState) configured() []string {
 // command to run. It is nil when there is data.
 func (s sourceState) setupNotice() *notice {
 	if s.HasData {
-		return nil
+		return s.unsyncedNotice()
 	}
 	demo := "Or explore with sample data first: run veelocity demo, then reload this page."
 	switch {
@@ -84,6 +103,28 @@ func (s sourceState) setupNotice() *notice {
 		Lines: []string{
 			"A sync has run but stored no repositories or teams. The Settings page shows each source's last error.",
 			"Check GITHUB_REPOS and the token's access, then press Sync now or run veelocity sync.",
+		},
+		Commands: []string{"veelocity sync"},
+	}
+}
+
+// unsyncedNotice names the configured sources that have never synced, when
+// the database already holds other data.
+func (s sourceState) unsyncedNotice() *notice {
+	var names []string
+	for _, src := range s.Sources {
+		if src.Configured && !s.SyncedSources[src.Name] {
+			names = append(names, sourceLabels[src.Name])
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return &notice{
+		Title: strings.Join(names, " and ") + " not synced yet",
+		Lines: []string{
+			"These sources are configured but have never synced, so their data is not in these numbers yet.",
+			"Press Sync now on the Settings page, or run veelocity sync.",
 		},
 		Commands: []string{"veelocity sync"},
 	}
