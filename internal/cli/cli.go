@@ -52,7 +52,7 @@ type env struct {
 }
 
 func commands() []*command {
-	return []*command{serveCmd(), syncCmd(), migrateCmd(), reportCmd(), healthcheckCmd(), versionCmd()}
+	return []*command{serveCmd(), syncCmd(), migrateCmd(), demoCmd(), reportCmd(), healthcheckCmd(), versionCmd()}
 }
 
 // usageError is a mistake in the command line or configuration: it is

@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/veelocity/veelocity/internal/model"
+)
+
+// Bulk inserts load fresh records many rows per statement, for the demo
+// dataset and benchmarks, where the per-record upserts would spend most of
+// their time on round trips. Unlike the upserts they fail on a record that
+// is already stored; the SQL is plain multi-row INSERT, valid on both
+// engines.
+
+// maxBulkParams keeps a statement under SQLite's default limit of 32766
+// host parameters (PostgreSQL allows 65535).
+const maxBulkParams = 32000
+
+// maxBulkRows caps the rows of one statement. Measured on both engines with
+// the demo dataset: a hundred rows cost the server less per row than a
+// thousand (bigger statements take longer to parse and plan, and on SQLite
+// to journal), and round trips are already few.
+const maxBulkRows = 100
+
+// bulkSQL caches the generated statements by dialect, table, columns, row
+// count and RETURNING clause.
+var bulkSQL sync.Map
+
+// bulkQuery returns a multi-row INSERT. Its placeholders are $1, $2, … on
+// PostgreSQL but anonymous ? on SQLite: SQLite treats $N as a named
+// parameter and looks each one up in a list, so a statement with thousands
+// of them would take quadratic time to prepare and bind.
+func bulkQuery(d Dialect, name, table, cols string, ncols, rows int, returning string) string {
+	key := d.String() + "|" + table + "|" + cols + "|" + strconv.Itoa(rows) + "|" + returning
+	if q, ok := bulkSQL.Load(key); ok {
+		return q.(string)
+	}
+	var b strings.Builder
+	b.WriteString("/* " + name + " */ INSERT INTO " + table + " (" + cols + ") VALUES ")
+	n := 1
+	for r := range rows {
+		if r > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for c := range ncols {
+			if c > 0 {
+				b.WriteString(", ")
+			}
+			if d == SQLite {
+				b.WriteByte('?')
+			} else {
+				b.WriteByte('$')
+				b.WriteString(strconv.Itoa(n))
+			}
+			n++
+		}
+		b.WriteByte(')')
+	}
+	if returning != "" {
+		b.WriteString(" RETURNING " + returning)
+	}
+	q := b.String()
+	bulkSQL.Store(key, q)
+	return q
+}
+
+// bulkInsert inserts n rows into table, as many per statement as the
+// parameter limit allows. row appends the values of row i to args. With a
+// RETURNING clause, scan is called for each returned row.
+func (tx *Tx) bulkInsert(ctx context.Context, name, table string, cols []string, n int,
+	row func(i int, args []any) []any, returning string, scan func(*sql.Rows) error) error {
+	ncols := len(cols)
+	colList := strings.Join(cols, ", ")
+	per := min(maxBulkRows, maxBulkParams/ncols)
+	args := make([]any, 0, min(n, per)*ncols)
+	for start := 0; start < n; start += per {
+		k := min(per, n-start)
+		args = args[:0]
+		for i := start; i < start+k; i++ {
+			args = row(i, args)
+		}
+		q := bulkQuery(tx.dialect, name, table, colList, ncols, k, returning)
+		st, err := tx.stmt(ctx, q)
+		if err != nil {
+			return fmt.Errorf("store: preparing %s: %w", name, err)
+		}
+		if returning == "" {
+			if _, err := st.ExecContext(ctx, args...); err != nil {
+				return fmt.Errorf("store: %s: %w", name, err)
+			}
+			continue
+		}
+		rows, err := st.QueryContext(ctx, args...)
+		if err != nil {
+			return fmt.Errorf("store: %s: %w", name, err)
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: %s: %w", name, err)
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return fmt.Errorf("store: %s: %w", name, err)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+var (
+	prCols = []string{"repo_id", "number", "node_id", "title", "body", "state", "draft", "author_login",
+		"head_branch", "base_branch", "head_sha", "merge_commit_sha", "additions", "deletions", "changed_files",
+		"commit_count", "labels", "html_url", "created_at", "updated_at", "merged_at", "closed_at", "ready_at"}
+	reviewCols  = []string{"pr_id", "github_id", "author_login", "state", "body", "html_url", "submitted_at"}
+	commentCols = []string{"pr_id", "github_id", "kind", "author_login", "body", "html_url", "created_at", "updated_at"}
+	commitCols  = []string{"pr_id", "sha", "message_headline", "author_login", "author_name", "authored_at", "committed_at"}
+)
+
+// InsertPullRequests inserts new pull requests, each with its RepoID set,
+// together with their reviews, comments and commits, and sets their IDs.
+// They are marked for the derive step.
+func (tx *Tx) InsertPullRequests(ctx context.Context, prs []model.PullRequest) error {
+	type key struct {
+		repo   int64
+		number int
+	}
+	ids := make(map[key]int64, len(prs))
+	err := tx.bulkInsert(ctx, "Tx.InsertPullRequests", "pull_requests", prCols, len(prs), func(i int, a []any) []any {
+		pr := &prs[i]
+		return append(a, pr.RepoID, pr.Number, pr.NodeID, pr.Title, pr.Body, pr.State, pr.Draft, nullStr(pr.AuthorLogin),
+			pr.HeadBranch, pr.BaseBranch, pr.HeadSHA, nullStr(pr.MergeCommitSHA), pr.Additions, pr.Deletions,
+			pr.ChangedFiles, pr.CommitCount, labelsJSON(pr.Labels), pr.HTMLURL, ms(pr.CreatedAt), ms(pr.UpdatedAt),
+			nullMS(pr.MergedAt), nullMS(pr.ClosedAt), nullMS(pr.ReadyAt))
+	}, "id, repo_id, number", func(rows *sql.Rows) error {
+		var id int64
+		var k key
+		if err := rows.Scan(&id, &k.repo, &k.number); err != nil {
+			return err
+		}
+		ids[k] = id
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	// Flatten the children, each with its PR's id.
+	type child struct {
+		pr int64
+		i  int
+	}
+	var reviews, comments, commits []child
+	for i := range prs {
+		pr := &prs[i]
+		id, ok := ids[key{pr.RepoID, pr.Number}]
+		if !ok {
+			return fmt.Errorf("store: inserted PR #%d of repo %d returned no id", pr.Number, pr.RepoID)
+		}
+		pr.ID = id
+		for j := range pr.Reviews {
+			reviews = append(reviews, child{int64(i), j})
+		}
+		for j := range pr.Comments {
+			comments = append(comments, child{int64(i), j})
+		}
+		for j := range pr.Commits {
+			commits = append(commits, child{int64(i), j})
+		}
+	}
+	if err := tx.bulkInsert(ctx, "Tx.InsertPullRequests.reviews", "pr_reviews", reviewCols, len(reviews), func(i int, a []any) []any {
+		pr := &prs[reviews[i].pr]
+		r := &pr.Reviews[reviews[i].i]
+		return append(a, pr.ID, r.GitHubID, nullStr(r.AuthorLogin), r.State, r.Body, r.HTMLURL, nullMS(r.SubmittedAt))
+	}, "", nil); err != nil {
+		return err
+	}
+	if err := tx.bulkInsert(ctx, "Tx.InsertPullRequests.comments", "pr_comments", commentCols, len(comments), func(i int, a []any) []any {
+		pr := &prs[comments[i].pr]
+		c := &pr.Comments[comments[i].i]
+		return append(a, pr.ID, c.GitHubID, c.Kind, nullStr(c.AuthorLogin), c.Body, c.HTMLURL, ms(c.CreatedAt), nullMS(c.UpdatedAt))
+	}, "", nil); err != nil {
+		return err
+	}
+	return tx.bulkInsert(ctx, "Tx.InsertPullRequests.commits", "commits", commitCols, len(commits), func(i int, a []any) []any {
+		pr := &prs[commits[i].pr]
+		c := &pr.Commits[commits[i].i]
+		return append(a, pr.ID, c.SHA, c.MessageHeadline, nullStr(c.AuthorLogin), c.AuthorName, ms(c.AuthoredAt), ms(c.CommittedAt))
+	}, "", nil)
+}
+
+var runCols = []string{"repo_id", "workflow_id", "github_id", "name", "run_number", "run_attempt", "event", "status",
+	"conclusion", "head_sha", "head_branch", "html_url", "created_at", "run_started_at", "updated_at"}
+
+// InsertWorkflowRuns inserts new workflow runs, each with its RepoID set,
+// and marks them for the derive step. Their workflows (by
+// WorkflowGitHubID) must already be stored. IDs are not set.
+func (tx *Tx) InsertWorkflowRuns(ctx context.Context, runs []model.WorkflowRun) error {
+	workflows, err := tx.idsByKey(ctx, `/* Tx.InsertWorkflowRuns.workflows */ SELECT github_id, id FROM workflows WHERE github_id IN (%s)`,
+		len(runs), func(i int) any { return runs[i].WorkflowGitHubID })
+	if err != nil {
+		return err
+	}
+	for i := range runs {
+		if _, ok := workflows[fmt.Sprint(runs[i].WorkflowGitHubID)]; !ok {
+			return fmt.Errorf("store: run %d names workflow %d, which is not stored", runs[i].GitHubID, runs[i].WorkflowGitHubID)
+		}
+	}
+	return tx.bulkInsert(ctx, "Tx.InsertWorkflowRuns", "workflow_runs", runCols, len(runs), func(i int, a []any) []any {
+		r := &runs[i]
+		return append(a, r.RepoID, workflows[fmt.Sprint(r.WorkflowGitHubID)], r.GitHubID, r.Name, r.RunNumber,
+			max(r.RunAttempt, 1), r.Event, r.Status, nullStr(r.Conclusion), r.HeadSHA, r.HeadBranch, r.HTMLURL,
+			ms(r.CreatedAt), nullMS(r.RunStartedAt), ms(r.UpdatedAt))
+	}, "", nil)
+}
+
+var issueCols = []string{"repo_id", "github_id", "number", "title", "state", "labels", "html_url", "created_at",
+	"updated_at", "closed_at"}
+
+// InsertIssues inserts new GitHub issues, each with its RepoID set, and
+// marks them for the derive step. IDs are not set.
+func (tx *Tx) InsertIssues(ctx context.Context, issues []model.Issue) error {
+	return tx.bulkInsert(ctx, "Tx.InsertIssues", "github_issues", issueCols, len(issues), func(i int, a []any) []any {
+		is := &issues[i]
+		return append(a, is.RepoID, is.GitHubID, is.Number, is.Title, is.State, labelsJSON(is.Labels), is.HTMLURL,
+			ms(is.CreatedAt), ms(is.UpdatedAt), nullMS(is.ClosedAt))
+	}, "", nil)
+}
+
+var (
+	linearIssueCols = []string{"team_id", "linear_id", "identifier", "number", "title", "url", "branch_name",
+		"state_name", "state_type", "priority", "estimate", "assignee_name", "assignee_email", "labels", "created_at",
+		"updated_at", "started_at", "completed_at", "canceled_at"}
+	attachmentCols = []string{"issue_id", "linear_id", "url", "source_type"}
+)
+
+// InsertLinearIssues inserts new Linear issues with their attachments, and
+// marks them for the derive step. Their teams (by TeamLinearID) must already
+// be stored. It sets their IDs.
+func (tx *Tx) InsertLinearIssues(ctx context.Context, issues []model.LinearIssue) error {
+	teams, err := tx.idsByKey(ctx, `/* Tx.InsertLinearIssues.teams */ SELECT linear_id, id FROM linear_teams WHERE linear_id IN (%s)`,
+		len(issues), func(i int) any { return issues[i].TeamLinearID })
+	if err != nil {
+		return err
+	}
+	for i := range issues {
+		if _, ok := teams[issues[i].TeamLinearID]; !ok {
+			return fmt.Errorf("store: Linear issue %s names team %s, which is not stored", issues[i].Identifier, issues[i].TeamLinearID)
+		}
+	}
+	ids := make(map[string]int64, len(issues))
+	err = tx.bulkInsert(ctx, "Tx.InsertLinearIssues", "linear_issues", linearIssueCols, len(issues), func(i int, a []any) []any {
+		is := &issues[i]
+		return append(a, teams[is.TeamLinearID], is.LinearID, is.Identifier, is.Number, is.Title, is.URL, is.BranchName,
+			is.StateName, is.StateType, is.Priority, is.Estimate, is.AssigneeName, is.AssigneeEmail, labelsJSON(is.Labels),
+			ms(is.CreatedAt), ms(is.UpdatedAt), nullMS(is.StartedAt), nullMS(is.CompletedAt), nullMS(is.CanceledAt))
+	}, "id, linear_id", func(rows *sql.Rows) error {
+		var id int64
+		var lid string
+		if err := rows.Scan(&id, &lid); err != nil {
+			return err
+		}
+		ids[lid] = id
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	type att struct{ issue, i int }
+	var atts []att
+	for i := range issues {
+		issues[i].ID = ids[issues[i].LinearID]
+		for j := range issues[i].Attachments {
+			atts = append(atts, att{i, j})
+		}
+	}
+	return tx.bulkInsert(ctx, "Tx.InsertLinearIssues.attachments", "linear_attachments", attachmentCols, len(atts), func(i int, a []any) []any {
+		is := &issues[atts[i].issue]
+		at := &is.Attachments[atts[i].i]
+		return append(a, is.ID, at.LinearID, at.URL, at.SourceType)
+	}, "", nil)
+}
+
+// idsByKey maps the distinct keys of n records (key(i)) to internal ids with
+// query, whose %s is replaced by the IN list. Keys are compared as text.
+func (tx *Tx) idsByKey(ctx context.Context, query string, n int, key func(i int) any) (map[string]int64, error) {
+	seen := map[string]bool{}
+	var args []any
+	for i := range n {
+		k := key(i)
+		if s := fmt.Sprint(k); !seen[s] {
+			seen[s] = true
+			args = append(args, k)
+		}
+	}
+	out := make(map[string]int64, len(args))
+	for len(args) > 0 {
+		chunk := args[:min(len(args), 500)]
+		args = args[len(chunk):]
+		list := make([]string, len(chunk))
+		for i := range chunk {
+			list[i] = "$" + strconv.Itoa(i+1)
+		}
+		rows, err := tx.tx.QueryContext(ctx, strings.Replace(query, "%s", strings.Join(list, ", "), 1), chunk...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			var id int64
+			if err := rows.Scan(&k, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// sqliteBulkPragmas tune SQLite's write connection for a bulk load: a page
+// cache large enough that the indexes being filled stay in memory, fewer
+// WAL checkpoints (each rewrites every page changed since the last), and
+// statement journals in memory. Each is restored afterwards.
+var sqliteBulkPragmas = []struct{ name, value string }{
+	{"cache_size", "-65536"}, // KiB: 64 MiB
+	{"wal_autocheckpoint", "16384"},
+	{"temp_store", "2"}, // MEMORY
+}
+
+// BulkLoad runs fn, which writes many records in many transactions, with
+// the write connection tuned for it. On PostgreSQL it simply runs fn.
+func (s *Store) BulkLoad(ctx context.Context, fn func() error) error {
+	if s.dialect != SQLite {
+		return fn()
+	}
+	// The write pool is one connection, so the pragmas apply to every
+	// transaction fn runs.
+	saved := make([]string, len(sqliteBulkPragmas))
+	for i, p := range sqliteBulkPragmas {
+		if err := s.write.QueryRowContext(ctx, "PRAGMA "+p.name).Scan(&saved[i]); err != nil {
+			return fmt.Errorf("store: reading PRAGMA %s: %w", p.name, err)
+		}
+		if _, err := s.write.ExecContext(ctx, "PRAGMA "+p.name+" = "+p.value); err != nil {
+			return fmt.Errorf("store: setting PRAGMA %s: %w", p.name, err)
+		}
+	}
+	err := fn()
+	// Restore even when ctx is done, and fold the WAL back into the
+	// database so it does not stay large.
+	restore := context.WithoutCancel(ctx)
+	for i, p := range sqliteBulkPragmas {
+		if _, rerr := s.write.ExecContext(restore, "PRAGMA "+p.name+" = "+saved[i]); rerr != nil && err == nil {
+			err = fmt.Errorf("store: restoring PRAGMA %s: %w", p.name, rerr)
+		}
+	}
+	if _, cerr := s.write.ExecContext(restore, "PRAGMA wal_checkpoint(TRUNCATE)"); cerr != nil && err == nil {
+		err = fmt.Errorf("store: checkpointing: %w", cerr)
+	}
+	return err
+}
