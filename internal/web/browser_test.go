@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/veelocity/veelocity/internal/derive"
@@ -203,6 +204,24 @@ func TestDashboardInABrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#lead-time details.data summary`)),
 		chromedp.WaitVisible(chromedp.CSS(`#table-lead-time tbody tr`)))
 	caption := str("read the caption", chromedp.Text(chromedp.CSS(`#table-lead-time caption`)))
+
+	// Hovering a bar shows its exact value.
+	const tallBar = `[...document.querySelectorAll("#deployment-frequency rect.mark")].find(r => r.getBBox().height > 5)`
+	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+		const bar = ` + tallBar + `;
+		bar.scrollIntoView({block: "center"});
+		const r = bar.getBoundingClientRect();
+		return [r.left + r.width / 2, r.top + r.height / 2];
+	})()`))
+	if err != nil || len(box) != 2 {
+		t.Fatalf("locating a bar: %v", err)
+	}
+	do("hover a bar", chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, box[0], box[1]))
+	tip := str("read the tooltip", chromedp.Evaluate[string](`document.getElementById("tooltip").hidden ? "" : document.getElementById("tooltip").textContent`))
+	want := str("read the bar's value", chromedp.Evaluate[string](tallBar+`.getAttribute("data-tip")`))
+	if tip == "" || tip != want {
+		t.Errorf("hovering a bar shows %q, want %q", tip, want)
+	}
 	if !strings.Contains(caption, "2025-12-21 to 2026-03-20") {
 		t.Errorf("lead time table caption %q", caption)
 	}

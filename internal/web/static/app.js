@@ -22,10 +22,25 @@
     });
   }
 
+  // The filters apply as soon as a list changes, and empty fields stay out
+  // of the URL.
   function setupFilters() {
-    var selects = document.querySelectorAll("form.filters select[data-autosubmit]");
+    var form = document.querySelector("form.filters");
+    if (!form) return;
+    form.addEventListener("submit", function () {
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (el.name && el.value === "") el.disabled = true;
+      });
+    });
+    // Coming back to the page (the back button) finds every field usable.
+    window.addEventListener("pageshow", function () {
+      Array.prototype.forEach.call(form.elements, function (el) { el.disabled = false; });
+    });
+    var selects = form.querySelectorAll("select[data-autosubmit]");
     Array.prototype.forEach.call(selects, function (s) {
-      s.addEventListener("change", function () { s.form.submit(); });
+      s.addEventListener("change", function () {
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      });
     });
   }
 
