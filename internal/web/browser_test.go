@@ -208,7 +208,7 @@ func TestDashboardInABrowser(t *testing.T) {
 	// Hovering a bar shows its exact value.
 	const tallBar = `[...document.querySelectorAll("#deployment-frequency rect.mark")].find(r => r.getBBox().height > 5)`
 	box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
-		const bar = ` + tallBar + `;
+		const bar = `+tallBar+`;
 		bar.scrollIntoView({block: "center"});
 		const r = bar.getBoundingClientRect();
 		return [r.left + r.width / 2, r.top + r.height / 2];
