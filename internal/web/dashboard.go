@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/veelocity/veelocity/internal/metrics"
 )
@@ -103,7 +104,7 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 	for _, k := range append(append([]kpi{}, b.DORA...), b.Development...) {
 		row := []Cell{{Text: k.Name}, {Text: k.Value}, {Text: k.Tier}, {}, {}, {}}
 		if k.Trend != nil {
-			row[3].Text, row[4].Text, row[5].Text = k.Trend.Previous, k.Trend.Arrow+" "+k.Trend.Text, k.Trend.Class
+			row[3].Text, row[4].Text, row[5].Text = k.Trend.Previous, strings.TrimSpace(k.Trend.Arrow+" "+k.Trend.Text), k.Trend.Class
 		}
 		t.Rows = append(t.Rows, row)
 	}
