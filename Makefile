@@ -7,7 +7,7 @@ VEELOCITY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=d
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/veelocity/veelocity/internal/version.Version=$(VERSION)
 
-.PHONY: help run test test-postgres lint build clean
+.PHONY: help run test test-postgres lint build clean screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ lint: ## go vet, gofmt and staticcheck
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) tool staticcheck ./...
+
+screenshot: ## retake docs/screenshot.png with the browser test
+	VEELOCITY_SCREENSHOT=$(CURDIR)/docs/screenshot.png $(GO) test -count=1 -run TestDashboardInABrowser ./internal/web
 
 build: ## build a static binary in bin/veelocity
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/veelocity ./cmd/veelocity

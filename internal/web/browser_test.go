@@ -22,9 +22,16 @@ import (
 	"github.com/veelocity/veelocity/internal/syncer"
 )
 
-// screenshotPath is where the browser test saves the dashboard's picture
-// for the README.
-const screenshotPath = "../../docs/screenshot.png"
+// screenshotPath is where the browser test saves the dashboard's picture:
+// the path in VEELOCITY_SCREENSHOT (make screenshot sets it to
+// docs/screenshot.png, the README's picture), else a temporary file, so a
+// test run never changes the tree.
+func screenshotPath(t *testing.T) string {
+	if p := os.Getenv("VEELOCITY_SCREENSHOT"); p != "" {
+		return p
+	}
+	return filepath.Join(t.TempDir(), "screenshot.png")
+}
 
 // chromium finds the browser. A missing browser fails the test: it is part
 // of the test suite (.ci/run installs Debian's chromium), not optional.
@@ -269,12 +276,14 @@ func TestDashboardInABrowser(t *testing.T) {
 	if img, err := png.Decode(bytes.NewReader(shot)); err != nil || img.Bounds().Dx() < 1000 {
 		t.Fatalf("screenshot: %v", err)
 	}
-	if err := os.MkdirAll(filepath.Dir(screenshotPath), 0o755); err != nil {
+	path := screenshotPath(t)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(screenshotPath, shot, 0o644); err != nil {
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("saved the dashboard's screenshot to %s", path)
 
 	if p := consoleProblems(); len(p) > 0 {
 		t.Errorf("the browser console reported problems:\n%s", strings.Join(p, "\n"))
