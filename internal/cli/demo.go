@@ -34,7 +34,7 @@ replaces earlier demo data; a database that holds synced data is refused,
 so demo data is never mixed into real data.`,
 		vars: []string{"DATABASE_URL", "DEBUG", "DEPLOYMENT_PATTERNS", "INCIDENT_LABELS", "INCIDENT_WINDOW"},
 		flags: func(fs *flag.FlagSet, o *options) {
-			fs.Func("prs", fmt.Sprintf("number of pull requests, 1 to %d (default %d)", demo.MaxPRs, demo.DefaultPRs), func(s string) error {
+			fs.Func("prs", fmt.Sprintf("the number of pull requests, `N` from 1 to %d (default %d)", demo.MaxPRs, demo.DefaultPRs), func(s string) error {
 				n, err := strconv.Atoi(s)
 				if err != nil || n < 1 || n > demo.MaxPRs {
 					return fmt.Errorf("want a whole number from 1 to %d", demo.MaxPRs)
@@ -42,7 +42,7 @@ so demo data is never mixed into real data.`,
 				prs = n
 				return nil
 			})
-			fs.Func("seed", "random seed, a whole number ≥ 0 (default 1)", func(s string) error {
+			fs.Func("seed", "the random seed `S`, a whole number ≥ 0 (default 1)", func(s string) error {
 				n, err := strconv.ParseUint(s, 10, 64)
 				if err != nil {
 					return errors.New("want a whole number ≥ 0")

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -165,8 +166,12 @@ func (g *generator) deployments(rs *repoState, day time.Time) error {
 		if run.Conclusion != "success" {
 			continue
 		}
-		if r.chance(lerp(spec.incidentFrom, spec.incidentTo, f)) {
-			if err := g.incident(rs, run.UpdatedAt); err != nil {
+		rs.lastDeploy = run.UpdatedAt
+		// Geometric: the improving team's failure rate falls faster than
+		// its deployments rise, so it sees fewer incidents, not just a
+		// lower change failure rate.
+		if r.chance(spec.incidentFrom * math.Pow(spec.incidentTo/spec.incidentFrom, f)) {
+			if err := g.incident(rs, run.UpdatedAt, false); err != nil {
 				return err
 			}
 		}
@@ -196,12 +201,15 @@ func (g *generator) incidentTitle(rs *repoState) string {
 }
 
 // incident writes a GitHub issue labelled incident, opened some hours after
-// the deployment at deployedAt and closed hours or days later; recent ones
-// may still be open (about a third of the last six weeks' are). Half of
-// them get a hotfix PR.
-func (g *generator) incident(rs *repoState, deployedAt time.Time) error {
+// the deployment at deployedAt and closed hours or days later, unless
+// ongoing; recent ones may still be open (about a third of the last six
+// weeks' are). Half of them get a hotfix PR.
+func (g *generator) incident(rs *repoState, deployedAt time.Time, ongoing bool) error {
 	r := g.r
 	opened := deployedAt.Add(r.logNormal(2*time.Hour, 0.9, 36*time.Hour))
+	if ongoing {
+		opened = deployedAt.Add(r.between(time.Minute, min(g.end.Sub(deployedAt), 36*time.Hour)))
+	}
 	if !opened.Before(g.end) {
 		return nil
 	}
@@ -215,7 +223,7 @@ func (g *generator) incident(rs *repoState, deployedAt time.Time) error {
 	}
 	closed := opened.Add(r.logNormal(recoveryMedian(rs.spec.trend, g.fraction(opened)), 1.1, 14*24*time.Hour))
 	forgotten := g.end.Sub(opened) < 45*24*time.Hour && r.chance(0.35)
-	if closed.Before(g.end) && !forgotten {
+	if closed.Before(g.end) && !forgotten && !ongoing {
 		is.State, is.ClosedAt, is.UpdatedAt = "closed", &closed, closed
 	}
 	if is.UpdatedAt.After(g.end) {

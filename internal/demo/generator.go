@@ -46,6 +46,7 @@ type repoState struct {
 	hotfixes   []pendingHotfix
 	carry      *issueGroup // a Linear issue waiting for its second PR
 	release    int         // minor version of the last tag release
+	lastDeploy time.Time   // when the last successful deployment finished
 }
 
 // workflowState is a workflow and its run counter.
@@ -219,6 +220,13 @@ func (g *generator) generate(ctx context.Context) error {
 		}
 	}
 	for _, rs := range g.repos {
+		// The worsening repo's last deployment broke something that is
+		// still being investigated.
+		if rs.spec.trend == worsening && !rs.lastDeploy.IsZero() {
+			if err := g.incident(rs, rs.lastDeploy, true); err != nil {
+				return err
+			}
+		}
 		if rs.carry != nil {
 			if err := g.closeGroup(rs.carry); err != nil {
 				return err

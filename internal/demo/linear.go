@@ -100,8 +100,8 @@ func (grp *issueGroup) addPR(pr *model.PullRequest, firstCommit time.Time) {
 // were closed unmerged.
 func (g *generator) closeGroup(grp *issueGroup) error {
 	r := g.r
-	created := grp.started.Add(-r.logNormal(2*24*time.Hour, 1.2, 90*24*time.Hour))
 	started := grp.started.Add(-r.between(0, time.Hour))
+	created := started.Add(-r.logNormal(2*24*time.Hour, 1.2, 90*24*time.Hour))
 	is := g.linearIssue(grp.team, grp.number, grp.title, grp.assignee, created)
 	is.BranchName = grp.linearBranch()
 	is.Labels = []string{[]string{"Feature", "Bug", "Improvement", "Improvement", "Tech debt"}[min(int(grp.kind), 4)]}

@@ -71,7 +71,7 @@ var repos = []repoSpec{
 	{
 		name: "web", description: "Storefront and customer dashboard (Next.js)", share: 0.30,
 		team: []int{0, 1, 2, 3, 4}, linearTeam: 0, trend: improving, firstNumber: 1840,
-		deploysFrom: 0.4, deploysTo: 2.6, pickupFrom: 20, pickupTo: 2.5, incidentFrom: 0.16, incidentTo: 0.03,
+		deploysFrom: 0.4, deploysTo: 2.6, pickupFrom: 20, pickupTo: 2.5, incidentFrom: 0.3, incidentTo: 0.005,
 		workflows: []workflowSpec{
 			{"CI", "ci.yml", false}, {"Lint", "lint.yml", false}, {"Deploy production", "deploy-production.yml", true},
 		},
@@ -85,7 +85,7 @@ var repos = []repoSpec{
 	{
 		name: "api", description: "Public and internal HTTP API (Go)", share: 0.30,
 		team: []int{5, 6, 7, 8, 1}, linearTeam: 0, trend: worsening, firstNumber: 3120,
-		deploysFrom: 2.2, deploysTo: 0.35, pickupFrom: 3, pickupTo: 26, incidentFrom: 0.03, incidentTo: 0.2,
+		deploysFrom: 2.2, deploysTo: 0.35, pickupFrom: 3, pickupTo: 26, incidentFrom: 0.02, incidentTo: 0.25,
 		workflows: []workflowSpec{
 			{"CI", "ci.yml", false}, {"CodeQL", "codeql.yml", false}, {"Deploy production", "deploy.yml", true},
 		},
