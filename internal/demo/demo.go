@@ -29,7 +29,7 @@ const DefaultPRs = 2000
 const MaxPRs = 10_000_000
 
 // DefaultBatchRows is how many records one transaction writes.
-const DefaultBatchRows = 5000
+const DefaultBatchRows = 10000
 
 // Options configure Load.
 type Options struct {

@@ -21,10 +21,11 @@ import (
 // host parameters (PostgreSQL allows 65535).
 const maxBulkParams = 32000
 
-// maxBulkRows caps the rows of one statement. Measured on both engines with
-// the demo dataset: a hundred rows cost the server less per row than a
-// thousand (bigger statements take longer to parse and plan, and on SQLite
-// to journal), and round trips are already few.
+// maxBulkRows caps the rows of one statement. Measured loading 100,000 demo
+// PRs: on SQLite 100 to 250 rows per statement load fastest (500 is about
+// 10% slower, 1000 far slower: big statements cost more to parse and to
+// journal); on PostgreSQL 100 to 1000 are within noise of each other, and
+// 100 costs the server the least CPU.
 const maxBulkRows = 100
 
 // bulkSQL caches the generated statements by dialect, table, columns, row
