@@ -1,0 +1,166 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/model"
+	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+func TestBulkInserts(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	var repos [2]int64
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		for i := range repos {
+			var err error
+			if repos[i], err = tx.UpsertRepository(ctx, &model.Repository{GitHubID: int64(100 + i), FullName: fmt.Sprintf("acme/r%d", i), DefaultBranch: "main"}); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.UpsertWorkflow(ctx, repos[0], &model.Workflow{GitHubID: 7, Name: "Deploy"}); err != nil {
+			return err
+		}
+		_, err := tx.UpsertLinearTeam(ctx, &model.LinearTeam{LinearID: "team-1", Key: "ENG"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// More PRs than one statement takes, so the inserts are split.
+	const n = 250
+	prs := make([]model.PullRequest, n)
+	for i := range prs {
+		merged := t0.Add(time.Duration(i) * time.Hour)
+		prs[i] = model.PullRequest{
+			RepoID: repos[i%2], Number: i + 1, Title: fmt.Sprintf("PR %d", i), State: model.PRStateMerged,
+			AuthorLogin: "alice", BaseBranch: "main", MergeCommitSHA: fmt.Sprintf("m%d", i), Labels: []string{"bug"},
+			CreatedAt: t0, UpdatedAt: merged, MergedAt: &merged, ClosedAt: &merged,
+			Reviews: []model.Review{
+				{GitHubID: fmt.Sprintf("R%d", i), AuthorLogin: "bob", State: model.ReviewApproved, SubmittedAt: &merged},
+				{GitHubID: fmt.Sprintf("P%d", i), AuthorLogin: "carol", State: model.ReviewPending},
+			},
+			Comments: []model.Comment{{GitHubID: fmt.Sprintf("C%d", i), Kind: model.CommentIssue, AuthorLogin: "", Body: "hi", CreatedAt: t0}},
+			Commits:  []model.Commit{{SHA: fmt.Sprintf("c%d", i), AuthorLogin: "alice", AuthoredAt: t0, CommittedAt: t0}},
+		}
+	}
+	runs := []model.WorkflowRun{{RepoID: repos[0], WorkflowGitHubID: 7, GitHubID: 70, Status: "completed",
+		Conclusion: "success", HeadSHA: "m3", CreatedAt: t0, UpdatedAt: t0.Add(5 * time.Minute)}}
+	issues := []model.Issue{{RepoID: repos[1], GitHubID: 90, Number: 900, Title: "Down", State: "open",
+		Labels: []string{"incident"}, CreatedAt: t0, UpdatedAt: t0}}
+	linear := []model.LinearIssue{{LinearID: "li-1", TeamLinearID: "team-1", Identifier: "ENG-1", Number: 1,
+		StateType: "completed", CreatedAt: t0, UpdatedAt: t0,
+		Attachments: []model.LinearAttachment{{LinearID: "a-1", URL: "https://github.com/acme/r0/pull/1", SourceType: "github"}}}}
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.InsertPullRequests(ctx, prs); err != nil {
+			return err
+		}
+		if err := tx.InsertWorkflowRuns(ctx, runs); err != nil {
+			return err
+		}
+		if err := tx.InsertIssues(ctx, issues); err != nil {
+			return err
+		}
+		return tx.InsertLinearIssues(ctx, linear)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]int{"pull_requests": n, "pr_reviews": 2 * n, "pr_comments": n, "commits": n,
+		"workflow_runs": 1, "github_issues": 1, "linear_issues": 1, "linear_attachments": 1} {
+		var got int
+		s.DB().QueryRow(`SELECT count(*) FROM ` + table).Scan(&got)
+		if got != want {
+			t.Errorf("%s: %d rows, want %d", table, got, want)
+		}
+	}
+	// IDs are set, children hang off the right parent, and the new rows
+	// wait for the derive step.
+	for _, i := range []int{0, 99, 100, 249} {
+		var number int
+		var title, merge string
+		var dirty bool
+		if err := s.DB().QueryRow(`SELECT number, title, merge_commit_sha, dirty FROM pull_requests WHERE id = $1`, prs[i].ID).
+			Scan(&number, &title, &merge, &dirty); err != nil {
+			t.Fatalf("PR %d (id %d): %v", i, prs[i].ID, err)
+		}
+		if number != i+1 || title != prs[i].Title || merge != prs[i].MergeCommitSHA || !dirty {
+			t.Errorf("PR id %d holds #%d %q %q dirty=%v, want #%d %q", prs[i].ID, number, title, merge, dirty, i+1, prs[i].Title)
+		}
+		var reviewer string
+		s.DB().QueryRow(`SELECT author_login FROM pr_reviews WHERE github_id = $1 AND pr_id = $2`, fmt.Sprintf("R%d", i), prs[i].ID).Scan(&reviewer)
+		if reviewer != "bob" {
+			t.Errorf("review R%d is not on PR id %d", i, prs[i].ID)
+		}
+	}
+	var pendingWithTime, anonymous int
+	s.DB().QueryRow(`SELECT count(*) FROM pr_reviews WHERE state = 'PENDING' AND submitted_at IS NOT NULL`).Scan(&pendingWithTime)
+	s.DB().QueryRow(`SELECT count(*) FROM pr_comments WHERE author_login IS NULL`).Scan(&anonymous)
+	if pendingWithTime != 0 || anonymous != n {
+		t.Errorf("%d pending reviews with a time, %d comments with a NULL author (want 0 and %d)", pendingWithTime, anonymous, n)
+	}
+	if linear[0].ID == 0 {
+		t.Error("InsertLinearIssues did not set the issue's id")
+	}
+
+	// Records already stored are refused, and the transaction is undone.
+	err = s.Tx(ctx, func(tx *store.Tx) error { return tx.InsertPullRequests(ctx, prs[:1]) })
+	if err == nil {
+		t.Error("inserting a stored PR again succeeded")
+	}
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		return tx.InsertWorkflowRuns(ctx, []model.WorkflowRun{{RepoID: repos[0], WorkflowGitHubID: 8, GitHubID: 71, Status: "queued", CreatedAt: t0, UpdatedAt: t0}})
+	})
+	if err == nil || !strings.Contains(err.Error(), "workflow 8") {
+		t.Errorf("a run of an unknown workflow: %v", err)
+	}
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		return tx.InsertLinearIssues(ctx, []model.LinearIssue{{LinearID: "li-2", TeamLinearID: "nope", Identifier: "X-1", CreatedAt: t0, UpdatedAt: t0}})
+	})
+	if err == nil || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("an issue of an unknown team: %v", err)
+	}
+}
+
+func TestBulkLoadRestoresSettings(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	if s.Dialect() != store.SQLite {
+		// PostgreSQL runs the function as it is.
+		ran := false
+		if err := s.BulkLoad(ctx, func() error { ran = true; return nil }); err != nil || !ran {
+			t.Fatalf("BulkLoad: ran %v, %v", ran, err)
+		}
+		return
+	}
+	pragma := func(name string) string {
+		var v string
+		err := s.Tx(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, "PRAGMA "+name).Scan(&v) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	before := pragma("wal_autocheckpoint")
+	var during string
+	err := s.BulkLoad(ctx, func() error {
+		during = pragma("wal_autocheckpoint")
+		return fmt.Errorf("boom")
+	})
+	if err == nil || err.Error() != "boom" {
+		t.Errorf("BulkLoad returned %v, want fn's error", err)
+	}
+	if during == before {
+		t.Errorf("wal_autocheckpoint %s during the load, as before it", during)
+	}
+	if after := pragma("wal_autocheckpoint"); after != before {
+		t.Errorf("wal_autocheckpoint %s after the load, %s before", after, before)
+	}
+}
