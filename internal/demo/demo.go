@@ -100,8 +100,30 @@ func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
 		o.Log.Info("cleared the earlier demo data")
 	}
 
-	// Generate on one goroutine and write on this one, a few batches apart,
-	// so the two cores share the work and memory stays bounded.
+	if err := stream(ctx, st, o, today, &res, began); err != nil {
+		return res, err
+	}
+	marker.Complete = true
+	res.Marker = marker
+	if err := st.Tx(ctx, func(tx *store.Tx) error { return setMarker(ctx, tx, marker) }); err != nil {
+		return res, err
+	}
+	res.Load = time.Since(began)
+
+	if o.Derive != nil {
+		began = time.Now()
+		if err := o.Derive(ctx); err != nil {
+			return res, fmt.Errorf("demo: deriving facts: %w", err)
+		}
+		res.Derive = time.Since(began)
+	}
+	return res, nil
+}
+
+// stream generates the dataset on one goroutine and writes it on this one,
+// a batch per transaction and a few batches apart, so the two cores share
+// the work and memory stays bounded.
+func stream(ctx context.Context, st *store.Store, o Options, today time.Time, res *Result, began time.Time) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	batches := make(chan *batch, 2)
@@ -114,9 +136,9 @@ func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
 		}
 	})
 	if err := g.setup(ctx, st, &res.Counts); err != nil {
-		return res, err
+		return err
 	}
-	err = st.BulkLoad(ctx, func() error {
+	return st.BulkLoad(ctx, func() error {
 		genErr := make(chan error, 1)
 		go func() {
 			defer close(batches)
@@ -138,24 +160,6 @@ func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
 		}
 		return errors.Join(writeErr, ignoreCanceled(<-genErr, writeErr))
 	})
-	if err != nil {
-		return res, err
-	}
-	marker.Complete = true
-	res.Marker = marker
-	if err := st.Tx(ctx, func(tx *store.Tx) error { return setMarker(ctx, tx, marker) }); err != nil {
-		return res, err
-	}
-	res.Load = time.Since(began)
-
-	if o.Derive != nil {
-		began = time.Now()
-		if err := o.Derive(ctx); err != nil {
-			return res, fmt.Errorf("demo: deriving facts: %w", err)
-		}
-		res.Derive = time.Since(began)
-	}
-	return res, nil
 }
 
 // ignoreCanceled drops the generator's cancellation error when it was the
