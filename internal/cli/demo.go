@@ -77,9 +77,13 @@ func runDemo(ctx context.Context, e *env, o *options, prs int, seed uint64, now 
 	defer st.Close()
 
 	p := newProgressPrinter(e.stderr, prs)
+	deriveFacts := deriveHook(st, cfg, log)
 	res, err := demo.Load(ctx, st, demo.Options{
 		PRs: prs, Seed: seed, Now: now, Log: log, Progress: p.update,
-		Derive: deriveHook(st, cfg, log),
+		Derive: func(ctx context.Context) error {
+			p.phase("deriving facts (deployments, links, incidents)…")
+			return deriveFacts(ctx)
+		},
 	})
 	p.done()
 	if errors.Is(err, demo.ErrRealData) {
@@ -160,6 +164,18 @@ func (p *progressPrinter) update(pr demo.Progress) {
 		p.lastTick = pct / 10
 		fmt.Fprintln(p.w, line)
 	}
+}
+
+// phase announces a step that reports no progress of its own.
+func (p *progressPrinter) phase(what string) {
+	if p.quiet {
+		return
+	}
+	if p.printed {
+		fmt.Fprintln(p.w)
+		p.printed = false
+	}
+	fmt.Fprintln(p.w, "demo: "+what)
 }
 
 func (p *progressPrinter) done() {
