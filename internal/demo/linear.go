@@ -17,7 +17,6 @@ type issueGroup struct {
 	title      string
 	kind       prKind
 	assignee   person
-	created    time.Time
 	started    time.Time // the first commit of its first PR
 	lastMerge  time.Time
 	lastClosed time.Time
