@@ -125,6 +125,11 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 			return st, fmt.Errorf("derive: %s: %w", s.name, err)
 		}
 	}
+	if mode == Full || st != (Stats{}) {
+		if err := d.tx(ctx, func(tx *store.Tx) error { return tx.BumpDataVersion(ctx) }); err != nil {
+			return st, fmt.Errorf("derive: %w", err)
+		}
+	}
 	d.log.Debug("derive done", "mode", mode, "stats", st.String(), "duration", time.Since(start))
 	return st, nil
 }

@@ -37,123 +37,125 @@ var DeveloperColumns = []string{"login", "merged_prs", "median_merge_hours", "me
 // DeveloperColumns (default merged_prs), order asc or desc (default desc,
 // asc for login); nulls sort last.
 func (s *Service) Developers(ctx context.Context, q Query, sortBy, order string) (*Developers, error) {
-	if sortBy == "" {
-		sortBy = "merged_prs"
-	}
-	if !slices.Contains(DeveloperColumns, sortBy) {
-		return nil, &ParamError{"sort", "must be one of " + strings.Join(DeveloperColumns, ", ")}
-	}
-	if order == "" {
-		order = "desc"
-		if sortBy == "login" {
-			order = "asc"
+	return cached(ctx, s, "developers", q, sortBy+"|"+order, func() (*Developers, error) {
+		if sortBy == "" {
+			sortBy = "merged_prs"
 		}
-	}
-	if order != "asc" && order != "desc" {
-		return nil, &ParamError{"order", "must be asc or desc"}
-	}
-	type acc struct {
-		row          Developer
-		merge, sizes population
-		review       population
-	}
-	devs := map[string]*acc{}
-	get := func(login string) *acc {
-		key := strings.ToLower(login)
-		a, ok := devs[key]
-		if !ok {
-			a = &acc{row: Developer{Login: login}}
-			devs[key] = a
+		if !slices.Contains(DeveloperColumns, sortBy) {
+			return nil, &ParamError{"sort", "must be one of " + strings.Join(DeveloperColumns, ", ")}
 		}
-		return a
-	}
-	type durRow struct {
-		login    string
-		ms, size int64
-	}
-	var merged, reviewed []durRow
-	scanDur := func(query string, args []any, into *[]durRow) error {
-		rows, err := s.st.DB().QueryContext(ctx, query, args...)
-		if err != nil {
-			return err
+		if order == "" {
+			order = "desc"
+			if sortBy == "login" {
+				order = "asc"
+			}
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var r durRow
-			if err := rows.Scan(&r.login, &r.ms, &r.size); err != nil {
+		if order != "asc" && order != "desc" {
+			return nil, &ParamError{"order", "must be asc or desc"}
+		}
+		type acc struct {
+			row          Developer
+			merge, sizes population
+			review       population
+		}
+		devs := map[string]*acc{}
+		get := func(login string) *acc {
+			key := strings.ToLower(login)
+			a, ok := devs[key]
+			if !ok {
+				a = &acc{row: Developer{Login: login}}
+				devs[key] = a
+			}
+			return a
+		}
+		type durRow struct {
+			login    string
+			ms, size int64
+		}
+		var merged, reviewed []durRow
+		scanDur := func(query string, args []any, into *[]durRow) error {
+			rows, err := s.st.DB().QueryContext(ctx, query, args...)
+			if err != nil {
 				return err
 			}
-			*into = append(*into, r)
+			defer rows.Close()
+			for rows.Next() {
+				var r durRow
+				if err := rows.Scan(&r.login, &r.ms, &r.size); err != nil {
+					return err
+				}
+				*into = append(*into, r)
+			}
+			return rows.Err()
 		}
-		return rows.Err()
-	}
-	reviewsGiven := map[string]int{}
-	completed := map[string]int{}
-	m := prFilter("f.merged_at", q)
-	r := prFilter("f.first_review_at", q)
-	g := rangeFilter("v.submitted_at", q)
-	i := rangeFilter("li.completed_at", q)
-	if q.RepoID != 0 {
-		g.add("p.repo_id = ?", q.RepoID)
-		i.add("p.repo_id = ?", q.RepoID)
-	}
-	if q.Author != "" {
-		g.add("lower(v.author_login) = ?", strings.ToLower(q.Author))
-		i.add("lower(p.author_login) = ?", strings.ToLower(q.Author))
-	}
-	err := parallel(func() error {
-		return scanDur(`/* metrics.developers.merged */
-			SELECT f.author_login, f.merged_at - f.created_at, f.size FROM pr_facts f
-			WHERE f.author_login IS NOT NULL AND `+m.sql(), m.args, &merged)
-	}, func() error {
-		return scanDur(`/* metrics.developers.reviewed */
-			SELECT f.author_login, f.first_review_at - f.created_at, 0 FROM pr_facts f
-			WHERE f.author_login IS NOT NULL AND `+r.sql(), r.args, &reviewed)
-	}, func() error {
-		return s.groupCounts(ctx, `/* metrics.developers.reviewsGiven */
-			SELECT v.author_login, count(*) FROM pr_reviews v JOIN pull_requests p ON p.id = v.pr_id
-			WHERE v.state <> '`+model.ReviewPending+`' AND v.author_login IS NOT NULL
-			  AND (p.author_login IS NULL OR lower(p.author_login) <> lower(v.author_login)) AND `+g.sql()+`
-			GROUP BY v.author_login`, g.args, reviewsGiven)
-	}, func() error {
-		return s.groupCounts(ctx, `/* metrics.developers.issuesCompleted */
-			SELECT p.author_login, count(DISTINCT li.id) FROM linear_issues li
-			JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
-			WHERE p.author_login IS NOT NULL AND `+i.sql()+` GROUP BY p.author_login`, i.args, completed)
+		reviewsGiven := map[string]int{}
+		completed := map[string]int{}
+		m := prFilter("f.merged_at", q)
+		r := prFilter("f.first_review_at", q)
+		g := rangeFilter("v.submitted_at", q)
+		i := rangeFilter("li.completed_at", q)
+		if q.RepoID != 0 {
+			g.add("p.repo_id = ?", q.RepoID)
+			i.add("p.repo_id = ?", q.RepoID)
+		}
+		if q.Author != "" {
+			g.add("lower(v.author_login) = ?", strings.ToLower(q.Author))
+			i.add("lower(p.author_login) = ?", strings.ToLower(q.Author))
+		}
+		err := parallel(func() error {
+			return scanDur(`/* metrics.developers.merged */
+				SELECT f.author_login, f.merged_at - f.created_at, f.size FROM pr_facts f
+				WHERE f.author_login IS NOT NULL AND `+m.sql(), m.args, &merged)
+		}, func() error {
+			return scanDur(`/* metrics.developers.reviewed */
+				SELECT f.author_login, f.first_review_at - f.created_at, 0 FROM pr_facts f
+				WHERE f.author_login IS NOT NULL AND `+r.sql(), r.args, &reviewed)
+		}, func() error {
+			return s.groupCounts(ctx, `/* metrics.developers.reviewsGiven */
+				SELECT v.author_login, count(*) FROM pr_reviews v JOIN pull_requests p ON p.id = v.pr_id
+				WHERE v.state <> '`+model.ReviewPending+`' AND v.author_login IS NOT NULL
+				  AND (p.author_login IS NULL OR lower(p.author_login) <> lower(v.author_login)) AND `+g.sql()+`
+				GROUP BY v.author_login`, g.args, reviewsGiven)
+		}, func() error {
+			return s.groupCounts(ctx, `/* metrics.developers.issuesCompleted */
+				SELECT p.author_login, count(DISTINCT li.id) FROM linear_issues li
+				JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
+				WHERE p.author_login IS NOT NULL AND `+i.sql()+` GROUP BY p.author_login`, i.args, completed)
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range merged {
+			a := get(row.login)
+			a.row.MergedPRs++
+			a.merge.add(row.ms)
+			a.sizes = append(a.sizes, row.size)
+		}
+		for _, row := range reviewed {
+			get(row.login).review.add(row.ms)
+		}
+		for login, n := range reviewsGiven {
+			get(login).row.ReviewsGiven += n
+		}
+		for login, n := range completed {
+			get(login).row.IssuesCompleted += n
+		}
+		out := &Developers{Data: []Developer{}, Sort: sortBy, Order: order}
+		for _, a := range devs {
+			if model.IsBot(a.row.Login) {
+				continue
+			}
+			a.row.MedianMergeHours = a.merge.median()
+			a.row.MedianReviewHours = a.review.median()
+			if len(a.sizes) > 0 {
+				slices.Sort(a.sizes)
+				a.row.MedianPRSize = round(percentileSorted(a.sizes, 0.5), 2)
+			}
+			out.Data = append(out.Data, a.row)
+		}
+		sortDevelopers(out.Data, sortBy, order == "desc")
+		return out, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	for _, row := range merged {
-		a := get(row.login)
-		a.row.MergedPRs++
-		a.merge.add(row.ms)
-		a.sizes = append(a.sizes, row.size)
-	}
-	for _, row := range reviewed {
-		get(row.login).review.add(row.ms)
-	}
-	for login, n := range reviewsGiven {
-		get(login).row.ReviewsGiven += n
-	}
-	for login, n := range completed {
-		get(login).row.IssuesCompleted += n
-	}
-	out := &Developers{Data: []Developer{}, Sort: sortBy, Order: order}
-	for _, a := range devs {
-		if model.IsBot(a.row.Login) {
-			continue
-		}
-		a.row.MedianMergeHours = a.merge.median()
-		a.row.MedianReviewHours = a.review.median()
-		if len(a.sizes) > 0 {
-			slices.Sort(a.sizes)
-			a.row.MedianPRSize = round(percentileSorted(a.sizes, 0.5), 2)
-		}
-		out.Data = append(out.Data, a.row)
-	}
-	sortDevelopers(out.Data, sortBy, order == "desc")
-	return out, nil
 }
 
 func sortDevelopers(rows []Developer, by string, desc bool) {

@@ -71,7 +71,9 @@ func durationTrend(ctx context.Context, q Query, compute func(context.Context, Q
 // PRReviewTime is first review − PR creation, for PRs whose first review
 // falls in the range.
 func (s *Service) PRReviewTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	return durationTrend(ctx, q, s.prReviewTime)
+	return cached(ctx, s, "pr-review-time", q, "", func() (*DurationMetric, error) {
+		return durationTrend(ctx, q, s.prReviewTime)
+	})
 }
 
 func (s *Service) prReviewTime(ctx context.Context, q Query) (*DurationMetric, error) {
@@ -86,7 +88,9 @@ func (s *Service) prReviewTime(ctx context.Context, q Query) (*DurationMetric, e
 // PRMergeTime is merge − PR creation, for PRs merged in the range into any
 // base branch.
 func (s *Service) PRMergeTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	return durationTrend(ctx, q, s.prMergeTime)
+	return cached(ctx, s, "pr-merge-time", q, "", func() (*DurationMetric, error) {
+		return durationTrend(ctx, q, s.prMergeTime)
+	})
 }
 
 func (s *Service) mergedPRs(ctx context.Context, q Query) ([][2]int64, error) {
@@ -128,7 +132,9 @@ func issueFilter(f *filter, q Query, mergedOnly bool) {
 // linked PRs − the issue's creation, for issues whose cycle ends in the
 // range.
 func (s *Service) CycleTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	return durationTrend(ctx, q, s.cycleTime)
+	return cached(ctx, s, "cycle-time", q, "", func() (*DurationMetric, error) {
+		return durationTrend(ctx, q, s.cycleTime)
+	})
 }
 
 func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, error) {
@@ -146,14 +152,16 @@ func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 // Throughput counts merged PRs per bucket and, when Linear is configured,
 // Linear issues completed per bucket.
 func (s *Service) Throughput(ctx context.Context, q Query) (*Throughput, error) {
-	return withTrend(ctx, q, func(ctx context.Context, q Query) (*Throughput, error) {
-		merged, err := s.mergedPRs(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return s.throughput(ctx, q, merged)
-	}, func(m *Throughput) *float64 { return floatPtr(float64(m.Total)) }, true,
-		func(m *Throughput, t *Trend) { m.Trend = t })
+	return cached(ctx, s, "throughput", q, "", func() (*Throughput, error) {
+		return withTrend(ctx, q, func(ctx context.Context, q Query) (*Throughput, error) {
+			merged, err := s.mergedPRs(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			return s.throughput(ctx, q, merged)
+		}, func(m *Throughput) *float64 { return floatPtr(float64(m.Total)) }, true,
+			func(m *Throughput, t *Trend) { m.Trend = t })
+	})
 }
 
 func (s *Service) throughput(ctx context.Context, q Query, merged [][2]int64) (*Throughput, error) {
@@ -208,35 +216,37 @@ func (s *Service) linearConfigured(ctx context.Context) (bool, error) {
 
 // Development computes the four development metrics for q.
 func (s *Service) Development(ctx context.Context, q Query) (*Development, error) {
-	m := &Development{}
-	err := parallel(func() (err error) {
-		m.PRReviewTime, err = s.PRReviewTime(ctx, q)
-		return err
-	}, func() error {
-		// Merge time and throughput read the same PRs.
-		cur, err := s.development2(ctx, q)
-		if err != nil {
+	return cached(ctx, s, "development", q, "", func() (*Development, error) {
+		m := &Development{}
+		err := parallel(func() (err error) {
+			m.PRReviewTime, err = s.PRReviewTime(ctx, q)
 			return err
-		}
-		m.PRMergeTime, m.Throughput = cur.PRMergeTime, cur.Throughput
-		if !q.Trend {
+		}, func() error {
+			// Merge time and throughput read the same PRs.
+			cur, err := s.development2(ctx, q)
+			if err != nil {
+				return err
+			}
+			m.PRMergeTime, m.Throughput = cur.PRMergeTime, cur.Throughput
+			if !q.Trend {
+				return nil
+			}
+			prev, err := s.development2(ctx, q.Previous())
+			if err != nil {
+				return err
+			}
+			m.PRMergeTime.Trend = newTrend(m.PRMergeTime.MedianHours, prev.PRMergeTime.MedianHours, false)
+			m.Throughput.Trend = newTrend(floatPtr(float64(m.Throughput.Total)), floatPtr(float64(prev.Throughput.Total)), true)
 			return nil
-		}
-		prev, err := s.development2(ctx, q.Previous())
-		if err != nil {
+		}, func() (err error) {
+			m.CycleTime, err = s.CycleTime(ctx, q)
 			return err
+		})
+		if err != nil {
+			return nil, err
 		}
-		m.PRMergeTime.Trend = newTrend(m.PRMergeTime.MedianHours, prev.PRMergeTime.MedianHours, false)
-		m.Throughput.Trend = newTrend(floatPtr(float64(m.Throughput.Total)), floatPtr(float64(prev.Throughput.Total)), true)
-		return nil
-	}, func() (err error) {
-		m.CycleTime, err = s.CycleTime(ctx, q)
-		return err
+		return m, nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return m, nil
 }
 
 // development2 computes merge time and throughput from one read of the

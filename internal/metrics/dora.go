@@ -132,14 +132,16 @@ func (s *Service) deployments(ctx context.Context, q Query) ([]deployment, error
 
 // DeploymentFrequency computes the deployment frequency for q.
 func (s *Service) DeploymentFrequency(ctx context.Context, q Query) (*DeploymentFrequency, error) {
-	return withTrend(ctx, q, func(ctx context.Context, q Query) (*DeploymentFrequency, error) {
-		deps, err := s.deployments(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return s.deploymentFrequency(ctx, q, deps)
-	}, func(m *DeploymentFrequency) *float64 { return &m.PerDay }, true,
-		func(m *DeploymentFrequency, t *Trend) { m.Trend = t })
+	return cached(ctx, s, "deployment-frequency", q, "", func() (*DeploymentFrequency, error) {
+		return withTrend(ctx, q, func(ctx context.Context, q Query) (*DeploymentFrequency, error) {
+			deps, err := s.deployments(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			return s.deploymentFrequency(ctx, q, deps)
+		}, func(m *DeploymentFrequency) *float64 { return &m.PerDay }, true,
+			func(m *DeploymentFrequency, t *Trend) { m.Trend = t })
+	})
 }
 
 func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deployment) (*DeploymentFrequency, error) {
@@ -188,8 +190,10 @@ func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deplo
 
 // LeadTime computes the lead time for changes for q.
 func (s *Service) LeadTime(ctx context.Context, q Query) (*LeadTime, error) {
-	return withTrend(ctx, q, s.leadTime, func(m *LeadTime) *float64 { return m.MedianHours }, false,
-		func(m *LeadTime, t *Trend) { m.Trend = t })
+	return cached(ctx, s, "lead-time", q, "", func() (*LeadTime, error) {
+		return withTrend(ctx, q, s.leadTime, func(m *LeadTime) *float64 { return m.MedianHours }, false,
+			func(m *LeadTime, t *Trend) { m.Trend = t })
+	})
 }
 
 // leadRow is a PR in the lead-time population.
@@ -257,14 +261,16 @@ func medianPoints(ser *series, buckets []population) []MedianPoint {
 
 // ChangeFailureRate computes the change failure rate for q.
 func (s *Service) ChangeFailureRate(ctx context.Context, q Query) (*ChangeFailureRate, error) {
-	return withTrend(ctx, q, func(ctx context.Context, q Query) (*ChangeFailureRate, error) {
-		deps, err := s.deployments(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return changeFailureRate(q, deps), nil
-	}, func(m *ChangeFailureRate) *float64 { return m.Rate }, false,
-		func(m *ChangeFailureRate, t *Trend) { m.Trend = t })
+	return cached(ctx, s, "change-failure-rate", q, "", func() (*ChangeFailureRate, error) {
+		return withTrend(ctx, q, func(ctx context.Context, q Query) (*ChangeFailureRate, error) {
+			deps, err := s.deployments(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			return changeFailureRate(q, deps), nil
+		}, func(m *ChangeFailureRate) *float64 { return m.Rate }, false,
+			func(m *ChangeFailureRate, t *Trend) { m.Trend = t })
+	})
 }
 
 func changeFailureRate(q Query, deps []deployment) *ChangeFailureRate {
@@ -306,8 +312,10 @@ func changeFailureRate(q Query, deps []deployment) *ChangeFailureRate {
 
 // RecoveryTime computes the time to recover from incidents for q.
 func (s *Service) RecoveryTime(ctx context.Context, q Query) (*RecoveryTime, error) {
-	return withTrend(ctx, q, s.recoveryTime, func(m *RecoveryTime) *float64 { return m.MedianHours }, false,
-		func(m *RecoveryTime, t *Trend) { m.Trend = t })
+	return cached(ctx, s, "recovery-time", q, "", func() (*RecoveryTime, error) {
+		return withTrend(ctx, q, s.recoveryTime, func(m *RecoveryTime) *float64 { return m.MedianHours }, false,
+			func(m *RecoveryTime, t *Trend) { m.Trend = t })
+	})
 }
 
 func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, error) {
@@ -361,14 +369,16 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 
 // ReworkRate computes the rework rate for q.
 func (s *Service) ReworkRate(ctx context.Context, q Query) (*ReworkRate, error) {
-	return withTrend(ctx, q, func(ctx context.Context, q Query) (*ReworkRate, error) {
-		deps, err := s.deployments(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		return reworkRate(q, deps), nil
-	}, func(m *ReworkRate) *float64 { return m.Rate }, false,
-		func(m *ReworkRate, t *Trend) { m.Trend = t })
+	return cached(ctx, s, "rework-rate", q, "", func() (*ReworkRate, error) {
+		return withTrend(ctx, q, func(ctx context.Context, q Query) (*ReworkRate, error) {
+			deps, err := s.deployments(ctx, q)
+			if err != nil {
+				return nil, err
+			}
+			return reworkRate(q, deps), nil
+		}, func(m *ReworkRate) *float64 { return m.Rate }, false,
+			func(m *ReworkRate, t *Trend) { m.Trend = t })
+	})
 }
 
 func reworkRate(q Query, deps []deployment) *ReworkRate {
@@ -398,20 +408,22 @@ func reworkRate(q Query, deps []deployment) *ReworkRate {
 
 // DORA computes the five DORA metrics for q, reading each population once.
 func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
-	cur, err := s.dora(ctx, q)
-	if err != nil || !q.Trend {
-		return cur, err
-	}
-	prev, err := s.dora(ctx, q.Previous())
-	if err != nil {
-		return nil, err
-	}
-	cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
-	cur.LeadTime.Trend = newTrend(cur.LeadTime.MedianHours, prev.LeadTime.MedianHours, false)
-	cur.ChangeFailureRate.Trend = newTrend(cur.ChangeFailureRate.Rate, prev.ChangeFailureRate.Rate, false)
-	cur.RecoveryTime.Trend = newTrend(cur.RecoveryTime.MedianHours, prev.RecoveryTime.MedianHours, false)
-	cur.ReworkRate.Trend = newTrend(cur.ReworkRate.Rate, prev.ReworkRate.Rate, false)
-	return cur, nil
+	return cached(ctx, s, "dora", q, "", func() (*DORA, error) {
+		cur, err := s.dora(ctx, q)
+		if err != nil || !q.Trend {
+			return cur, err
+		}
+		prev, err := s.dora(ctx, q.Previous())
+		if err != nil {
+			return nil, err
+		}
+		cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
+		cur.LeadTime.Trend = newTrend(cur.LeadTime.MedianHours, prev.LeadTime.MedianHours, false)
+		cur.ChangeFailureRate.Trend = newTrend(cur.ChangeFailureRate.Rate, prev.ChangeFailureRate.Rate, false)
+		cur.RecoveryTime.Trend = newTrend(cur.RecoveryTime.MedianHours, prev.RecoveryTime.MedianHours, false)
+		cur.ReworkRate.Trend = newTrend(cur.ReworkRate.Rate, prev.ReworkRate.Rate, false)
+		return cur, nil
+	})
 }
 
 func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {

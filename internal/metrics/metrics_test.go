@@ -395,3 +395,34 @@ func TestTrend(t *testing.T) {
 		t.Errorf("previous range %s..%s", p.StartDate(), p.EndDate())
 	}
 }
+
+// TestResultCache: an answer is reused while the data is unchanged, and
+// recomputed after a derive changes it.
+func TestResultCache(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	b.Deployment(web, "d1", ts(2, 12), "x")
+	b.Derive()
+	s := New(st, false)
+	ctx := context.Background()
+	q := query(t, st, "start_date=2026-03-01&end_date=2026-03-07")
+	first, err := s.DeploymentFrequency(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := s.DeploymentFrequency(ctx, q)
+	if again != first {
+		t.Error("the unchanged data's answer was computed again")
+	}
+	b.Deployment(web, "d2", ts(3, 12), "y")
+	b.Derive()
+	after, _ := s.DeploymentFrequency(ctx, q)
+	if after.Total != 2 || first.Total != 1 {
+		t.Errorf("after a new deployment: total %d (first answer %d), want 2 (1)", after.Total, first.Total)
+	}
+	other, _ := s.DeploymentFrequency(ctx, query(t, st, "start_date=2026-03-03&end_date=2026-03-07"))
+	if other.Total != 1 {
+		t.Errorf("another range shares no answer: total %d, want 1", other.Total)
+	}
+}

@@ -16,11 +16,12 @@ type Service struct {
 	// linearKey reports whether LINEAR_API_KEY is set; Linear also counts
 	// as configured when Linear data is present (the demo dataset).
 	linearKey bool
+	cache     *resultCache
 }
 
 // New returns a Service. linearConfigured is whether LINEAR_API_KEY is set.
 func New(st *store.Store, linearConfigured bool) *Service {
-	return &Service{st: st, linearKey: linearConfigured}
+	return &Service{st: st, linearKey: linearConfigured, cache: newResultCache()}
 }
 
 // filter builds the WHERE clause shared by the fact queries: a range on

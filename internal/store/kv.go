@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+)
 
 // ETag returns the stored validator for a conditional request key, or "".
 func (s *Store) ETag(ctx context.Context, key string) (string, error) {
@@ -39,4 +43,14 @@ func (tx *Tx) SetAppState(ctx context.Context, key, value string) error {
 		INSERT INTO app_state (key, value) VALUES ($1, $2)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
+}
+
+// DataVersionKey is the app_state key of the data version: the derive step
+// changes it whenever it changes a derived fact, so readers that cache
+// answers (the metrics) know when to drop them.
+const DataVersionKey = "data_version"
+
+// BumpDataVersion gives the data a new, unique version.
+func (tx *Tx) BumpDataVersion(ctx context.Context) error {
+	return tx.SetAppState(ctx, DataVersionKey, fmt.Sprintf("%d-%s", tx.now.UnixNano(), rand.Text()))
 }

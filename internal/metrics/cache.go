@@ -1,0 +1,89 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// cacheSize bounds the number of answers kept.
+const cacheSize = 256
+
+// resultCache keeps recent answers for as long as the data version they
+// were computed from is current. A dashboard asks the same questions on
+// every page view; only the first after a sync pays for them.
+type resultCache struct {
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+	order   []string // insertion order, for eviction
+}
+
+type cacheEntry struct {
+	version string
+	value   any
+}
+
+func newResultCache() *resultCache { return &resultCache{entries: map[string]cacheEntry{}} }
+
+func (c *resultCache) get(key, version string) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[key]
+	if !ok || e.version != version {
+		return nil, false
+	}
+	return e.value, true
+}
+
+func (c *resultCache) put(key, version string, v any) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.entries[key]; !ok {
+		c.order = append(c.order, key)
+		if len(c.order) > cacheSize {
+			delete(c.entries, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.entries[key] = cacheEntry{version, v}
+}
+
+// key identifies a query.
+func (q Query) key() string {
+	return fmt.Sprintf("%d|%d|%s|%d|%s|%t", q.Start.UnixMilli(), q.End.UnixMilli(), q.Period, q.RepoID, q.Author, q.Trend)
+}
+
+// dataVersion reads the current data version ("" before the first derive).
+// Every input of the metrics flows through the derive step, which changes
+// the version whenever it changes a fact: an unchanged version means
+// unchanged answers.
+func (s *Service) dataVersion(ctx context.Context) (string, error) {
+	v, _, err := s.st.AppState(ctx, store.DataVersionKey)
+	return v, err
+}
+
+// cached answers from the cache when the data has not changed since the
+// answer was computed, and computes and keeps it otherwise. Cached answers
+// are shared: callers must not modify them.
+func cached[T any](ctx context.Context, s *Service, name string, q Query, extra string, fn func() (T, error)) (T, error) {
+	if s.cache == nil {
+		return fn()
+	}
+	version, err := s.dataVersion(ctx)
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	key := name + "|" + q.key() + "|" + extra
+	if v, ok := s.cache.get(key, version); ok {
+		return v.(T), nil
+	}
+	v, err := fn()
+	if err != nil {
+		return v, err
+	}
+	s.cache.put(key, version, v)
+	return v, nil
+}
