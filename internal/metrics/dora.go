@@ -3,6 +3,7 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"runtime"
 )
 
 // CountPoint is one bucket of a count series.
@@ -204,35 +205,54 @@ type leadRow struct {
 
 func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
 	ser := newSeries(q)
-	buckets := make([]population, len(ser.dates))
-	var all, coding, pickup, review, deploy population
+	// One accumulator per slice of the range, scanned at once, merged after.
+	type acc struct {
+		all, coding, pickup, review, deploy population
+		buckets                             []population
+	}
+	accs := make([]acc, runtime.NumCPU()+1)
 	var undeployed int
-	f := prFilter("f.deployed_at", q)
 	u := prFilter("f.merged_at", q)
 	err := parallel(func() error {
-		return s.scanRows(ctx, `/* metrics.leadTime */
-			SELECT f.deployed_at, f.first_commit_at, f.created_at, f.merged_at, f.first_review_at
-			FROM pr_facts f WHERE `+f.sql(), f.args, 5, func(v []sql.NullInt64) {
+		_, err := s.scanSlices(ctx, q, 5, func(part Query) (string, []any) {
+			f := prFilter("f.deployed_at", part)
+			return `/* metrics.leadTime */ SELECT f.deployed_at, f.first_commit_at, f.created_at, f.merged_at, f.first_review_at
+				FROM pr_facts f WHERE ` + f.sql(), f.args
+		}, func(part int, v []sql.NullInt64) {
+			a := &accs[part]
 			deployed, firstCommit, created, merged, firstReview := v[0].Int64, v[1].Int64, v[2].Int64, v[3].Int64, v[4]
-			if !all.add(deployed - firstCommit) {
+			if !a.all.add(deployed - firstCommit) {
 				return // a negative lead time is bad data: not in the population
 			}
-			if i := ser.slot(deployed); i >= 0 {
-				buckets[i].add(deployed - firstCommit)
+			if a.buckets == nil {
+				a.buckets = make([]population, len(ser.dates))
 			}
-			coding.add(created - firstCommit)
-			deploy.add(deployed - merged)
+			if i := ser.slot(deployed); i >= 0 {
+				a.buckets[i].add(deployed - firstCommit)
+			}
+			a.coding.add(created - firstCommit)
+			a.deploy.add(deployed - merged)
 			if firstReview.Valid {
-				pickup.add(firstReview.Int64 - created)
-				review.add(merged - firstReview.Int64)
+				a.pickup.add(firstReview.Int64 - created)
+				a.review.add(merged - firstReview.Int64)
 			}
 		})
+		return err
 	}, func() (err error) {
 		undeployed, err = s.count(ctx, `/* metrics.undeployed */ SELECT count(*) FROM pr_facts f WHERE f.undeployed AND `+u.sql(), u.args...)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	var all, coding, pickup, review, deploy population
+	buckets := make([]population, len(ser.dates))
+	for _, a := range accs {
+		all, coding, pickup = append(all, a.all...), append(coding, a.coding...), append(pickup, a.pickup...)
+		review, deploy = append(review, a.review...), append(deploy, a.deploy...)
+		for i, b := range a.buckets {
+			buckets[i] = append(buckets[i], b...)
+		}
 	}
 	m := &LeadTime{Data: medianPoints(ser, buckets), Count: len(all), Durations: all.summary(), UndeployedCount: undeployed,
 		Phases: Phases{CodingHours: coding.median(), PickupHours: pickup.median(), ReviewHours: review.median(), DeployHours: deploy.median()}}

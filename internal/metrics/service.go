@@ -3,9 +3,11 @@ package metrics
 import (
 	"context"
 	"database/sql"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/store"
 )
@@ -82,6 +84,28 @@ func (s *Service) scanRows(ctx context.Context, query string, args []any, cols i
 		fn(vals)
 	}
 	return rows.Err()
+}
+
+// scanSlices runs a range query over slices of q's range at once, one per
+// CPU, for the large scans: build returns the SQL and arguments for a slice
+// (a Query with a narrower Start and End), and fn receives each row with its
+// slice's index, so each slice can fill accumulators of its own. It returns
+// the number of slices.
+func (s *Service) scanSlices(ctx context.Context, q Query, cols int, build func(part Query) (string, []any),
+	fn func(part int, v []sql.NullInt64)) (int, error) {
+	k := max(1, min(runtime.NumCPU(), 4))
+	span := q.End.Sub(q.Start)
+	fns := make([]func() error, k)
+	for i := range k {
+		part := q
+		part.Start = q.Start.Add(span * time.Duration(i) / time.Duration(k))
+		part.End = q.Start.Add(span * time.Duration(i+1) / time.Duration(k))
+		query, args := build(part)
+		fns[i] = func() error {
+			return s.scanRows(ctx, query, args, cols, func(v []sql.NullInt64) { fn(i, v) })
+		}
+	}
+	return k, parallel(fns...)
 }
 
 // count runs a count query.
