@@ -41,6 +41,7 @@ type command struct {
 type options struct {
 	database string
 	listen   string
+	demo     demoFlag
 }
 
 // env is what a running command needs from its surroundings.

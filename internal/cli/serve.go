@@ -16,15 +16,22 @@ func serveCmd() *command {
 	return &command{
 		name:    "serve",
 		summary: "serve the dashboard and the JSON API, and sync on a schedule",
-		usage:   " [--listen ADDR] [--database URL]",
+		usage:   " [--listen ADDR] [--database URL] [--demo[=false]]",
 		help: `Serves the web dashboard at / and the JSON API under /api/v1 (described at
-/openapi.json). It applies pending database migrations first. It stops
-gracefully on SIGINT or SIGTERM.`,
+/openapi.json), and syncs at startup, every SYNC_INTERVAL and on demand. It
+applies pending database migrations first. It stops gracefully on SIGINT or
+SIGTERM.
+
+With no source configured (no GITHUB_TOKEN/GITHUB_REPOS, no LINEAR_API_KEY)
+and nothing in the database, it serves a demo dataset instead, kept in
+` + demoDatabaseURL + ` (apart from real data) and loaded in a few seconds;
+--demo forces that, --demo=false turns it off.`,
 		vars: []string{"DATABASE_URL", "LISTEN_ADDR", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL",
 			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "DEPLOYMENT_PATTERNS",
 			"INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE"},
 		flags: func(fs *flag.FlagSet, o *options) {
 			fs.StringVar(&o.listen, "listen", "", "host:port to listen on (overrides LISTEN_ADDR)")
+			fs.Var(&o.demo, "demo", "serve the demo dataset (default: only when no source is configured and the database is empty)")
 			databaseFlag(fs, o)
 		},
 		run: runServe,
@@ -43,11 +50,24 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	if log == nil {
 		log = newLogger(e.stderr, cfg.Debug)
 	}
+	useDemo, why, err := wantDemo(ctx, cfg, o.demo)
+	if err != nil {
+		return err
+	}
+	if useDemo && o.database == "" {
+		cfg.DatabaseURL = demoDatabaseURL
+	}
 	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	if useDemo {
+		log.Info("serving demo data: set GITHUB_TOKEN and GITHUB_REPOS (and LINEAR_API_KEY) to see your team's", "why", why, "database", cfg.DatabaseURL)
+		if err := ensureDemo(ctx, st, cfg, log); err != nil {
+			return err
+		}
+	}
 	// On the way out: stop the scheduler (canceling its sync), then any
 	// sync started from the API, then close the store.
 	der := newDeriver(cfg, st, log)
