@@ -92,7 +92,7 @@ func isCanceled(stateType string, canceledAt sql.NullInt64) bool {
 // links: PRs that mention its identifier (pr_mentions, kept by the PR step)
 // and PRs that an attachment names.
 func writeIssueLinks(ctx context.Context, tx *store.Tx, issueID int64, ident string) error {
-	rows, err := tx.Query(ctx, `/* derive.issueAttachments */ SELECT id, url FROM linear_attachments WHERE issue_id = $1`, issueID)
+	rows, err := tx.QueryPrepared(ctx, `/* derive.issueAttachments */ SELECT id, url FROM linear_attachments WHERE issue_id = $1`, issueID)
 	if err != nil {
 		return err
 	}

@@ -240,9 +240,10 @@ func updateCycleEnd(ctx context.Context, tx *store.Tx, issues idSet) error {
 		WHERE id IN (%s)`, issues.args())
 }
 
-// queryIDs runs a query returning one integer column.
+// queryIDs runs a query returning one integer column, through the
+// transaction's statement cache (it runs once per record).
 func queryIDs(ctx context.Context, tx *store.Tx, query string, args ...any) ([]int64, error) {
-	rows, err := tx.Query(ctx, query, args...)
+	rows, err := tx.QueryPrepared(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -166,6 +166,15 @@ func (tx *Tx) ExecPrepared(ctx context.Context, query string, args ...any) (sql.
 	return tx.execStmt(ctx, query, args...)
 }
 
+// QueryPrepared is Query through the transaction's statement cache.
+func (tx *Tx) QueryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
 // QueryRowPrepared is QueryRow through the transaction's statement cache.
 func (tx *Tx) QueryRowPrepared(ctx context.Context, query string, args ...any) *sql.Row {
 	return tx.queryRowStmt(ctx, query, args...)

@@ -235,8 +235,11 @@ CREATE TABLE deployments (
 );
 CREATE INDEX deployments_deployed ON deployments (deployed_at, failed, is_rework);
 CREATE INDEX deployments_repo_deployed ON deployments (repo_id, deployed_at, failed, is_rework);
-CREATE INDEX deployments_repo_created ON deployments (repo_id, created_at);
-CREATE INDEX deployments_sha ON deployments (repo_id, head_sha);
+-- Linking a PR (derive): the first deployment created at or after its merge,
+-- and the first to deploy its merge commit, in the order the rules break
+-- ties (the id is implicit).
+CREATE INDEX deployments_repo_created ON deployments (repo_id, created_at, deployed_at);
+CREATE INDEX deployments_sha ON deployments (repo_id, head_sha, deployed_at);
 CREATE INDEX deployments_dirty ON deployments (id) WHERE dirty;
 
 -- Incidents from every source: labelled GitHub issues, labelled Linear issues
