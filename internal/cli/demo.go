@@ -106,6 +106,9 @@ func runDemo(ctx context.Context, e *env, o *options, prs int, seed uint64, now 
 		res.LinearTeams, group(res.LinearIssues), group(res.Attachments))
 	fmt.Fprintf(e.stdout, "%s records in %s (%s records/s)", group(rows), res.Load.Round(time.Millisecond),
 		group(int(float64(rows)/max(res.Load.Seconds(), 1e-3))))
+	if res.Cleared {
+		fmt.Fprintf(e.stdout, ", the earlier ones cleared in %s", res.Clear.Round(time.Millisecond))
+	}
 	if res.Derive > 0 {
 		fmt.Fprintf(e.stdout, ", facts derived in %s", res.Derive.Round(time.Millisecond))
 	}

@@ -64,6 +64,7 @@ type Result struct {
 	Counts
 	Marker  Marker
 	Cleared bool          // earlier demo data was replaced
+	Clear   time.Duration // clearing it
 	Load    time.Duration // generating and writing the records
 	Derive  time.Duration // the derive step
 }
@@ -97,8 +98,10 @@ func Load(ctx context.Context, st *store.Store, o Options) (Result, error) {
 	}
 	res.Cleared = cleared
 	if cleared {
-		o.Log.Info("cleared the earlier demo data")
+		res.Clear = time.Since(began)
+		o.Log.Info("cleared the earlier demo data", "duration", res.Clear.Round(time.Millisecond))
 	}
+	began = time.Now()
 
 	if err := stream(ctx, st, o, today, &res, began); err != nil {
 		return res, err

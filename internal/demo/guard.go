@@ -57,7 +57,8 @@ var sourceChecks = []struct{ what, query string }{
 	{"Linear team", `/* demo.check.linearTeams */ SELECT count(*) FROM linear_teams`},
 }
 
-// clearTables lists every table the demo's data reaches, children first.
+// clearTables lists every table the demo's data reaches: its own, and
+// those the derive step fills from them.
 var clearTables = []string{
 	"pr_mentions", "linear_issue_prs", "pr_facts", "incidents", "deployments", "commits", "pr_comments", "pr_reviews",
 	"pull_requests", "workflow_runs", "workflows", "github_issues", "linear_attachments", "linear_issues",
@@ -70,7 +71,7 @@ var clearTables = []string{
 // stores the marker, so the data is known to be demo data even while it
 // loads. It reports whether it cleared earlier demo data.
 func prepare(ctx context.Context, st *store.Store, m Marker) (cleared bool, err error) {
-	err = st.Tx(ctx, func(tx *store.Tx) error {
+	err = st.ClearTx(ctx, func(tx *store.Tx) error {
 		var v string
 		err := tx.QueryRow(ctx, `/* demo.prepare.marker */ SELECT value FROM app_state WHERE key = $1`, MarkerKey).Scan(&v)
 		isDemo := err == nil
@@ -95,10 +96,8 @@ func prepare(ctx context.Context, st *store.Store, m Marker) (cleared bool, err 
 			return fmt.Errorf("%w (%s), and demo data is never mixed into it", ErrRealData, strings.Join(found, ", "))
 		}
 		if isDemo {
-			for _, t := range clearTables {
-				if _, err := tx.Exec(ctx, `/* demo.clear */ DELETE FROM `+t); err != nil {
-					return fmt.Errorf("demo: clearing %s: %w", t, err)
-				}
+			if err := tx.ClearTables(ctx, clearTables...); err != nil {
+				return err
 			}
 			cleared = true
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"fmt"
 	"strconv"
 	"strings"
@@ -370,4 +371,83 @@ func (s *Store) BulkLoad(ctx context.Context, fn func() error) error {
 		err = fmt.Errorf("store: checkpointing: %w", cerr)
 	}
 	return err
+}
+
+// ClearTx runs fn in one write transaction, like Tx, in which ClearTables
+// is fast. On SQLite it runs with foreign keys unenforced, which lets each
+// DELETE drop a table's pages at once instead of row by row; ClearTables
+// checks that nothing is left pointing at a deleted row, so fn must only
+// clear tables and write rows that refer to nothing.
+func (s *Store) ClearTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if s.dialect != SQLite {
+		return s.Tx(ctx, fn)
+	}
+	// Pin the write connection: foreign_keys can only change outside a
+	// transaction, and must be back on before anyone else uses it.
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA foreign_keys = OFF`); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	defer func() {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), `PRAGMA foreign_keys = ON`); err != nil {
+			// A connection that cannot enforce them again must not be reused.
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	tx := &Tx{tx: sqlTx, dialect: s.dialect, now: s.Now(), stmts: map[string]*sql.Stmt{}}
+	defer tx.closeStmts()
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+// ClearTables deletes every row of tables, which must include every table
+// that refers to them, and restarts their ids. On PostgreSQL it is one
+// TRUNCATE; on SQLite, inside ClearTx, it fails if a row of another table
+// still points at a deleted one, so a table missing from the list is never
+// left dangling.
+func (tx *Tx) ClearTables(ctx context.Context, tables ...string) error {
+	if len(tables) == 0 {
+		return nil
+	}
+	if tx.dialect == Postgres {
+		if _, err := tx.tx.ExecContext(ctx, `/* Tx.ClearTables */ TRUNCATE `+strings.Join(tables, ", ")+` RESTART IDENTITY`); err != nil {
+			return fmt.Errorf("store: clearing tables: %w", err)
+		}
+		return nil
+	}
+	for _, t := range tables {
+		if _, err := tx.tx.ExecContext(ctx, `/* Tx.ClearTables */ DELETE FROM `+t); err != nil {
+			return fmt.Errorf("store: clearing %s: %w", t, err)
+		}
+	}
+	rows, err := tx.tx.QueryContext(ctx, `PRAGMA foreign_key_check`)
+	if err != nil {
+		return fmt.Errorf("store: checking foreign keys: %w", err)
+	}
+	defer rows.Close()
+	if rows.Next() {
+		var table string
+		var rowid sql.NullInt64
+		var parent string
+		var fkid int
+		if err := rows.Scan(&table, &rowid, &parent, &fkid); err != nil {
+			return fmt.Errorf("store: checking foreign keys: %w", err)
+		}
+		return fmt.Errorf("store: clearing would leave rows of %s pointing at deleted rows of %s", table, parent)
+	}
+	return rows.Err()
 }

@@ -164,3 +164,65 @@ func TestBulkLoadRestoresSettings(t *testing.T) {
 		t.Errorf("wal_autocheckpoint %s after the load, %s before", after, before)
 	}
 }
+
+func TestClearTables(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	t0 := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	var repo int64
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		if repo, err = tx.EnsureRepository(ctx, "acme/web"); err != nil {
+			return err
+		}
+		_, err = tx.UpsertPullRequest(ctx, repo, &model.PullRequest{Number: 1, State: model.PRStateOpen, CreatedAt: t0, UpdatedAt: t0})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := func(table string) int {
+		var n int
+		s.DB().QueryRow(`SELECT count(*) FROM ` + table).Scan(&n)
+		return n
+	}
+
+	// Leaving out a table that refers to a cleared one fails, and undoes
+	// everything.
+	err = s.ClearTx(ctx, func(tx *store.Tx) error { return tx.ClearTables(ctx, "repositories") })
+	if err == nil {
+		t.Fatal("clearing repositories but not the PRs that refer to them succeeded")
+	}
+	if rows("repositories") != 1 || rows("pull_requests") != 1 {
+		t.Fatalf("a failed clear changed the data: %d repositories, %d PRs", rows("repositories"), rows("pull_requests"))
+	}
+	// Foreign keys are enforced again afterwards.
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.UpsertPullRequest(ctx, repo+1000, &model.PullRequest{Number: 2, State: model.PRStateOpen, CreatedAt: t0, UpdatedAt: t0})
+		return err
+	})
+	if err == nil {
+		t.Error("after ClearTx, a PR of a missing repository was accepted")
+	}
+
+	// Every table that refers to the PRs and repositories, empty or not.
+	all := []string{"pr_mentions", "linear_issue_prs", "pr_facts", "incidents", "deployments", "commits", "pr_comments",
+		"pr_reviews", "pull_requests", "workflow_runs", "workflows", "github_issues", "repositories"}
+	if err := s.ClearTx(ctx, func(tx *store.Tx) error { return tx.ClearTables(ctx, all...) }); err != nil {
+		t.Fatal(err)
+	}
+	if rows("repositories") != 0 || rows("pull_requests") != 0 {
+		t.Errorf("after clearing: %d repositories, %d PRs", rows("repositories"), rows("pull_requests"))
+	}
+	// Ids start again.
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		id, err := tx.EnsureRepository(ctx, "acme/api")
+		if err == nil && id != 1 {
+			t.Errorf("first repository after clearing has id %d, want 1", id)
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
