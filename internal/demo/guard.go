@@ -43,8 +43,8 @@ func ReadMarker(ctx context.Context, st *store.Store) (Marker, bool, error) {
 	return m, true, nil
 }
 
-// realDataChecks count the records that only a sync or an API client
-// writes, and the sources' own tables.
+// realDataChecks count records that only a sync or an API client writes:
+// any means the database holds real data, even next to demo data.
 var realDataChecks = []struct{ what, query string }{
 	{"sync run", `/* demo.check.syncRuns */ SELECT count(*) FROM sync_runs`},
 	{"synced scope", `/* demo.check.syncState */ SELECT count(*) FROM sync_state`},
@@ -52,6 +52,8 @@ var realDataChecks = []struct{ what, query string }{
 	{"incident recorded through the API", `/* demo.check.apiIncidents */ SELECT count(*) FROM incidents WHERE source = 'api'`},
 }
 
+// sourceChecks count the sources' records: in a database without the demo
+// marker, any means synced data.
 var sourceChecks = []struct{ what, query string }{
 	{"repository", `/* demo.check.repositories */ SELECT count(*) FROM repositories`},
 	{"Linear team", `/* demo.check.linearTeams */ SELECT count(*) FROM linear_teams`},
