@@ -256,18 +256,7 @@ func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
 	}
 	m := &LeadTime{Data: medianPoints(ser, buckets), Count: len(all), Durations: all.summary(), UndeployedCount: undeployed,
 		Phases: Phases{CodingHours: coding.median(), PickupHours: pickup.median(), ReviewHours: review.median(), DeployHours: deploy.median()}}
-	if med := m.MedianHours; med != nil {
-		switch {
-		case *med < 24:
-			m.Tier = tier(Elite)
-		case *med < 168:
-			m.Tier = tier(High)
-		case *med < 720:
-			m.Tier = tier(Medium)
-		default:
-			m.Tier = tier(Low)
-		}
-	}
+	m.Tier = tierBelow(m.MedianHours, 24, 168, 720)
 	return m, nil
 }
 
@@ -294,40 +283,76 @@ func (s *Service) ChangeFailureRate(ctx context.Context, q Query) (*ChangeFailur
 }
 
 func changeFailureRate(q Query, deps []deployment) *ChangeFailureRate {
-	ser := newSeries(q)
-	m := &ChangeFailureRate{Data: make([]RatePoint, len(ser.dates))}
+	sh := shareOf(q, deps, func(d deployment) bool { return d.failed })
+	m := &ChangeFailureRate{Deployments: sh.all, FailedDeployments: sh.allHits, Rate: ratio(sh.allHits, sh.all),
+		Data: make([]RatePoint, len(sh.dates))}
 	for i := range m.Data {
-		m.Data[i].Date = ser.date(i)
+		m.Data[i] = RatePoint{Date: sh.dates[i], Deployments: sh.total[i], Failed: sh.hits[i], Rate: ratio(sh.hits[i], sh.total[i])}
+	}
+	m.Tier = tierAtMost(m.Rate, 0.05, 0.10, 0.15)
+	return m
+}
+
+// share counts deployments, and those for which a condition holds, per
+// bucket and in all.
+type share struct {
+	dates        []string
+	total, hits  []int
+	all, allHits int
+}
+
+func shareOf(q Query, deps []deployment, is func(deployment) bool) share {
+	ser := newSeries(q)
+	sh := share{dates: make([]string, len(ser.dates)), total: make([]int, len(ser.dates)), hits: make([]int, len(ser.dates))}
+	for i := range sh.dates {
+		sh.dates[i] = ser.date(i)
 	}
 	for _, d := range deps {
 		i := ser.slot(d.deployedAt)
 		if i < 0 {
 			continue
 		}
-		m.Deployments++
-		m.Data[i].Deployments++
-		if d.failed {
-			m.FailedDeployments++
-			m.Data[i].Failed++
+		sh.all++
+		sh.total[i]++
+		if is(d) {
+			sh.allHits++
+			sh.hits[i]++
 		}
 	}
-	for i := range m.Data {
-		m.Data[i].Rate = ratio(m.Data[i].Failed, m.Data[i].Deployments)
+	return sh
+}
+
+// tierBelow rates a duration in hours: elite below the first threshold,
+// high below the second, medium below the third, low otherwise; null
+// without a value.
+func tierBelow(v *float64, elite, high, medium float64) *string {
+	switch {
+	case v == nil:
+		return nil
+	case *v < elite:
+		return tier(Elite)
+	case *v < high:
+		return tier(High)
+	case *v < medium:
+		return tier(Medium)
 	}
-	m.Rate = ratio(m.FailedDeployments, m.Deployments)
-	if m.Rate != nil {
-		switch r := *m.Rate; {
-		case r <= 0.05:
-			m.Tier = tier(Elite)
-		case r <= 0.10:
-			m.Tier = tier(High)
-		case r <= 0.15:
-			m.Tier = tier(Medium)
-		default:
-			m.Tier = tier(Low)
-		}
+	return tier(Low)
+}
+
+// tierAtMost rates a rate: elite at or below the first threshold, and so
+// on; null without a value.
+func tierAtMost(v *float64, elite, high, medium float64) *string {
+	switch {
+	case v == nil:
+		return nil
+	case *v <= elite:
+		return tier(Elite)
+	case *v <= high:
+		return tier(High)
+	case *v <= medium:
+		return tier(Medium)
 	}
-	return m
+	return tier(Low)
 }
 
 // RecoveryTime computes the time to recover from incidents for q.
@@ -372,18 +397,7 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 		}
 	}
 	m := &RecoveryTime{Count: len(all), OpenIncidents: open, Durations: all.summary(), Data: medianPoints(ser, buckets)}
-	if med := m.MedianHours; med != nil {
-		switch {
-		case *med < 1:
-			m.Tier = tier(Elite)
-		case *med < 24:
-			m.Tier = tier(High)
-		case *med < 168:
-			m.Tier = tier(Medium)
-		default:
-			m.Tier = tier(Low)
-		}
-	}
+	m.Tier = tierBelow(m.MedianHours, 1, 24, 168)
 	return m, nil
 }
 
@@ -402,27 +416,12 @@ func (s *Service) ReworkRate(ctx context.Context, q Query) (*ReworkRate, error) 
 }
 
 func reworkRate(q Query, deps []deployment) *ReworkRate {
-	ser := newSeries(q)
-	m := &ReworkRate{Data: make([]ReworkPoint, len(ser.dates))}
+	sh := shareOf(q, deps, func(d deployment) bool { return d.rework })
+	m := &ReworkRate{Deployments: sh.all, ReworkDeployments: sh.allHits, Rate: ratio(sh.allHits, sh.all),
+		Data: make([]ReworkPoint, len(sh.dates))}
 	for i := range m.Data {
-		m.Data[i].Date = ser.date(i)
+		m.Data[i] = ReworkPoint{Date: sh.dates[i], Deployments: sh.total[i], Rework: sh.hits[i], Rate: ratio(sh.hits[i], sh.total[i])}
 	}
-	for _, d := range deps {
-		i := ser.slot(d.deployedAt)
-		if i < 0 {
-			continue
-		}
-		m.Deployments++
-		m.Data[i].Deployments++
-		if d.rework {
-			m.ReworkDeployments++
-			m.Data[i].Rework++
-		}
-	}
-	for i := range m.Data {
-		m.Data[i].Rate = ratio(m.Data[i].Rework, m.Data[i].Deployments)
-	}
-	m.Rate = ratio(m.ReworkDeployments, m.Deployments)
 	return m
 }
 
