@@ -10,11 +10,15 @@ ARG VERSION=dev
 RUN CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w -X github.com/veelocity/veelocity/internal/version.Version=${VERSION}" \
     -o /out/veelocity ./cmd/veelocity
+# The data directory, owned by the image's non-root user (uid 65532), which
+# the final stage cannot create: it has no shell.
+RUN mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/veelocity /usr/local/bin/veelocity
-# The SQLite default lives in /data; mount a volume there, or set
-# DATABASE_URL to PostgreSQL.
+# The SQLite default (and the demo database) live in /data; mount a volume
+# there, or set DATABASE_URL to PostgreSQL.
+COPY --from=build --chown=65532:65532 /out/data /data
 WORKDIR /data
 ENV LISTEN_ADDR=0.0.0.0:8000 \
     DATABASE_URL=sqlite:/data/veelocity.db
