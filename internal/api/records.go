@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/store"
@@ -40,7 +41,7 @@ func (a *API) recordRoutes() []Route {
 				{Name: "repo", Type: "string", Required: true, Description: "owner/name; recorded even if not synced yet"},
 				{Name: "deployed_at", Type: "string", Format: "date-time", Required: true, Description: "completion time, RFC 3339"},
 				{Name: "created_at", Type: "string", Format: "date-time", Description: "creation time, RFC 3339, used to link pull requests by time (METRICS.md); defaults to deployed_at"},
-				{Name: "head_sha", Type: "string", Description: "commit deployed (hex), used to link pull requests by merge commit"},
+				{Name: "head_sha", Type: "string", Description: "commit deployed, used to link pull requests by merge commit"},
 				{Name: "environment", Type: "string"},
 				urlField,
 			},
@@ -198,10 +199,14 @@ func (b *deploymentBody) deployment(now time.Time) (model.Deployment, error) {
 		return d, BadRequest("deployed_at", "must not be before created_at")
 	}
 	if d.HeadSHA = strings.TrimSpace(b.HeadSHA); d.HeadSHA != "" {
-		if !shaRE.MatchString(d.HeadSHA) {
-			return d, BadRequest("head_sha", "must be a commit SHA (7 to 64 hex digits)")
+		if len(d.HeadSHA) > maxIDLen || strings.ContainsFunc(d.HeadSHA, unicode.IsSpace) {
+			return d, BadRequest("head_sha", "must be a commit SHA, without spaces")
 		}
-		d.HeadSHA = strings.ToLower(d.HeadSHA)
+		if hexRE.MatchString(d.HeadSHA) {
+			// Git spells SHAs in lower case; match merge commits whatever
+			// the caller's case.
+			d.HeadSHA = strings.ToLower(d.HeadSHA)
+		}
 	}
 	if d.Environment, err = optionalText("environment", b.Environment, maxIDLen); err != nil {
 		return d, err
@@ -309,8 +314,8 @@ func optionalText(name, v string, max int) (string, error) {
 // repoNameRE matches owner/name as GitHub allows them.
 var repoNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$`)
 
-// shaRE matches a full or abbreviated commit SHA (SHA-1 or SHA-256).
-var shaRE = regexp.MustCompile(`^[0-9a-fA-F]{7,64}$`)
+// hexRE matches a commit SHA spelled in hex.
+var hexRE = regexp.MustCompile(`^[0-9a-fA-F]+$`)
 
 // validRepoName reports whether s is a repository's owner/name.
 func validRepoName(s string) bool {

@@ -136,7 +136,7 @@ func TestPostDeploymentRefusesBadBodies(t *testing.T) {
 		{"created_at malformed", `{` + valid + `,"created_at":"yesterday"}`, "created_at:"},
 		{"created_at in the future", `{` + valid + `,"created_at":"2027-01-01T00:00:00Z"}`, "created_at:"},
 		{"deployed before created", `{` + valid + `,"created_at":"2026-03-31T12:00:01Z"}`, "deployed_at:"},
-		{"head_sha not hex", `{` + valid + `,"head_sha":"main"}`, "head_sha:"},
+		{"head_sha with spaces", `{` + valid + `,"head_sha":"not a sha"}`, "head_sha:"},
 		{"url not http", `{` + valid + `,"url":"javascript:alert(1)"}`, "url:"},
 		{"url relative", `{` + valid + `,"url":"/builds/1"}`, "url:"},
 	} {
