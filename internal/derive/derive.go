@@ -183,6 +183,13 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 				marks = append(marks, `UPDATE pull_requests SET dirty = TRUE`)
 			}
 		}
+		if mode == Full && tx.Dialect() == store.Postgres {
+			// A full run follows bulk loads (the demo) as often as not:
+			// give the planner fresh statistics first.
+			// (Named tables: a bare ANALYZE would visit every schema.)
+			marks = append([]string{`ANALYZE pull_requests, commits, pr_reviews, workflow_runs, deployments, incidents,
+				github_issues, linear_issues, linear_attachments, pr_facts`}, marks...)
+		}
 		for _, q := range marks {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return err

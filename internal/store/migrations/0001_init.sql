@@ -71,7 +71,7 @@ CREATE TABLE pr_reviews (
     html_url      TEXT NOT NULL DEFAULT '',
     submitted_at  BIGINT                        -- NULL while PENDING
 );
-CREATE INDEX pr_reviews_pr ON pr_reviews (pr_id);
+CREATE INDEX pr_reviews_pr ON pr_reviews (pr_id, submitted_at);
 CREATE INDEX pr_reviews_author ON pr_reviews (author_login, submitted_at);
 CREATE INDEX pr_reviews_submitted ON pr_reviews (submitted_at);
 
@@ -100,6 +100,7 @@ CREATE TABLE commits (
     UNIQUE (pr_id, sha)
 );
 CREATE INDEX commits_sha ON commits (sha);
+CREATE INDEX commits_pr_authored ON commits (pr_id, authored_at);
 
 -- Source tables: GitHub Actions and issues -----------------------------------
 
