@@ -203,11 +203,12 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 }
 
 // tx runs fn in a write transaction; on PostgreSQL it first takes an
-// advisory lock so that two processes deriving at once take turns.
+// advisory lock, one per schema, so that two processes deriving the same
+// data take turns.
 func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 	return d.st.Tx(ctx, func(tx *store.Tx) error {
 		if tx.Dialect() == store.Postgres {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969)`); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969, hashtext(current_schema()))`); err != nil {
 				return err
 			}
 		}

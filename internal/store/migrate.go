@@ -69,9 +69,9 @@ func (s *Store) Migrate(ctx context.Context) ([]string, error) {
 		done := false
 		err := s.Tx(ctx, func(tx *Tx) error {
 			if s.dialect == Postgres {
-				// Serialise concurrent migrators; SQLite's write transaction
-				// already does.
-				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301968)`); err != nil {
+				// Serialise concurrent migrators of this schema; SQLite's
+				// write transaction already does.
+				if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301968, hashtext(current_schema()))`); err != nil {
 					return err
 				}
 			}
