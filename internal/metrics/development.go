@@ -40,27 +40,41 @@ type Development struct {
 	Throughput   *Throughput     `json:"throughput"`
 }
 
-// durationMetric buckets (end, start) pairs by end.
-func durationMetric(q Query, pairs [][2]int64) *DurationMetric {
+// durationScan computes a duration metric from a range query whose rows are
+// (end, start) instants, bucketed by end. build gives the query for a slice
+// of the range; the slices are scanned at once.
+func (s *Service) durationScan(ctx context.Context, q Query, build func(part Query) (string, []any)) (*DurationMetric, error) {
 	ser := newSeries(q)
-	buckets := make([]population, len(ser.dates))
-	var all population
-	for _, p := range pairs {
-		end, start := p[0], p[1]
-		if !all.add(end - start) {
-			continue
+	type acc struct {
+		all     population
+		buckets []population
+	}
+	accs := make([]acc, maxSlices)
+	_, err := s.scanSlices(ctx, q, 2, build, func(part int, v []sql.NullInt64) {
+		a := &accs[part]
+		end, d := v[0].Int64, v[0].Int64-v[1].Int64
+		if !a.all.add(d) {
+			return // negative: bad data, not in the population
+		}
+		if a.buckets == nil {
+			a.buckets = make([]population, len(ser.dates))
 		}
 		if i := ser.slot(end); i >= 0 {
-			buckets[i].add(end - start)
+			a.buckets[i].add(d)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	var all population
+	buckets := make([]population, len(ser.dates))
+	for _, a := range accs {
+		all = append(all, a.all...)
+		for i, b := range a.buckets {
+			buckets[i] = append(buckets[i], b...)
 		}
 	}
-	return &DurationMetric{Count: len(all), Durations: all.summary(), Data: medianPoints(ser, buckets)}
-}
-
-func (s *Service) pairs(ctx context.Context, query string, args []any) ([][2]int64, error) {
-	var out [][2]int64
-	err := s.scanRows(ctx, query, args, 2, func(v []sql.NullInt64) { out = append(out, [2]int64{v[0].Int64, v[1].Int64}) })
-	return out, err
+	return &DurationMetric{Count: len(all), Durations: all.summary(), Data: medianPoints(ser, buckets)}, nil
 }
 
 func durationTrend(ctx context.Context, q Query, compute func(context.Context, Query) (*DurationMetric, error)) (*DurationMetric, error) {
@@ -77,12 +91,10 @@ func (s *Service) PRReviewTime(ctx context.Context, q Query) (*DurationMetric, e
 }
 
 func (s *Service) prReviewTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	f := prFilter("f.first_review_at", q)
-	pairs, err := s.pairs(ctx, `/* metrics.prReviewTime */ SELECT f.first_review_at, f.created_at FROM pr_facts f WHERE `+f.sql(), f.args)
-	if err != nil {
-		return nil, err
-	}
-	return durationMetric(q, pairs), nil
+	return s.durationScan(ctx, q, func(part Query) (string, []any) {
+		f := prFilter("f.first_review_at", part)
+		return `/* metrics.prReviewTime */ SELECT f.first_review_at, f.created_at FROM pr_facts f WHERE ` + f.sql(), f.args
+	})
 }
 
 // PRMergeTime is merge − PR creation, for PRs merged in the range into any
@@ -93,17 +105,11 @@ func (s *Service) PRMergeTime(ctx context.Context, q Query) (*DurationMetric, er
 	})
 }
 
-func (s *Service) mergedPRs(ctx context.Context, q Query) ([][2]int64, error) {
-	f := prFilter("f.merged_at", q)
-	return s.pairs(ctx, `/* metrics.mergedPRs */ SELECT f.merged_at, f.created_at FROM pr_facts f WHERE `+f.sql(), f.args)
-}
-
 func (s *Service) prMergeTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	pairs, err := s.mergedPRs(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	return durationMetric(q, pairs), nil
+	return s.durationScan(ctx, q, func(part Query) (string, []any) {
+		f := prFilter("f.merged_at", part)
+		return `/* metrics.prMergeTime */ SELECT f.merged_at, f.created_at FROM pr_facts f WHERE ` + f.sql(), f.args
+	})
 }
 
 // issueFilter restricts Linear issues (alias li) to those linked to a PR
@@ -138,70 +144,66 @@ func (s *Service) CycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 }
 
 func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	f := rangeFilter("li.cycle_end_at", q)
-	// The repo filter keeps an issue when one of its merged linked PRs is
-	// in that repo.
-	issueFilter(f, q, true)
-	pairs, err := s.pairs(ctx, `/* metrics.cycleTime */ SELECT li.cycle_end_at, li.created_at FROM linear_issues li WHERE `+f.sql(), f.args)
-	if err != nil {
-		return nil, err
-	}
-	return durationMetric(q, pairs), nil
+	return s.durationScan(ctx, q, func(part Query) (string, []any) {
+		f := rangeFilter("li.cycle_end_at", part)
+		// The repo filter keeps an issue when one of its merged linked PRs
+		// is in that repo.
+		issueFilter(f, part, true)
+		return `/* metrics.cycleTime */ SELECT li.cycle_end_at, li.created_at FROM linear_issues li WHERE ` + f.sql(), f.args
+	})
 }
 
 // Throughput counts merged PRs per bucket and, when Linear is configured,
 // Linear issues completed per bucket.
 func (s *Service) Throughput(ctx context.Context, q Query) (*Throughput, error) {
 	return cached(ctx, s, "throughput", q, "", func() (*Throughput, error) {
-		return withTrend(ctx, q, func(ctx context.Context, q Query) (*Throughput, error) {
-			merged, err := s.mergedPRs(ctx, q)
-			if err != nil {
-				return nil, err
-			}
-			return s.throughput(ctx, q, merged)
-		}, func(m *Throughput) *float64 { return floatPtr(float64(m.Total)) }, true,
+		return withTrend(ctx, q, s.throughput, func(m *Throughput) *float64 { return floatPtr(float64(m.Total)) }, true,
 			func(m *Throughput, t *Trend) { m.Trend = t })
 	})
 }
 
-func (s *Service) throughput(ctx context.Context, q Query, merged [][2]int64) (*Throughput, error) {
+func (s *Service) throughput(ctx context.Context, q Query) (*Throughput, error) {
 	ser := newSeries(q)
 	m := &Throughput{}
-	m.Data, m.Total, m.Average = countSeries(ser, merged)
+	f := prFilter("f.merged_at", q)
+	var err error
+	m.Data, m.Total, m.Average, err = s.countByBucket(ctx, ser, "f.merged_at", `/* metrics.throughput */ FROM pr_facts f WHERE `+f.sql(), f.args)
+	if err != nil {
+		return nil, err
+	}
 	linear, err := s.linearConfigured(ctx)
 	if err != nil || !linear {
 		return m, err
 	}
-	f := rangeFilter("li.completed_at", q)
+	f = rangeFilter("li.completed_at", q)
 	// Filters: "Linear issues count when they are linked to a PR of that
 	// repo".
 	issueFilter(f, q, false)
-	var completed [][2]int64
-	err = s.scanRows(ctx, `/* metrics.issuesCompleted */ SELECT li.completed_at FROM linear_issues li WHERE `+f.sql(), f.args, 1,
-		func(v []sql.NullInt64) { completed = append(completed, [2]int64{v[0].Int64}) })
+	ic := &IssuesCompleted{}
+	ic.Data, ic.Total, ic.Average, err = s.countByBucket(ctx, ser, "li.completed_at",
+		`/* metrics.issuesCompleted */ FROM linear_issues li WHERE `+f.sql(), f.args)
 	if err != nil {
 		return nil, err
 	}
-	ic := &IssuesCompleted{}
-	ic.Data, ic.Total, ic.Average = countSeries(ser, completed)
 	m.IssuesCompleted = ic
 	return m, nil
 }
 
-// countSeries counts instants (the first of each pair) per bucket.
-func countSeries(ser *series, instants [][2]int64) ([]CountPoint, int, float64) {
+// countByBucket counts rows per bucket in the database: from is the
+// query's FROM … WHERE part, column the instant bucketed.
+func (s *Service) countByBucket(ctx context.Context, ser *series, column, from string, args []any) ([]CountPoint, int, float64, error) {
 	data := make([]CountPoint, len(ser.dates))
 	for i := range data {
 		data[i].Date = ser.date(i)
 	}
 	total := 0
-	for _, p := range instants {
-		if i := ser.slot(p[0]); i >= 0 {
-			data[i].Count++
-			total++
+	err := s.scanRows(ctx, `SELECT `+ser.bucketSQL(column)+`, count(*) `+from+` GROUP BY 1`, args, 2, func(v []sql.NullInt64) {
+		if i := ser.slot(v[0].Int64); i >= 0 {
+			data[i].Count += int(v[1].Int64)
+			total += int(v[1].Int64)
 		}
-	}
-	return data, total, float64(total) / float64(len(data))
+	})
+	return data, total, float64(total) / float64(len(data)), err
 }
 
 // linearConfigured reports whether Linear counts as configured: its API key
@@ -221,25 +223,14 @@ func (s *Service) Development(ctx context.Context, q Query) (*Development, error
 		err := parallel(func() (err error) {
 			m.PRReviewTime, err = s.PRReviewTime(ctx, q)
 			return err
-		}, func() error {
-			// Merge time and throughput read the same PRs.
-			cur, err := s.development2(ctx, q)
-			if err != nil {
-				return err
-			}
-			m.PRMergeTime, m.Throughput = cur.PRMergeTime, cur.Throughput
-			if !q.Trend {
-				return nil
-			}
-			prev, err := s.development2(ctx, q.Previous())
-			if err != nil {
-				return err
-			}
-			m.PRMergeTime.Trend = newTrend(m.PRMergeTime.MedianHours, prev.PRMergeTime.MedianHours, false)
-			m.Throughput.Trend = newTrend(floatPtr(float64(m.Throughput.Total)), floatPtr(float64(prev.Throughput.Total)), true)
-			return nil
+		}, func() (err error) {
+			m.PRMergeTime, err = s.PRMergeTime(ctx, q)
+			return err
 		}, func() (err error) {
 			m.CycleTime, err = s.CycleTime(ctx, q)
+			return err
+		}, func() (err error) {
+			m.Throughput, err = s.Throughput(ctx, q)
 			return err
 		})
 		if err != nil {
@@ -247,18 +238,4 @@ func (s *Service) Development(ctx context.Context, q Query) (*Development, error
 		}
 		return m, nil
 	})
-}
-
-// development2 computes merge time and throughput from one read of the
-// merged PRs.
-func (s *Service) development2(ctx context.Context, q Query) (*Development, error) {
-	merged, err := s.mergedPRs(ctx, q)
-	if err != nil {
-		return nil, err
-	}
-	tp, err := s.throughput(ctx, q, merged)
-	if err != nil {
-		return nil, err
-	}
-	return &Development{PRMergeTime: durationMetric(q, merged), Throughput: tp}, nil
 }

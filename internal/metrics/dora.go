@@ -3,7 +3,6 @@ package metrics
 import (
 	"context"
 	"database/sql"
-	"runtime"
 )
 
 // CountPoint is one bucket of a count series.
@@ -210,7 +209,7 @@ func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
 		all, coding, pickup, review, deploy population
 		buckets                             []population
 	}
-	accs := make([]acc, runtime.NumCPU()+1)
+	accs := make([]acc, maxSlices)
 	var undeployed int
 	u := prFilter("f.merged_at", q)
 	err := parallel(func() error {

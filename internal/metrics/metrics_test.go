@@ -426,3 +426,26 @@ func TestResultCache(t *testing.T) {
 		t.Errorf("another range shares no answer: total %d, want 1", other.Total)
 	}
 }
+
+// TestBucketSQL: the database groups instants into the same buckets as Go.
+func TestBucketSQL(t *testing.T) {
+	st := storetest.New(t)
+	for _, period := range []string{"day", "week", "month"} {
+		q := query(t, st, "start_date=2025-11-20&end_date=2026-03-10&period="+period)
+		ser := newSeries(q)
+		for _, at := range []time.Time{
+			time.Date(2025, 11, 20, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 28, 23, 59, 59, 999e6, time.UTC),
+			time.Date(2025, 12, 29, 0, 0, 0, 0, time.UTC), time.Date(2025, 12, 31, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 4, 23, 0, 0, 0, time.UTC),
+			time.Date(2026, 2, 28, 23, 59, 59, 0, time.UTC), time.Date(2026, 3, 10, 23, 59, 59, 0, time.UTC),
+		} {
+			var got int64
+			if err := st.DB().QueryRow(`SELECT `+ser.bucketSQL("x")+` FROM (SELECT CAST($1 AS BIGINT) AS x) t`, store.MS(at)).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if want := q.Period.bucketStart(at); got != store.MS(want) {
+				t.Errorf("%s bucket of %v: SQL says %v, Go %v", period, at, store.FromMS(got), want)
+			}
+		}
+	}
+}

@@ -241,3 +241,25 @@ func (s *series) slot(ms int64) int {
 }
 
 func (s *series) date(i int) string { return s.dates[i].Format(dateLayout) }
+
+// bucketSQL is an SQL expression giving the first instant (Unix ms) of the
+// bucket that holds column's instant, so that counts can be grouped in the
+// database. Days and ISO weeks are integer arithmetic on both engines
+// (1970-01-01 was a Thursday); months are looked up among the range's
+// buckets.
+func (s *series) bucketSQL(column string) string {
+	const day = "86400000"
+	switch s.q.Period {
+	case Day:
+		return "(" + column + " / " + day + ") * " + day
+	case Week:
+		return "(((" + column + " / " + day + ") + 3) / 7 * 7 - 3) * " + day
+	}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for i := len(s.bounds) - 2; i >= 0; i-- {
+		fmt.Fprintf(&b, " WHEN %s >= %d THEN %d", column, s.bounds[i], s.bounds[i])
+	}
+	b.WriteString(" END")
+	return b.String()
+}

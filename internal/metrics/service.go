@@ -86,6 +86,9 @@ func (s *Service) scanRows(ctx context.Context, query string, args []any, cols i
 	return rows.Err()
 }
 
+// maxSlices bounds how many slices scanSlices splits a range into.
+const maxSlices = 4
+
 // scanSlices runs a range query over slices of q's range at once, one per
 // CPU, for the large scans: build returns the SQL and arguments for a slice
 // (a Query with a narrower Start and End), and fn receives each row with its
@@ -93,7 +96,7 @@ func (s *Service) scanRows(ctx context.Context, query string, args []any, cols i
 // the number of slices.
 func (s *Service) scanSlices(ctx context.Context, q Query, cols int, build func(part Query) (string, []any),
 	fn func(part int, v []sql.NullInt64)) (int, error) {
-	k := max(1, min(runtime.NumCPU(), 4))
+	k := max(1, min(runtime.NumCPU(), maxSlices))
 	span := q.End.Sub(q.Start)
 	fns := make([]func() error, k)
 	for i := range k {

@@ -196,7 +196,7 @@ CREATE TABLE linear_issues (
 );
 CREATE INDEX linear_issues_identifier ON linear_issues (identifier);
 CREATE INDEX linear_issues_completed ON linear_issues (completed_at);
-CREATE INDEX linear_issues_cycle_end ON linear_issues (cycle_end_at);
+CREATE INDEX linear_issues_cycle_end ON linear_issues (cycle_end_at, created_at); -- covers cycle time
 CREATE INDEX linear_issues_team_updated ON linear_issues (team_id, updated_at);
 CREATE INDEX linear_issues_dirty ON linear_issues (id) WHERE dirty;
 
