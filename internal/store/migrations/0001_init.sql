@@ -59,6 +59,7 @@ CREATE TABLE pull_requests (
 CREATE INDEX pull_requests_repo_updated ON pull_requests (repo_id, updated_at);
 CREATE INDEX pull_requests_merge_sha ON pull_requests (merge_commit_sha);
 CREATE INDEX pull_requests_merged ON pull_requests (repo_id, merged_at);
+CREATE INDEX pull_requests_repo_state ON pull_requests (repo_id, state); -- PR counts per repo, from the index alone
 CREATE INDEX pull_requests_dirty ON pull_requests (id) WHERE dirty;
 
 CREATE TABLE pr_reviews (
