@@ -72,22 +72,27 @@ func (d *Deriver) writeIncidents(ctx context.Context, tx *store.Tx, source strin
 			return err
 		}
 	}
+	externals := make([]any, len(gone))
+	for i, g := range gone {
+		externals[i] = g
+	}
 	affected := idSet{}
-	for _, external := range gone {
+	var ids []any
+	if err := queryIn(ctx, tx, `/* derive.goneIncidents */ SELECT id, deployment_id FROM incidents
+		WHERE source = $1 AND external_id IN (%s)`, externals, func(rows *sql.Rows) error {
 		var id int64
 		var dep sql.NullInt64
-		err := tx.QueryRowPrepared(ctx, `/* derive.goneIncident */
-			SELECT id, deployment_id FROM incidents WHERE source = $1 AND external_id = $2`, source, external).Scan(&id, &dep)
-		if isNoRows(err) {
-			continue
-		}
-		if err != nil {
+		if err := rows.Scan(&id, &dep); err != nil {
 			return err
 		}
-		if _, err := tx.ExecPrepared(ctx, `DELETE FROM incidents WHERE id = $1`, id); err != nil {
-			return err
-		}
+		ids = append(ids, id)
 		affected.add(dep.Int64)
+		return nil
+	}, source); err != nil {
+		return err
+	}
+	if err := execIn(ctx, tx, `DELETE FROM incidents WHERE id IN (%s)`, ids); err != nil {
+		return err
 	}
 	return updateFailed(ctx, tx, affected)
 }

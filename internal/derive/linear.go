@@ -50,9 +50,11 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 			var incidents []model.Incident
 			var gone []string
 			ids := make([]any, 0, len(issues))
+			idents := map[int64]string{}
 			affected := idSet{}
 			for _, x := range issues {
 				ids = append(ids, x.id)
+				idents[x.id] = strings.ToUpper(x.ident)
 				affected.add(x.id)
 				var labels []string
 				json.Unmarshal([]byte(x.labels), &labels)
@@ -62,9 +64,9 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 				} else {
 					gone = append(gone, x.linearID)
 				}
-				if err := writeIssueLinks(ctx, tx, x.id, strings.ToUpper(x.ident)); err != nil {
-					return err
-				}
+			}
+			if err := writeIssueLinks(ctx, tx, ids, idents); err != nil {
+				return err
 			}
 			if err := d.writeIncidents(ctx, tx, model.SourceLinear, incidents, gone); err != nil {
 				return err
@@ -88,73 +90,99 @@ func isCanceled(stateType string, canceledAt sql.NullInt64) bool {
 	return stateType == "canceled" || stateType == "duplicate" || canceledAt.Valid
 }
 
-// writeIssueLinks sets the PR keys of an issue's attachments and replaces its
-// links: PRs that mention its identifier (pr_mentions, kept by the PR step)
-// and PRs that an attachment names.
-func writeIssueLinks(ctx context.Context, tx *store.Tx, issueID int64, ident string) error {
-	rows, err := tx.QueryPrepared(ctx, `/* derive.issueAttachments */ SELECT id, url FROM linear_attachments WHERE issue_id = $1`, issueID)
-	if err != nil {
+// writeIssueLinks sets the PR keys of a batch of issues' attachments and
+// replaces their links: PRs that mention their identifiers (pr_mentions,
+// kept by the PR step) and PRs that an attachment names.
+func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[int64]string) error {
+	type link struct{ issue, pr int64 }
+	links := map[link]string{}
+	var order []link
+	add := func(l link, via string) {
+		if _, ok := links[l]; !ok {
+			links[l] = via
+			order = append(order, l)
+		}
+	}
+	issueByIdent := map[string][]int64{}
+	var identArgs []any
+	for id, ident := range idents {
+		if len(issueByIdent[ident]) == 0 {
+			identArgs = append(identArgs, ident)
+		}
+		issueByIdent[ident] = append(issueByIdent[ident], id)
+	}
+	if err := queryIn(ctx, tx, `/* derive.mentionedBy */ SELECT pr_id, identifier FROM pr_mentions WHERE identifier IN (%s)`,
+		identArgs, func(rows *sql.Rows) error {
+			var pr int64
+			var ident string
+			if err := rows.Scan(&pr, &ident); err != nil {
+				return err
+			}
+			for _, issue := range issueByIdent[ident] {
+				add(link{issue, pr}, "identifier")
+			}
+			return nil
+		}); err != nil {
 		return err
 	}
+	// The attachments' PR keys, and the PRs they name.
 	type att struct {
-		id  int64
-		url string
+		id, issue int64
+		key       sql.NullString
 	}
 	var atts []att
-	for rows.Next() {
-		var a att
-		if err := rows.Scan(&a.id, &a.url); err != nil {
-			rows.Close()
+	if err := queryIn(ctx, tx, `/* derive.issueAttachments */ SELECT id, issue_id, url FROM linear_attachments WHERE issue_id IN (%s)`,
+		ids, func(rows *sql.Rows) error {
+			var a att
+			var url string
+			if err := rows.Scan(&a.id, &a.issue, &url); err != nil {
+				return err
+			}
+			key, ok := PRKeyFromURL(url)
+			a.key = sql.NullString{String: key, Valid: ok}
+			atts = append(atts, a)
+			return nil
+		}); err != nil {
+		return err
+	}
+	numbersByRepo := map[string][]any{}
+	for _, a := range atts {
+		if _, err := tx.ExecPrepared(ctx, `UPDATE linear_attachments SET pr_key = $2 WHERE id = $1`, a.id, a.key); err != nil {
 			return err
 		}
-		atts = append(atts, a)
+		if a.key.Valid {
+			repo, num, _ := strings.Cut(a.key.String, "#")
+			n, _ := strconv.Atoi(num)
+			numbersByRepo[repo] = append(numbersByRepo[repo], n)
+		}
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	links := map[int64]string{}
-	mentioned, err := queryIDs(ctx, tx, `/* derive.mentionedBy */ SELECT pr_id FROM pr_mentions WHERE identifier = $1`, ident)
-	if err != nil {
-		return err
-	}
-	for _, id := range mentioned {
-		links[id] = "identifier"
+	prByKey := map[string]int64{}
+	for repo, numbers := range numbersByRepo {
+		if err := queryIn(ctx, tx, `/* derive.prsByKey */ SELECT p.id, p.number FROM pull_requests p
+			WHERE p.repo_id = (SELECT id FROM repositories WHERE full_name_key = $1) AND p.number IN (%s)`,
+			numbers, func(rows *sql.Rows) error {
+				var id int64
+				var n int
+				if err := rows.Scan(&id, &n); err != nil {
+					return err
+				}
+				prByKey[PRKey(repo, n)] = id
+				return nil
+			}, repo); err != nil {
+			return err
+		}
 	}
 	for _, a := range atts {
-		key, ok := PRKeyFromURL(a.url)
-		var keyArg any
-		if ok {
-			keyArg = key
-		}
-		if _, err := tx.ExecPrepared(ctx, `UPDATE linear_attachments SET pr_key = $2 WHERE id = $1`, a.id, keyArg); err != nil {
-			return err
-		}
-		if !ok {
-			continue
-		}
-		repo, num, _ := strings.Cut(key, "#")
-		n, _ := strconv.Atoi(num)
-		prIDs, err := queryIDs(ctx, tx, `/* derive.prByKey */
-			SELECT p.id FROM pull_requests p JOIN repositories r ON r.id = p.repo_id
-			WHERE r.full_name_key = $1 AND p.number = $2`, repo, n)
-		if err != nil {
-			return err
-		}
-		for _, id := range prIDs {
-			if _, ok := links[id]; !ok {
-				links[id] = "attachment"
-			}
+		if pr, ok := prByKey[a.key.String]; ok && a.key.Valid {
+			add(link{a.issue, pr}, "attachment")
 		}
 	}
-	if _, err := tx.ExecPrepared(ctx, `DELETE FROM linear_issue_prs WHERE issue_id = $1`, issueID); err != nil {
+	if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE issue_id IN (%s)`, ids); err != nil {
 		return err
 	}
-	for prID, via := range links {
-		if _, err := tx.ExecPrepared(ctx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES ($1, $2, $3)`,
-			issueID, prID, via); err != nil {
-			return err
-		}
+	rows := make([][]any, 0, len(order))
+	for _, l := range order {
+		rows = append(rows, []any{l.issue, l.pr, links[l]})
 	}
-	return nil
+	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, rows)
 }

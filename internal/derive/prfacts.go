@@ -20,7 +20,9 @@ type prRow struct {
 	size                        int64
 	mergedAt                    sql.NullInt64
 	defaultBranch, repoFullName string
+	firstDeployCreated          sql.NullInt64
 	firstCommit, firstReview    sql.NullInt64
+	exactDeployment, timeDeploy sql.NullInt64 // candidates for its link
 	oldDeployment               sql.NullInt64
 }
 
@@ -33,73 +35,42 @@ const firstReviewSQL = `(SELECT min(v.submitted_at) FROM pr_reviews v
 	  AND (v.author_login IS NULL OR v.author_login NOT LIKE '%[bot]')
 	  AND (v.author_login IS NULL OR p.author_login IS NULL OR lower(v.author_login) <> lower(p.author_login)))`
 
+// linkCandidatesSQL are a PR's two candidate deployments: the earliest (by
+// deployed_at) of its repo that deployed its merge commit, and the earliest
+// created at or after its merge (ties broken by completion, then id).
+const linkCandidatesSQL = `
+	(SELECT d.id FROM deployments d WHERE d.repo_id = p.repo_id AND d.head_sha = p.merge_commit_sha
+		ORDER BY d.deployed_at, d.id LIMIT 1),
+	(SELECT d.id FROM deployments d WHERE d.repo_id = p.repo_id AND d.created_at >= p.merged_at
+		ORDER BY d.created_at, d.deployed_at, d.id LIMIT 1)`
+
 // prFacts recomputes the facts of every changed PR, in batches: first commit
 // and first review, its deployment link, rework flag, size, and its Linear
 // mentions and links; then the rework flag of the deployments it was and is
-// linked to, and the cycle end of the issues it was and is linked to.
+// linked to, and the cycle end of the issues it was and is linked to. Each
+// batch costs a fixed number of statements, whatever its size.
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
-			rows, err := tx.Query(ctx, `/* derive.prFacts */
-				SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
-					p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
-					(SELECT min(c.authored_at) FROM commits c WHERE c.pr_id = p.id), `+firstReviewSQL+`, f.deployment_id
-				FROM pull_requests p
-				JOIN repositories r ON r.id = p.repo_id
-				LEFT JOIN pr_facts f ON f.pr_id = p.id
-				WHERE p.dirty ORDER BY p.id LIMIT $1`, batchSize)
-			if err != nil {
+			prs, err := dirtyPRs(ctx, tx)
+			if err != nil || len(prs) == 0 {
 				return err
-			}
-			var prs []prRow
-			for rows.Next() {
-				var p prRow
-				if err := rows.Scan(&p.id, &p.repoID, &p.number, &p.author, &p.title, &p.body, &p.head, &p.base, &p.labels,
-					&p.mergeSHA, &p.size, &p.createdAt, &p.mergedAt, &p.defaultBranch, &p.repoFullName,
-					&p.firstCommit, &p.firstReview, &p.oldDeployment); err != nil {
-					rows.Close()
-					return err
-				}
-				prs = append(prs, p)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			keys, err := teamKeys(ctx, tx)
-			if err != nil {
-				return err
-			}
-			keySet := map[string]bool{}
-			for _, k := range keys {
-				keySet[k] = true
-			}
-			firstDeploy := map[int64]sql.NullInt64{}
-			deployments, issues := idSet{}, idSet{}
-			ids := make([]any, 0, len(prs))
-			for _, p := range prs {
-				ids = append(ids, p.id)
-				first, ok := firstDeploy[p.repoID]
-				if !ok {
-					if err := tx.QueryRowPrepared(ctx, `/* derive.firstDeployment */
-						SELECT min(created_at) FROM deployments WHERE repo_id = $1`, p.repoID).Scan(&first); err != nil {
-						return err
-					}
-					firstDeploy[p.repoID] = first
-				}
-				newDep, err := d.writePRFacts(ctx, tx, p, first)
-				if err != nil {
-					return err
-				}
-				deployments.add(p.oldDeployment.Int64)
-				deployments.add(newDep)
-				if err := writePRLinks(ctx, tx, p, keySet, issues); err != nil {
-					return err
-				}
 			}
 			n = len(prs)
 			st.PRs += n
+			ids := make([]any, len(prs))
+			for i, p := range prs {
+				ids[i] = p.id
+			}
+			deployments, err := writePRFacts(ctx, tx, prs)
+			if err != nil {
+				return err
+			}
+			issues, err := writePRLinks(ctx, tx, prs, ids)
+			if err != nil {
+				return err
+			}
 			if err := updateRework(ctx, tx, deployments); err != nil {
 				return err
 			}
@@ -114,113 +85,203 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	}
 }
 
-// writePRFacts computes and stores one PR's facts, returning the id of the
-// deployment it is linked to (0 for none).
-func (d *Deriver) writePRFacts(ctx context.Context, tx *store.Tx, p prRow, firstDeployCreated sql.NullInt64) (int64, error) {
-	firstCommit := p.createdAt
-	if p.firstCommit.Valid {
-		firstCommit = p.firstCommit.Int64
+// dirtyPRs reads a batch of changed PRs with what their facts need.
+func dirtyPRs(ctx context.Context, tx *store.Tx) ([]prRow, error) {
+	rows, err := tx.Query(ctx, `/* derive.prFacts */
+		SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
+			p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
+			r.first_deploy_created_at, (SELECT min(c.authored_at) FROM commits c WHERE c.pr_id = p.id), `+firstReviewSQL+`,
+			`+linkCandidatesSQL+`, f.deployment_id
+		FROM pull_requests p
+		JOIN repositories r ON r.id = p.repo_id
+		LEFT JOIN pr_facts f ON f.pr_id = p.id
+		WHERE p.dirty ORDER BY p.id LIMIT $1`, batchSize)
+	if err != nil {
+		return nil, err
 	}
-	eligible := p.mergedAt.Valid && p.defaultBranch != "" && p.base == p.defaultBranch
-	var depID, deployedAt sql.NullInt64
-	if eligible {
-		var err error
-		depID, deployedAt, err = linkDeployment(ctx, tx, p, firstDeployCreated)
-		if err != nil {
-			return 0, err
+	defer rows.Close()
+	var prs []prRow
+	for rows.Next() {
+		var p prRow
+		if err := rows.Scan(&p.id, &p.repoID, &p.number, &p.author, &p.title, &p.body, &p.head, &p.base, &p.labels,
+			&p.mergeSHA, &p.size, &p.createdAt, &p.mergedAt, &p.defaultBranch, &p.repoFullName, &p.firstDeployCreated,
+			&p.firstCommit, &p.firstReview, &p.exactDeployment, &p.timeDeploy, &p.oldDeployment); err != nil {
+			return nil, err
+		}
+		prs = append(prs, p)
+	}
+	return prs, rows.Err()
+}
+
+// link applies the linking rules to a PR's candidates: only a PR merged into
+// its repo's default branch is eligible; its deployment is the one that
+// deployed its merge commit, else, if it was merged at or after the repo's
+// first deployment was created, the first created at or after the merge.
+func (p prRow) link() (eligible bool, deployment sql.NullInt64, undeployed bool) {
+	eligible = p.mergedAt.Valid && p.defaultBranch != "" && p.base == p.defaultBranch
+	if !eligible {
+		return false, deployment, false
+	}
+	afterFirst := p.firstDeployCreated.Valid && p.mergedAt.Int64 >= p.firstDeployCreated.Int64
+	switch {
+	case p.exactDeployment.Valid:
+		deployment = p.exactDeployment
+	case afterFirst:
+		deployment = p.timeDeploy
+	}
+	return true, deployment, !deployment.Valid && afterFirst
+}
+
+// writePRFacts computes and stores the facts of a batch of PRs, returning
+// the deployments they were and are linked to.
+func writePRFacts(ctx context.Context, tx *store.Tx, prs []prRow) (idSet, error) {
+	linked := idSet{}
+	for _, p := range prs {
+		linked.add(p.oldDeployment.Int64)
+		if _, dep, _ := p.link(); dep.Valid {
+			linked.add(dep.Int64)
 		}
 	}
-	undeployed := eligible && !depID.Valid && firstDeployCreated.Valid && p.mergedAt.Int64 >= firstDeployCreated.Int64
-	var labels []string
-	json.Unmarshal([]byte(p.labels), &labels)
-	_, err := tx.ExecPrepared(ctx, `/* derive.writePRFacts */
+	deployedAt, err := deployedTimes(ctx, tx, linked)
+	if err != nil {
+		return nil, err
+	}
+	values := make([][]any, 0, len(prs))
+	for _, p := range prs {
+		eligible, dep, undeployed := p.link()
+		firstCommit := p.createdAt
+		if p.firstCommit.Valid {
+			firstCommit = p.firstCommit.Int64
+		}
+		var at sql.NullInt64
+		if dep.Valid {
+			at = sql.NullInt64{Int64: deployedAt[dep.Int64], Valid: true}
+		}
+		var labels []string
+		json.Unmarshal([]byte(p.labels), &labels)
+		values = append(values, []any{p.id, p.repoID, p.author, p.createdAt, p.mergedAt, eligible, firstCommit,
+			p.firstReview, dep, at, undeployed, IsRework(p.title, p.head, labels), p.size})
+	}
+	return linked, insertRows(ctx, tx, `/* derive.writePRFacts */
 		INSERT INTO pr_facts (pr_id, repo_id, author_login, created_at, merged_at, to_default_branch, first_commit_at,
-			first_review_at, deployment_id, deployed_at, undeployed, is_rework, size)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+			first_review_at, deployment_id, deployed_at, undeployed, is_rework, size) VALUES %s
 		ON CONFLICT (pr_id) DO UPDATE SET repo_id = excluded.repo_id, author_login = excluded.author_login,
 			created_at = excluded.created_at, merged_at = excluded.merged_at,
 			to_default_branch = excluded.to_default_branch, first_commit_at = excluded.first_commit_at,
 			first_review_at = excluded.first_review_at, deployment_id = excluded.deployment_id,
 			deployed_at = excluded.deployed_at, undeployed = excluded.undeployed, is_rework = excluded.is_rework,
-			size = excluded.size`,
-		p.id, p.repoID, p.author, p.createdAt, p.mergedAt, eligible, firstCommit, p.firstReview, depID, deployedAt,
-		undeployed, IsRework(p.title, p.head, labels), p.size)
-	return depID.Int64, err
+			size = excluded.size`, values)
 }
 
-// linkDeployment finds an eligible PR's deployment: the earliest deployment
-// (by deployed_at) of its repo that deployed its merge commit; else, if the
-// PR was merged at or after the repo's first deployment was created, the
-// earliest deployment created at or after the merge.
-func linkDeployment(ctx context.Context, tx *store.Tx, p prRow, firstDeployCreated sql.NullInt64) (id, deployedAt sql.NullInt64, err error) {
-	if p.mergeSHA.String != "" {
-		err = tx.QueryRowPrepared(ctx, `/* derive.linkDeployment.sha */
-			SELECT id, deployed_at FROM deployments WHERE repo_id = $1 AND head_sha = $2
-			ORDER BY deployed_at, id LIMIT 1`, p.repoID, p.mergeSHA.String).Scan(&id, &deployedAt)
-		if err == nil || !isNoRows(err) {
-			return id, deployedAt, err
-		}
-	}
-	if !firstDeployCreated.Valid || p.mergedAt.Int64 < firstDeployCreated.Int64 {
-		return id, deployedAt, nil
-	}
-	err = tx.QueryRowPrepared(ctx, `/* derive.linkDeployment.time */
-		SELECT id, deployed_at FROM deployments WHERE repo_id = $1 AND created_at >= $2
-		ORDER BY created_at, deployed_at, id LIMIT 1`, p.repoID, p.mergedAt.Int64).Scan(&id, &deployedAt)
-	if isNoRows(err) {
-		err = nil
-	}
-	return id, deployedAt, err
+// deployedTimes returns the deployed_at of deployments by id.
+func deployedTimes(ctx context.Context, tx *store.Tx, ids idSet) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	err := queryIn(ctx, tx, `/* derive.deployedTimes */ SELECT id, deployed_at FROM deployments WHERE id IN (%s)`, ids.args(),
+		func(rows *sql.Rows) error {
+			var id, at int64
+			if err := rows.Scan(&id, &at); err != nil {
+				return err
+			}
+			out[id] = at
+			return nil
+		})
+	return out, err
 }
 
-// writePRLinks stores the Linear identifiers a PR mentions and replaces its
-// links to Linear issues: issues it mentions, and issues with an attachment
-// naming it. The issues it was and is linked to are added to affected.
-func writePRLinks(ctx context.Context, tx *store.Tx, p prRow, keys map[string]bool, affected idSet) error {
-	if _, err := tx.ExecPrepared(ctx, `DELETE FROM pr_mentions WHERE pr_id = $1`, p.id); err != nil {
-		return err
-	}
-	links := map[int64]string{}
-	for _, ident := range Identifiers(keys, p.head, p.title, p.body) {
-		if _, err := tx.ExecPrepared(ctx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES ($1, $2)`, p.id, ident); err != nil {
-			return err
-		}
-		issueIDs, err := queryIDs(ctx, tx, `/* derive.issueByIdentifier */ SELECT id FROM linear_issues WHERE identifier = $1`, ident)
-		if err != nil {
-			return err
-		}
-		for _, id := range issueIDs {
-			links[id] = "identifier"
-		}
-	}
-	issueIDs, err := queryIDs(ctx, tx, `/* derive.issueByAttachment */
-		SELECT DISTINCT issue_id FROM linear_attachments WHERE pr_key = $1`, PRKey(p.repoFullName, p.number))
+// writePRLinks stores the Linear identifiers a batch of PRs mentions and
+// replaces their links to Linear issues: issues they mention, and issues
+// with an attachment naming them. It returns the issues they were and are
+// linked to.
+func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (idSet, error) {
+	keys, err := teamKeys(ctx, tx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	for _, id := range issueIDs {
-		if _, ok := links[id]; !ok {
-			links[id] = "attachment"
+	keySet := map[string]bool{}
+	for _, k := range keys {
+		keySet[k] = true
+	}
+	mentions := make(map[int64][]string, len(prs))
+	var idents []any
+	prByKey := map[string]int64{}
+	var prKeys []any
+	for _, p := range prs {
+		for _, ident := range Identifiers(keySet, p.head, p.title, p.body) {
+			mentions[p.id] = append(mentions[p.id], ident)
+			idents = append(idents, ident)
+		}
+		key := PRKey(p.repoFullName, p.number)
+		prByKey[key] = p.id
+		prKeys = append(prKeys, key)
+	}
+	issuesByIdent := map[string][]int64{}
+	if err := queryIn(ctx, tx, `/* derive.issuesByIdentifier */ SELECT id, identifier FROM linear_issues WHERE identifier IN (%s)`,
+		idents, func(rows *sql.Rows) error {
+			var id int64
+			var ident string
+			if err := rows.Scan(&id, &ident); err != nil {
+				return err
+			}
+			issuesByIdent[ident] = append(issuesByIdent[ident], id)
+			return nil
+		}); err != nil {
+		return nil, err
+	}
+	type link struct{ issue, pr int64 }
+	links := map[link]string{}
+	var order []link
+	add := func(l link, via string) {
+		if _, ok := links[l]; !ok {
+			links[l] = via
+			order = append(order, l)
 		}
 	}
-	old, err := queryIDs(ctx, tx, `/* derive.oldPRLinks */ SELECT issue_id FROM linear_issue_prs WHERE pr_id = $1`, p.id)
-	if err != nil {
-		return err
+	var mentionRows [][]any
+	for _, p := range prs {
+		for _, ident := range mentions[p.id] {
+			mentionRows = append(mentionRows, []any{p.id, ident})
+			for _, issue := range issuesByIdent[ident] {
+				add(link{issue, p.id}, "identifier")
+			}
+		}
 	}
-	for _, id := range old {
-		affected.add(id)
-	}
-	if _, err := tx.ExecPrepared(ctx, `DELETE FROM linear_issue_prs WHERE pr_id = $1`, p.id); err != nil {
-		return err
-	}
-	for issueID, via := range links {
-		if _, err := tx.ExecPrepared(ctx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES ($1, $2, $3)`,
-			issueID, p.id, via); err != nil {
+	if err := queryIn(ctx, tx, `/* derive.issuesByAttachment */
+		SELECT DISTINCT issue_id, pr_key FROM linear_attachments WHERE pr_key IN (%s)`, prKeys, func(rows *sql.Rows) error {
+		var issue int64
+		var key string
+		if err := rows.Scan(&issue, &key); err != nil {
 			return err
 		}
-		affected.add(issueID)
+		add(link{issue, prByKey[key]}, "attachment")
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	return nil
+	affected := idSet{}
+	if err := queryIn(ctx, tx, `/* derive.oldPRLinks */ SELECT issue_id FROM linear_issue_prs WHERE pr_id IN (%s)`, ids,
+		func(rows *sql.Rows) error {
+			var issue int64
+			err := rows.Scan(&issue)
+			affected.add(issue)
+			return err
+		}); err != nil {
+		return nil, err
+	}
+	if err := execIn(ctx, tx, `DELETE FROM pr_mentions WHERE pr_id IN (%s)`, ids); err != nil {
+		return nil, err
+	}
+	if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE pr_id IN (%s)`, ids); err != nil {
+		return nil, err
+	}
+	if err := insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionRows); err != nil {
+		return nil, err
+	}
+	linkRows := make([][]any, 0, len(order))
+	for _, l := range order {
+		linkRows = append(linkRows, []any{l.issue, l.pr, links[l]})
+		affected.add(l.issue)
+	}
+	return affected, insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, linkRows)
 }
 
 // updateRework recomputes the rework flag of deployments: a deployment is
@@ -238,23 +299,4 @@ func updateCycleEnd(ctx context.Context, tx *store.Tx, issues idSet) error {
 		SET cycle_end_at = (SELECT max(p.merged_at) FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id
 			WHERE l.issue_id = linear_issues.id AND p.merged_at IS NOT NULL)
 		WHERE id IN (%s)`, issues.args())
-}
-
-// queryIDs runs a query returning one integer column, through the
-// transaction's statement cache (it runs once per record).
-func queryIDs(ctx context.Context, tx *store.Tx, query string, args ...any) ([]int64, error) {
-	rows, err := tx.QueryPrepared(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

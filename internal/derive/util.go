@@ -43,12 +43,22 @@ func (s idSet) args() []any {
 	return out
 }
 
+// inChunk is how many values one IN (…) list holds, and maxParams how many
+// arguments one multi-row INSERT takes. Fewer, larger statements save
+// PostgreSQL round trips, but SQLite slows down on very large ones. Measured
+// on a full derive of 20,000 demo PRs: 3 s on SQLite and 11 s on PostgreSQL
+// at 500, against 10.5 s on SQLite at 8,000, and 42 s on PostgreSQL with one
+// row a statement.
+const (
+	inChunk   = 500
+	maxParams = 500
+)
+
 // execIn runs query once per chunk of ids; query holds one %s where the IN
 // list goes, and ids are its only arguments.
 func execIn(ctx context.Context, tx *store.Tx, query string, ids []any) error {
-	const chunk = 500
 	for len(ids) > 0 {
-		n := min(chunk, len(ids))
+		n := min(inChunk, len(ids))
 		if _, err := tx.Exec(ctx, strings.Replace(query, "%s", inList(n, 0), 1), ids[:n]...); err != nil {
 			return err
 		}
@@ -64,4 +74,57 @@ func nullInt64(n sql.NullInt64) *int64 {
 	}
 	v := n.Int64
 	return &v
+}
+
+// queryIn runs query once per chunk of args (its one %s is the IN list),
+// calling scan for each row. fixed arguments, if any, come first ($1 …).
+func queryIn(ctx context.Context, tx *store.Tx, query string, args []any, scan func(*sql.Rows) error, fixed ...any) error {
+	for len(args) > 0 {
+		n := min(inChunk, len(args))
+		rows, err := tx.Query(ctx, strings.Replace(query, "%s", inList(n, len(fixed)), 1), append(fixed[:len(fixed):len(fixed)], args[:n]...)...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				rows.Close()
+				return err
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		args = args[n:]
+	}
+	return nil
+}
+
+// insertRows inserts rows with multi-row VALUES lists, a chunk at a time;
+// query's one %s is where the lists go.
+func insertRows(ctx context.Context, tx *store.Tx, query string, rows [][]any) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	perRow := len(rows[0])
+	chunk := max(1, maxParams/perRow)
+	for len(rows) > 0 {
+		n := min(chunk, len(rows))
+		var b strings.Builder
+		args := make([]any, 0, n*perRow)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(")
+			b.WriteString(inList(perRow, len(args)))
+			b.WriteString(")")
+			args = append(args, r...)
+		}
+		if _, err := tx.Exec(ctx, strings.Replace(query, "%s", b.String(), 1), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
