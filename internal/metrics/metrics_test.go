@@ -52,6 +52,36 @@ func TestPercentileIsPercentileCont(t *testing.T) {
 	}
 }
 
+// TestRounding checks that hours round to 2 decimals and rates to 4, half
+// away from zero on the exact value, where multiplying the nearest float
+// would round ties the wrong way.
+func TestRounding(t *testing.T) {
+	for _, tc := range []struct {
+		got  *float64
+		want string
+	}{
+		{hours(522_000), "0.15"},    // 0.145 h
+		{hours(3_618_000), "1.01"},  // 1.005 h
+		{hours(3_599_999), "1"},     // 0.99999972 h
+		{hours(1_800_000), "0.5"},   // exact
+		{hours(17_999), "0"},        // 0.0049997 h
+		{hours(18_000), "0.01"},     // 0.005 h
+		{ratio(57, 800), "0.0713"},  // 0.07125
+		{ratio(1, 3), "0.3333"},     // 0.33333…
+		{ratio(2, 3), "0.6667"},     // 0.66666…
+		{ratio(0, 5), "0"},          // none
+		{round(-1.005, 2), "-1.01"}, // away from zero
+		{round(4.9949, 2), "4.99"},
+	} {
+		if str(tc.got) != tc.want {
+			t.Errorf("got %s, want %s", str(tc.got), tc.want)
+		}
+	}
+	if ratio(1, 0) != nil {
+		t.Error("a rate over no deployments must be null")
+	}
+}
+
 func TestParseQuery(t *testing.T) {
 	st := storetest.New(t)
 	b := scenario.New(t, st)
@@ -363,6 +393,9 @@ func TestTrend(t *testing.T) {
 		{floatPtr(10), floatPtr(20), false, "-50", Improving},
 		{floatPtr(10), floatPtr(20), true, "-50", Worsening},
 		{floatPtr(20.9), floatPtr(20), false, "4.5", Stable},
+		// 4.9960 % rounds to 5 but is under 5 %: stable.
+		{floatPtr(10.4996), floatPtr(10), false, "5", Stable},
+		{floatPtr(10.5), floatPtr(10), false, "5", Worsening},
 		{floatPtr(5), floatPtr(0), true, "null", Improving},
 		{floatPtr(0), floatPtr(0), true, "null", Stable},
 		{nil, floatPtr(3), false, "null", ""},

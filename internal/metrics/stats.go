@@ -2,7 +2,9 @@ package metrics
 
 import (
 	"math"
+	"math/big"
 	"slices"
+	"strconv"
 )
 
 // Durations summarises a population of durations, reported in hours rounded
@@ -69,11 +71,25 @@ func hours(ms float64) *float64 {
 	return round(ms/msPerHour, 2)
 }
 
-// round rounds half away from zero to the given decimals.
+// round rounds half away from zero to the given decimals, on the value's
+// decimal spelling: 522 s is 0.145 h, which rounds to 0.15, although the
+// float nearest 0.145 is a little below it (math.Round(v*100) gives 0.14).
 func round(v float64, decimals int) *float64 {
-	f := math.Pow(10, float64(decimals))
-	r := math.Round(v*f) / f
-	return &r
+	r, ok := new(big.Rat).SetString(strconv.FormatFloat(v, 'f', -1, 64))
+	if !ok { // NaN or ±Inf: nothing to round
+		return &v
+	}
+	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decimals)), nil)
+	r.Mul(r, new(big.Rat).SetInt(scale))
+	// |r| + 1/2, truncated, with r's sign.
+	num := new(big.Int).Abs(r.Num())
+	num.Add(num.Mul(num, big.NewInt(2)), r.Denom())
+	q := num.Quo(num, new(big.Int).Mul(r.Denom(), big.NewInt(2)))
+	if r.Sign() < 0 {
+		q.Neg(q)
+	}
+	out, _ := new(big.Rat).SetFrac(q, scale).Float64()
+	return &out
 }
 
 // ratio is num ÷ den rounded to 4 decimals, or nil when den is 0.

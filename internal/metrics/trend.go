@@ -31,12 +31,14 @@ func newTrend(current, previous *float64, higherIsBetter bool) *Trend {
 		return t
 	}
 	diff := *current - *previous
+	var change float64 // unrounded, to judge stability
 	if *previous != 0 {
-		t.ChangePercent = round(diff/math.Abs(*previous)*100, 2)
+		change = diff / math.Abs(*previous) * 100
+		t.ChangePercent = round(change, 2)
 	}
 	dir := Stable
 	switch {
-	case t.ChangePercent != nil && math.Abs(*t.ChangePercent) < stableBelow:
+	case t.ChangePercent != nil && math.Abs(change) < stableBelow:
 	case diff == 0:
 	case (diff > 0) == higherIsBetter:
 		dir = Improving
