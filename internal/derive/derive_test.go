@@ -169,7 +169,8 @@ func TestFirstCommitAndFirstReview(t *testing.T) {
 			{Author: "erin", State: model.ReviewChangesRequested, Submitted: atp(3)},      // later
 		}})
 	onlyBots := b.PullRequest(web, scenario.PR{Author: "alice", Created: at(0),
-		Reviews: []scenario.Review{{Author: "renovate[bot]", Submitted: atp(1)}, {Author: "ALICE", Submitted: atp(2)}}})
+		Reviews: []scenario.Review{{Author: "renovate[bot]", Submitted: atp(1)}, {Author: "Mergify[BOT]", Submitted: atp(1.5)},
+			{Author: "ALICE", Submitted: atp(2)}}})
 	b.Derive()
 	if f := factOf(t, st, noCommits); f.firstCommitAt != store.MS(at(0)) {
 		t.Errorf("without commits, first_commit_at is created_at; got %v", store.FromMS(f.firstCommitAt))

@@ -32,7 +32,7 @@ type prRow struct {
 const firstReviewSQL = `(SELECT min(v.submitted_at) FROM pr_reviews v
 	WHERE v.pr_id = p.id AND v.submitted_at IS NOT NULL
 	  AND v.state IN ('` + model.ReviewApproved + `', '` + model.ReviewChangesRequested + `', '` + model.ReviewCommented + `', '` + model.ReviewDismissed + `')
-	  AND (v.author_login IS NULL OR v.author_login NOT LIKE '%[bot]')
+	  AND (v.author_login IS NULL OR lower(v.author_login) NOT LIKE '%[bot]')
 	  AND (v.author_login IS NULL OR p.author_login IS NULL OR lower(v.author_login) <> lower(p.author_login)))`
 
 // linkCandidatesSQL are a PR's two candidate deployments: the earliest (by

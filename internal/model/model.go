@@ -243,8 +243,9 @@ type LinearAttachment struct {
 }
 
 // IsBot reports whether a login belongs to a bot: GitHub's REST API spells
-// bots with a "[bot]" suffix, and Veelocity stores them that way.
-func IsBot(login string) bool { return strings.HasSuffix(login, "[bot]") }
+// bots with a "[bot]" suffix (matched in any case), and Veelocity stores
+// them that way.
+func IsBot(login string) bool { return strings.HasSuffix(strings.ToLower(login), "[bot]") }
 
 // BotLogin returns the stored spelling of a bot's login: GraphQL returns a
 // Bot actor's bare login ("dependabot"), REST the suffixed one
