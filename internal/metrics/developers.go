@@ -31,7 +31,9 @@ type Developers struct {
 var DeveloperColumns = []string{"login", "merged_prs", "median_merge_hours", "median_review_hours", "reviews_given",
 	"median_pr_size", "issues_completed"}
 
-// Developers computes one row per PR author (bots excluded) over q: merged
+// Developers computes one row per PR author (bots excluded) over q, an
+// author being someone with a PR opened, merged or first reviewed in the
+// range (in q's repo, when it has one): merged
 // PRs, median merge time, median review time received, reviews given to
 // others, median PR size, and linked Linear issues completed. sort is one of
 // DeveloperColumns (default merged_prs), order asc or desc (default desc,
@@ -90,6 +92,8 @@ func (s *Service) Developers(ctx context.Context, q Query, sortBy, order string)
 		}
 		reviewsGiven := map[string]int{}
 		completed := map[string]int{}
+		opened := map[string]int{}
+		c := prFilter("f.created_at", q)
 		m := prFilter("f.merged_at", q)
 		r := prFilter("f.first_review_at", q)
 		g := rangeFilter("v.submitted_at", q)
@@ -110,6 +114,10 @@ func (s *Service) Developers(ctx context.Context, q Query, sortBy, order string)
 			return scanDur(`/* metrics.developers.reviewed */
 				SELECT f.author_login, f.first_review_at - f.created_at, 0 FROM pr_facts f
 				WHERE f.author_login IS NOT NULL AND `+r.sql(), r.args, &reviewed)
+		}, func() error {
+			return s.groupCounts(ctx, `/* metrics.developers.opened */
+				SELECT f.author_login, count(*) FROM pr_facts f WHERE f.author_login IS NOT NULL AND `+c.sql()+`
+				GROUP BY f.author_login`, c.args, opened)
 		}, func() error {
 			return s.groupCounts(ctx, `/* metrics.developers.reviewsGiven */
 				SELECT v.author_login, count(*) FROM pr_reviews v JOIN pull_requests p ON p.id = v.pr_id
@@ -134,11 +142,20 @@ func (s *Service) Developers(ctx context.Context, q Query, sortBy, order string)
 		for _, row := range reviewed {
 			get(row.login).review.add(row.ms)
 		}
+		for login := range opened {
+			get(login)
+		}
+		// The rows are the authors of PRs opened, merged or first reviewed
+		// in the range; reviews given and issues completed are theirs.
 		for login, n := range reviewsGiven {
-			get(login).row.ReviewsGiven += n
+			if a, ok := devs[strings.ToLower(login)]; ok {
+				a.row.ReviewsGiven += n
+			}
 		}
 		for login, n := range completed {
-			get(login).row.IssuesCompleted += n
+			if a, ok := devs[strings.ToLower(login)]; ok {
+				a.row.IssuesCompleted += n
+			}
 		}
 		out := &Developers{Data: []Developer{}, Sort: sortBy, Order: order}
 		for _, a := range devs {

@@ -24,6 +24,7 @@ func devScenario(t *testing.T, st *store.Store) (web, api int64) {
 			{Author: "dependabot[bot]", State: model.ReviewApproved, Submitted: tp(2, 9.5)},
 			{Author: "bob", State: model.ReviewPending},
 			{Author: "carol", State: model.ReviewCommented, Submitted: tp(2, 10)},
+			{Author: "dave", State: model.ReviewApproved, Submitted: tp(2, 11)}, // reviews, authors nothing
 		}})
 	// B: a draft to a non-default branch; review +6h, merged +24h.
 	b.PullRequest(web, scenario.PR{Number: 2, Author: "bob", Draft: true, Base: "develop", Created: ts(3, 0), Merged: tp(4, 0),
