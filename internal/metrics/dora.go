@@ -3,6 +3,8 @@ package metrics
 import (
 	"context"
 	"database/sql"
+
+	"github.com/veelocity/veelocity/internal/store"
 )
 
 // CountPoint is one bucket of a count series.
@@ -367,7 +369,7 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 	opened := rangeFilter("i.opened_at", q)
 	for _, f := range []*filter{resolved, opened} {
 		if q.RepoID != 0 {
-			f.add("(i.repo_id = ? OR i.deployment_id IN (SELECT d.id FROM deployments d WHERE d.repo_id = ?))", q.RepoID, q.RepoID)
+			f.add(store.IncidentOfRepoSQL("?"), q.RepoID, q.RepoID, q.RepoID)
 		}
 	}
 	type row struct{ opened, resolved int64 }

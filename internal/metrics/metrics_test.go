@@ -320,6 +320,42 @@ func TestDORAFilters(t *testing.T) {
 	_ = api
 }
 
+// TestRecoveryTimeRepoFilterKeepsLinkedLinearIncidents: under a repo
+// filter, a Linear incident counts when it is attributed to one of the
+// repo's deployments, or linked to one of its PRs.
+func TestRecoveryTimeRepoFilterKeepsLinkedLinearIncidents(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web, api, ops := b.Repo("acme/web"), b.Repo("acme/api"), b.Repo("acme/ops")
+	b.Deployment(web, "web-1", ts(2, 10), "w1")
+	b.Deployment(api, "api-1", ts(3, 11), "a1") // the latest before the incident
+	team := b.Team("ENG")
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-9", Number: 9, Labels: []string{"Incident"},
+		CreatedAt: ts(3, 12), StateType: "completed", CompletedAt: tp(3, 14)})
+	// The fix, in web, names the incident.
+	b.PullRequest(web, scenario.PR{Number: 7, Title: "Fix ENG-9: cache stampede", Created: ts(3, 12.5), Merged: tp(3, 13.5)})
+	b.Derive()
+	s := New(st, false)
+	for _, tc := range []struct {
+		params string
+		want   int
+	}{
+		{"", 1},
+		{"&repo=acme/api", 1}, // attributed to api's deployment
+		{"&repo=acme/web", 1}, // linked to web's PR
+		{"&repo=acme/ops", 0}, // neither
+	} {
+		rt, err := s.RecoveryTime(context.Background(), query(t, st, "start_date=2026-03-01&end_date=2026-03-07"+tc.params))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rt.Count != tc.want || (tc.want == 1 && str(rt.MedianHours) != "2") {
+			t.Errorf("recovery time%s: count %d median %s, want %d", tc.params, rt.Count, str(rt.MedianHours), tc.want)
+		}
+	}
+	_ = ops
+}
+
 func TestEmptyRangesAndTiers(t *testing.T) {
 	st := storetest.New(t)
 	s := New(st, false)

@@ -19,16 +19,28 @@ type IncidentRow struct {
 	DeployRepo    string
 }
 
+// IncidentOfRepoSQL is the condition that the incident i is one of a
+// repository's, the repository's id being the placeholder p: its own (a
+// GitHub issue, or an incident naming the repo), attributed to one of its
+// deployments, or a Linear incident linked to one of its PRs (METRICS.md:
+// Linear issues count under a repo filter when linked to a PR of that repo).
+func IncidentOfRepoSQL(p string) string {
+	return `(i.repo_id = ` + p + ` OR i.deployment_id IN (SELECT x.id FROM deployments x WHERE x.repo_id = ` + p + `)
+		OR (i.source = '` + model.SourceLinear + `' AND EXISTS (SELECT 1 FROM linear_issues li
+			JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
+			WHERE li.linear_id = i.external_id AND p.repo_id = ` + p + `)))`
+}
+
 // IncidentTable returns one page of the incidents opened or resolved in
-// span that concern repoID (unless 0: their own repository, or the
-// repository of their deployment), newest first, and how many there are.
+// span that concern repoID (unless 0; see IncidentOfRepoSQL), newest first,
+// and how many there are.
 func (s *Store) IncidentTable(ctx context.Context, span TimeSpan, repoID int64, p Page) ([]IncidentRow, int, error) {
 	var w whereClause
 	from, until := w.arg(ms(span.From)), w.arg(ms(span.Until))
 	w.and("((i.opened_at >= " + from + " AND i.opened_at < " + until + ") OR (i.resolved_at >= " + from + " AND i.resolved_at < " + until + "))")
 	if repoID != 0 {
 		id := w.arg(repoID)
-		w.and("(i.repo_id = " + id + " OR d.repo_id = " + id + ")")
+		w.and(IncidentOfRepoSQL(id))
 	}
 	const tables = ` FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
 		LEFT JOIN deployments d ON d.id = i.deployment_id LEFT JOIN repositories dr ON dr.id = d.repo_id`
