@@ -171,15 +171,11 @@ func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deplo
 		m.Tier = tier(Low)
 	}
 	if m.Total == 0 {
-		// With no deployment in the range and no deployment workflow,
-		// there is nothing to rate.
-		query := `/* metrics.deploymentWorkflows */ SELECT count(*) FROM workflows WHERE is_deployment`
-		args := []any{}
-		if q.RepoID != 0 {
-			query += ` AND repo_id = $1`
-			args = append(args, q.RepoID)
-		}
-		n, err := s.count(ctx, query, args...)
+		// With no deployment in the range, and none ever and no deployment
+		// workflow in the scope, there is nothing to rate.
+		n, err := s.count(ctx, `/* metrics.deploymentSources */ SELECT
+			(SELECT count(*) FROM workflows WHERE is_deployment AND ($1 = 0 OR repo_id = $1)) +
+			(SELECT count(*) FROM deployments WHERE $1 = 0 OR repo_id = $1)`, q.RepoID)
 		if err != nil {
 			return nil, err
 		}

@@ -396,6 +396,26 @@ func TestEmptyRangesAndTiers(t *testing.T) {
 	if df.Tier == nil || *df.Tier != Low {
 		t.Errorf("with a deployment workflow, no deployments is tier low, got %v", df.Tier)
 	}
+	// A repo that deploys through the API only, quiet this month, rates
+	// low too; a repo with neither deployments nor a workflow is unrated.
+	cli := b2.Repo("acme/cli")
+	b2.Repo("acme/docs")
+	b2.Deployment(cli, "cli-1", time.Date(2026, 2, 10, 12, 0, 0, 0, time.UTC), "c1")
+	b2.Derive()
+	for repo, want := range map[string]string{"acme/cli": Low, "acme/docs": "null"} {
+		df, err := s.DeploymentFrequency(ctx, query(t, st, "start_date=2026-03-01&end_date=2026-03-31&repo="+repo))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := "null"; df.Tier != nil {
+			got = *df.Tier
+			if got != want {
+				t.Errorf("%s: tier %s, want %s", repo, got, want)
+			}
+		} else if want != "null" {
+			t.Errorf("%s: tier null, want %s", repo, want)
+		}
+	}
 }
 
 func TestFrequencyTiers(t *testing.T) {
