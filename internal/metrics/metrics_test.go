@@ -110,6 +110,9 @@ func TestParseQuery(t *testing.T) {
 	if q.RepoID != web || q.Author != "Alice" || q.Period != Month || !q.Trend {
 		t.Errorf("filters: %+v", q)
 	}
+	if _, err := parse("start_date=2000-01-01&end_date=2026-01-01"); err != nil {
+		t.Errorf("26 years of history: %v", err)
+	}
 	for params, param := range map[string]string{
 		"start_date=2026-03-10&end_date=2026-03-01": "start_date",
 		"start_date=2026-3-1":                       "start_date",
@@ -120,7 +123,7 @@ func TestParseQuery(t *testing.T) {
 		"repo_id=abc":                               "repo_id",
 		"repo_id=-1":                                "repo_id",
 		"repo=web":                                  "repo",
-		"start_date=2000-01-01&end_date=2026-01-01": "start_date",
+		"start_date=1900-01-01&end_date=2026-01-01": "start_date",
 	} {
 		_, err := parse(params)
 		var pe *ParamError

@@ -59,8 +59,9 @@ func (q Query) Previous() Query {
 
 const dateLayout = "2006-01-02"
 
-// MaxDays bounds the length of a range.
-const MaxDays = 3660
+// MaxDays bounds the length of a range: a century, enough for any history,
+// while a range of daily buckets stays a few megabytes of JSON.
+const MaxDays = 36600
 
 // ParamError is an invalid query parameter; its message names it.
 type ParamError struct {
