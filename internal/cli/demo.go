@@ -87,7 +87,11 @@ func runDemo(ctx context.Context, e *env, o *options, prs int, seed uint64, now 
 	})
 	p.done()
 	if errors.Is(err, demo.ErrRealData) {
-		return fmt.Errorf("%w; load the demo into another database, e.g. veelocity demo --database sqlite:veelocity-demo.db", err)
+		other := demoDatabaseURL
+		if cfg.DatabaseURL == demoDatabaseURL {
+			other = "sqlite:veelocity-demo-2.db"
+		}
+		return fmt.Errorf("%w; load the demo into another database, e.g. veelocity demo --database %s", err, other)
 	}
 	if err != nil {
 		return err

@@ -71,7 +71,12 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	// On the way out: stop the scheduler (canceling its sync), then any
 	// sync started from the API, then close the store.
 	der := newDeriver(cfg, st, log)
-	eng := newEngine(cfg, st, connectorsFor(cfg, st, log), der, log)
+	conns := connectorsFor(cfg, st, log)
+	if useDemo {
+		// Real records never go into the demo's database.
+		conns = withoutSync(conns)
+	}
+	eng := newEngine(cfg, st, conns, der, log)
 	defer eng.Close()
 	sched := newScheduler(cfg, eng, log)
 	defer sched.Stop()
@@ -91,6 +96,8 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 				log.Error("deriving facts at startup", "err", err)
 			}
 		}()
-		sched.Start(ctx)
+		if !useDemo {
+			sched.Start(ctx)
+		}
 	})
 }

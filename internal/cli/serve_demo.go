@@ -13,6 +13,7 @@ import (
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/demo"
 	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/syncer"
 )
 
 // demoDatabaseURL is where serve keeps the demo dataset, apart from the
@@ -107,3 +108,20 @@ func ensureDemo(ctx context.Context, st *store.Store, cfg *config.Config, log *s
 	log.Info("loaded the demo dataset", "records", res.Rows(), "duration", (res.Load + res.Derive).Round(time.Millisecond))
 	return nil
 }
+
+// demoSyncOff is why no source syncs while serve shows the demo dataset.
+const demoSyncOff = "serve is showing the demo dataset, which real records never join: restart serve without --demo to sync"
+
+// withoutSync wraps connectors so that none counts as configured: while the
+// demo dataset is served, its status says why, and nothing syncs into it.
+func withoutSync(conns []syncer.Connector) []syncer.Connector {
+	out := make([]syncer.Connector, len(conns))
+	for i, c := range conns {
+		out[i] = demoConnector{c}
+	}
+	return out
+}
+
+type demoConnector struct{ syncer.Connector }
+
+func (demoConnector) Configured() (bool, string) { return false, demoSyncOff }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/fake/githubfake"
 )
 
 // startServe runs serve with args in the working directory until the test
@@ -84,6 +85,48 @@ func TestServeShowsTheDemoOnAFirstRun(t *testing.T) {
 	}
 	if _, err := os.Stat("veelocity.db"); err == nil {
 		t.Error("the demo wrote into the real database, veelocity.db")
+	}
+}
+
+// TestServeDemoNeverSyncs: serve --demo with a GitHub source configured
+// shows the demo dataset and syncs nothing into it, at startup or on
+// demand, and its status says why.
+func TestServeDemoNeverSyncs(t *testing.T) {
+	f := githubfake.New(githubfake.Options{})
+	defer f.Close()
+	f.Generate(f.AddRepo(&githubfake.Repo{Owner: "acme", Name: "real"}), githubfake.Bulk{PullRequests: 3, Seed: 1})
+	work := syncDir(t, "GITHUB_TOKEN="+f.Token()+"\nGITHUB_REPOS=acme/real\nGITHUB_API_URL="+f.URL()+
+		"\nGITHUB_GRAPHQL_URL="+f.GraphQLURL()+"\n")
+	t.Chdir(work)
+	url, logs := startServe(t, work, "--demo")
+	resp, err := http.Post(url+"api/v1/connectors/sync", "application/json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict {
+		t.Errorf("POST sync while serving the demo: %d, want 409", resp.StatusCode)
+	}
+	resp, err = http.Get(url + "api/v1/connectors/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(status), "without --demo") {
+		t.Errorf("the status does not say why nothing syncs:\n%s", status)
+	}
+	if n := f.RequestCount(); n != 0 {
+		t.Errorf("serve --demo sent %d requests to GitHub:\n%s", n, logs.String())
+	}
+	resp, err = http.Get(url + "api/v1/github/repos?limit=100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	repos, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if strings.Contains(string(repos), "acme/real") {
+		t.Errorf("a real repository joined the demo data: %s", repos)
 	}
 }
 
