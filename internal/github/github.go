@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -72,10 +71,6 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		since := c.d.Now().Add(-c.d.Config.SyncSince).UTC().Truncate(time.Second)
 		cur = repoCursor{PRs: pass{Since: since}, Issues: pass{Since: since}}
 	}
-	known, err := c.storedIssues(ctx, fullName)
-	if err != nil {
-		return err
-	}
 	prFirst := prPageSize
 	if incremental && cur.PRs.After == "" {
 		prFirst = prFirstPageIncremental
@@ -121,7 +116,10 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		var issues []*model.Issue
 		if r.Issues != nil {
 			for _, is := range r.Issues.Nodes {
-				if !cur.Issues.take(is.UpdatedAt, is.Number) || (!known[is.Number] && !c.isIncident(is.Labels.names())) {
+				// Every issue is kept, with its labels: the derive step picks
+				// the incidents by INCIDENT_LABELS, so a changed setting
+				// takes effect without a refetch.
+				if !cur.Issues.take(is.UpdatedAt, is.Number) {
 					continue
 				}
 				m, err := is.model()
@@ -154,9 +152,6 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		})
 		if err != nil {
 			return err
-		}
-		for _, is := range issues {
-			known[is.Number] = true
 		}
 		reportPRs(rep, prs)
 		rep.Records("issues", len(issues))
@@ -268,27 +263,6 @@ func advance(prev, next pageInfo) pageInfo {
 		next.HasNextPage = false
 	}
 	return next
-}
-
-// isIncident reports whether labels include one of INCIDENT_LABELS
-// (compared case-insensitively).
-func (c *Connector) isIncident(labels []string) bool {
-	return slices.ContainsFunc(labels, func(l string) bool {
-		return slices.Contains(c.d.Config.IncidentLabels, strings.ToLower(l))
-	})
-}
-
-// storedIssues returns the numbers of the repository's stored issues, which
-// are kept up to date even when they lose their incident label.
-func (c *Connector) storedIssues(ctx context.Context, fullName string) (map[int]bool, error) {
-	r, err := c.d.Store.RepositoryByName(ctx, fullName)
-	if errors.Is(err, store.ErrNotFound) {
-		return map[int]bool{}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return c.d.Store.IssueNumbers(ctx, r.ID)
 }
 
 // repoName is the name to store: GitHub's spelling, unless the repository

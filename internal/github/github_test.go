@@ -80,11 +80,12 @@ func TestGitHubSyncStoresPullRequestsFaithfully(t *testing.T) {
 	if !strings.Contains(comments, "issue | carol | LGTM") || !strings.Contains(comments, "review | bob | nit") {
 		t.Errorf("comments = %q; want the conversation comment and the review comment", d["pr_comments"])
 	}
-	if got := d["github_issues"]; len(got) != 1 || !strings.Contains(got[0], "Outage | closed") {
-		t.Errorf("issues = %q; want only the incident-labelled one", got)
+	if got := d["github_issues"]; len(got) != 2 || !strings.Contains(got[0], `Outage | closed | ["Incident"]`) ||
+		!strings.Contains(got[1], `Typo | open | ["docs"]`) {
+		t.Errorf("issues = %q; want both, with their labels (the derive step picks the incidents)", got)
 	}
 	if rep.records["pull_requests"] != 1 || rep.records["commits"] != 2 || rep.records["reviews"] != 2 ||
-		rep.records["comments"] != 2 || rep.records["issues"] != 1 {
+		rep.records["comments"] != 2 || rep.records["issues"] != 2 {
 		t.Errorf("reported records = %v", rep.records)
 	}
 	if rep.requests != 1 || e.fake.RequestCount() != 1 {

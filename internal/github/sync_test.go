@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -240,6 +241,45 @@ func TestIssueThatLosesIncidentLabelIsUpdated(t *testing.T) {
 	e.mustSync(e.github, syncer.Recent)
 	if d := e.dump()["github_issues"]; len(d) != 1 || !strings.Contains(d[0], `["question"]`) {
 		t.Errorf("issues = %q; the stored issue must show its label is gone", d)
+	}
+}
+
+// TestIncidentLabelsTakeEffectWithoutRefetch: every issue is stored with
+// its labels, so a label added to INCIDENT_LABELS later turns issues
+// already synced into incidents at the next derive, with no request.
+func TestIncidentLabelsTakeEffectWithoutRefetch(t *testing.T) {
+	e := newEnv(t, "acme/web")
+	e.fake.AddIssue(e.fake.Repo("acme/web"), &githubfake.Issue{Title: "Checkout down", Labels: []string{"Outage"}, CreatedAt: at(-3)})
+	e.fake.AddIssue(e.fake.Repo("acme/web"), &githubfake.Issue{Title: "Typo", Labels: []string{"docs"}, CreatedAt: at(-2)})
+	e.mustSync(e.github, syncer.Recent)
+	e.fake.ResetRequests()
+	incidents := func(labels ...string) []string {
+		t.Helper()
+		d := derive.New(e.store, derive.Options{DeploymentPatterns: []string{"deploy"}, IncidentLabels: labels, IncidentWindow: time.Hour}, nil)
+		if _, err := d.Run(context.Background(), derive.Incremental); err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		rows, err := e.store.DB().Query(`SELECT title FROM incidents ORDER BY title`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var s string
+			rows.Scan(&s)
+			titles = append(titles, s)
+		}
+		return titles
+	}
+	if got := incidents("incident"); len(got) != 0 {
+		t.Errorf("INCIDENT_LABELS=incident: incidents %q, want none", got)
+	}
+	if got := incidents("incident", "outage"); len(got) != 1 || got[0] != "Checkout down" {
+		t.Errorf("INCIDENT_LABELS=incident,outage: incidents %q, want the outage", got)
+	}
+	if n := e.fake.RequestCount(); n != 0 {
+		t.Errorf("the new label took %d requests; it needs none", n)
 	}
 }
 

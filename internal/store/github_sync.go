@@ -84,25 +84,6 @@ func (tx *Tx) prune(ctx context.Context, batch []PRChildren) error {
 	return nil
 }
 
-// IssueNumbers returns the numbers of the GitHub issues stored for repoID,
-// so a sync can update an issue that lost its incident label.
-func (s *Store) IssueNumbers(ctx context.Context, repoID int64) (map[int]bool, error) {
-	rows, err := s.read.QueryContext(ctx, `/* Store.IssueNumbers */ SELECT number FROM github_issues WHERE repo_id = $1`, repoID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int]bool{}
-	for rows.Next() {
-		var n int
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out[n] = true
-	}
-	return out, rows.Err()
-}
-
 // OldestUnfinishedRun returns the creation time of repoID's oldest workflow
 // run that was not completed when last synced, among those created at or
 // after notBefore, or nil if there is none.
