@@ -265,6 +265,16 @@ func TestDashboardInABrowser(t *testing.T) {
 	if wide := str("measure", chromedp.Evaluate[string](`String(document.documentElement.scrollWidth - document.documentElement.clientWidth)`)); wide != "0" {
 		t.Errorf("on a phone the DORA page is %spx wider than the screen", wide)
 	}
+	// Every page of the navigation is on screen, none cut off or scrolled
+	// out of view: the element at the middle of each link is that link.
+	hidden := str("check the navigation", chromedp.Evaluate[string](`[...document.querySelectorAll("nav[aria-label=Main] a")].filter(a => {
+		const r = a.getBoundingClientRect(), w = document.documentElement.clientWidth;
+		const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+		return r.width === 0 || r.left < 0 || r.right > w || !(at === a || a.contains(at));
+	}).map(a => a.textContent).join(", ")`))
+	if hidden != "" {
+		t.Errorf("on a phone these navigation links are off screen or hidden: %s", hidden)
+	}
 
 	// The screenshot for the README: the dashboard over the last 90 days.
 	do("wide", chromedp.EmulateViewport(1360, 1000), chromedp.Navigate(s.URL+"/dashboard?start_date=2025-12-21&end_date=2026-03-20"),
