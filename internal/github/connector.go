@@ -64,7 +64,7 @@ func eachScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, 
 			err = d.Store.MarkSyncSucceeded(bg, source, repo)
 		} else {
 			d.Log.Warn("sync of a repository failed", "source", source, "repo", repo, "error", err)
-			err = errors.Join(fmt.Errorf("%s: %w", repo, err), d.Store.MarkSyncFailed(bg, source, repo, err.Error()))
+			err = errors.Join(fmt.Errorf("%s: %w", repo, err), d.Store.MarkSyncFailed(bg, source, repo, store.PublicMessage(err)))
 		}
 		errs = append(errs, err)
 		if errors.Is(err, ErrUnauthorized) {

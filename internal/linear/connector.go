@@ -134,7 +134,7 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 		}
 		c.log.Warn("linear: team sync failed", "team", t.Key, "err", err)
 		markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		msg := err.Error()
+		msg := store.PublicMessage(err)
 		if ctx.Err() != nil {
 			msg = "sync interrupted: " + msg
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/veelocity/veelocity/internal/model"
@@ -21,13 +22,29 @@ func scanRepo(sc interface{ Scan(...any) error }) (model.Repository, error) {
 	return r, err
 }
 
-// UpsertRepository inserts or updates a repository, keyed on its full name
-// (case-insensitively), and returns its internal id.
+// UpsertRepository inserts or updates a repository and returns its internal
+// id. A synced repository is found by its GitHub id, so a rename updates
+// its row; otherwise by its full name (case-insensitively), which also
+// fills in a placeholder row made by EnsureRepository.
 func (tx *Tx) UpsertRepository(ctx context.Context, r *model.Repository) (int64, error) {
 	owner, name, _ := strings.Cut(r.FullName, "/")
+	key := strings.ToLower(r.FullName)
 	var ghID any
 	if r.GitHubID != 0 {
 		ghID = r.GitHubID
+		var id int64
+		var oldKey string
+		err := tx.queryRowStmt(ctx, `/* Tx.UpsertRepository.byGitHubID */ SELECT id, full_name_key FROM repositories WHERE github_id = $1`,
+			r.GitHubID).Scan(&id, &oldKey)
+		switch {
+		case err == nil && oldKey != key:
+			// Renamed on GitHub: the row takes the new name.
+			if err := tx.renameRepository(ctx, id, oldKey, key); err != nil {
+				return 0, err
+			}
+		case err != nil && !errors.Is(err, sql.ErrNoRows):
+			return 0, err
+		}
 	}
 	var id int64
 	err := tx.queryRowStmt(ctx, `/* Tx.UpsertRepository */
@@ -40,10 +57,40 @@ func (tx *Tx) UpsertRepository(ctx context.Context, r *model.Repository) (int64,
 			html_url = excluded.html_url, private = excluded.private, archived = excluded.archived,
 			created_at = excluded.created_at, updated_at = excluded.updated_at
 		RETURNING id`,
-		ghID, r.FullName, strings.ToLower(r.FullName), owner, name, r.DefaultBranch,
+		ghID, r.FullName, key, owner, name, r.DefaultBranch,
 		r.Description, r.HTMLURL, r.Private, r.Archived, nullMS(r.CreatedAt), nullMS(r.UpdatedAt)).Scan(&id)
 	r.ID = id
 	return id, err
+}
+
+// renameRepository gives the synced repository id the name key newKey. A
+// placeholder row already holding that name (deployments or incidents
+// recorded through the API under the new name) is merged into it.
+func (tx *Tx) renameRepository(ctx context.Context, id int64, oldKey, newKey string) error {
+	var other int64
+	var otherGitHubID sql.NullInt64
+	err := tx.queryRowStmt(ctx, `/* Tx.renameRepository.byName */ SELECT id, github_id FROM repositories WHERE full_name_key = $1`,
+		newKey).Scan(&other, &otherGitHubID)
+	switch {
+	case err == nil && otherGitHubID.Valid:
+		return fmt.Errorf("store: repository %s was renamed to %s, which is stored as another repository", oldKey, newKey)
+	case err == nil:
+		for _, q := range []string{
+			`/* Tx.renameRepository.deployments */ UPDATE deployments SET repo_id = $1, dirty = TRUE WHERE repo_id = $2`,
+			`/* Tx.renameRepository.incidents */ UPDATE incidents SET repo_id = $1, dirty = TRUE WHERE repo_id = $2`,
+		} {
+			if _, err := tx.execStmt(ctx, q, id, other); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.execStmt(ctx, `/* Tx.renameRepository.placeholder */ DELETE FROM repositories WHERE id = $1`, other); err != nil {
+			return err
+		}
+	case !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	_, err = tx.execStmt(ctx, `/* Tx.renameRepository */ UPDATE repositories SET full_name_key = $2 WHERE id = $1`, id, newKey)
+	return err
 }
 
 // EnsureRepository returns the id of the repository called fullName

@@ -2,6 +2,9 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -145,5 +148,77 @@ func TestSyncState(t *testing.T) {
 	}
 	if st.Cursor != "2026-01-01T00:00:00Z" || st.LastStartedAt == nil || st.LastSuccessAt == nil || st.LastError != "" {
 		t.Fatalf("state after a failure then a success: %+v", st)
+	}
+}
+
+// TestRenamedRepository: a repository renamed on GitHub keeps its row (found
+// by its GitHub id) and takes the new name; deployments recorded through the
+// API under the new name before the next sync join it.
+func TestRenamedRepository(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	at := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+	var old, renamed int64
+	err := s.Tx(ctx, func(tx *store.Tx) (err error) {
+		if old, err = tx.UpsertRepository(ctx, &model.Repository{GitHubID: 42, FullName: "acme/old", DefaultBranch: "main"}); err != nil {
+			return err
+		}
+		placeholder, err := tx.EnsureRepository(ctx, "acme/new")
+		if err != nil {
+			return err
+		}
+		if _, err = tx.UpsertDeployment(ctx, &model.Deployment{Source: "api", ExternalID: "d1", RepoID: placeholder, CreatedAt: at, DeployedAt: at}); err != nil {
+			return err
+		}
+		renamed, err = tx.UpsertRepository(ctx, &model.Repository{GitHubID: 42, FullName: "acme/new", DefaultBranch: "main"})
+		return err
+	})
+	if err != nil {
+		t.Fatalf("renaming: %v", err)
+	}
+	if renamed != old {
+		t.Errorf("the renamed repository got id %d, was %d", renamed, old)
+	}
+	if r, err := s.RepositoryByName(ctx, "acme/new"); err != nil || r.ID != old || r.GitHubID != 42 {
+		t.Errorf("acme/new: %+v, %v", r, err)
+	}
+	if _, err := s.RepositoryByName(ctx, "acme/old"); err != store.ErrNotFound {
+		t.Errorf("acme/old is still found: %v", err)
+	}
+	var repos, deps int
+	s.DB().QueryRow(`SELECT count(*) FROM repositories`).Scan(&repos)
+	s.DB().QueryRow(`SELECT count(*) FROM deployments WHERE repo_id = $1`, old).Scan(&deps)
+	if repos != 1 || deps != 1 {
+		t.Errorf("%d repositories (want 1), %d deployments on the renamed one (want 1)", repos, deps)
+	}
+	// A rename onto another synced repository's name is refused, clearly.
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.UpsertRepository(ctx, &model.Repository{GitHubID: 43, FullName: "acme/other"}); err != nil {
+			return err
+		}
+		_, err := tx.UpsertRepository(ctx, &model.Repository{GitHubID: 42, FullName: "acme/other"})
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "renamed to acme/other") {
+		t.Errorf("rename onto another repository: %v", err)
+	}
+}
+
+func TestPublicMessageHidesDatabaseErrors(t *testing.T) {
+	ctx := context.Background()
+	s := storetest.New(t)
+	err := s.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `INSERT INTO repositories (full_name, full_name_key, owner, name) VALUES ('a/b', 'a/b', 'a', 'b'), ('a/b', 'a/b', 'a', 'b')`)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a duplicate key was accepted")
+	}
+	if msg := store.PublicMessage(fmt.Errorf("acme/web: PR #3: %w", err)); strings.Contains(msg, "full_name_key") ||
+		!strings.Contains(msg, "database error") {
+		t.Errorf("a database error shows as %q", msg)
+	}
+	if msg := store.PublicMessage(errors.New("GitHub rejected the token (401 Unauthorized)")); msg != "GitHub rejected the token (401 Unauthorized)" {
+		t.Errorf("another error shows as %q", msg)
 	}
 }

@@ -430,7 +430,7 @@ func (e *Engine) runSource(ctx context.Context, log *slog.Logger, r *run, i int,
 		log.Info("sync: source finished", "records", final.Records, "requests", final.Requests)
 	case statusFailed:
 		recErr = errors.Join(recErr, e.store.MarkSyncFailed(bg, name, "", msg))
-		log.Warn("sync: source failed", "err", msg, "records", final.Records, "requests", final.Requests)
+		log.Warn("sync: source failed", "err", e.Redact(err.Error()), "records", final.Records, "requests", final.Requests)
 	default:
 		log.Info("sync: source canceled", "records", final.Records)
 	}
@@ -455,7 +455,7 @@ func (e *Engine) callConnector(ctx context.Context, c Connector, mode Mode, rep 
 // message turns err into text that is safe to store and show: no
 // credentials, bounded length.
 func (e *Engine) message(err error) string {
-	msg := e.Redact(err.Error())
+	msg := e.Redact(store.PublicMessage(err))
 	if len(msg) > maxErrorLen {
 		cut := maxErrorLen
 		for cut > 0 && !utf8.RuneStart(msg[cut]) {
