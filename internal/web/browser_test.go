@@ -265,6 +265,22 @@ func TestDashboardInABrowser(t *testing.T) {
 	if wide := str("measure", chromedp.Evaluate[string](`String(document.documentElement.scrollWidth - document.documentElement.clientWidth)`)); wide != "0" {
 		t.Errorf("on a phone the DORA page is %spx wider than the screen", wide)
 	}
+	// Chart text is readable: the axis labels of every chart render at
+	// 10px or more, the legend at the page's own size, and the x labels
+	// shown do not overlap.
+	charts := str("measure chart text", chromedp.Evaluate[string](`[...document.querySelectorAll("svg.chart")].map(svg => {
+		const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+		const px = t => parseFloat(getComputedStyle(t).fontSize) * scale;
+		const labels = [...svg.querySelectorAll("text.xlabel, text.ylabel")];
+		const small = labels.filter(t => getComputedStyle(t).display !== "none" && px(t) < 10).length;
+		const shown = [...svg.querySelectorAll("text.xlabel")].filter(t => getComputedStyle(t).display !== "none").map(t => t.getBoundingClientRect());
+		const overlaps = shown.filter((r, i) => i > 0 && r.left < shown[i - 1].right).length;
+		const legend = [...svg.parentElement.querySelectorAll(".chart-legend li")].filter(li => parseFloat(getComputedStyle(li).fontSize) < 12).length;
+		return small || overlaps || legend || !labels.length ? svg.closest("section").id + ": " + small + " small labels, " + overlaps + " overlapping, " + legend + " small legend items" : "";
+	}).filter(Boolean).join("; ")`))
+	if charts != "" {
+		t.Errorf("on a phone chart text is too small or overlaps: %s", charts)
+	}
 	// Every page of the navigation is on screen, none cut off or scrolled
 	// out of view: the element at the middle of each link is that link.
 	hidden := str("check the navigation", chromedp.Evaluate[string](`[...document.querySelectorAll("nav[aria-label=Main] a")].filter(a => {

@@ -43,8 +43,10 @@ type Panel struct {
 	Tier     string
 	Help     string
 	Chart    template.HTML
-	Table    *Table
-	CSV      string
+	// Legend names the chart's series (HTML, beside the SVG).
+	Legend template.HTML
+	Table  *Table
+	CSV    string
 	// Empty explains a range with no data for this panel.
 	Empty string
 	// Wide panels span the whole grid.
@@ -58,7 +60,7 @@ func newPanel(r *http.Request, title string, c *chart.Chart, t *Table) Panel {
 		if c.Title == "" {
 			c.Title = title
 		}
-		pn.Chart = c.SVG()
+		pn.Chart, pn.Legend = c.SVG(), c.Legend()
 	}
 	return pn
 }

@@ -1,8 +1,9 @@
 // Package chart draws small SVG charts on the server: bars (grouped when
 // there are several series), stacked bars and lines, with axes, labels and a
 // <title> tooltip on every mark. The SVG scales with its container (viewBox)
-// and takes its colours from CSS classes, so one drawing serves the light
-// and dark themes.
+// and takes its colours and text sizes from CSS classes, so one drawing
+// serves the light and dark themes and both wide and narrow screens. The
+// legend is HTML (Legend), so it wraps and keeps the page's text size.
 package chart
 
 import (
@@ -81,7 +82,6 @@ type drawing struct {
 	Rects         []rect
 	Paths         []path
 	Dots          []dot
-	Legend        []legendItem
 	Empty         bool
 	CX, CY        float64
 }
@@ -89,6 +89,9 @@ type drawing struct {
 type tick struct {
 	Pos   float64
 	Label string
+	// Alt marks every other x label, which narrow screens leave out so
+	// that the ones left have room for a larger font.
+	Alt bool
 }
 
 type rect struct {
@@ -109,7 +112,6 @@ type dot struct {
 }
 
 type legendItem struct {
-	X     float64
 	Class string
 	Name  string
 }
@@ -159,7 +161,7 @@ func (c Chart) layout() drawing {
 	every := (n + maxXLabels - 1) / maxXLabels
 	for i, l := range c.Labels {
 		if i%every == 0 {
-			d.XTicks = append(d.XTicks, tick{Pos: marginLeft + slot*(float64(i)+0.5), Label: l})
+			d.XTicks = append(d.XTicks, tick{Pos: marginLeft + slot*(float64(i)+0.5), Label: l, Alt: i/every%2 == 1})
 		}
 	}
 	switch c.Kind {
@@ -170,14 +172,24 @@ func (c Chart) layout() drawing {
 	default:
 		c.bars(&d, slot, yMax)
 	}
-	if len(c.Series) > 1 {
-		x := float64(marginLeft)
-		for i, s := range c.Series {
-			d.Legend = append(d.Legend, legendItem{X: x, Class: seriesClass(i), Name: s.Name})
-			x += 18 + 7*float64(len([]rune(s.Name)))
-		}
-	}
 	return d
+}
+
+// Legend returns the chart's legend as an HTML list, a swatch and a name
+// per series, or nothing for a single series. It goes next to the SVG.
+func (c Chart) Legend() template.HTML {
+	if len(c.Series) < 2 {
+		return ""
+	}
+	var items []legendItem
+	for i, s := range c.Series {
+		items = append(items, legendItem{Class: seriesClass(i), Name: s.Name})
+	}
+	var b bytes.Buffer
+	if err := legendTemplate.Execute(&b, items); err != nil {
+		panic("chart: " + err.Error())
+	}
+	return template.HTML(b.String())
 }
 
 func seriesClass(i int) string { return "s" + strconv.Itoa(i%6) }

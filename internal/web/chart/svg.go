@@ -15,7 +15,7 @@ var svgTemplate = template.Must(template.New("svg").Parse(`<svg class="chart" vi
 </g>
 <line class="axis" x1="{{.Left}}" x2="{{.Right}}" y1="{{.Bottom}}" y2="{{.Bottom}}"></line>
 {{- range .XTicks}}
-<text class="xlabel" x="{{.Pos}}" y="{{$.Bottom}}" dy="18" text-anchor="middle">{{.Label}}</text>
+<text class="xlabel{{if .Alt}} alt{{end}}" x="{{.Pos}}" y="{{$.Bottom}}" dy="18" text-anchor="middle">{{.Label}}</text>
 {{- end}}
 {{- range .Rects}}
 <rect class="mark {{.Class}}" x="{{.X}}" y="{{.Y}}" width="{{.W}}" height="{{.H}}" rx="1.5" data-tip="{{.Tip}}"><title>{{.Tip}}</title></rect>
@@ -26,11 +26,13 @@ var svgTemplate = template.Must(template.New("svg").Parse(`<svg class="chart" vi
 {{- range .Dots}}
 <circle class="dot {{.Class}}" cx="{{.X}}" cy="{{.Y}}" r="3.5" data-tip="{{.Tip}}"><title>{{.Tip}}</title></circle>
 {{- end}}
-{{- range .Legend}}
-<rect class="{{.Class}}" x="{{.X}}" y="0" width="10" height="10" rx="2"></rect>
-<text class="legend" x="{{.X}}" dx="14" y="9">{{.Name}}</text>
-{{- end}}
 {{- if .Empty}}
 <text class="nodata" x="{{.CX}}" y="{{.CY}}" text-anchor="middle">No data in this range</text>
 {{- end}}
 </svg>`))
+
+// legendTemplate draws a legend: the swatches are empty spans coloured by
+// their class.
+var legendTemplate = template.Must(template.New("legend").Parse(`<ul class="chart-legend" aria-hidden="true">
+{{- range .}}<li><span class="swatch {{.Class}}"></span>{{.Name}}</li>{{end -}}
+</ul>`))
