@@ -2,9 +2,11 @@ package syncer
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -83,7 +85,17 @@ type Engine struct {
 	ends   int  // syncs ended, to know when counts changed
 
 	counts countsCache
+
+	// owner names this engine in the sync lease, which keeps a sync of
+	// another process on the same database from running at once.
+	owner    string
+	leaseTTL time.Duration
 }
+
+// leaseTTL is how long a sync lease lasts unless renewed: a lease that a
+// killed process left lapses after it. A running sync renews it every
+// quarter of it.
+const leaseTTL = time.Minute
 
 // run is one sync in progress; its progress is guarded by Engine.mu.
 type run struct {
@@ -101,6 +113,8 @@ func New(o Options) *Engine {
 		now:       o.Now,
 		redactor:  NewRedactor(o.Secrets...),
 		afterSync: o.AfterSync,
+		owner:     leaseOwner(),
+		leaseTTL:  leaseTTL,
 	}
 	if e.log == nil {
 		e.log = slog.Default()
@@ -226,10 +240,57 @@ func (e *Engine) Wait(ctx context.Context) (Progress, error) {
 // left running.
 const interruptedMessage = "interrupted: the process stopped before the sync ended"
 
+// holdLease renews the sync lease while a sync runs; the function it
+// returns stops renewing and releases it.
+func (e *Engine) holdLease(log *slog.Logger) (release func()) {
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(e.leaseTTL / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+				ok, err := e.store.RenewSyncLease(context.Background(), e.owner, e.now().Add(e.leaseTTL))
+				switch {
+				case err != nil:
+					log.Warn("sync: renewing the sync lease", "err", err)
+				case !ok:
+					log.Warn("sync: the sync lease lapsed; another process may sync at the same time")
+				}
+			}
+		}
+	}()
+	return func() {
+		close(stop)
+		<-done
+		if err := e.store.ReleaseSyncLease(context.Background(), e.owner); err != nil {
+			log.Warn("sync: releasing the sync lease", "err", err)
+		}
+	}
+}
+
+// leaseOwner names this process in the sync lease.
+func leaseOwner() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
+}
+
 // closeInterrupted records the end of the sync runs a previous process left
-// running, unless this engine runs one now.
+// running, unless a sync runs now, here or in another process.
 func (e *Engine) closeInterrupted(ctx context.Context, log *slog.Logger) {
 	if e.Running() {
+		return
+	}
+	if held, ok, err := e.store.SyncLeaseHolder(ctx, e.now()); err != nil || ok {
+		if err != nil {
+			log.Error("sync: reading the sync lease", "err", err)
+		} else {
+			log.Info("sync: another process is syncing", "since", held.StartedAt, "trigger", held.Trigger)
+		}
 		return
 	}
 	n, err := e.store.InterruptSyncRuns(ctx, interruptedMessage)
@@ -290,6 +351,16 @@ func (e *Engine) begin(req Request) (*run, error) {
 	if e.cur != nil && e.cur.progress.Running {
 		return nil, &BusyError{StartedAt: e.cur.progress.StartedAt, Trigger: e.cur.progress.Trigger}
 	}
+	now := e.now()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	held, ok, err := e.store.AcquireSyncLease(ctx, e.owner, string(req.Trigger), now, now.Add(e.leaseTTL))
+	if err != nil {
+		return nil, fmt.Errorf("claiming the sync lease: %w", err)
+	}
+	if !ok {
+		return nil, &BusyError{StartedAt: held.StartedAt, Trigger: Trigger(held.Trigger), OtherProcess: true}
+	}
 	e.cur = &run{
 		progress: Progress{
 			Running:   true,
@@ -327,6 +398,7 @@ func (e *Engine) emit(r *run, ev Event) {
 func (e *Engine) execute(ctx context.Context, r *run, req Request) {
 	defer close(r.done)
 	log := e.log.With("mode", req.Mode.String(), "trigger", string(req.Trigger))
+	defer e.holdLease(log)()
 	ran := false
 	for i := range r.progress.Sources {
 		var sp SourceProgress

@@ -383,6 +383,55 @@ func TestOnlyOneSyncAtATime(t *testing.T) {
 	}
 }
 
+// TestOnlyOneSyncAcrossProcesses: two engines on one database, as serve and
+// `veelocity sync` are, never sync at once; a lease left by a process that
+// was killed lapses.
+func TestOnlyOneSyncAcrossProcesses(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	b := newBlocking("github")
+	serve, cli := f.engine(b), f.engine(working("github", f.clk, time.Second))
+	if _, err := serve.Start(syncer.Request{Mode: syncer.Recent, Trigger: syncer.TriggerSchedule}); err != nil {
+		t.Fatal(err)
+	}
+	<-b.entered
+	f.clk.Advance(10 * time.Second)
+	_, err := cli.Run(ctx, syncer.Request{Trigger: syncer.TriggerCLI})
+	var busy *syncer.BusyError
+	if !errors.As(err, &busy) || !busy.OtherProcess {
+		t.Fatalf("a sync while another process syncs: %v", err)
+	}
+	if want := "a sync is already running (started 2026-03-02T09:00:00Z by schedule, in another process)"; err.Error() != want {
+		t.Errorf("refusal %q, want %q", err, want)
+	}
+	close(b.release)
+	if _, err := serve.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := cli.Run(ctx, syncer.Request{Trigger: syncer.TriggerCLI}); err != nil || !p.OK() {
+		t.Fatalf("a sync after the other process's ended: %+v, %v", p, err)
+	}
+	if runs := f.runs(t, "github"); len(runs) != 2 {
+		t.Errorf("%d runs recorded, want 2 (the refused one is not)", len(runs))
+	}
+
+	// A process killed mid-sync leaves its lease: it holds until it lapses.
+	now := f.clk.Now()
+	if _, ok, err := f.st.AcquireSyncLease(ctx, "killed-process", "cli", now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	if _, err := cli.Run(ctx, syncer.Request{Trigger: syncer.TriggerCLI}); !errors.Is(err, syncer.ErrBusy) {
+		t.Fatalf("while a killed process's lease holds: %v", err)
+	}
+	f.clk.Advance(2 * time.Minute)
+	if p, err := cli.Run(ctx, syncer.Request{Trigger: syncer.TriggerCLI}); err != nil || !p.OK() {
+		t.Fatalf("after the lease lapsed: %+v, %v", p, err)
+	}
+	if _, held, err := f.st.SyncLeaseHolder(ctx, f.clk.Now()); err != nil || held {
+		t.Errorf("the lease is still held after the sync ended (%v)", err)
+	}
+}
+
 func TestNothingConfiguredOrUnknown(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

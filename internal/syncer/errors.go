@@ -20,10 +20,17 @@ var ErrClosed = errors.New("the sync engine is shutting down")
 type BusyError struct {
 	StartedAt time.Time
 	Trigger   Trigger
+	// OtherProcess is set when the sync runs in another process on the
+	// same database (serve, or veelocity sync).
+	OtherProcess bool
 }
 
 func (e *BusyError) Error() string {
-	return fmt.Sprintf("a sync is already running (started %s by %s)", e.StartedAt.UTC().Format(time.RFC3339), e.Trigger)
+	where := ""
+	if e.OtherProcess {
+		where = ", in another process"
+	}
+	return fmt.Sprintf("a sync is already running (started %s by %s%s)", e.StartedAt.UTC().Format(time.RFC3339), e.Trigger, where)
 }
 
 // Is makes errors.Is(err, ErrBusy) true.
