@@ -347,6 +347,8 @@ func TestIdentifiers(t *testing.T) {
 		{[]string{"ENG-123"}, []string{"ENG-123"}},
 		{[]string{"xENG-12", "ENG-12x", "ENG_12"}, nil},
 		{[]string{"(ENG-5)."}, []string{"ENG-5"}},
+		{[]string{"éENG-9", "ENG-10é", "ENG-11٣", "ENG-007"}, nil}, // boundaries in any script; no leading zeros
+		{[]string{"«ENG-9» — ENG-10…"}, []string{"ENG-9", "ENG-10"}},
 	} {
 		got := derive.Identifiers(keys, tc.texts...)
 		if len(got) != len(tc.want) {

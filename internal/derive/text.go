@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // IsDeploymentWorkflow reports whether a workflow is a deployment workflow:
@@ -74,12 +76,18 @@ func Identifiers(keys map[string]bool, texts ...string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, t := range texts {
-		for _, m := range identifierRE.FindAllStringSubmatch(t, -1) {
-			key := strings.ToUpper(m[1])
-			if !keys[key] {
+		for _, m := range identifierRE.FindAllStringSubmatchIndex(t, -1) {
+			// \b knows only ASCII: "éENG-9" and "ENG-9é" are no mentions.
+			before, _ := utf8.DecodeLastRuneInString(t[:m[0]])
+			after, _ := utf8.DecodeRuneInString(t[m[1]:])
+			if wordRune(before) || wordRune(after) {
 				continue
 			}
-			n, err := strconv.Atoi(m[2])
+			key, digits := strings.ToUpper(t[m[2]:m[3]]), t[m[4]:m[5]]
+			if !keys[key] || (len(digits) > 1 && digits[0] == '0') { // Linear numbers have no leading zeros
+				continue
+			}
+			n, err := strconv.Atoi(digits)
 			if err != nil {
 				continue
 			}
@@ -91,6 +99,11 @@ func Identifiers(keys map[string]bool, texts ...string) []string {
 		}
 	}
 	return out
+}
+
+// wordRune reports whether r is part of a word, in any script.
+func wordRune(r rune) bool {
+	return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // PRKey returns the key "owner/repo#number" (lower case) that identifies a
