@@ -105,10 +105,11 @@ func run(ctx context.Context, e *env, args []string) int {
 	err := c.run(ctx, e, o, fs.Args())
 	var ue usageError
 	var ce *config.Error
+	var de *config.DotEnvError
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, &ue), errors.As(err, &ce):
+	case errors.As(err, &ue), errors.As(err, &ce), errors.As(err, &de):
 		fmt.Fprintf(e.stderr, "veelocity %s: %v\n", c.name, err)
 		return exitUsage
 	case ctx.Err() != nil && errors.Is(err, ctx.Err()):

@@ -32,6 +32,7 @@ func TestBadConfigurationStopsWithOneLine(t *testing.T) {
 		{"GITHUB_REPOS", "GITHUB_REPOS=not-a-repo\n"},
 		{"DATABASE_URL", "DATABASE_URL=mysql://localhost/v\n"},
 		{"SYNC_INTERVAL", "SYNC_INTERVAL=often\n"},
+		{".env", "GITHUB_REPOS acme/web\n"}, // not KEY=value
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

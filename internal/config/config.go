@@ -110,10 +110,21 @@ func readDotEnv(dir string) (map[string]string, error) {
 		return map[string]string{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
+		return nil, &DotEnvError{Path: path, Err: err}
 	}
 	return m, nil
 }
+
+// DotEnvError is a .env file that could not be read or parsed: bad
+// configuration, like an invalid value.
+type DotEnvError struct {
+	Path string
+	Err  error
+}
+
+func (e *DotEnvError) Error() string { return fmt.Sprintf("reading %s: %v", e.Path, e.Err) }
+
+func (e *DotEnvError) Unwrap() error { return e.Err }
 
 // Parse builds a Config from lookup, applying defaults and validating every
 // option. The first invalid option is returned as an *Error naming it.

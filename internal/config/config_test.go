@@ -105,6 +105,9 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"SYNC_ON_STARTUP", "yes please"},
 		{"SYNC_SINCE", "0"},
 		{"SYNC_SINCE", "xd"},
+		{"SYNC_SINCE", "106752d"}, // past time.Duration: it would wrap around
+		{"SYNC_SINCE", "300000d"},
+		{"INCIDENT_WINDOW", "99999999h"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {

@@ -253,6 +253,10 @@ func parsePositiveDuration(raw string) (time.Duration, error) {
 	return d, nil
 }
 
+// maxDuration is the longest duration a setting takes, well within
+// time.Duration's 292 years.
+const maxDuration = 100000 * 24 * time.Hour
+
 // ParseDuration is time.ParseDuration plus whole days ("365d") and weeks
 // ("2w"), and a bare "0".
 func ParseDuration(raw string) (time.Duration, error) {
@@ -261,9 +265,12 @@ func ParseDuration(raw string) (time.Duration, error) {
 	}
 	for suffix, unit := range map[string]time.Duration{"d": 24 * time.Hour, "w": 7 * 24 * time.Hour} {
 		if n, ok := strings.CutSuffix(raw, suffix); ok {
-			v, err := strconv.Atoi(n)
+			v, err := strconv.ParseInt(n, 10, 64)
 			if err != nil {
 				return 0, errors.New("must be a duration such as 90d, 2w, 168h or 15m")
+			}
+			if v > int64(maxDuration/unit) || v < -int64(maxDuration/unit) {
+				return 0, errors.New("is too long: at most 100000d")
 			}
 			return time.Duration(v) * unit, nil
 		}
@@ -271,6 +278,9 @@ func ParseDuration(raw string) (time.Duration, error) {
 	d, err := time.ParseDuration(raw)
 	if err != nil {
 		return 0, errors.New("must be a duration such as 90d, 2w, 168h or 15m")
+	}
+	if d > maxDuration || d < -maxDuration {
+		return 0, errors.New("is too long: at most 100000d")
 	}
 	return d, nil
 }
