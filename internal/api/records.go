@@ -39,8 +39,7 @@ func (a *API) recordRoutes() []Route {
 			Body: []Field{
 				idField,
 				{Name: "repo", Type: "string", Required: true, Description: "owner/name; recorded even if not synced yet"},
-				{Name: "deployed_at", Type: "string", Format: "date-time", Required: true, Description: "completion time, RFC 3339"},
-				{Name: "created_at", Type: "string", Format: "date-time", Description: "creation time, RFC 3339, used to link pull requests by time (METRICS.md); defaults to deployed_at"},
+				{Name: "deployed_at", Type: "string", Format: "date-time", Required: true, Description: "completion time, RFC 3339; it is also the deployment's creation time, which links pull requests by time (METRICS.md)"},
 				{Name: "head_sha", Type: "string", Description: "commit deployed, used to link pull requests by merge commit"},
 				{Name: "environment", Type: "string"},
 				urlField,
@@ -68,7 +67,6 @@ type deploymentBody struct {
 	ExternalID  string `json:"external_id"`
 	Repo        string `json:"repo"`
 	DeployedAt  string `json:"deployed_at"`
-	CreatedAt   string `json:"created_at"`
 	HeadSHA     string `json:"head_sha"`
 	Environment string `json:"environment"`
 	URL         string `json:"url"`
@@ -189,15 +187,9 @@ func (b *deploymentBody) deployment(now time.Time) (model.Deployment, error) {
 	if d.DeployedAt, err = recordTime("deployed_at", b.DeployedAt, now, true); err != nil {
 		return d, err
 	}
-	if d.CreatedAt, err = recordTime("created_at", b.CreatedAt, now, false); err != nil {
-		return d, err
-	}
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = d.DeployedAt
-	}
-	if d.DeployedAt.Before(d.CreatedAt) {
-		return d, BadRequest("deployed_at", "must not be before created_at")
-	}
+	// A deployment recorded through the API has its deployed_at as its
+	// creation time (METRICS.md).
+	d.CreatedAt = d.DeployedAt
 	if d.HeadSHA = strings.TrimSpace(b.HeadSHA); d.HeadSHA != "" {
 		if len(d.HeadSHA) > maxIDLen || strings.ContainsFunc(d.HeadSHA, unicode.IsSpace) {
 			return d, BadRequest("head_sha", "must be a commit SHA, without spaces")

@@ -176,6 +176,8 @@ func (s *Service) throughput(ctx context.Context, q Query) (*Throughput, error) 
 		return m, err
 	}
 	f = rangeFilter("li.completed_at", q)
+	// A canceled issue is not completed work, whatever its completedAt.
+	f.add("li.canceled_at IS NULL AND li.state_type NOT IN ('canceled', 'duplicate')")
 	// Filters: "Linear issues count when they are linked to a PR of that
 	// repo".
 	issueFilter(f, q, false)

@@ -189,3 +189,37 @@ func TestIssuesCompletedRepoFilter(t *testing.T) {
 		t.Errorf("cycle time counts an issue without a merged PR: %+v", ct)
 	}
 }
+
+// TestCanceledIssues: a canceled Linear issue never counts as completed,
+// even with a completedAt; cycle time keeps it when it has a merged linked
+// PR, since the definition asks only for that.
+func TestCanceledIssues(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	team := b.Team("ENG")
+	b.PullRequest(web, scenario.PR{Number: 1, Title: "ENG-6: prototype", Created: ts(2, 0), Merged: tp(3, 0)})
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-5", Number: 5, CreatedAt: ts(1, 0),
+		StateType: "canceled", CompletedAt: tp(2, 0), CanceledAt: tp(2, 1)})
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-6", Number: 6, CreatedAt: ts(1, 0),
+		StateType: "canceled", CanceledAt: tp(4, 0)})
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-7", Number: 7, CreatedAt: ts(1, 0),
+		StateType: "completed", CompletedAt: tp(5, 0)})
+	b.Derive()
+	s := New(st, true)
+	q := query(t, st, "start_date=2026-03-01&end_date=2026-03-07")
+	tp, err := s.Throughput(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tp.IssuesCompleted == nil || tp.IssuesCompleted.Total != 1 {
+		t.Errorf("issues completed: %+v, want only ENG-7", tp.IssuesCompleted)
+	}
+	ct, err := s.CycleTime(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct.Count != 1 || str(ct.MedianHours) != "48" {
+		t.Errorf("cycle time: count %d median %s; want ENG-6's 48h", ct.Count, str(ct.MedianHours))
+	}
+}
