@@ -109,7 +109,7 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 		t.Rows = append(t.Rows, row)
 	}
 	b.Summary = newPanel(r, "Summary", nil, t)
-	b.Charts = []Panel{deploymentFrequencyPanel(r, df, b.Range), throughputPanel(r, tp, b.Range)}
+	b.Charts = []Panel{deploymentFrequencyPanel(r, df, q), throughputPanel(r, tp, q)}
 	if wantsCSV(r) {
 		return p.writeCSV(w, r, t, b.Charts[0].Table, b.Charts[1].Table)
 	}

@@ -22,13 +22,13 @@ func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 	}
 	rng := rangeText(q)
 	panels := []Panel{
-		durationPanel(r, "review-time", "Review time", "PRs first reviewed", d.PRReviewTime, rng,
+		durationPanel(r, "review-time", "Review time", "PRs first reviewed", d.PRReviewTime, q,
 			"From opening a PR to its first review by someone other than its author (bots do not count), for PRs first reviewed in the range."),
-		durationPanel(r, "merge-time", "Merge time", "PRs merged", d.PRMergeTime, rng,
+		durationPanel(r, "merge-time", "Merge time", "PRs merged", d.PRMergeTime, q,
 			"From opening a PR to merging it, for PRs merged in the range into any branch."),
-		durationPanel(r, "cycle-time", "Cycle time", "Linear issues", d.CycleTime, rng,
+		durationPanel(r, "cycle-time", "Cycle time", "Linear issues", d.CycleTime, q,
 			"From a Linear issue's creation to the last merge among its linked PRs. Issues link to PRs that name them (ENG-123) or that they attach."),
-		throughputPanel(r, d.Throughput, rng),
+		throughputPanel(r, d.Throughput, q),
 	}
 	devs, err := p.developersPanel(r, q)
 	if isParamError(err) {
@@ -46,7 +46,8 @@ func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 	return p.render(w, r, http.StatusOK, "charts", pg)
 }
 
-func durationPanel(r *http.Request, id, title, what string, m *metrics.DurationMetric, rng, help string) Panel {
+func durationPanel(r *http.Request, id, title, what string, m *metrics.DurationMetric, q metrics.Query, help string) Panel {
+	rng := rangeText(q)
 	t := &Table{ID: id, Caption: title + " per period (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: what, Num: true}, {Name: "Median (h)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Lines, Format: formatHours, Series: []chart.Series{{Name: "median"}}}
@@ -55,6 +56,7 @@ func durationPanel(r *http.Request, id, title, what string, m *metrics.DurationM
 		c.Labels = append(c.Labels, pt.Date)
 		c.Series[0].Values = append(c.Series[0].Values, pt.MedianHours)
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, title, c, t)
 	pn.Headline = "median " + hoursText(m.MedianHours) + " · p75 " + hoursText(m.P75Hours) + " · p90 " + hoursText(m.P90Hours) + " · " + intCell(m.Count) + " " + what
 	pn.Help = help
@@ -67,7 +69,8 @@ func durationPanel(r *http.Request, id, title, what string, m *metrics.DurationM
 	return pn
 }
 
-func throughputPanel(r *http.Request, m *metrics.Throughput, rng string) Panel {
+func throughputPanel(r *http.Request, m *metrics.Throughput, q metrics.Query) Panel {
+	rng := rangeText(q)
 	cols := []Column{{Name: "Period start"}, {Name: "PRs merged", Num: true}}
 	c := &chart.Chart{Kind: chart.Bars, Integers: true, Series: []chart.Series{{Name: "PRs merged"}}}
 	if m.IssuesCompleted != nil {
@@ -86,6 +89,7 @@ func throughputPanel(r *http.Request, m *metrics.Throughput, rng string) Panel {
 		}
 		t.Rows = append(t.Rows, row)
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, "Throughput", c, t)
 	pn.Headline = intCell(m.Total) + " PRs merged · " + numberText(m.Average) + " per period"
 	if m.IssuesCompleted != nil {

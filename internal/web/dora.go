@@ -32,12 +32,12 @@ func (p *Pages) dora(w http.ResponseWriter, r *http.Request) error {
 	}
 	rng := rangeText(q)
 	panels := []Panel{
-		deploymentFrequencyPanel(r, d.DeploymentFrequency, rng),
-		leadTimePanel(r, d.LeadTime, series, rng),
-		phasesPanel(r, d.LeadTime, series, rng),
-		changeFailurePanel(r, d.ChangeFailureRate, rng),
-		recoveryPanel(r, d.RecoveryTime, rng),
-		reworkPanel(r, d.ReworkRate, rng),
+		deploymentFrequencyPanel(r, d.DeploymentFrequency, q),
+		leadTimePanel(r, d.LeadTime, series, q),
+		phasesPanel(r, d.LeadTime, series, q),
+		changeFailurePanel(r, d.ChangeFailureRate, q),
+		recoveryPanel(r, d.RecoveryTime, q),
+		reworkPanel(r, d.ReworkRate, q),
 	}
 	if wantsCSV(r) {
 		return p.writeCSV(w, r, tablesOf(panels)...)
@@ -54,7 +54,8 @@ func tablesOf(panels []Panel) []*Table {
 	return out
 }
 
-func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, rng string) Panel {
+func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, q metrics.Query) Panel {
+	rng := rangeText(q)
 	t := &Table{ID: "deployment-frequency", Caption: "Deployments per period, " + rng, Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}}}
 	c := &chart.Chart{Kind: chart.Bars, Integers: true, Series: []chart.Series{{}}}
 	for _, pt := range m.Data {
@@ -62,6 +63,7 @@ func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, r
 		c.Labels = append(c.Labels, pt.Date)
 		c.Series[0].Values = append(c.Series[0].Values, ptr(float64(pt.Count)))
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, "Deployment frequency", c, t)
 	pn.Headline = intCell(m.Total) + " deployments · " + numberText(m.PerDay) + " per day · " + numberText(m.Average) + " per period"
 	pn.Tier = tierOf(m.Tier)
@@ -72,7 +74,8 @@ func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, r
 	return pn
 }
 
-func leadTimePanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTimeBucket, rng string) Panel {
+func leadTimePanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTimeBucket, q metrics.Query) Panel {
+	rng := rangeText(q)
 	t := &Table{ID: "lead-time", Caption: "Lead time for changes per period (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "PRs deployed", Num: true}, {Name: "Median (h)", Num: true}, {Name: "p75 (h)", Num: true}, {Name: "p90 (h)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Lines, Format: formatHours, Series: []chart.Series{{Name: "median"}, {Name: "p75"}, {Name: "p90"}}}
@@ -83,6 +86,7 @@ func leadTimePanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTi
 		c.Series[1].Values = append(c.Series[1].Values, b.P75Hours)
 		c.Series[2].Values = append(c.Series[2].Values, b.P90Hours)
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, "Lead time for changes", c, t)
 	pn.Headline = "median " + hoursText(m.MedianHours) + " · p75 " + hoursText(m.P75Hours) + " · p90 " + hoursText(m.P90Hours) +
 		" · " + intCell(m.Count) + " PRs deployed · " + intCell(m.UndeployedCount) + " merged but not deployed"
@@ -94,7 +98,8 @@ func leadTimePanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTi
 	return pn
 }
 
-func phasesPanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTimeBucket, rng string) Panel {
+func phasesPanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTimeBucket, q metrics.Query) Panel {
+	rng := rangeText(q)
 	t := &Table{ID: "lead-time-phases", Caption: "Median of each lead-time phase per period (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Coding (h)", Num: true}, {Name: "Pickup (h)", Num: true}, {Name: "Review (h)", Num: true}, {Name: "Deploy (h)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Stacked, Format: formatHours,
@@ -107,6 +112,7 @@ func phasesPanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTime
 			c.Series[i].Values = append(c.Series[i].Values, v)
 		}
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, "Where lead time goes", c, t)
 	ph := m.Phases
 	pn.Headline = "coding " + hoursText(ph.CodingHours) + " · pickup " + hoursText(ph.PickupHours) + " · review " + hoursText(ph.ReviewHours) + " · deploy " + hoursText(ph.DeployHours)
@@ -117,7 +123,8 @@ func phasesPanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTime
 	return pn
 }
 
-func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, rng string) Panel {
+func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, q metrics.Query) Panel {
+	rng := rangeText(q)
 	t := &Table{ID: "change-failure-rate", Caption: "Change failure rate per period, " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}, {Name: "Failed", Num: true}, {Name: "Rate (%)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, Series: []chart.Series{{Name: "failure rate"}}}
@@ -126,6 +133,7 @@ func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, rng strin
 		c.Labels = append(c.Labels, pt.Date)
 		c.Series[0].Values = append(c.Series[0].Values, scale(pt.Rate, 100))
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, "Change failure rate", c, t)
 	pn.Headline = percentText(m.Rate) + " · " + intCell(m.FailedDeployments) + " of " + intCell(m.Deployments) + " deployments caused an incident"
 	pn.Tier = tierOf(m.Tier)
@@ -136,7 +144,8 @@ func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, rng strin
 	return pn
 }
 
-func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, rng string) Panel {
+func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, q metrics.Query) Panel {
+	rng := rangeText(q)
 	t := &Table{ID: "recovery-time", Caption: "Time to recover per period (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Incidents resolved", Num: true}, {Name: "Median (h)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Bars, Format: formatHours, Series: []chart.Series{{Name: "median"}}}
@@ -145,6 +154,7 @@ func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, rng string) Panel {
 		c.Labels = append(c.Labels, pt.Date)
 		c.Series[0].Values = append(c.Series[0].Values, pt.MedianHours)
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, "Recovery time", c, t)
 	pn.Headline = "median " + hoursText(m.MedianHours) + " · p90 " + hoursText(m.P90Hours) + " · " + intCell(m.Count) + " resolved · " + intCell(m.OpenIncidents) + " still open"
 	pn.Tier = tierOf(m.Tier)
@@ -155,7 +165,8 @@ func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, rng string) Panel {
 	return pn
 }
 
-func reworkPanel(r *http.Request, m *metrics.ReworkRate, rng string) Panel {
+func reworkPanel(r *http.Request, m *metrics.ReworkRate, q metrics.Query) Panel {
+	rng := rangeText(q)
 	t := &Table{ID: "rework-rate", Caption: "Rework rate per period, " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}, {Name: "Rework", Num: true}, {Name: "Rate (%)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, Series: []chart.Series{{Name: "rework rate"}}}
@@ -164,6 +175,7 @@ func reworkPanel(r *http.Request, m *metrics.ReworkRate, rng string) Panel {
 		c.Labels = append(c.Labels, pt.Date)
 		c.Series[0].Values = append(c.Series[0].Values, scale(pt.Rate, 100))
 	}
+	markPartial(q, t, c)
 	pn := newPanel(r, "Rework rate", c, t)
 	pn.Headline = percentText(m.Rate) + " · " + intCell(m.ReworkDeployments) + " of " + intCell(m.Deployments) + " deployments shipped a revert or hotfix"
 	pn.Help = "A rework deployment ships a PR titled Revert \"…\", from a revert-… or hotfix… branch, or labelled hotfix."

@@ -140,8 +140,16 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			t.Errorf("deployment table adds up to %d, metrics say %d", total, d.DeploymentFrequency.Total)
 		}
 		lead := find(r.doc, sel("section", "#lead-time"))
-		if n := len(findAll(lead, sel("path", ".line"))); n != 3 {
-			t.Errorf("lead time chart has %d lines, want median, p75 and p90", n)
+		series := map[string]bool{}
+		for _, p := range findAll(lead, sel("path", ".line")) {
+			series[strings.Fields(strings.TrimPrefix(attr(p, "class"), "line "))[0]] = true
+		}
+		var legend []string
+		for _, li := range findAll(lead, sel("li")) {
+			legend = append(legend, text(li))
+		}
+		if len(series) != 3 || !slices.Equal(legend[:3], []string{"median", "p75", "p90"}) {
+			t.Errorf("lead time chart has lines for %d series, legend %q; want median, p75 and p90", len(series), legend)
 		}
 		if h := text(find(lead, sel("span", ".tier"))); h != *d.LeadTime.Tier {
 			t.Errorf("lead time tier %q, want %q", h, *d.LeadTime.Tier)
@@ -156,7 +164,7 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			checkChartPanel(t, s, r, id, 6)
 		}
 		head, rows := tableData(find(r.doc, sel("table", "#table-throughput")))
-		if !slices.Equal(head, []string{"Period start", "PRs merged", "Linear issues completed"}) {
+		if !slices.Equal(head, []string{"Period start", "PRs merged", "Linear issues completed", "Note"}) {
 			t.Errorf("throughput columns %q", head)
 		}
 		merged, issues := 0, 0
@@ -194,6 +202,51 @@ func TestPagesShowTheDemoData(t *testing.T) {
 		byReviews := s.page(t, "/development?sort=reviews_given&order=asc", http.StatusOK)
 		_, rows = tableData(find(byReviews.doc, sel("table", "#table-developers")))
 		checkSorted(t, rows, 4, false)
+	})
+
+	t.Run("partial weeks are marked, their numbers unchanged", func(t *testing.T) {
+		// 2026-02-19 is a Thursday and 2026-03-20 a Friday: the first
+		// and last weeks are partial.
+		const rng = "start_date=2026-02-19&end_date=2026-03-20"
+		r := s.page(t, "/dora?"+rng, http.StatusOK)
+		d, _ := metricsFor(rng)
+		p := find(r.doc, sel("section", "#deployment-frequency"))
+		head, rows := tableData(find(p, sel("table")))
+		if !slices.Equal(head, []string{"Period start", "Deployments", "Note"}) || len(rows) != len(d.DeploymentFrequency.Data) {
+			t.Fatalf("deployment frequency table %q, %d rows", head, len(rows))
+		}
+		for i, row := range rows {
+			want := ""
+			switch i {
+			case 0:
+				want = "partial week: 4 of 7 days in the range"
+			case len(rows) - 1:
+				want = "partial week: 5 of 7 days in the range"
+			}
+			if row[0] != d.DeploymentFrequency.Data[i].Date || row[1] != strconv.Itoa(d.DeploymentFrequency.Data[i].Count) || row[2] != want {
+				t.Errorf("row %d %q, want %s, %d, %q", i, row, d.DeploymentFrequency.Data[i].Date, d.DeploymentFrequency.Data[i].Count, want)
+			}
+		}
+		bars := findAll(find(p, sel("svg")), sel("rect", ".mark"))
+		for i, b := range bars {
+			partial := i == 0 || i == len(bars)-1
+			if hasClass(b, "partial") != partial || strings.Contains(attr(b, "data-tip"), "(partial week") != partial {
+				t.Errorf("bar %d: class %q, tooltip %q", i, attr(b, "class"), attr(b, "data-tip"))
+			}
+		}
+		if !strings.Contains(text(find(p, sel("ul", ".chart-legend"))), "partial week") {
+			t.Error("the legend does not explain the faded weeks")
+		}
+		checkCSV(t, s, r, "deployment-frequency")
+		lead := find(r.doc, sel("section", "#lead-time"))
+		if len(findAll(lead, sel("path", ".partial"))) == 0 || len(findAll(lead, sel("circle", ".partial"))) == 0 {
+			t.Error("the lead time lines do not mark the partial weeks")
+		}
+		// Daily buckets are always whole.
+		r = s.page(t, "/dora?period=day&"+rng, http.StatusOK)
+		if head, _ := tableData(find(r.doc, sel("table", "#table-deployment-frequency"))); slices.Contains(head, "Note") || len(findAll(r.doc, sel("", ".partial"))) > 0 {
+			t.Errorf("daily buckets marked partial: %q", head)
+		}
 	})
 
 	t.Run("pull requests sort slowest first and link to GitHub", func(t *testing.T) {

@@ -45,6 +45,12 @@ type Chart struct {
 	Max float64
 	// Integers keeps the y axis on whole numbers (counts).
 	Integers bool
+	// Partial notes, per label, a bucket that only partly falls in the
+	// range ("partial week: 2 of 7 days in the range"; "" for a whole one).
+	// Its marks are drawn faded with a dashed outline, the note is added to
+	// their tooltips, and PartialKey explains the style in the legend.
+	Partial    []string
+	PartialKey string
 }
 
 // Drawing size in viewBox units; the SVG scales to its container.
@@ -103,6 +109,31 @@ type rect struct {
 type path struct {
 	D     string
 	Class string
+}
+
+// partial returns the note of label i's bucket, or "".
+func (c Chart) partial(i int) string {
+	if i < len(c.Partial) {
+		return c.Partial[i]
+	}
+	return ""
+}
+
+// markClass is the class of a mark of series j at label i.
+func (c Chart) markClass(i, j int) string {
+	if c.partial(i) != "" {
+		return seriesClass(j) + " partial"
+	}
+	return seriesClass(j)
+}
+
+func (c Chart) hasPartial() bool {
+	for i := range c.Partial {
+		if c.partial(i) != "" {
+			return true
+		}
+	}
+	return false
 }
 
 type dot struct {
@@ -176,14 +207,20 @@ func (c Chart) layout() drawing {
 }
 
 // Legend returns the chart's legend as an HTML list, a swatch and a name
-// per series, or nothing for a single series. It goes next to the SVG.
+// per series (for two or more) and the key to partial buckets (when there
+// are any), or nothing. It goes next to the SVG.
 func (c Chart) Legend() template.HTML {
-	if len(c.Series) < 2 {
-		return ""
-	}
 	var items []legendItem
-	for i, s := range c.Series {
-		items = append(items, legendItem{Class: seriesClass(i), Name: s.Name})
+	if len(c.Series) > 1 {
+		for i, s := range c.Series {
+			items = append(items, legendItem{Class: seriesClass(i), Name: s.Name})
+		}
+	}
+	if c.hasPartial() && c.PartialKey != "" {
+		items = append(items, legendItem{Class: "partial", Name: c.PartialKey})
+	}
+	if len(items) == 0 {
+		return ""
 	}
 	var b bytes.Buffer
 	if err := legendTemplate.Execute(&b, items); err != nil {
@@ -199,18 +236,23 @@ func (c Chart) y(v, yMax float64) float64 {
 	return marginTop + plotH - v/yMax*plotH
 }
 
-func (c Chart) tip(label string, s Series, v float64) string {
+// tip is the tooltip of series s's value v at label i.
+func (c Chart) tip(i int, s Series, v float64) string {
+	t := c.Labels[i] + " · " + s.Name + ": " + c.format(v)
 	if len(c.Series) == 1 && s.Name == "" {
-		return label + ": " + c.format(v)
+		t = c.Labels[i] + ": " + c.format(v)
 	}
-	return label + " · " + s.Name + ": " + c.format(v)
+	if note := c.partial(i); note != "" {
+		t += " (" + note + ")"
+	}
+	return t
 }
 
 func (c Chart) bars(d *drawing, slot, yMax float64) {
 	k := float64(max(len(c.Series), 1))
 	inner := slot * 0.8
 	bw := inner / k
-	for i, label := range c.Labels {
+	for i := range c.Labels {
 		x0 := marginLeft + slot*float64(i) + slot*0.1
 		for j, s := range c.Series {
 			v := value(s, i)
@@ -219,14 +261,14 @@ func (c Chart) bars(d *drawing, slot, yMax float64) {
 			}
 			y := c.y(*v, yMax)
 			d.Rects = append(d.Rects, rect{X: x0 + bw*float64(j), Y: y, W: math.Max(bw-1, 1), H: marginTop + plotH - y,
-				Class: seriesClass(j), Tip: c.tip(label, s, *v)})
+				Class: c.markClass(i, j), Tip: c.tip(i, s, *v)})
 		}
 	}
 }
 
 func (c Chart) stacked(d *drawing, slot, yMax float64) {
 	bw := slot * 0.8
-	for i, label := range c.Labels {
+	for i := range c.Labels {
 		x := marginLeft + slot*float64(i) + slot*0.1
 		sum := 0.0
 		for j, s := range c.Series {
@@ -236,7 +278,7 @@ func (c Chart) stacked(d *drawing, slot, yMax float64) {
 			}
 			yTop, yBottom := c.y(sum+*v, yMax), c.y(sum, yMax)
 			d.Rects = append(d.Rects, rect{X: x, Y: yTop, W: math.Max(bw-1, 1), H: yBottom - yTop,
-				Class: seriesClass(j), Tip: c.tip(label, s, *v)})
+				Class: c.markClass(i, j), Tip: c.tip(i, s, *v)})
 			sum += *v
 		}
 	}
@@ -244,28 +286,58 @@ func (c Chart) stacked(d *drawing, slot, yMax float64) {
 
 func (c Chart) lines(d *drawing, slot, yMax float64) {
 	for j, s := range c.Series {
-		var b strings.Builder
-		pen := false
-		for i, label := range c.Labels {
+		// A segment that reaches a partial bucket goes in a dashed path
+		// of its own; the others in the solid one.
+		var solid, dashed strings.Builder
+		pen, prevPartial := "", false // pen: the previous point, if any
+		for i := range c.Labels {
 			v := value(s, i)
 			if v == nil {
-				pen = false
+				pen = ""
 				continue
 			}
 			x, y := marginLeft+slot*(float64(i)+0.5), c.y(*v, yMax)
-			if pen {
-				b.WriteString(" L")
-			} else {
-				b.WriteString(" M")
+			at, partial := num(x)+" "+num(y), c.partial(i) != ""
+			if pen != "" {
+				b := &solid
+				if partial || prevPartial {
+					b = &dashed
+				}
+				b.WriteString(" M" + pen + " L" + at)
 			}
-			b.WriteString(num(x) + " " + num(y))
-			pen = true
-			d.Dots = append(d.Dots, dot{X: x, Y: y, Class: seriesClass(j), Tip: c.tip(label, s, *v)})
+			d.Dots = append(d.Dots, dot{X: x, Y: y, Class: c.markClass(i, j), Tip: c.tip(i, s, *v)})
+			pen, prevPartial = at, partial
 		}
-		if b.Len() > 0 {
-			d.Paths = append(d.Paths, path{D: strings.TrimSpace(b.String()), Class: seriesClass(j)})
+		if solid.Len() > 0 {
+			d.Paths = append(d.Paths, path{D: joinSegments(solid.String()), Class: seriesClass(j)})
+		}
+		if dashed.Len() > 0 {
+			d.Paths = append(d.Paths, path{D: joinSegments(dashed.String()), Class: seriesClass(j) + " partial"})
 		}
 	}
+}
+
+// joinSegments drops the moves that return to where the last segment
+// ended, so a run of segments draws as one polyline: "M0 0 L1 1 M1 1 L2 0"
+// becomes "M0 0 L1 1 L2 0".
+func joinSegments(d string) string {
+	parts := strings.Split(strings.TrimSpace(d), " M")
+	var b strings.Builder
+	end := ""
+	for i, p := range parts {
+		p = strings.TrimPrefix(p, "M")
+		from, to, _ := strings.Cut(p, " L")
+		if i > 0 && from == end {
+			b.WriteString(" L" + to)
+		} else {
+			if i > 0 {
+				b.WriteString(" ")
+			}
+			b.WriteString("M" + p)
+		}
+		end = to
+	}
+	return b.String()
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }

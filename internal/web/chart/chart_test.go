@@ -83,12 +83,14 @@ func TestChartMarksAndTooltips(t *testing.T) {
 			wantRects: 2,
 		},
 		{
+			// The median's points are cut off from each other, so only
+			// its dots show them.
 			name: "lines break at nulls",
 			chart: Chart{Kind: Lines, Title: "Lead time", Labels: labels, Series: []Series{
 				{Name: "median", Values: []*float64{f(10), nil, f(12)}}, {Name: "p90", Values: []*float64{f(20), f(30), f(40)}}},
 				Format: func(v float64) string { return FormatNumber(v) + " h" }},
 			wantTips:  []string{"2024-01-01 · median: 10 h", "2024-01-15 · median: 12 h", "2024-01-01 · p90: 20 h", "2024-01-08 · p90: 30 h", "2024-01-15 · p90: 40 h"},
-			wantPaths: 2,
+			wantPaths: 1,
 			wantDots:  5,
 		},
 	}
@@ -206,5 +208,59 @@ func TestAlternateXLabels(t *testing.T) {
 	}
 	if strings.Join(shown, ",") != "d1,d5,d9,d13" || strings.Join(alt, ",") != "d3,d7,d11" {
 		t.Errorf("x labels %q, alternates %q", shown, alt)
+	}
+}
+
+// A bucket only partly in the range is marked: faded marks (class partial),
+// the note in the tooltip, a dashed line into it, and a key in the legend.
+func TestPartialBuckets(t *testing.T) {
+	labels := []string{"2024-01-01", "2024-01-08", "2024-01-15"}
+	partial := []string{"partial week: 3 of 7 days in the range", "", "partial week: 2 of 7 days in the range"}
+	bars := Chart{Kind: Bars, Labels: labels, Series: []Series{{Values: []*float64{f(1), f(5), f(2)}}}, Partial: partial, PartialKey: "partial week"}
+	els := parse(t, string(bars.SVG()))
+	var classes []string
+	for _, r := range els["rect"] {
+		classes = append(classes, attr(r, "class"))
+	}
+	if strings.Join(classes, "|") != "mark s0 partial|mark s0|mark s0 partial" {
+		t.Errorf("bar classes %q", classes)
+	}
+	want := []string{"2024-01-01: 1 (partial week: 3 of 7 days in the range)", "2024-01-08: 5", "2024-01-15: 2 (partial week: 2 of 7 days in the range)"}
+	if got := titles(els); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("tooltips %q, want %q", got, want)
+	}
+	legend := parse(t, string(bars.Legend()))["li"]
+	if len(legend) != 1 || text(legend[0]) != "partial week" || attr(legend[0].FirstChild, "class") != "swatch partial" {
+		t.Errorf("the legend does not explain partial buckets: %s", bars.Legend())
+	}
+
+	lines := Chart{Kind: Lines, Labels: labels, Series: []Series{{Values: []*float64{f(1), f(5), f(2)}}}, Partial: partial}
+	els = parse(t, string(lines.SVG()))
+	var paths []string
+	for _, p := range els["path"] {
+		paths = append(paths, attr(p, "class")+": "+attr(p, "d"))
+	}
+	if len(paths) != 1 || !strings.HasPrefix(paths[0], "line s0 partial: M") || strings.Count(paths[0], "M") != 1 || strings.Count(paths[0], "L") != 2 {
+		t.Errorf("both segments reach a partial week, so one dashed polyline: %q", paths)
+	}
+	if c := attr(els["circle"][1], "class"); c != "dot s0" {
+		t.Errorf("the whole week's dot has class %q", c)
+	}
+
+	whole := Chart{Kind: Bars, Labels: labels, Series: []Series{{Values: []*float64{f(1), f(5), f(2)}}}, Partial: []string{"", "", ""}, PartialKey: "partial week"}
+	if strings.Contains(string(whole.SVG()), "partial") || whole.Legend() != "" {
+		t.Error("whole buckets are marked partial")
+	}
+}
+
+func TestJoinSegments(t *testing.T) {
+	for in, want := range map[string]string{
+		" M1 1 L2 2 M2 2 L3 1":           "M1 1 L2 2 L3 1",
+		" M1 1 L2 2 M5 5 L6 6":           "M1 1 L2 2 M5 5 L6 6",
+		" M1 1 L2 2 M2 2 L3 1 M7 7 L8 8": "M1 1 L2 2 L3 1 M7 7 L8 8",
+	} {
+		if got := joinSegments(in); got != want {
+			t.Errorf("joinSegments(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
