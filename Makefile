@@ -7,7 +7,7 @@ VEELOCITY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=d
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/veelocity/veelocity/internal/version.Version=$(VERSION)
 
-.PHONY: help run test test-postgres lint build clean screenshot
+.PHONY: help run test test-postgres chromium lint build clean screenshot
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -15,11 +15,20 @@ help: ## list the targets
 run: ## serve the dashboard and API on http://127.0.0.1:8000
 	$(GO) run ./cmd/veelocity serve
 
-test: ## run every test on the embedded SQLite database, with the race detector
+test: chromium ## run every test on the embedded SQLite database, with the race detector
 	$(GO) test -race ./...
 
-test-postgres: ## run every test on PostgreSQL (VEELOCITY_TEST_DATABASE_URL)
+test-postgres: chromium ## run every test on PostgreSQL (VEELOCITY_TEST_DATABASE_URL)
 	VEELOCITY_TEST_DATABASE_URL='$(VEELOCITY_TEST_DATABASE_URL)' $(GO) test -race ./...
+
+chromium: ## make sure the browser test's headless Chromium is there (installs Debian's package)
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Chromium is missing; installing Debian's chromium for the dashboard's browser test"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "The dashboard's browser test needs Chromium: install it (Debian: apt-get install chromium)" >&2; exit 1; \
+	  fi; }
 
 lint: ## go vet, gofmt and staticcheck
 	$(GO) vet ./...
