@@ -56,6 +56,17 @@ func TestEmptyDatabaseSaysWhatToDo(t *testing.T) {
 					t.Errorf("%s: the page shows the token", path)
 				}
 			}
+			// Nothing now and nothing before is no change, not a rise.
+			r := s.page(t, "/dashboard", http.StatusOK)
+			for _, name := range []string{"Deployment frequency", "Throughput"} {
+				tr := find(find(r.doc, sel("a", ".kpi", "[data-kpi="+name+"]")), sel("span", ".trend"))
+				if !strings.HasPrefix(text(tr), "no change") || !hasClass(tr, "trend-stable") {
+					t.Errorf("%s trend on an empty database: %q (%s)", name, text(tr), attr(tr, "class"))
+				}
+			}
+			if strings.Contains(text(find(r.doc, sel("main"))), "from 0") {
+				t.Error("the dashboard shows a change from 0 over an empty database")
+			}
 		})
 	}
 }

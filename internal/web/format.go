@@ -116,7 +116,11 @@ func newTrendView(tr *metrics.Trend, format func(*float64) string) *trendView {
 	}
 	v := &trendView{Class: *tr.Direction, Previous: format(tr.Previous)}
 	switch {
+	case tr.ChangePercent == nil && *tr.Direction == metrics.Stable:
+		// The previous value is 0 and so is this one: nothing changed.
+		v.Text = "no change"
 	case tr.ChangePercent == nil:
+		// From 0 the change has no percentage; values are never negative.
 		v.Arrow, v.Text = "↑", "from 0"
 	case *tr.ChangePercent > 0:
 		v.Arrow, v.Text = "↑", fmt.Sprintf("%s%%", chart.FormatNumber(math.Round(*tr.ChangePercent*10)/10))
