@@ -4,9 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -305,5 +309,34 @@ func TestClientCountsEveryRequest(t *testing.T) {
 	}
 	if n != 3 || e.fake.RequestCount() != 3 {
 		t.Errorf("counted %d requests, the server saw %d; want 3 (retries count)", n, e.fake.RequestCount())
+	}
+}
+
+// TestClientReadsGraphQLRateLimitFromTheBody: GraphQL's rateLimit field
+// tells the budget even when a server sends no x-ratelimit-* headers; a
+// spent budget is waited out before the next query.
+func TestClientReadsGraphQLRateLimitFromTheBody(t *testing.T) {
+	t.Parallel()
+	reset := t0.Add(10 * time.Minute)
+	var queries atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		queries.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprintf(w, `{"data":{"viewer":{"login":"me"},"rateLimit":{"cost":1,"remaining":0,"resetAt":%q}}}`, reset.Format(time.RFC3339))
+	}))
+	defer srv.Close()
+	clk := &clock{t: t0}
+	c := New(Options{RESTURL: srv.URL, GraphQLURL: srv.URL, Token: "ghp_x", Now: clk.Now, Sleep: clk.Sleep})
+	for range 2 {
+		var out map[string]any
+		if err := c.Query(context.Background(), QueryViewer, nil, &out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := clk.Sleeps(); len(got) != 1 || got[0] < 10*time.Minute || got[0] > 11*time.Minute {
+		t.Errorf("waited %v before the second query, want the 10 minutes to the reset", got)
+	}
+	if n := queries.Load(); n != 2 {
+		t.Errorf("%d queries sent, want 2", n)
 	}
 }

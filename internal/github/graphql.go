@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // GraphQLError is a GraphQL answer that carries errors: an unknown
@@ -59,11 +60,19 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, v
 	}
 	var meta struct {
 		RateLimit *struct {
-			Cost int `json:"cost"`
+			Cost      int       `json:"cost"`
+			Remaining *int      `json:"remaining"`
+			ResetAt   time.Time `json:"resetAt"`
 		} `json:"rateLimit"`
 	}
 	if json.Unmarshal(out.Data, &meta) == nil && meta.RateLimit != nil {
-		c.limits.setCost(bucketGraphQL, meta.RateLimit.Cost)
+		rl := meta.RateLimit
+		c.limits.setCost(bucketGraphQL, rl.Cost)
+		if rl.Remaining != nil && !rl.ResetAt.IsZero() {
+			// The body's account of the budget, which a server that sends
+			// no x-ratelimit-* headers still gives.
+			c.limits.set(bucketGraphQL, *rl.Remaining, rl.ResetAt)
+		}
 	}
 	if err := json.Unmarshal(out.Data, v); err != nil {
 		return fmt.Errorf("github: decoding GraphQL data: %w", err)

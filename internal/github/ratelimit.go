@@ -41,10 +41,15 @@ func (l *limits) update(bucket string, h http.Header) {
 	if !okR || !okT {
 		return
 	}
+	l.set(bucket, remaining, time.Unix(int64(reset), 0))
+}
+
+// set records what remains of bucket until reset.
+func (l *limits) set(bucket string, remaining int, reset time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := l.window(bucket)
-	w.remaining, w.reset = remaining, time.Unix(int64(reset), 0)
+	w.remaining, w.reset = remaining, reset
 }
 
 // setCost records the point cost GraphQL reported for the last query.
