@@ -130,13 +130,22 @@ func TestDashboardInABrowser(t *testing.T) {
 			t.Fatalf("%s: %v", what, err)
 		}
 	}
+	// str reads a value. Right after a navigation Chromium may still
+	// report the old page's nodes or script context as gone ("No node
+	// with given id", "Cannot find context"), so a failed read is retried
+	// a few times before it fails the test.
 	str := func(what string, a chromedp.Action[string]) string {
 		t.Helper()
-		v, err := chromedp.Run(ctx, a)
-		if err != nil {
-			t.Fatalf("%s: %v", what, err)
+		var err error
+		for range 20 {
+			var v string
+			if v, err = chromedp.Run(ctx, a); err == nil {
+				return v
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		return v
+		t.Fatalf("%s: %v", what, err)
+		return ""
 	}
 	const deployCard = `a.kpi[data-kpi="Deployment frequency"] .kpi-value`
 	const leadCard = `a.kpi[data-kpi="Lead time for changes"] .kpi-value`
