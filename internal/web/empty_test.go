@@ -56,8 +56,20 @@ func TestEmptyDatabaseSaysWhatToDo(t *testing.T) {
 					t.Errorf("%s: the page shows the token", path)
 				}
 			}
-			// Nothing now and nothing before is no change, not a rise.
+			// The notice is the only message: no "nothing happened in
+			// this range", no per-panel "No deployments…", and no empty
+			// charts on the dashboard.
+			for _, path := range []string{"/dashboard", "/dora", "/development", "/pull-requests", "/deployments", "/incidents"} {
+				r := s.page(t, path, http.StatusOK)
+				for _, e := range findAll(find(r.doc, sel("main")), sel("", ".empty")) {
+					t.Errorf("%s: an empty-range message under the setup notice: %q", path, text(e))
+				}
+			}
 			r := s.page(t, "/dashboard", http.StatusOK)
+			if find(r.doc, sel("p", "#quiet")) != nil || find(r.doc, sel("svg")) != nil || len(findAll(r.doc, sel("a", ".kpi"))) != 9 {
+				t.Errorf("the empty dashboard shows the quiet message or charts, or lacks its cards")
+			}
+			// Nothing now and nothing before is no change, not a rise.
 			for _, name := range []string{"Deployment frequency", "Throughput"} {
 				tr := find(find(r.doc, sel("a", ".kpi", "[data-kpi="+name+"]")), sel("span", ".trend"))
 				if !strings.HasPrefix(text(tr), "no change") || !hasClass(tr, "trend-stable") {

@@ -52,6 +52,8 @@ func carry(v url.Values) string {
 }
 
 // fillLayout sets the navigation, the demo banner and the setup notice.
+// Over an empty database it also drops the page's messages about an empty
+// range (dropEmptyMessages): the setup notice says why there is nothing.
 func (p *Pages) fillLayout(r *http.Request, pg *page) error {
 	qs := carry(r.URL.Query())
 	for _, rt := range p.routes() {
@@ -78,5 +80,25 @@ func (p *Pages) fillLayout(r *http.Request, pg *page) error {
 		return err
 	}
 	pg.Setup = st.setupNotice()
+	if !st.HasData {
+		pg.dropEmptyMessages()
+	}
 	return nil
+}
+
+// dropEmptyMessages removes what the body says about a range with no data
+// (the dashboard's "Nothing happened" and its charts, each panel's "No
+// deployments…"), which over an empty database would pile up under the
+// setup notice and suggest trying another range.
+func (pg *page) dropEmptyMessages() {
+	switch b := pg.Body.(type) {
+	case *dashboardBody:
+		b.Quiet, b.Charts = false, nil
+	case *chartsBody:
+		for i := range b.Panels {
+			b.Panels[i].Empty = ""
+		}
+	case *listBody:
+		b.Table.Empty = ""
+	}
 }
