@@ -52,6 +52,33 @@ func TestSyncPaginates(t *testing.T) {
 	}
 }
 
+// TestFirstSyncReachesBackSyncSince: the first sync takes the issues
+// updated within SYNC_SINCE, and leaves older ones out.
+func TestFirstSyncReachesBackSyncSince(t *testing.T) {
+	e := newSyncEnv(t, 0)
+	e.cfg.SyncSince = 30 * 24 * time.Hour
+	e.fake.AddTeam("ENG", "")
+	for _, days := range []int{400, 45, 29, 1} {
+		when := at(-time.Duration(days) * 24 * time.Hour)
+		e.fake.MustAddIssue(linearfake.IssueInput{Team: "ENG", Title: fmt.Sprintf("%d days old", days), CreatedAt: when, UpdatedAt: when})
+	}
+	e.mustSync(t, syncer.Recent)
+	var titles []string
+	rows, err := e.st.DB().Query(`SELECT title FROM linear_issues ORDER BY created_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		titles = append(titles, s)
+	}
+	if want := []string{"29 days old", "1 days old"}; !slices.Equal(titles, want) {
+		t.Errorf("SYNC_SINCE=30d synced %q, want %q", titles, want)
+	}
+}
+
 func TestSyncFetchesLabelsAndAttachmentsBeyondAPage(t *testing.T) {
 	e := newSyncEnv(t, 0)
 	e.fake.AddTeam("ENG", "")
