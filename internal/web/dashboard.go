@@ -28,7 +28,7 @@ type dashboardBody struct {
 
 func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Dashboard"}
-	q, ok, err := p.parseFilters(r, pg)
+	q, ok, err := p.parseFilters(r, pg, dashboardFilters)
 	if err != nil {
 		return err
 	}
@@ -76,6 +76,14 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 		{Name: "Rework rate", Value: percentText(rw.Rate), Detail: intCell(rw.ReworkDeployments) + " of " + intCell(rw.Deployments) + " deployments were fixes",
 			Trend: newTrendView(rw.Trend, percentText), URL: link("/dora") + "#rework-rate",
 			Help: "Share of deployments that shipped a revert or hotfix"},
+	}
+	if q.Author != "" {
+		// Only lead time, of the DORA metrics, is about pull requests.
+		for i := range b.DORA {
+			if b.DORA[i].Name != "Lead time for changes" {
+				b.DORA[i].Detail += " · all authors"
+			}
+		}
 	}
 	rv, mt, ct, tp := dev.PRReviewTime, dev.PRMergeTime, dev.CycleTime, dev.Throughput
 	count := func(v *float64) string {

@@ -16,7 +16,7 @@ type deploymentView struct {
 
 func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Deployments"}
-	q, ok, err := p.parseFilters(r, pg)
+	q, ok, err := p.parseFilters(r, pg, recordFilters)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 
 func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Development metrics"}
-	q, ok, err := p.parseFilters(r, pg, "sort", "order")
+	q, ok, err := p.parseFilters(r, pg, developmentFilters, "sort", "order")
 	if err != nil {
 		return err
 	}

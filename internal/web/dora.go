@@ -14,7 +14,7 @@ type chartsBody struct {
 
 func (p *Pages) dora(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "DORA metrics"}
-	q, ok, err := p.parseFilters(r, pg)
+	q, ok, err := p.parseFilters(r, pg, doraFilters)
 	if err != nil {
 		return err
 	}
@@ -71,6 +71,7 @@ func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, q
 	if m.Total == 0 {
 		pn.Empty = "No deployments from " + rng + ". A deployment is a successful run of a workflow whose name or file matches DEPLOYMENT_PATTERNS (default deploy,release,publish)."
 	}
+	notByAuthor(&pn, q)
 	return pn
 }
 
@@ -141,6 +142,7 @@ func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, q metrics
 	if m.Deployments == 0 {
 		pn.Empty = "No deployments from " + rng + ", so no failure rate."
 	}
+	notByAuthor(&pn, q)
 	return pn
 }
 
@@ -162,6 +164,7 @@ func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, q metrics.Query) Pa
 	if m.Count == 0 {
 		pn.Empty = "No incidents were resolved from " + rng + "."
 	}
+	notByAuthor(&pn, q)
 	return pn
 }
 
@@ -182,5 +185,14 @@ func reworkPanel(r *http.Request, m *metrics.ReworkRate, q metrics.Query) Panel 
 	if m.Deployments == 0 {
 		pn.Empty = "No deployments from " + rng + ", so no rework rate."
 	}
+	notByAuthor(&pn, q)
 	return pn
+}
+
+// notByAuthor notes, when an author is chosen, that a panel's metric counts
+// deployments and incidents, which the author filter does not narrow.
+func notByAuthor(pn *Panel, q metrics.Query) {
+	if q.Author != "" {
+		pn.Help += " The author filter does not apply here: deployments and incidents are everyone's."
+	}
 }

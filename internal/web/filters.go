@@ -13,8 +13,31 @@ import (
 // presetDays are the date-range presets of the filter bar.
 var presetDays = []int{7, 30, 90, 180, 365}
 
+// filterSet says which filters a page applies, beyond the date range and
+// the repository that every page has.
+type filterSet struct {
+	// Author filters the page's pull requests; AuthorHint, when set, says
+	// what it does not filter.
+	Author     bool
+	AuthorHint string
+	// Period sets the size of the page's chart buckets.
+	Period bool
+}
+
+// The filters of each page.
+var (
+	dashboardFilters   = filterSet{Author: true, Period: true, AuthorHint: "PR metrics only"}
+	doraFilters        = filterSet{Author: true, Period: true, AuthorHint: "lead time only"}
+	developmentFilters = filterSet{Author: true, Period: true}
+	prFilters          = filterSet{Author: true}
+	recordFilters      = filterSet{} // deployments and incidents
+)
+
 // filterView is the filter bar: the values in force and the choices.
 type filterView struct {
+	// Uses says which fields to show; a filter the page does not apply
+	// is kept as a hidden field, so it follows the user to other pages.
+	Uses               filterSet
 	Action             string
 	StartDate, EndDate string
 	Period             string
@@ -37,18 +60,24 @@ type preset struct {
 type keptParam struct{ Name, Value string }
 
 // parseFilters reads the filter parameters the way the API does
-// (metrics.ParseQuery) and sets up the page's filter bar. ok is false when a
-// parameter is invalid; pg then carries the message and its status, and the
-// page shows it instead of its content. keep names the page's own
-// parameters.
-func (p *Pages) parseFilters(r *http.Request, pg *page, keep ...string) (q metrics.Query, ok bool, err error) {
+// (metrics.ParseQuery) and sets up the page's filter bar, with the fields
+// of uses. ok is false when a parameter is invalid; pg then carries the
+// message and its status, and the page shows it instead of its content.
+// keep names the page's own parameters.
+func (p *Pages) parseFilters(r *http.Request, pg *page, uses filterSet, keep ...string) (q metrics.Query, ok bool, err error) {
 	ctx := r.Context()
 	v := r.URL.Query()
 	today := p.today()
 	q, qerr := metrics.ParseQuery(ctx, p.st, v, today)
-	fv := &filterView{Action: r.URL.Path, Period: string(metrics.Week), Periods: []string{"day", "week", "month"}}
+	fv := &filterView{Uses: uses, Action: r.URL.Path, Period: string(metrics.Week), Periods: []string{"day", "week", "month"}}
 	if r.URL.Path == "/" {
 		fv.Action = "/dashboard"
+	}
+	if !uses.Author {
+		keep = append(keep, "author")
+	}
+	if !uses.Period {
+		keep = append(keep, "period")
 	}
 	for _, k := range keep {
 		if s := v.Get(k); s != "" {
@@ -79,9 +108,11 @@ func (p *Pages) parseFilters(r *http.Request, pg *page, keep ...string) (q metri
 	}
 	fv.StartDate, fv.EndDate, fv.Period, fv.Author = q.StartDate(), q.EndDate(), string(q.Period), q.Author
 	fv.Presets = presets(fv.Action, v, today, q)
-	fv.Authors, err = p.st.Authors(ctx, store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, 200)
-	if err != nil {
-		return q, false, err
+	if uses.Author {
+		fv.Authors, err = p.st.Authors(ctx, store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, 200)
+		if err != nil {
+			return q, false, err
+		}
 	}
 	return q, true, nil
 }

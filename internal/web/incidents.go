@@ -9,7 +9,7 @@ import (
 
 func (p *Pages) incidents(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Incidents"}
-	q, ok, err := p.parseFilters(r, pg)
+	q, ok, err := p.parseFilters(r, pg, recordFilters)
 	if err != nil {
 		return err
 	}

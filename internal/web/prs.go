@@ -28,7 +28,7 @@ var prStates = map[string]bool{"": true, "open": true, "merged": true, "closed":
 
 func (p *Pages) pullRequests(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Pull requests"}
-	q, ok, err := p.parseFilters(r, pg, "state", "sort", "dir")
+	q, ok, err := p.parseFilters(r, pg, prFilters, "state", "sort", "dir")
 	if err != nil {
 		return err
 	}
