@@ -110,6 +110,11 @@ func TestParseQuery(t *testing.T) {
 	if q.RepoID != web || q.Author != "Alice" || q.Period != Month || !q.Trend {
 		t.Errorf("filters: %+v", q)
 	}
+	for _, repo := range []string{"repo=acme/nope", "repo=web", "repo_id=999"} {
+		if _, err := parse(repo); !errors.Is(err, ErrUnknownRepo) {
+			t.Errorf("%s: %v, want an unknown repository (404)", repo, err)
+		}
+	}
 	if _, err := parse("start_date=2000-01-01&end_date=2026-01-01"); err != nil {
 		t.Errorf("26 years of history: %v", err)
 	}
@@ -122,7 +127,6 @@ func TestParseQuery(t *testing.T) {
 		"include_trend=maybe":                       "include_trend",
 		"repo_id=abc":                               "repo_id",
 		"repo_id=-1":                                "repo_id",
-		"repo=web":                                  "repo",
 		"start_date=1900-01-01&end_date=2026-01-01": "start_date",
 	} {
 		_, err := parse(params)

@@ -152,7 +152,9 @@ func parseRepo(ctx context.Context, st *store.Store, v url.Values, q *Query) err
 	}
 	if s := v.Get("repo"); s != "" {
 		if !repoNameRE.MatchString(s) {
-			return &ParamError{"repo", "must be owner/name"}
+			// No repository has such a name: unknown, as METRICS.md
+			// answers an unknown repo (404), with what a name looks like.
+			return fmt.Errorf("%w: %q (repo is owner/name)", ErrUnknownRepo, s)
 		}
 		r, err := st.RepositoryByName(ctx, s)
 		if err != nil {
