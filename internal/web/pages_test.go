@@ -402,7 +402,7 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			{"/development?period=year", 400, "must be day, week or month"},
 			{"/incidents?end_date=yesterday", 400, "end_date"},
 			{"/deployments?repo=nobody/nothing", 404, "Unknown repository"},
-			{"/pull-requests?repo=not-a-repo", 400, "must be owner/name"},
+			{"/pull-requests?repo=not-a-repo", 404, "Unknown repository"},
 			{"/pull-requests?sort=bogus", 400, "Invalid sort"},
 			{"/pull-requests?state=draft", 400, "state"},
 			{"/deployments?page=0", 400, "Invalid page"},
