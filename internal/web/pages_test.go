@@ -326,6 +326,10 @@ func TestPagesShowTheDemoData(t *testing.T) {
 		}
 	})
 
+	t.Run("the CSV of a later page holds that page's rows", func(t *testing.T) {
+		checkLaterPageCSV(t, s, "start_date=2025-03-20&end_date=2026-03-19", "pull-requests", "deployments")
+	})
+
 	t.Run("incidents", func(t *testing.T) {
 		r := s.page(t, "/incidents?start_date=2025-03-20&end_date=2026-03-19", http.StatusOK)
 		checkLayout(t, r, "Incidents")
@@ -504,23 +508,29 @@ func checkChartPanel(t *testing.T, s *site, r *response, id string, buckets int)
 	checkCSV(t, s, r, id)
 }
 
-// checkCSV downloads a table's CSV and compares it with the table shown.
-func checkCSV(t *testing.T, s *site, r *response, id string) {
+// fetchCSV downloads a CSV link and returns its records.
+func fetchCSV(t *testing.T, s *site, link string) [][]string {
 	t.Helper()
-	p := find(r.doc, sel("section", "#"+id))
-	link := attr(find(p, sel("a", ".csv")), "href")
 	res, err := s.Client().Get(s.URL + link)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != 200 || res.Header.Get("Content-Type") != "text/csv; charset=utf-8" {
-		t.Fatalf("%s: CSV %s: %d %s", id, link, res.StatusCode, res.Header.Get("Content-Type"))
+		t.Fatalf("CSV %s: %d %s", link, res.StatusCode, res.Header.Get("Content-Type"))
 	}
 	recs, err := csv.NewReader(res.Body).ReadAll()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return recs
+}
+
+// checkCSV downloads a table's CSV and compares it with the table shown.
+func checkCSV(t *testing.T, s *site, r *response, id string) {
+	t.Helper()
+	p := find(r.doc, sel("section", "#"+id))
+	recs := fetchCSV(t, s, attr(find(p, sel("a", ".csv")), "href"))
 	head, rows := tableData(find(p, sel("table")))
 	if len(recs) == 0 || !slices.Equal(recs[0], head) {
 		t.Errorf("%s: CSV header %q, table %q", id, recs[0], head)
@@ -562,6 +572,37 @@ func checkSorted(t *testing.T, rows [][]string, col int, desc bool) {
 	for i := 1; i < len(vals); i++ {
 		if desc && vals[i] > vals[i-1] || !desc && vals[i] < vals[i-1] {
 			t.Errorf("column %d out of order at row %d: %v then %v", col, i, vals[i-1], vals[i])
+		}
+	}
+}
+
+// checkLaterPageCSV checks that the CSV link of page 2 of each list
+// downloads the rows page 2 shows.
+func checkLaterPageCSV(t *testing.T, s *site, rng string, ids ...string) {
+	t.Helper()
+	for _, id := range ids {
+		first := s.page(t, "/"+id+"?"+rng, http.StatusOK)
+		second := s.page(t, "/"+id+"?"+rng+"&page=2", http.StatusOK)
+		link := attr(find(find(second.doc, sel("section", "#"+id)), sel("a", ".csv")), "href")
+		u, _ := url.Parse(link)
+		if u.Query().Get("page") != "2" {
+			t.Errorf("%s: the CSV link of page 2 is %s", id, link)
+		}
+		_, rows1 := tableData(find(first.doc, sel("table", "#table-"+id)))
+		_, rows2 := tableData(find(second.doc, sel("table", "#table-"+id)))
+		if len(rows2) == 0 || slices.Equal(rows1[0], rows2[0]) {
+			t.Fatalf("%s: page 2 has %d rows, starting like page 1", id, len(rows2))
+		}
+		recs := fetchCSV(t, s, link)
+		if len(recs)-1 != len(rows2) {
+			t.Fatalf("%s: the CSV of page 2 has %d rows, the page %d", id, len(recs)-1, len(rows2))
+		}
+		// The deployments table shows the shipped PRs as a list, so
+		// compare the first column; the others match cell for cell.
+		for i, row := range rows2 {
+			if id == "deployments" && recs[i+1][0] != row[0] || id != "deployments" && !slices.Equal(recs[i+1], row) {
+				t.Errorf("%s: CSV row %d %q, page 2 shows %q", id, i, recs[i+1], row)
+			}
 		}
 	}
 }

@@ -53,9 +53,10 @@ type Panel struct {
 	Wide bool
 }
 
-// newPanel draws c from t and sets the CSV link.
+// newPanel draws c from t and sets the CSV link: the page's own URL,
+// page number included, so the download holds exactly the rows shown.
 func newPanel(r *http.Request, title string, c *chart.Chart, t *Table) Panel {
-	pn := Panel{Title: title, Table: t, CSV: withParams(r, "format", "csv", "table", t.ID, "page", "")}
+	pn := Panel{Title: title, Table: t, CSV: withParams(r, "format", "csv", "table", t.ID)}
 	if c != nil {
 		if c.Title == "" {
 			c.Title = title
