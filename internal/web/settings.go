@@ -29,11 +29,14 @@ type countView struct {
 
 type settingsBody struct {
 	Sources []sourceView
-	// CanSync is whether this server can start a sync ("Sync now").
-	CanSync bool
-	Running bool
-	Sync    *syncer.Progress
-	Panel   Panel
+	// CanSync is whether this server can start a sync ("Sync now");
+	// Configured whether any source is set up, without which the button
+	// is disabled and says what to set.
+	CanSync    bool
+	Configured bool
+	Running    bool
+	Sync       *syncer.Progress
+	Panel      Panel
 }
 
 var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear"}
@@ -97,6 +100,7 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 			return 1
 		})
 		b.Sources = append(b.Sources, v)
+		b.Configured = b.Configured || info.Configured
 		configured, last, status, lastErr := "no: "+info.Reason, "never", "", v.LastError
 		if info.Configured {
 			configured = "yes"

@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/github"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+	"github.com/veelocity/veelocity/internal/syncer"
+)
+
+// "Sync now" is offered only when there is something to sync; with no
+// source configured (the demo, or a fresh install) it is disabled and says
+// what to set.
+func TestSyncNowNeedsASource(t *testing.T) {
+	tests := []struct {
+		name       string
+		configure  func(*config.Config)
+		wantButton bool
+	}{
+		{"nothing configured", func(*config.Config) {}, false},
+		{"GitHub configured", func(c *config.Config) {
+			c.GitHubToken, c.GitHubRepos = config.Secret("ghp_secret"), []string{"acme/web"}
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := storetest.New(t)
+			cfg := testConfig(t)
+			loadDemo(t, st, cfg, 20)
+			tt.configure(cfg)
+			deps := github.Deps{Config: cfg, Store: st, Log: quietLog(), Now: fixedNow}
+			eng := syncer.New(syncer.Options{Store: st, Log: quietLog(),
+				Connectors: []syncer.Connector{github.NewConnector(deps), github.NewActionsConnector(deps)}})
+			t.Cleanup(eng.Close)
+			s := newSite(t, st, cfg, eng)
+			r := s.page(t, "/settings", http.StatusOK)
+			button := find(r.doc, sel("button", "#sync-now"))
+			if button == nil {
+				t.Fatal("no Sync now button")
+			}
+			_, disabled := attrOK(button, "disabled")
+			note := find(r.doc, sel("p", "#sync-unconfigured"))
+			if disabled == tt.wantButton || (note != nil) == tt.wantButton {
+				t.Errorf("Sync now disabled %v, note %q", disabled, text(note))
+			}
+			if !tt.wantButton {
+				for _, v := range []string{"GITHUB_TOKEN", "GITHUB_REPOS", "LINEAR_API_KEY"} {
+					if !strings.Contains(text(note), v) {
+						t.Errorf("the note does not name %s: %q", v, text(note))
+					}
+				}
+				if attr(button, "aria-describedby") != "sync-unconfigured" {
+					t.Error("the disabled button is not tied to its note")
+				}
+			}
+		})
+	}
+}
