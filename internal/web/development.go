@@ -32,7 +32,7 @@ func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 	}
 	devs, err := p.developersPanel(r, q)
 	if isParamError(err) {
-		pg.Error, _, _ = queryError(err)
+		pg.Error, _, _ = queryError(err, r.URL.Query())
 		return p.render(w, r, http.StatusBadRequest, "charts", pg)
 	}
 	if err != nil {

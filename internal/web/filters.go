@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -96,13 +97,12 @@ func (p *Pages) parseFilters(r *http.Request, pg *page, uses filterSet, keep ...
 		}
 	}
 	if qerr != nil {
-		msg, status, isQuery := queryError(qerr)
+		msg, status, isQuery := queryError(qerr, v)
 		if !isQuery {
 			return q, false, qerr
 		}
 		pg.Error, pg.status = msg, status
-		fv.StartDate, fv.EndDate, fv.Period = v.Get("start_date"), v.Get("end_date"), v.Get("period")
-		fv.Repo, fv.Author = v.Get("repo"), v.Get("author")
+		fv.showEntered(v, today)
 		fv.Presets = presets(r.URL.Path, v, today, metrics.Query{})
 		return q, false, nil
 	}
@@ -115,6 +115,32 @@ func (p *Pages) parseFilters(r *http.Request, pg *page, uses filterSet, keep ...
 		}
 	}
 	return q, true, nil
+}
+
+// showEntered fills the filter bar of a page whose filters were refused
+// with what the user entered, so it can be corrected: a value the choices
+// lack (period=year, an unknown repository) is added to them, selected,
+// and a date left out shows its default, as the range would have been.
+func (fv *filterView) showEntered(v url.Values, today time.Time) {
+	fv.StartDate, fv.EndDate, fv.Period = v.Get("start_date"), v.Get("end_date"), v.Get("period")
+	fv.Repo, fv.Author = v.Get("repo"), v.Get("author")
+	end := today
+	if fv.EndDate == "" {
+		fv.EndDate = today.Format(time.DateOnly)
+	} else if d, err := time.Parse(time.DateOnly, fv.EndDate); err == nil {
+		end = d
+	}
+	if fv.StartDate == "" {
+		fv.StartDate = end.AddDate(0, 0, -29).Format(time.DateOnly)
+	}
+	if fv.Period == "" {
+		fv.Period = string(metrics.Week)
+	} else if !slices.Contains(fv.Periods, fv.Period) {
+		fv.Periods = append(fv.Periods, fv.Period)
+	}
+	if fv.Repo != "" && !slices.Contains(fv.Repos, fv.Repo) {
+		fv.Repos = append(fv.Repos, fv.Repo)
+	}
 }
 
 // presets links to the last n days ending today, keeping the other

@@ -424,6 +424,39 @@ func TestPagesShowTheDemoData(t *testing.T) {
 		}
 	})
 
+	t.Run("a refused filter reads as one sentence and stays in the bar", func(t *testing.T) {
+		tests := []struct {
+			path, message            string
+			start, end, period, repo string
+		}{
+			{"/dashboard?start_date=1900-01-01", "Invalid start date (start_date): the range may span at most 36600 days.",
+				"1900-01-01", "2026-03-20", "week", ""},
+			{"/development?period=year", "Invalid period: it must be day, week or month.",
+				"2026-02-19", "2026-03-20", "year", ""},
+			{"/dora?end_date=2026-03-01&period=month&start_date=2026-03-10", "Invalid start date (start_date): 2026-03-10 is after end_date 2026-03-01.",
+				"2026-03-10", "2026-03-01", "month", ""},
+			{"/dashboard?end_date=2026-01-31&repo=nobody/nothing", `Unknown repository: no repository named "nobody/nothing" has been synced. Pick one from the list.`,
+				"2026-01-02", "2026-01-31", "week", "nobody/nothing"},
+			{"/pull-requests?repo=not-a-repo", `Unknown repository: "not-a-repo" is not a repository name, which has the form owner/name. Pick one from the list.`,
+				"2026-02-19", "2026-03-20", "", "not-a-repo"},
+			{"/development?sort=speed", "Invalid sort: it must be one of " + strings.Join(metrics.DeveloperColumns, ", ") + ".",
+				"2026-02-19", "2026-03-20", "week", ""},
+		}
+		for _, tt := range tests {
+			r := s.get(t, tt.path)
+			if got := text(find(r.doc, sel("div", "#page-error"))); got != tt.message {
+				t.Errorf("%s: message %q, want %q", tt.path, got, tt.message)
+			}
+			form := find(r.doc, sel("form", ".filters"))
+			start, end := attr(find(form, sel("input", "[name=start_date]")), "value"), attr(find(form, sel("input", "[name=end_date]")), "value")
+			period := text(find(find(form, sel("select", "[name=period]")), sel("option", "[selected]")))
+			repo := text(find(find(form, sel("select", "[name=repo]")), sel("option", "[selected]")))
+			if start != tt.start || end != tt.end || period != tt.period || repo != tt.repo {
+				t.Errorf("%s: the bar shows %s to %s, period %q, repo %q; want %s to %s, %q, %q", tt.path, start, end, period, repo, tt.start, tt.end, tt.period, tt.repo)
+			}
+		}
+	})
+
 	t.Run("not found", func(t *testing.T) {
 		r := s.page(t, "/no/such/page", http.StatusNotFound)
 		if h := text(find(r.doc, sel("h1"))); h != "Page not found" {

@@ -7,6 +7,9 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -88,30 +91,57 @@ func (p *Pages) handle(h func(w http.ResponseWriter, r *http.Request) error) htt
 }
 
 // queryError turns a filter error into the message a page shows and its
-// status; ok is false for an error that is not about the query.
-func queryError(err error) (msg string, status int, ok bool) {
+// status; ok is false for an error that is not about the query. v are the
+// request's parameters, for naming the repository asked for.
+func queryError(err error, v url.Values) (msg string, status int, ok bool) {
 	var pe *metrics.ParamError
 	switch {
 	case errors.As(err, &pe):
-		return "Invalid filter: " + paramLabel(pe.Param) + " " + pe.Msg + ".", http.StatusBadRequest, true
+		return paramMessage(pe), http.StatusBadRequest, true
 	case errors.Is(err, metrics.ErrUnknownRepo):
-		return "Unknown repository: no repository called that has been synced. Pick one from the list.", http.StatusNotFound, true
+		return unknownRepoMessage(v), http.StatusNotFound, true
 	}
 	return "", 0, false
+}
+
+// paramMessage is one sentence naming the field and what is wrong with it:
+// "Invalid period: it must be day, week or month."
+func paramMessage(pe *metrics.ParamError) string {
+	msg := pe.Msg
+	if strings.HasPrefix(msg, "must ") || strings.HasPrefix(msg, "names ") {
+		msg = "it " + msg
+	}
+	return "Invalid " + paramLabel(pe.Param) + ": " + strings.TrimSuffix(msg, ".") + "."
 }
 
 func paramLabel(param string) string {
 	switch param {
 	case "start_date":
-		return "the start date (start_date)"
+		return "start date (start_date)"
 	case "end_date":
-		return "the end date (end_date)"
-	case "period":
-		return "the period"
+		return "end date (end_date)"
 	case "repo", "repo_id":
-		return "the repository (" + param + ")"
+		return "repository (" + param + ")"
 	}
-	return param
+	return param // period, sort, order: the field's own name
+}
+
+// repoNameRE is the form of a repository's name, owner/name, as the
+// metrics package checks it.
+var repoNameRE = regexp.MustCompile(`^[^/\s]+/[^/\s]+$`)
+
+// unknownRepoMessage says which repository was not found.
+func unknownRepoMessage(v url.Values) string {
+	const pick = " Pick one from the list."
+	switch name := v.Get("repo"); {
+	case name != "" && !repoNameRE.MatchString(name):
+		return "Unknown repository: " + strconv.Quote(name) + " is not a repository name, which has the form owner/name." + pick
+	case name != "":
+		return "Unknown repository: no repository named " + strconv.Quote(name) + " has been synced." + pick
+	case v.Get("repo_id") != "":
+		return "Unknown repository: no synced repository has repo_id " + v.Get("repo_id") + "." + pick
+	}
+	return "Unknown repository: no repository called that has been synced." + pick
 }
 
 // render executes the named page template into a buffer, then sends it with
