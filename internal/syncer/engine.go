@@ -398,7 +398,7 @@ func (e *Engine) emit(r *run, ev Event) {
 func (e *Engine) execute(ctx context.Context, r *run, req Request) {
 	defer close(r.done)
 	log := e.log.With("mode", req.Mode.String(), "trigger", string(req.Trigger))
-	defer e.holdLease(log)()
+	releaseLease := e.holdLease(log)
 	ran := false
 	for i := range r.progress.Sources {
 		var sp SourceProgress
@@ -421,6 +421,9 @@ func (e *Engine) execute(ctx context.Context, r *run, req Request) {
 			log.Error("sync: after-sync step failed", "err", afterErr)
 		}
 	}
+	// Released before the sync counts as ended here, so that the next
+	// sync of this engine, which may start at once, keeps its own lease.
+	releaseLease()
 	final := e.finish(r, afterErr)
 	log.Info("sync finished", "ok", final.OK(), "failed", final.Failed(), "duration", final.FinishedAt.Sub(final.StartedAt))
 }
