@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -265,6 +266,11 @@ func TestDashboardInABrowser(t *testing.T) {
 	if status != "Sync finished." || !strings.HasPrefix(progress, "success") || !strings.Contains(lastSync, "success") {
 		t.Errorf("the page does not show a successful sync: %q, %q, %q", status, progress, lastSync)
 	}
+	for _, s := range []string{progress, lastSync} {
+		if m := recordsRE.FindStringSubmatch(s); m == nil || (m[1] == "1") != (m[2] == "record") {
+			t.Errorf("%q does not count its records in words", s)
+		}
+	}
 	if !strings.Contains(before, "pull_requests 400") || !strings.Contains(after, "pull_requests 401") {
 		t.Errorf("the counts did not update without a reload: before %q, after %q", before, after)
 	}
@@ -324,6 +330,9 @@ func TestDashboardInABrowser(t *testing.T) {
 		t.Errorf("the browser console reported problems:\n%s", strings.Join(p, "\n"))
 	}
 }
+
+// recordsRE finds a count of records: "· 1 record", "· 12 records".
+var recordsRE = regexp.MustCompile(`· (\d+) (records?)\b`)
 
 // jsString quotes s for JavaScript.
 func jsString(s string) string {

@@ -61,19 +61,19 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	b := &dashboardBody{Range: rangeText(q)}
 	b.DORA = []kpi{
-		{Name: "Deployment frequency", Value: perDay(&df.PerDay), Detail: intCell(df.Total) + " deployments",
+		{Name: "Deployment frequency", Value: perDay(&df.PerDay), Detail: plural(df.Total, "deployment", "deployments"),
 			Tier: tierOf(df.Tier), Trend: newTrendView(df.Trend, perDay), URL: link("/dora") + "#deployment-frequency",
 			Help: "Successful runs of deployment workflows per day"},
-		{Name: "Lead time for changes", Value: hoursText(lt.MedianHours), Detail: intCell(lt.Count) + " PRs deployed · p90 " + hoursText(lt.P90Hours),
+		{Name: "Lead time for changes", Value: hoursText(lt.MedianHours), Detail: plural(lt.Count, "PR", "PRs") + " deployed · p90 " + hoursText(lt.P90Hours),
 			Tier: tierOf(lt.Tier), Trend: newTrendView(lt.Trend, hoursText), URL: link("/dora") + "#lead-time",
 			Help: "Median time from a PR's first commit to its deployment"},
-		{Name: "Change failure rate", Value: percentText(cfr.Rate), Detail: intCell(cfr.FailedDeployments) + " of " + intCell(cfr.Deployments) + " deployments failed",
+		{Name: "Change failure rate", Value: percentText(cfr.Rate), Detail: intCell(cfr.FailedDeployments) + " of " + plural(cfr.Deployments, "deployment", "deployments") + " failed",
 			Tier: tierOf(cfr.Tier), Trend: newTrendView(cfr.Trend, percentText), URL: link("/dora") + "#change-failure-rate",
 			Help: "Share of deployments with an attributed incident"},
-		{Name: "Recovery time", Value: hoursText(rt.MedianHours), Detail: intCell(rt.Count) + " incidents resolved · " + intCell(rt.OpenIncidents) + " open",
+		{Name: "Recovery time", Value: hoursText(rt.MedianHours), Detail: plural(rt.Count, "incident", "incidents") + " resolved · " + intCell(rt.OpenIncidents) + " open",
 			Tier: tierOf(rt.Tier), Trend: newTrendView(rt.Trend, hoursText), URL: link("/dora") + "#recovery-time",
 			Help: "Median time from an incident's opening to its resolution"},
-		{Name: "Rework rate", Value: percentText(rw.Rate), Detail: intCell(rw.ReworkDeployments) + " of " + intCell(rw.Deployments) + " deployments were fixes",
+		{Name: "Rework rate", Value: percentText(rw.Rate), Detail: intCell(rw.ReworkDeployments) + " of " + plural(rw.Deployments, "deployment", "deployments") + " shipped a fix",
 			Trend: newTrendView(rw.Trend, percentText), URL: link("/dora") + "#rework-rate",
 			Help: "Share of deployments that shipped a revert or hotfix"},
 	}
@@ -94,14 +94,14 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	tpDetail := "PRs merged"
 	if tp.IssuesCompleted != nil {
-		tpDetail += " · " + intCell(tp.IssuesCompleted.Total) + " Linear issues completed"
+		tpDetail += " · " + plural(tp.IssuesCompleted.Total, "Linear issue", "Linear issues") + " completed"
 	}
 	b.Development = []kpi{
-		{Name: "Review time", Value: hoursText(rv.MedianHours), Detail: intCell(rv.Count) + " PRs · p90 " + hoursText(rv.P90Hours),
+		{Name: "Review time", Value: hoursText(rv.MedianHours), Detail: plural(rv.Count, "PR", "PRs") + " · p90 " + hoursText(rv.P90Hours),
 			Trend: newTrendView(rv.Trend, hoursText), URL: link("/development") + "#review-time", Help: "Median time from opening a PR to its first review"},
-		{Name: "Merge time", Value: hoursText(mt.MedianHours), Detail: intCell(mt.Count) + " PRs · p90 " + hoursText(mt.P90Hours),
+		{Name: "Merge time", Value: hoursText(mt.MedianHours), Detail: plural(mt.Count, "PR", "PRs") + " · p90 " + hoursText(mt.P90Hours),
 			Trend: newTrendView(mt.Trend, hoursText), URL: link("/development") + "#merge-time", Help: "Median time from opening a PR to merging it"},
-		{Name: "Cycle time", Value: hoursText(ct.MedianHours), Detail: intCell(ct.Count) + " Linear issues · p90 " + hoursText(ct.P90Hours),
+		{Name: "Cycle time", Value: hoursText(ct.MedianHours), Detail: plural(ct.Count, "Linear issue", "Linear issues") + " · p90 " + hoursText(ct.P90Hours),
 			Trend: newTrendView(ct.Trend, hoursText), URL: link("/development") + "#cycle-time", Help: "Median time from a Linear issue's creation to its last merged PR"},
 		{Name: "Throughput", Value: intCell(tp.Total), Detail: tpDetail,
 			Trend: newTrendView(tp.Trend, count), URL: link("/development") + "#throughput", Help: "Pull requests merged in the range"},

@@ -56,7 +56,7 @@ func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 	if total == 0 {
 		panel.Empty = "No deployments from " + rangeText(q) + ". A deployment is a successful run of a GitHub Actions workflow whose name or file matches DEPLOYMENT_PATTERNS (default deploy,release,publish), or one recorded with POST /api/v1/deployments."
 	}
-	pg.Body = &listBody{Range: rangeText(q), Summary: strconv.Itoa(total) + " deployments", Table: panel,
+	pg.Body = &listBody{Range: rangeText(q), Summary: plural(total, "deployment", "deployments"), Table: panel,
 		Pager: newPager(r, page, total), Extra: views}
 	return p.render(w, r, http.StatusOK, "deployments", pg)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/web/chart"
@@ -48,17 +49,18 @@ func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 
 func durationPanel(r *http.Request, id, title, what string, m *metrics.DurationMetric, q metrics.Query, help string) Panel {
 	rng := rangeText(q)
-	t := &Table{ID: id, Caption: title + " per period (hours), " + rng,
+	t := &Table{ID: id, Caption: title + " " + perPeriod(q.Period) + " (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: what, Num: true}, {Name: "Median (h)", Num: true}}}
-	c := &chart.Chart{Kind: chart.Lines, Format: formatHours, Series: []chart.Series{{Name: "median"}}}
+	c := &chart.Chart{Kind: chart.Lines, Series: []chart.Series{{Name: "median"}}}
 	for _, pt := range m.Data {
 		t.Rows = append(t.Rows, []Cell{{Text: pt.Date}, {Text: intCell(pt.Count)}, {Text: hoursCell(pt.MedianHours)}})
 		c.Labels = append(c.Labels, pt.Date)
 		c.Series[0].Values = append(c.Series[0].Values, pt.MedianHours)
 	}
+	durationAxis(c)
 	markPartial(q, t, c)
 	pn := newPanel(r, title, c, t)
-	pn.Headline = "median " + hoursText(m.MedianHours) + " · p75 " + hoursText(m.P75Hours) + " · p90 " + hoursText(m.P90Hours) + " · " + intCell(m.Count) + " " + what
+	pn.Headline = "median " + hoursText(m.MedianHours) + " · p75 " + hoursText(m.P75Hours) + " · p90 " + hoursText(m.P90Hours) + " · " + plural(m.Count, strings.NewReplacer("PRs", "PR", "issues", "issue").Replace(what), what)
 	pn.Help = help
 	if m.Count == 0 {
 		pn.Empty = "No " + what + " from " + rng + "."
@@ -77,7 +79,7 @@ func throughputPanel(r *http.Request, m *metrics.Throughput, q metrics.Query) Pa
 		cols = append(cols, Column{Name: "Linear issues completed", Num: true})
 		c.Series = append(c.Series, chart.Series{Name: "Linear issues completed"})
 	}
-	t := &Table{ID: "throughput", Caption: "Throughput per period, " + rng, Columns: cols}
+	t := &Table{ID: "throughput", Caption: "Throughput " + perPeriod(q.Period) + ", " + rng, Columns: cols}
 	for i, pt := range m.Data {
 		row := []Cell{{Text: pt.Date}, {Text: intCell(pt.Count)}}
 		c.Labels = append(c.Labels, pt.Date)
@@ -91,9 +93,9 @@ func throughputPanel(r *http.Request, m *metrics.Throughput, q metrics.Query) Pa
 	}
 	markPartial(q, t, c)
 	pn := newPanel(r, "Throughput", c, t)
-	pn.Headline = intCell(m.Total) + " PRs merged · " + numberText(m.Average) + " per period"
+	pn.Headline = plural(m.Total, "PR", "PRs") + " merged · " + numberText(m.Average) + " " + perPeriod(q.Period)
 	if m.IssuesCompleted != nil {
-		pn.Headline += " · " + intCell(m.IssuesCompleted.Total) + " Linear issues completed"
+		pn.Headline += " · " + plural(m.IssuesCompleted.Total, "Linear issue", "Linear issues") + " completed"
 	}
 	pn.Help = "Pull requests merged per period and, when Linear is configured, Linear issues completed."
 	if m.Total == 0 && (m.IssuesCompleted == nil || m.IssuesCompleted.Total == 0) {

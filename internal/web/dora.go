@@ -56,7 +56,7 @@ func tablesOf(panels []Panel) []*Table {
 
 func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, q metrics.Query) Panel {
 	rng := rangeText(q)
-	t := &Table{ID: "deployment-frequency", Caption: "Deployments per period, " + rng, Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}}}
+	t := &Table{ID: "deployment-frequency", Caption: "Deployments " + perPeriod(q.Period) + ", " + rng, Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}}}
 	c := &chart.Chart{Kind: chart.Bars, Integers: true, Series: []chart.Series{{}}}
 	for _, pt := range m.Data {
 		t.Rows = append(t.Rows, []Cell{{Text: pt.Date}, {Text: intCell(pt.Count)}})
@@ -65,7 +65,7 @@ func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, q
 	}
 	markPartial(q, t, c)
 	pn := newPanel(r, "Deployment frequency", c, t)
-	pn.Headline = intCell(m.Total) + " deployments · " + numberText(m.PerDay) + " per day · " + numberText(m.Average) + " per period"
+	pn.Headline = plural(m.Total, "deployment", "deployments") + " · " + numberText(m.PerDay) + " per day · " + numberText(m.Average) + " " + perPeriod(q.Period)
 	pn.Tier = tierOf(m.Tier)
 	pn.Help = "Successful runs of deployment workflows (and deployments recorded through the API), by completion time."
 	if m.Total == 0 {
@@ -77,9 +77,9 @@ func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, q
 
 func leadTimePanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTimeBucket, q metrics.Query) Panel {
 	rng := rangeText(q)
-	t := &Table{ID: "lead-time", Caption: "Lead time for changes per period (hours), " + rng,
+	t := &Table{ID: "lead-time", Caption: "Lead time for changes " + perPeriod(q.Period) + " (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "PRs deployed", Num: true}, {Name: "Median (h)", Num: true}, {Name: "p75 (h)", Num: true}, {Name: "p90 (h)", Num: true}}}
-	c := &chart.Chart{Kind: chart.Lines, Format: formatHours, Series: []chart.Series{{Name: "median"}, {Name: "p75"}, {Name: "p90"}}}
+	c := &chart.Chart{Kind: chart.Lines, Series: []chart.Series{{Name: "median"}, {Name: "p75"}, {Name: "p90"}}}
 	for _, b := range series {
 		t.Rows = append(t.Rows, []Cell{{Text: b.Date}, {Text: intCell(b.Count)}, {Text: hoursCell(b.MedianHours)}, {Text: hoursCell(b.P75Hours)}, {Text: hoursCell(b.P90Hours)}})
 		c.Labels = append(c.Labels, b.Date)
@@ -87,10 +87,11 @@ func leadTimePanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTi
 		c.Series[1].Values = append(c.Series[1].Values, b.P75Hours)
 		c.Series[2].Values = append(c.Series[2].Values, b.P90Hours)
 	}
+	durationAxis(c)
 	markPartial(q, t, c)
 	pn := newPanel(r, "Lead time for changes", c, t)
 	pn.Headline = "median " + hoursText(m.MedianHours) + " · p75 " + hoursText(m.P75Hours) + " · p90 " + hoursText(m.P90Hours) +
-		" · " + intCell(m.Count) + " PRs deployed · " + intCell(m.UndeployedCount) + " merged but not deployed"
+		" · " + plural(m.Count, "PR", "PRs") + " deployed · " + intCell(m.UndeployedCount) + " merged but not deployed"
 	pn.Tier = tierOf(m.Tier)
 	pn.Help = "From a PR's first commit to the deployment that shipped it, for PRs merged into the default branch."
 	if m.Count == 0 {
@@ -101,10 +102,9 @@ func leadTimePanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTi
 
 func phasesPanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTimeBucket, q metrics.Query) Panel {
 	rng := rangeText(q)
-	t := &Table{ID: "lead-time-phases", Caption: "Median of each lead-time phase per period (hours), " + rng,
+	t := &Table{ID: "lead-time-phases", Caption: "Median of each lead-time phase " + perPeriod(q.Period) + " (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Coding (h)", Num: true}, {Name: "Pickup (h)", Num: true}, {Name: "Review (h)", Num: true}, {Name: "Deploy (h)", Num: true}}}
-	c := &chart.Chart{Kind: chart.Stacked, Format: formatHours,
-		Series: []chart.Series{{Name: "coding"}, {Name: "pickup"}, {Name: "review"}, {Name: "deploy"}}}
+	c := &chart.Chart{Kind: chart.Stacked, Series: []chart.Series{{Name: "coding"}, {Name: "pickup"}, {Name: "review"}, {Name: "deploy"}}}
 	for _, b := range series {
 		ph := b.Phases
 		t.Rows = append(t.Rows, []Cell{{Text: b.Date}, {Text: hoursCell(ph.CodingHours)}, {Text: hoursCell(ph.PickupHours)}, {Text: hoursCell(ph.ReviewHours)}, {Text: hoursCell(ph.DeployHours)}})
@@ -113,6 +113,7 @@ func phasesPanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTime
 			c.Series[i].Values = append(c.Series[i].Values, v)
 		}
 	}
+	durationAxis(c)
 	markPartial(q, t, c)
 	pn := newPanel(r, "Where lead time goes", c, t)
 	ph := m.Phases
@@ -126,7 +127,7 @@ func phasesPanel(r *http.Request, m *metrics.LeadTime, series []metrics.LeadTime
 
 func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, q metrics.Query) Panel {
 	rng := rangeText(q)
-	t := &Table{ID: "change-failure-rate", Caption: "Change failure rate per period, " + rng,
+	t := &Table{ID: "change-failure-rate", Caption: "Change failure rate " + perPeriod(q.Period) + ", " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}, {Name: "Failed", Num: true}, {Name: "Rate (%)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, Series: []chart.Series{{Name: "failure rate"}}}
 	for _, pt := range m.Data {
@@ -136,7 +137,7 @@ func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, q metrics
 	}
 	markPartial(q, t, c)
 	pn := newPanel(r, "Change failure rate", c, t)
-	pn.Headline = percentText(m.Rate) + " · " + intCell(m.FailedDeployments) + " of " + intCell(m.Deployments) + " deployments caused an incident"
+	pn.Headline = percentText(m.Rate) + " · " + intCell(m.FailedDeployments) + " of " + plural(m.Deployments, "deployment", "deployments") + " caused an incident"
 	pn.Tier = tierOf(m.Tier)
 	pn.Help = "A deployment failed when an incident is attributed to it: the latest deployment within INCIDENT_WINDOW before the incident opened."
 	if m.Deployments == 0 {
@@ -148,14 +149,15 @@ func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, q metrics
 
 func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, q metrics.Query) Panel {
 	rng := rangeText(q)
-	t := &Table{ID: "recovery-time", Caption: "Time to recover per period (hours), " + rng,
+	t := &Table{ID: "recovery-time", Caption: "Time to recover " + perPeriod(q.Period) + " (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Incidents resolved", Num: true}, {Name: "Median (h)", Num: true}}}
-	c := &chart.Chart{Kind: chart.Bars, Format: formatHours, Series: []chart.Series{{Name: "median"}}}
+	c := &chart.Chart{Kind: chart.Bars, Series: []chart.Series{{Name: "median"}}}
 	for _, pt := range m.Data {
 		t.Rows = append(t.Rows, []Cell{{Text: pt.Date}, {Text: intCell(pt.Count)}, {Text: hoursCell(pt.MedianHours)}})
 		c.Labels = append(c.Labels, pt.Date)
 		c.Series[0].Values = append(c.Series[0].Values, pt.MedianHours)
 	}
+	durationAxis(c)
 	markPartial(q, t, c)
 	pn := newPanel(r, "Recovery time", c, t)
 	pn.Headline = "median " + hoursText(m.MedianHours) + " · p90 " + hoursText(m.P90Hours) + " · " + intCell(m.Count) + " resolved · " + intCell(m.OpenIncidents) + " still open"
@@ -170,7 +172,7 @@ func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, q metrics.Query) Pa
 
 func reworkPanel(r *http.Request, m *metrics.ReworkRate, q metrics.Query) Panel {
 	rng := rangeText(q)
-	t := &Table{ID: "rework-rate", Caption: "Rework rate per period, " + rng,
+	t := &Table{ID: "rework-rate", Caption: "Rework rate " + perPeriod(q.Period) + ", " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}, {Name: "Rework", Num: true}, {Name: "Rate (%)", Num: true}}}
 	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, Series: []chart.Series{{Name: "rework rate"}}}
 	for _, pt := range m.Data {
@@ -180,7 +182,7 @@ func reworkPanel(r *http.Request, m *metrics.ReworkRate, q metrics.Query) Panel 
 	}
 	markPartial(q, t, c)
 	pn := newPanel(r, "Rework rate", c, t)
-	pn.Headline = percentText(m.Rate) + " · " + intCell(m.ReworkDeployments) + " of " + intCell(m.Deployments) + " deployments shipped a revert or hotfix"
+	pn.Headline = percentText(m.Rate) + " · " + intCell(m.ReworkDeployments) + " of " + plural(m.Deployments, "deployment", "deployments") + " shipped a revert or hotfix"
 	pn.Help = "A rework deployment ships a PR titled Revert \"…\", from a revert-… or hotfix… branch, or labelled hotfix."
 	if m.Deployments == 0 {
 		pn.Empty = "No deployments from " + rng + ", so no rework rate."

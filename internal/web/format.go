@@ -22,6 +22,7 @@ func (t *templates) funcs() template.FuncMap {
 			return tm.UTC().Format("2006-01-02 15:04 UTC")
 		},
 		"datetime": func(tm time.Time) string { return tm.UTC().Format(time.RFC3339) },
+		"plural":   func(n int64, one, many string) string { return plural(int(n), one, many) },
 	}
 }
 
@@ -75,10 +76,59 @@ func percentCell(rate *float64) string {
 
 func intCell(n int) string { return strconv.Itoa(n) }
 
+// plural is a count with its noun: "1 incident", "2 incidents".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}
+
+// perPeriod names a bucket for "12.8 per week".
+func perPeriod(p metrics.Period) string { return "per " + string(p) }
+
 func numberText(v float64) string { return chart.FormatNumber(math.Round(v*100) / 100) }
 
 func formatHours(v float64) string   { return chart.FormatNumber(v) + " h" }
+func formatDays(v float64) string    { return chart.FormatNumber(v) + " d" }
 func formatPercent(v float64) string { return chart.FormatNumber(v) + "%" }
+
+// durationAxis sets the unit of a chart of durations given in hours:
+// hours, or days when its largest value (its tallest stack) is 48 hours
+// or more, where hoursText switches to days too, so the axis and the
+// tooltips read in the headline's unit.
+func durationAxis(c *chart.Chart) {
+	top := 0.0
+	for i := range c.Labels {
+		sum := 0.0
+		for _, s := range c.Series {
+			if i >= len(s.Values) || s.Values[i] == nil {
+				continue
+			}
+			if c.Kind == chart.Stacked {
+				sum += math.Max(*s.Values[i], 0)
+			} else {
+				top = math.Max(top, *s.Values[i])
+			}
+		}
+		top = math.Max(top, sum)
+	}
+	c.Format = formatHours
+	if top < 48 {
+		return
+	}
+	c.Format = formatDays
+	for j := range c.Series {
+		// New values: the old pointers are the metrics' own.
+		days := make([]*float64, len(c.Series[j].Values))
+		for i, v := range c.Series[j].Values {
+			if v != nil {
+				days[i] = ptr(*v / 24)
+			}
+		}
+		c.Series[j].Values = days
+	}
+}
 
 // ptr returns a pointer to v, for chart values.
 func ptr(v float64) *float64 { return &v }

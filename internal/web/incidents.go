@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/http"
-	"strconv"
 
 	"github.com/veelocity/veelocity/internal/store"
 )
@@ -48,7 +47,7 @@ func (p *Pages) incidents(w http.ResponseWriter, r *http.Request) error {
 	if total == 0 {
 		panel.Empty = "No incidents were opened or resolved from " + rangeText(q) + ". Incidents are GitHub or Linear issues labelled with INCIDENT_LABELS (default incident), or recorded with POST /api/v1/incidents."
 	}
-	pg.Body = &listBody{Range: rangeText(q), Summary: strconv.Itoa(total) + " incidents; each is attributed to the latest deployment within INCIDENT_WINDOW before it opened",
+	pg.Body = &listBody{Range: rangeText(q), Summary: plural(total, "incident", "incidents") + "; each is attributed to the latest deployment within INCIDENT_WINDOW before it opened",
 		Table: panel, Pager: newPager(r, page, total)}
 	return p.render(w, r, http.StatusOK, "list", pg)
 }

@@ -140,6 +140,13 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			t.Errorf("deployment table adds up to %d, metrics say %d", total, d.DeploymentFrequency.Total)
 		}
 		lead := find(r.doc, sel("section", "#lead-time"))
+		// Lead times run to days, so its axis reads in days, as the
+		// headline does.
+		for _, l := range findAll(lead, sel("text", ".ylabel")) {
+			if !strings.HasSuffix(text(l), " d") {
+				t.Errorf("lead time axis label %q is not in days", text(l))
+			}
+		}
 		series := map[string]bool{}
 		for _, p := range findAll(lead, sel("path", ".line")) {
 			series[strings.Fields(strings.TrimPrefix(attr(p, "class"), "line "))[0]] = true

@@ -99,7 +99,7 @@ func (p *Pages) pullRequests(w http.ResponseWriter, r *http.Request) error {
 	if total == 0 {
 		panel.Empty = "No pull requests were opened or merged from " + rangeText(q) + " with these filters. Try a longer range or another repository."
 	}
-	pg.Body = &listBody{Range: rangeText(q), Summary: strconv.Itoa(total) + " pull requests; lead time is from the first commit to the deployment that shipped the PR",
+	pg.Body = &listBody{Range: rangeText(q), Summary: plural(total, "pull request", "pull requests") + "; lead time is from the first commit to the deployment that shipped the PR",
 		Table: panel, Pager: newPager(r, page, total), Extra: prStateChoices(r, f.State)}
 	return p.render(w, r, http.StatusOK, "list", pg)
 }

@@ -72,6 +72,9 @@
     });
   }
 
+  // plural is a count with its noun: "1 record", "2 records".
+  function plural(n, one, many) { return n + " " + (n === 1 ? one : many); }
+
   function when(s) {
     if (!s) return "never";
     var d = new Date(s);
@@ -98,7 +101,7 @@
     }
     (status.sources || []).forEach(function (s) {
       var run = s.last_run;
-      setField(s.source, "last-sync", run ? when(run.finished_at || run.started_at) + " · " + run.status + " · " + run.records + " records" : "never");
+      setField(s.source, "last-sync", run ? when(run.finished_at || run.started_at) + " · " + run.status + " · " + plural(run.records, "record", "records") : "never");
       setField(s.source, "last-success", when(s.last_success_at));
       setField(s.source, "counts", countsText(s.counts));
       setField(s.source, "error", s.last_error || (run && run.error) || "none");
@@ -107,7 +110,7 @@
       if (p) {
         now = p.status;
         if (p.status === "running" && p.scope) now += " · " + p.scope;
-        if (p.status !== "skipped") now += " · " + (p.records || 0) + " records";
+        if (p.status !== "skipped") now += " · " + plural(p.records || 0, "record", "records");
         if (p.reason) now += " · " + p.reason;
         if (p.error) now += " · " + p.error;
       }
