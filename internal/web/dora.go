@@ -129,7 +129,7 @@ func changeFailurePanel(r *http.Request, m *metrics.ChangeFailureRate, q metrics
 	rng := rangeText(q)
 	t := &Table{ID: "change-failure-rate", Caption: "Change failure rate " + perPeriod(q.Period) + ", " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}, {Name: "Failed", Num: true}, {Name: "Rate (%)", Num: true}}}
-	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, Series: []chart.Series{{Name: "failure rate"}}}
+	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, NoValue: "no deployments", Series: []chart.Series{{Name: "failure rate"}}}
 	for _, pt := range m.Data {
 		t.Rows = append(t.Rows, []Cell{{Text: pt.Date}, {Text: intCell(pt.Deployments)}, {Text: intCell(pt.Failed)}, {Text: percentCell(pt.Rate)}})
 		c.Labels = append(c.Labels, pt.Date)
@@ -151,7 +151,7 @@ func recoveryPanel(r *http.Request, m *metrics.RecoveryTime, q metrics.Query) Pa
 	rng := rangeText(q)
 	t := &Table{ID: "recovery-time", Caption: "Time to recover " + perPeriod(q.Period) + " (hours), " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Incidents resolved", Num: true}, {Name: "Median (h)", Num: true}}}
-	c := &chart.Chart{Kind: chart.Bars, Series: []chart.Series{{Name: "median"}}}
+	c := &chart.Chart{Kind: chart.Bars, NoValue: "no incidents resolved", Series: []chart.Series{{Name: "median"}}}
 	for _, pt := range m.Data {
 		t.Rows = append(t.Rows, []Cell{{Text: pt.Date}, {Text: intCell(pt.Count)}, {Text: hoursCell(pt.MedianHours)}})
 		c.Labels = append(c.Labels, pt.Date)
@@ -174,7 +174,7 @@ func reworkPanel(r *http.Request, m *metrics.ReworkRate, q metrics.Query) Panel 
 	rng := rangeText(q)
 	t := &Table{ID: "rework-rate", Caption: "Rework rate " + perPeriod(q.Period) + ", " + rng,
 		Columns: []Column{{Name: "Period start"}, {Name: "Deployments", Num: true}, {Name: "Rework", Num: true}, {Name: "Rate (%)", Num: true}}}
-	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, Series: []chart.Series{{Name: "rework rate"}}}
+	c := &chart.Chart{Kind: chart.Bars, Format: formatPercent, NoValue: "no deployments", Series: []chart.Series{{Name: "rework rate"}}}
 	for _, pt := range m.Data {
 		t.Rows = append(t.Rows, []Cell{{Text: pt.Date}, {Text: intCell(pt.Deployments)}, {Text: intCell(pt.Rework)}, {Text: percentCell(pt.Rate)}})
 		c.Labels = append(c.Labels, pt.Date)

@@ -139,6 +139,32 @@ func TestPagesShowTheDemoData(t *testing.T) {
 		if total != d.DeploymentFrequency.Total || total == 0 {
 			t.Errorf("deployment table adds up to %d, metrics say %d", total, d.DeploymentFrequency.Total)
 		}
+		// A day with deployments but no failure has a 0 bar; a day with
+		// no deployments has a no-data mark instead.
+		daily := s.page(t, "/dora?period=day", http.StatusOK)
+		cfr := find(daily.doc, sel("section", "#change-failure-rate"))
+		_, cfrRows := tableData(find(cfr, sel("table")))
+		marks := findAll(find(cfr, sel("svg")), sel("rect", ".mark"))
+		if len(marks) != len(cfrRows) {
+			t.Fatalf("change failure rate: %d marks for %d weeks", len(marks), len(cfrRows))
+		}
+		kinds := map[string]int{}
+		for i, row := range cfrRows {
+			want := ""
+			switch {
+			case row[1] == "0":
+				want = "none"
+			case row[3] == "0.00":
+				want = "zero"
+			}
+			if (want == "" && (hasClass(marks[i], "none") || hasClass(marks[i], "zero"))) || want != "" && !hasClass(marks[i], want) {
+				t.Errorf("change failure rate day %s (%q): mark %q", row[0], row, attr(marks[i], "class"))
+			}
+			kinds[want]++
+		}
+		if kinds["none"] == 0 || kinds["zero"] == 0 || kinds[""] == 0 {
+			t.Errorf("the demo's last 30 days lack a day of some kind (no deployments, no failure, failures): %v", kinds)
+		}
 		lead := find(r.doc, sel("section", "#lead-time"))
 		// Lead times run to days, so its axis reads in days, as the
 		// headline does.

@@ -51,10 +51,17 @@ type Chart struct {
 	// their tooltips, and PartialKey explains the style in the legend.
 	Partial    []string
 	PartialKey string
+	// NoValue says what a missing value means ("no deployments"). When
+	// set, a bar chart draws a small dashed "no data" mark with that
+	// tooltip where a value is missing, so that it does not look like a
+	// real 0, which is drawn as a thin bar on the axis.
+	NoValue string
 }
 
 // Drawing size in viewBox units; the SVG scales to its container.
 const (
+	zeroH        = 3 // the height of a bar of 0
+	noValueH     = 8 // the height of the mark of a missing value
 	width        = 640
 	height       = 220
 	marginLeft   = 52
@@ -207,8 +214,8 @@ func (c Chart) layout() drawing {
 }
 
 // Legend returns the chart's legend as an HTML list, a swatch and a name
-// per series (for two or more) and the key to partial buckets (when there
-// are any), or nothing. It goes next to the SVG.
+// per series (for two or more), the key to partial buckets and to missing
+// values (when there are any), or nothing. It goes next to the SVG.
 func (c Chart) Legend() template.HTML {
 	var items []legendItem
 	if len(c.Series) > 1 {
@@ -218,6 +225,9 @@ func (c Chart) Legend() template.HTML {
 	}
 	if c.hasPartial() && c.PartialKey != "" {
 		items = append(items, legendItem{Class: "partial", Name: c.PartialKey})
+	}
+	if c.Kind == Bars && c.NoValue != "" && c.hasValues() && c.hasMissing() {
+		items = append(items, legendItem{Class: "none", Name: c.NoValue})
 	}
 	if len(items) == 0 {
 		return ""
@@ -248,6 +258,18 @@ func (c Chart) tip(i int, s Series, v float64) string {
 	return t
 }
 
+// noValueTip is the tooltip of series s's missing value at label i.
+func (c Chart) noValueTip(i int, s Series) string {
+	t := c.Labels[i] + ": " + c.NoValue
+	if len(c.Series) > 1 || s.Name != "" {
+		t = c.Labels[i] + " · " + s.Name + ": " + c.NoValue
+	}
+	if note := c.partial(i); note != "" {
+		t += " (" + note + ")"
+	}
+	return t
+}
+
 func (c Chart) bars(d *drawing, slot, yMax float64) {
 	k := float64(max(len(c.Series), 1))
 	inner := slot * 0.8
@@ -255,13 +277,21 @@ func (c Chart) bars(d *drawing, slot, yMax float64) {
 	for i := range c.Labels {
 		x0 := marginLeft + slot*float64(i) + slot*0.1
 		for j, s := range c.Series {
+			x, w := x0+bw*float64(j), math.Max(bw-1, 1)
 			v := value(s, i)
-			if v == nil {
-				continue
+			switch {
+			case v == nil && c.NoValue != "" && !d.Empty:
+				d.Rects = append(d.Rects, rect{X: x + w/4, Y: marginTop + plotH - noValueH, W: w / 2, H: noValueH,
+					Class: c.markClass(i, j) + " none", Tip: c.noValueTip(i, s)})
+			case v == nil:
+			case *v == 0:
+				d.Rects = append(d.Rects, rect{X: x, Y: marginTop + plotH - zeroH, W: w, H: zeroH,
+					Class: c.markClass(i, j) + " zero", Tip: c.tip(i, s, 0)})
+			default:
+				y := c.y(*v, yMax)
+				d.Rects = append(d.Rects, rect{X: x, Y: y, W: w, H: marginTop + plotH - y,
+					Class: c.markClass(i, j), Tip: c.tip(i, s, *v)})
 			}
-			y := c.y(*v, yMax)
-			d.Rects = append(d.Rects, rect{X: x0 + bw*float64(j), Y: y, W: math.Max(bw-1, 1), H: marginTop + plotH - y,
-				Class: c.markClass(i, j), Tip: c.tip(i, s, *v)})
 		}
 	}
 }
@@ -353,6 +383,18 @@ func (c Chart) hasValues() bool {
 	for _, s := range c.Series {
 		for _, v := range s.Values {
 			if v != nil {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasMissing reports whether a series lacks a value at some label.
+func (c Chart) hasMissing() bool {
+	for _, s := range c.Series {
+		for i := range c.Labels {
+			if value(s, i) == nil {
 				return true
 			}
 		}

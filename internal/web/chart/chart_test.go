@@ -264,3 +264,44 @@ func TestJoinSegments(t *testing.T) {
 		}
 	}
 }
+
+// A real 0 is a thin bar on the axis; a missing value is nothing, or, when
+// the chart says what it means, a small dashed mark with that tooltip.
+func TestZeroAndMissingBars(t *testing.T) {
+	labels := []string{"2024-01-01", "2024-01-08", "2024-01-15"}
+	values := []*float64{f(50), f(0), nil}
+	bottom := float64(marginTop + plotH)
+	for _, noValue := range []string{"", "no deployments"} {
+		c := Chart{Kind: Bars, Labels: labels, Series: []Series{{Name: "failure rate", Values: values}},
+			Format: func(v float64) string { return FormatNumber(v) + "%" }, NoValue: noValue}
+		rects := parse(t, string(c.SVG()))["rect"]
+		want := 2
+		if noValue != "" {
+			want = 3
+		}
+		if len(rects) != want {
+			t.Fatalf("NoValue %q: %d bars, want %d", noValue, len(rects), want)
+		}
+		zero := rects[1]
+		if attr(zero, "class") != "mark s0 zero" || attr(zero, "height") != "3" || attr(zero, "y") != FormatNumber(bottom-3) ||
+			attr(zero, "data-tip") != "2024-01-08 · failure rate: 0%" {
+			t.Errorf("the 0 bar: class %q, height %s, y %s, tip %q", attr(zero, "class"), attr(zero, "height"), attr(zero, "y"), attr(zero, "data-tip"))
+		}
+		if noValue == "" {
+			continue
+		}
+		none := rects[2]
+		if attr(none, "class") != "mark s0 none" || attr(none, "data-tip") != "2024-01-15 · failure rate: no deployments" {
+			t.Errorf("the missing value's mark: class %q, tip %q", attr(none, "class"), attr(none, "data-tip"))
+		}
+		legend := parse(t, string(c.Legend()))["li"]
+		if len(legend) != 1 || text(legend[0]) != "no deployments" || attr(legend[0].FirstChild, "class") != "swatch none" {
+			t.Errorf("the legend does not explain the no-data mark: %s", c.Legend())
+		}
+	}
+	// A chart with no value at all says so once, with no marks.
+	empty := Chart{Kind: Bars, Labels: labels, Series: []Series{{Values: []*float64{nil, nil, nil}}}, NoValue: "no deployments"}
+	if n := len(parse(t, string(empty.SVG()))["rect"]); n != 0 {
+		t.Errorf("an empty chart draws %d no-data marks", n)
+	}
+}
