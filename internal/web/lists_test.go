@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -26,5 +27,39 @@ func TestIncidentsLaterPage(t *testing.T) {
 	r := s.page(t, "/incidents?start_date=2026-01-01&end_date=2026-03-19&page=2", http.StatusOK)
 	if _, rows := tableData(find(r.doc, sel("table", "#table-incidents"))); len(rows) != 10 {
 		t.Errorf("page 2 shows %d incidents, want 10", len(rows))
+	}
+}
+
+// A page past the end of a list says so and links to the last page.
+func TestPagePastTheEnd(t *testing.T) {
+	st := storetest.New(t)
+	cfg := testConfig(t)
+	loadDemo(t, st, cfg, demoPRs)
+	s := newSite(t, st, cfg, nil)
+	const rng = "start_date=2025-03-20&end_date=2026-03-19"
+	for _, list := range []string{"pull-requests", "deployments", "incidents"} {
+		first := s.page(t, "/"+list+"?"+rng, http.StatusOK)
+		if find(first.doc, sel("p", "#past-end")) != nil {
+			t.Errorf("%s: page 1 says it is past the end", list)
+		}
+		pages := strings.Fields(strings.TrimPrefix(text(find(first.doc, sel("nav", ".pager"))), "Page 1 of "))[0]
+		r := s.page(t, "/"+list+"?"+rng+"&page=99999", http.StatusOK)
+		msg := find(r.doc, sel("p", "#past-end"))
+		last := find(msg, sel("a"))
+		wantText := "Page 99999 is past the end of this list, which has " + pages + " pages. Go to the last page, page " + pages + "."
+		if pages == "1" {
+			wantText = "Page 99999 is past the end of this list, which has one page. Go to the first page."
+		}
+		if text(msg) != wantText {
+			t.Errorf("%s: %q, want %q", list, text(msg), wantText)
+			continue
+		}
+		if prev := find(r.doc, sel("a", "[rel=prev]")); attr(prev, "href") != attr(last, "href") {
+			t.Errorf("%s: Previous goes to %s, not the last page", list, attr(prev, "href"))
+		}
+		lastPage := s.page(t, attr(last, "href"), http.StatusOK)
+		if _, rows := tableData(find(lastPage.doc, sel("table", "#table-"+list))); len(rows) == 0 || find(lastPage.doc, sel("a", "[rel=next]")) != nil {
+			t.Errorf("%s: the link goes to a page with %d rows that is not the last", list, len(rows))
+		}
 	}
 }
