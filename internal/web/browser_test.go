@@ -15,6 +15,7 @@ import (
 
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
@@ -241,6 +242,48 @@ func TestDashboardInABrowser(t *testing.T) {
 	}
 	if !strings.Contains(caption, "2025-12-21 to 2026-03-20") {
 		t.Errorf("lead time table caption %q", caption)
+	}
+
+	// From the keyboard: Tab reaches the first chart's first mark and
+	// shows its tooltip, the arrow keys move to the next mark and back,
+	// Escape hides the tooltip, and the next Tab leaves the chart.
+	do("reload the DORA page", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#deployment-frequency svg.chart`)))
+	const active = `(document.activeElement && document.activeElement.getAttribute("data-tip") || "")`
+	const tooltip = `(document.getElementById("tooltip").hidden ? "" : document.getElementById("tooltip").textContent)`
+	focused := ""
+	for range 80 {
+		do("press Tab", chromedp.KeyEvent(kb.Tab))
+		if focused = str("read the focus", chromedp.Evaluate[string](active)); focused != "" {
+			break
+		}
+	}
+	firstTip := str("read the first mark", chromedp.Evaluate[string](`document.querySelector("svg.chart [data-tip]").getAttribute("data-tip")`))
+	if focused == "" || focused != firstTip {
+		t.Fatalf("Tab reached the mark %q, want the first chart's first mark %q", focused, firstTip)
+	}
+	if got := str("read the tooltip", chromedp.Evaluate[string](tooltip)); got != focused {
+		t.Errorf("a focused mark shows the tooltip %q, want %q", got, focused)
+	}
+	do("press the right arrow", chromedp.KeyEvent(kb.ArrowRight))
+	second := str("read the focus", chromedp.Evaluate[string](active))
+	wantSecond := str("read the second mark", chromedp.Evaluate[string](`document.querySelectorAll("svg.chart")[0].querySelectorAll("[data-tip]")[1].getAttribute("data-tip")`))
+	if second != wantSecond || str("read the tooltip", chromedp.Evaluate[string](tooltip)) != second {
+		t.Errorf("the right arrow focused %q (tooltip %q), want %q", second, str("read the tooltip", chromedp.Evaluate[string](tooltip)), wantSecond)
+	}
+	if n := str("count tab stops", chromedp.Evaluate[string](`String(document.querySelectorAll("svg.chart")[0].querySelectorAll("[tabindex='0']").length)`)); n != "1" {
+		t.Errorf("the chart has %s tab stops after an arrow key, want 1", n)
+	}
+	do("press the left arrow", chromedp.KeyEvent(kb.ArrowLeft))
+	if back := str("read the focus", chromedp.Evaluate[string](active)); back != firstTip {
+		t.Errorf("the left arrow went to %q, want %q", back, firstTip)
+	}
+	do("press Escape", chromedp.KeyEvent(kb.Escape))
+	if got := str("read the tooltip", chromedp.Evaluate[string](tooltip)); got != "" {
+		t.Errorf("Escape left the tooltip %q", got)
+	}
+	do("press Tab", chromedp.KeyEvent(kb.Tab))
+	if inChart := str("read the focus", chromedp.Evaluate[string](`String(!!document.activeElement.closest("svg.chart"))`)); inChart != "false" {
+		t.Error("Tab stayed inside the chart: its marks should be one tab stop")
 	}
 
 	// The theme toggle, remembered across pages.

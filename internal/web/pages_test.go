@@ -553,7 +553,7 @@ func checkChartPanel(t *testing.T, s *site, r *response, id string, buckets int)
 		return
 	}
 	svg := find(p, sel("svg", ".chart"))
-	if svg == nil || attr(svg, "viewBox") == "" || attr(svg, "role") != "img" {
+	if svg == nil || attr(svg, "viewBox") == "" || attr(svg, "role") != "group" || attr(svg, "aria-label") == "" {
 		t.Errorf("%s: no scalable chart", id)
 	}
 	if len(findAll(svg, sel("", "[data-tip]"))) == 0 {

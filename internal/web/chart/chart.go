@@ -1,6 +1,7 @@
 // Package chart draws small SVG charts on the server: bars (grouped when
 // there are several series), stacked bars and lines, with axes, labels and a
-// <title> tooltip on every mark. The SVG scales with its container (viewBox)
+// <title> tooltip on every mark. The marks are focusable, one tab stop per
+// chart. The SVG scales with its container (viewBox)
 // and takes its colours and text sizes from CSS classes, so one drawing
 // serves the light and dark themes and both wide and narrow screens. The
 // legend is HTML (Legend), so it wraps and keeps the page's text size.
@@ -111,6 +112,10 @@ type rect struct {
 	X, Y, W, H float64
 	Class      string
 	Tip        string
+	// Tab is the mark's tabindex: 0 for the chart's first mark, which
+	// takes the keyboard focus into the chart, -1 for the others, which
+	// the arrow keys reach (see app.js).
+	Tab int
 }
 
 type path struct {
@@ -147,6 +152,7 @@ type dot struct {
 	X, Y  float64
 	Class string
 	Tip   string
+	Tab   int // as rect.Tab
 }
 
 type legendItem struct {
@@ -209,6 +215,18 @@ func (c Chart) layout() drawing {
 		c.stacked(&d, slot, yMax)
 	default:
 		c.bars(&d, slot, yMax)
+	}
+	// One tab stop per chart: its first mark.
+	for i := range d.Rects {
+		d.Rects[i].Tab = -1
+	}
+	for i := range d.Dots {
+		d.Dots[i].Tab = -1
+	}
+	if len(d.Rects) > 0 {
+		d.Rects[0].Tab = 0
+	} else if len(d.Dots) > 0 {
+		d.Dots[0].Tab = 0
 	}
 	return d
 }

@@ -305,3 +305,29 @@ func TestZeroAndMissingBars(t *testing.T) {
 		t.Errorf("an empty chart draws %d no-data marks", n)
 	}
 }
+
+// A chart is one tab stop: its first mark has tabindex 0, the others -1
+// (the arrow keys move between them), and every mark is a named image.
+func TestMarksAreFocusable(t *testing.T) {
+	labels := []string{"a", "b", "c"}
+	for _, c := range []Chart{
+		{Kind: Bars, Labels: labels, Series: []Series{{Values: []*float64{f(1), nil, f(3)}}, {Values: []*float64{f(2), f(2), f(2)}}}},
+		{Kind: Lines, Labels: labels, Series: []Series{{Values: []*float64{f(1), f(2), f(3)}}}},
+	} {
+		els := parse(t, string(c.SVG()))
+		if attr(els["svg"][0], "role") != "group" {
+			t.Errorf("kind %d: the chart's role is %q, want group", c.Kind, attr(els["svg"][0], "role"))
+		}
+		var tabs []string
+		for _, n := range append(els["rect"], els["circle"]...) {
+			tabs = append(tabs, attr(n, "tabindex"))
+			if attr(n, "role") != "img" || attr(n, "data-tip") == "" {
+				t.Errorf("kind %d: mark without role or tooltip", c.Kind)
+			}
+		}
+		want := "0" + strings.Repeat(",-1", len(tabs)-1)
+		if strings.Join(tabs, ",") != want {
+			t.Errorf("kind %d: tabindexes %s, want %s", c.Kind, strings.Join(tabs, ","), want)
+		}
+	}
+}

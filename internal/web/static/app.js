@@ -46,7 +46,9 @@
 
   // Chart marks carry their exact value in data-tip (and a <title> for
   // assistive technology and script-less browsers). The script shows it
-  // at once, near the pointer or the focused mark.
+  // at once, near the pointer or the focused mark. A chart is one tab
+  // stop, its first mark; the arrow keys, Home and End move between its
+  // marks, and Escape hides the tooltip.
   function setupTooltips() {
     var tip = document.getElementById("tooltip");
     if (!tip) return;
@@ -69,6 +71,33 @@
     });
     document.addEventListener("mouseout", function (e) {
       if (e.target && e.target.getAttribute && e.target.getAttribute("data-tip") !== null) tip.hidden = true;
+    });
+    var isMark = function (t) { return t && t.getAttribute && t.getAttribute("data-tip") !== null && t.closest("svg.chart"); };
+    document.addEventListener("focusin", function (e) {
+      if (!isMark(e.target)) return;
+      var r = e.target.getBoundingClientRect();
+      show(e.target, r.left + r.width / 2, r.top);
+    });
+    document.addEventListener("focusout", function (e) {
+      if (isMark(e.target)) tip.hidden = true;
+    });
+    document.addEventListener("keydown", function (e) {
+      var t = e.target;
+      if (!isMark(t)) return;
+      if (e.key === "Escape") { tip.hidden = true; return; }
+      var all = Array.prototype.slice.call(t.closest("svg.chart").querySelectorAll("[data-tip]"));
+      var i = all.indexOf(t), next = -1;
+      switch (e.key) {
+        case "ArrowRight": case "ArrowDown": next = Math.min(i + 1, all.length - 1); break;
+        case "ArrowLeft": case "ArrowUp": next = Math.max(i - 1, 0); break;
+        case "Home": next = 0; break;
+        case "End": next = all.length - 1; break;
+        default: return;
+      }
+      e.preventDefault();
+      t.setAttribute("tabindex", "-1");
+      all[next].setAttribute("tabindex", "0");
+      all[next].focus();
     });
   }
 
