@@ -14,16 +14,19 @@ import (
 // funcs are the template functions.
 func (t *templates) funcs() template.FuncMap {
 	return template.FuncMap{
-		"used": t.markUsed,
-		"when": func(tm *time.Time) string {
-			if tm == nil {
-				return "never"
-			}
-			return tm.UTC().Format("2006-01-02 15:04 UTC")
-		},
+		"used":     t.markUsed,
+		"when":     whenText,
 		"datetime": func(tm time.Time) string { return tm.UTC().Format(time.RFC3339) },
 		"plural":   func(n int64, one, many string) string { return plural(int(n), one, many) },
 	}
+}
+
+// whenText is a time for people, "2026-03-20 12:00 UTC", or "never".
+func whenText(tm *time.Time) string {
+	if tm == nil {
+		return "never"
+	}
+	return tm.UTC().Format("2006-01-02 15:04 UTC")
 }
 
 // hoursText is a duration in hours for people: "45 min", "12.3 h", "3.2 d",

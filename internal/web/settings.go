@@ -15,6 +15,9 @@ type sourceView struct {
 	Configured  bool
 	Reason      string
 	LastRun     *store.SyncRun
+	// LastSyncAt is when the last run finished, or started if it still
+	// runs: the time the card and the table both show.
+	LastSyncAt  *time.Time
 	LastSuccess *time.Time
 	LastError   string
 	Counts      []countView
@@ -70,7 +73,10 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 		if len(runs) > 0 {
 			run := runs[0]
 			run.Error = p.redact(run.Error)
-			v.LastRun = &run
+			v.LastRun, v.LastSyncAt = &run, run.FinishedAt
+			if v.LastSyncAt == nil {
+				v.LastSyncAt = &run.StartedAt
+			}
 		}
 		states, err := p.st.SyncStates(ctx, info.Name)
 		if err != nil {
@@ -106,7 +112,7 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 			configured = "yes"
 		}
 		if v.LastRun != nil {
-			last, status = v.LastRun.StartedAt.UTC().Format("2006-01-02 15:04 UTC"), v.LastRun.Status
+			last, status = whenText(v.LastSyncAt), v.LastRun.Status
 			if lastErr == "" {
 				lastErr = v.LastRun.Error
 			}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/github"
@@ -57,5 +58,39 @@ func TestSyncNowNeedsASource(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// "Last sync" is one time in the source's card and in the table: when the
+// last run finished, or when it started while it still runs.
+func TestLastSyncIsOneTime(t *testing.T) {
+	st := storetest.New(t)
+	cfg := testConfig(t)
+	s := newSite(t, st, cfg, nil)
+	clock := time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC)
+	st.SetClock(func() time.Time { return clock })
+	ctx := t.Context()
+	check := func(want string) {
+		t.Helper()
+		r := s.page(t, "/settings", http.StatusOK)
+		card := text(find(find(r.doc, sel("section", "#source-github")), sel("dd", "[data-field=last-sync]")))
+		_, rows := tableData(find(r.doc, sel("table", "#table-sources")))
+		if !strings.HasPrefix(card, want+" · ") || rows[0][0] != "GitHub" || rows[0][2] != want {
+			t.Errorf("last sync: card %q, table %q; want %s in both", card, rows[0][2], want)
+		}
+	}
+	id, err := st.StartSyncRun(ctx, "github", "recent", "cli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("2026-03-20 09:00 UTC")
+	clock = clock.Add(90 * time.Minute)
+	if err := st.FinishSyncRun(ctx, id, "success", 1, 3, ""); err != nil {
+		t.Fatal(err)
+	}
+	check("2026-03-20 10:30 UTC")
+	r := s.page(t, "/settings", http.StatusOK)
+	if card := text(find(find(r.doc, sel("section", "#source-github")), sel("dd", "[data-field=last-sync]"))); card != "2026-03-20 10:30 UTC · success · 1 record" {
+		t.Errorf("the card reads %q", card)
 	}
 }
