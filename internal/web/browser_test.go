@@ -339,6 +339,17 @@ func TestDashboardInABrowser(t *testing.T) {
 	if charts != "" {
 		t.Errorf("on a phone chart text is too small or overlaps: %s", charts)
 	}
+	// The demo banner is one line, which links to Settings, instead of a
+	// paragraph that took a third of the screen.
+	banner := str("measure the banner", chromedp.Evaluate[string](`(() => {
+		const b = document.getElementById("demo-banner"), short = b.querySelector(".banner-short");
+		const lines = new Set([...short.getClientRects(), ...b.querySelector("strong").getClientRects()].map(r => Math.round(r.top))).size;
+		return lines + " line(s), " + Math.round(b.getBoundingClientRect().height) + "px, long text " + getComputedStyle(b.querySelector(".banner-long")).display +
+			", link " + (short.querySelector("a[href='/settings']") ? "to Settings" : "missing");
+	})()`))
+	if !strings.HasPrefix(banner, "1 line(s), ") || !strings.HasSuffix(banner, "long text none, link to Settings") {
+		t.Errorf("on a phone the demo banner is %s", banner)
+	}
 	// Every page of the navigation is on screen, none cut off or scrolled
 	// out of view: the element at the middle of each link is that link.
 	hidden := str("check the navigation", chromedp.Evaluate[string](`[...document.querySelectorAll("nav[aria-label=Main] a")].filter(a => {
