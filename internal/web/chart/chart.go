@@ -1,10 +1,10 @@
 // Package chart draws small SVG charts on the server: bars (grouped when
 // there are several series), stacked bars and lines, with axes, labels and a
 // <title> tooltip on every mark. The marks are focusable, one tab stop per
-// chart. The SVG scales with its container (viewBox)
-// and takes its colours and text sizes from CSS classes, so one drawing
-// serves the light and dark themes and both wide and narrow screens. The
-// legend is HTML (Legend), so it wraps and keeps the page's text size.
+// chart. The SVG scales with its container (viewBox) and takes its colours
+// and text sizes from CSS classes, so one drawing serves the light and dark
+// themes and both wide and narrow screens. The legend is HTML (Legend), so
+// it wraps and keeps the page's text size.
 package chart
 
 import (
@@ -123,31 +123,6 @@ type path struct {
 	Class string
 }
 
-// partial returns the note of label i's bucket, or "".
-func (c Chart) partial(i int) string {
-	if i < len(c.Partial) {
-		return c.Partial[i]
-	}
-	return ""
-}
-
-// markClass is the class of a mark of series j at label i.
-func (c Chart) markClass(i, j int) string {
-	if c.partial(i) != "" {
-		return seriesClass(j) + " partial"
-	}
-	return seriesClass(j)
-}
-
-func (c Chart) hasPartial() bool {
-	for i := range c.Partial {
-		if c.partial(i) != "" {
-			return true
-		}
-	}
-	return false
-}
-
 type dot struct {
 	X, Y  float64
 	Class string
@@ -258,6 +233,31 @@ func (c Chart) Legend() template.HTML {
 }
 
 func seriesClass(i int) string { return "s" + strconv.Itoa(i%6) }
+
+// partial returns the note of label i's bucket, or "".
+func (c Chart) partial(i int) string {
+	if i < len(c.Partial) {
+		return c.Partial[i]
+	}
+	return ""
+}
+
+// markClass is the class of a mark of series j at label i.
+func (c Chart) markClass(i, j int) string {
+	if c.partial(i) != "" {
+		return seriesClass(j) + " partial"
+	}
+	return seriesClass(j)
+}
+
+func (c Chart) hasPartial() bool {
+	for i := range c.Partial {
+		if c.partial(i) != "" {
+			return true
+		}
+	}
+	return false
+}
 
 // y maps a value to its vertical position.
 func (c Chart) y(v, yMax float64) float64 {
