@@ -43,7 +43,8 @@ type Panel struct {
 	Tier     string
 	Help     string
 	Chart    template.HTML
-	// Legend names the chart's series (HTML, beside the SVG).
+	// Legend is the chart's key (its series, partial buckets, missing
+	// values), HTML beside the SVG.
 	Legend template.HTML
 	Table  *Table
 	CSV    string
