@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"slices"
 
 	"github.com/veelocity/veelocity/internal/metrics"
@@ -94,7 +95,12 @@ func (a *API) metricQuery(r *http.Request) (metrics.Query, error) {
 	case errors.As(err, &pe):
 		return q, BadRequest(pe.Param, "%s", pe.Msg)
 	case errors.Is(err, metrics.ErrUnknownRepo):
-		return q, NotFound("repository")
+		// The detail names what was asked for: the caller's own input.
+		e := NotFound("repository")
+		if detail, ok := strings.CutPrefix(err.Error(), metrics.ErrUnknownRepo.Error()+": "); ok {
+			e.Message += ": " + detail
+		}
+		return q, e
 	}
 	return q, err
 }

@@ -119,8 +119,9 @@ func TestMetricErrors(t *testing.T) {
 		{"period=quarter", 400, "period"},
 		{"include_trend=yes%20please", 400, "include_trend"},
 		{"repo_id=x", 400, "repo_id"},
-		{"repo_id=42", 404, ""},
-		{"repo=acme/missing", 404, ""},
+		{"repo_id=42", 404, "repository not found: repo_id 42"},
+		{"repo=acme/missing", 404, "repository not found: repo acme/missing"},
+		{"repo=web", 404, `repository not found: repo "web" (a repository is named owner/name)`},
 	} {
 		for _, path := range []string{"dora", "dora/lead-time", "development/throughput"} {
 			status, v := getMetric(t, srv, "/api/v1/metrics/"+path+"?"+tc.query)

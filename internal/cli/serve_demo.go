@@ -112,12 +112,16 @@ func ensureDemo(ctx context.Context, st *store.Store, cfg *config.Config, log *s
 // demoSyncOff is why no source syncs while serve shows the demo dataset.
 const demoSyncOff = "serve is showing the demo dataset, which real records never join: restart serve without --demo to sync"
 
-// withoutSync wraps connectors so that none counts as configured: while the
-// demo dataset is served, its status says why, and nothing syncs into it.
+// withoutSync wraps the configured connectors so that none counts as
+// configured: while the demo dataset is served, nothing syncs into it, and
+// the status says why (the others keep saying what to set).
 func withoutSync(conns []syncer.Connector) []syncer.Connector {
 	out := make([]syncer.Connector, len(conns))
 	for i, c := range conns {
-		out[i] = demoConnector{c}
+		out[i] = c
+		if ok, _ := c.Configured(); ok {
+			out[i] = demoConnector{c}
+		}
 	}
 	return out
 }

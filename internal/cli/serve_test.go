@@ -86,6 +86,16 @@ func TestServeShowsTheDemoOnAFirstRun(t *testing.T) {
 	if _, err := os.Stat("veelocity.db"); err == nil {
 		t.Error("the demo wrote into the real database, veelocity.db")
 	}
+	// Nothing is configured, so the status says what to set.
+	resp, err = http.Get(url + "api/v1/connectors/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(status), "GITHUB_TOKEN and GITHUB_REPOS are not set") || strings.Contains(string(status), "--demo") {
+		t.Errorf("the status of an unconfigured first run:\n%s", status)
+	}
 }
 
 // TestServeDemoNeverSyncs: serve --demo with a GitHub source configured

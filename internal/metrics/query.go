@@ -154,12 +154,12 @@ func parseRepo(ctx context.Context, st *store.Store, v url.Values, q *Query) err
 		if !repoNameRE.MatchString(s) {
 			// No repository has such a name: unknown, as METRICS.md
 			// answers an unknown repo (404), with what a name looks like.
-			return fmt.Errorf("%w: %q (repo is owner/name)", ErrUnknownRepo, s)
+			return fmt.Errorf("%w: repo %q (a repository is named owner/name)", ErrUnknownRepo, s)
 		}
 		r, err := st.RepositoryByName(ctx, s)
 		if err != nil {
 			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("%w: %s", ErrUnknownRepo, s)
+				return fmt.Errorf("%w: repo %s", ErrUnknownRepo, s)
 			}
 			return err
 		}
