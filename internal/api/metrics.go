@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"slices"
+	"strings"
 
 	"github.com/veelocity/veelocity/internal/metrics"
 )
