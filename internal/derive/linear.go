@@ -94,15 +94,7 @@ func isCanceled(stateType string, canceledAt sql.NullInt64) bool {
 // replaces their links: PRs that mention their identifiers (pr_mentions,
 // kept by the PR step) and PRs that an attachment names.
 func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[int64]string) error {
-	type link struct{ issue, pr int64 }
-	links := map[link]string{}
-	var order []link
-	add := func(l link, via string) {
-		if _, ok := links[l]; !ok {
-			links[l] = via
-			order = append(order, l)
-		}
-	}
+	var links linkSet
 	issueByIdent := map[string][]int64{}
 	var identArgs []any
 	for id, ident := range idents {
@@ -119,7 +111,7 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 				return err
 			}
 			for _, issue := range issueByIdent[ident] {
-				add(link{issue, pr}, "identifier")
+				links.add(issue, pr, "identifier")
 			}
 			return nil
 		}); err != nil {
@@ -174,15 +166,11 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 	}
 	for _, a := range atts {
 		if pr, ok := prByKey[a.key.String]; ok && a.key.Valid {
-			add(link{a.issue, pr}, "attachment")
+			links.add(a.issue, pr, "attachment")
 		}
 	}
 	if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE issue_id IN (%s)`, ids); err != nil {
 		return err
 	}
-	rows := make([][]any, 0, len(order))
-	for _, l := range order {
-		rows = append(rows, []any{l.issue, l.pr, links[l]})
-	}
-	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, rows)
+	return links.insert(ctx, tx)
 }

@@ -227,21 +227,13 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (id
 		}); err != nil {
 		return nil, err
 	}
-	type link struct{ issue, pr int64 }
-	links := map[link]string{}
-	var order []link
-	add := func(l link, via string) {
-		if _, ok := links[l]; !ok {
-			links[l] = via
-			order = append(order, l)
-		}
-	}
+	var links linkSet
 	var mentionRows [][]any
 	for _, p := range prs {
 		for _, ident := range mentions[p.id] {
 			mentionRows = append(mentionRows, []any{p.id, ident})
 			for _, issue := range issuesByIdent[ident] {
-				add(link{issue, p.id}, "identifier")
+				links.add(issue, p.id, "identifier")
 			}
 		}
 	}
@@ -252,7 +244,7 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (id
 		if err := rows.Scan(&issue, &key); err != nil {
 			return err
 		}
-		add(link{issue, prByKey[key]}, "attachment")
+		links.add(issue, prByKey[key], "attachment")
 		return nil
 	}); err != nil {
 		return nil, err
@@ -276,12 +268,10 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (id
 	if err := insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionRows); err != nil {
 		return nil, err
 	}
-	linkRows := make([][]any, 0, len(order))
-	for _, l := range order {
-		linkRows = append(linkRows, []any{l.issue, l.pr, links[l]})
+	for _, l := range links.order {
 		affected.add(l.issue)
 	}
-	return affected, insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, linkRows)
+	return affected, links.insert(ctx, tx)
 }
 
 // updateRework recomputes the rework flag of deployments: a deployment is

@@ -128,3 +128,34 @@ func insertRows(ctx context.Context, tx *store.Tx, query string, rows [][]any) e
 	}
 	return nil
 }
+
+// linkSet collects links between Linear issues and PRs, each with how it
+// was found ("identifier" or "attachment"; the first found wins), in the
+// order found.
+type linkSet struct {
+	via   map[issuePR]string
+	order []issuePR
+}
+
+type issuePR struct{ issue, pr int64 }
+
+func (s *linkSet) add(issue, pr int64, via string) {
+	l := issuePR{issue, pr}
+	if _, ok := s.via[l]; ok {
+		return
+	}
+	if s.via == nil {
+		s.via = map[issuePR]string{}
+	}
+	s.via[l] = via
+	s.order = append(s.order, l)
+}
+
+// insert stores the links in linear_issue_prs.
+func (s *linkSet) insert(ctx context.Context, tx *store.Tx) error {
+	rows := make([][]any, 0, len(s.order))
+	for _, l := range s.order {
+		rows = append(rows, []any{l.issue, l.pr, s.via[l]})
+	}
+	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, rows)
+}
