@@ -10,6 +10,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
+	"github.com/veelocity/veelocity/internal/store/storetest"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
 
@@ -259,18 +260,7 @@ func TestIncidentLabelsTakeEffectWithoutRefetch(t *testing.T) {
 		if _, err := d.Run(context.Background(), derive.Incremental); err != nil {
 			t.Fatal(err)
 		}
-		var titles []string
-		rows, err := e.store.DB().Query(`SELECT title FROM incidents ORDER BY title`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var s string
-			rows.Scan(&s)
-			titles = append(titles, s)
-		}
-		return titles
+		return storetest.Strings(t, e.store, `SELECT title FROM incidents ORDER BY title`)
 	}
 	if got := incidents("incident"); len(got) != 0 {
 		t.Errorf("INCIDENT_LABELS=incident: incidents %q, want none", got)

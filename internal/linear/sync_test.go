@@ -63,17 +63,7 @@ func TestFirstSyncReachesBackSyncSince(t *testing.T) {
 		e.fake.MustAddIssue(linearfake.IssueInput{Team: "ENG", Title: fmt.Sprintf("%d days old", days), CreatedAt: when, UpdatedAt: when})
 	}
 	e.mustSync(t, syncer.Recent)
-	var titles []string
-	rows, err := e.st.DB().Query(`SELECT title FROM linear_issues ORDER BY created_at`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		titles = append(titles, s)
-	}
+	titles := storetest.Strings(t, e.st, `SELECT title FROM linear_issues ORDER BY created_at`)
 	if want := []string{"29 days old", "1 days old"}; !slices.Equal(titles, want) {
 		t.Errorf("SYNC_SINCE=30d synced %q, want %q", titles, want)
 	}

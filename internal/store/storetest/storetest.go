@@ -80,3 +80,25 @@ func postgresSchema(t testing.TB, base string) string {
 	}
 	return base + sep + "search_path=" + schema
 }
+
+// Strings runs a query of one text column and returns its values.
+func Strings(t testing.TB, st *store.Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := st.DB().Query(query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
