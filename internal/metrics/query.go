@@ -37,6 +37,25 @@ type Query struct {
 	Author string
 	// Trend asks for a comparison with the previous range of equal length.
 	Trend bool
+	// Team, when set, restricts the query to a team (METRICS.md, Teams):
+	// PR-based metrics to PRs by its members, deployment-based metrics and
+	// recovery to its repositories, cycle time and issues_completed to
+	// issues with a merged linked PR by a member. It intersects with
+	// RepoID and Author.
+	Team *TeamScope
+	// Environment, when set, makes deployment frequency count deployments
+	// to that environment instead of the production ones (METRICS.md,
+	// Environments). No other metric takes it.
+	Environment string
+}
+
+// TeamScope is a team resolved to the sets it filters on.
+type TeamScope struct {
+	Slug string
+	// Members are the team's GitHub logins, lower-case.
+	Members []string
+	// RepoIDs are the internal ids of the team's repositories.
+	RepoIDs []int64
 }
 
 // Days is the number of days in the range.
