@@ -21,10 +21,14 @@ type Config struct {
 	ListenAddr  string
 	Debug       bool
 
-	GitHubToken      Secret
-	GitHubRepos      []string
-	GitHubAPIURL     string
-	GitHubGraphQLURL string
+	GitHubToken Secret
+	// GitHubRepos are the GITHUB_REPOS entries as written: owner/name,
+	// owner/* or !owner/name (see github.ParseRepoList).
+	GitHubRepos           []string
+	GitHubIncludeForks    bool
+	GitHubIncludeArchived bool
+	GitHubAPIURL          string
+	GitHubGraphQLURL      string
 
 	LinearAPIKey Secret
 	LinearAPIURL string
@@ -37,6 +41,8 @@ type Config struct {
 	SyncInterval  time.Duration
 	SyncOnStartup bool
 	SyncSince     time.Duration
+	// SyncConcurrency is how many repositories sync in parallel.
+	SyncConcurrency int
 }
 
 // GitHubConfigured reports whether the GitHub source has what it needs to

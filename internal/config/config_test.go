@@ -28,7 +28,7 @@ func TestDefaults(t *testing.T) {
 		LinearAPIURL:       "https://api.linear.app/graphql",
 		DeploymentPatterns: []string{"deploy", "release", "publish"}, IncidentLabels: []string{"incident"},
 		IncidentWindow: 168 * time.Hour, SyncInterval: 15 * time.Minute, SyncOnStartup: true,
-		SyncSince: 365 * 24 * time.Hour,
+		SyncSince: 365 * 24 * time.Hour, SyncConcurrency: 4,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -42,7 +42,8 @@ func TestValues(t *testing.T) {
 	c, err := Parse(lookupFrom(map[string]string{
 		"DATABASE_URL":        "postgresql+asyncpg://veelocity:pw@db:5432/veelocity",
 		"GITHUB_TOKEN":        "ghp_secret",
-		"GITHUB_REPOS":        " acme/web, acme/api ,Acme/Web,",
+		"GITHUB_REPOS":        " acme/web, acme/api ,Acme/Web,other/*,!other/old",
+		"SYNC_CONCURRENCY":    "8",
 		"GITHUB_API_URL":      "https://ghe.example.com/api/v3/",
 		"DEPLOYMENT_PATTERNS": "Deploy, Ship",
 		"INCIDENT_WINDOW":     "3d",
@@ -60,7 +61,8 @@ func TestValues(t *testing.T) {
 		want any
 	}{
 		{"DatabaseURL", c.DatabaseURL, "postgresql://veelocity:pw@db:5432/veelocity"},
-		{"GitHubRepos", c.GitHubRepos, []string{"acme/web", "acme/api"}},
+		{"GitHubRepos", c.GitHubRepos, []string{"acme/web", "acme/api", "other/*", "!other/old"}},
+		{"SyncConcurrency", c.SyncConcurrency, 8},
 		{"GitHubAPIURL", c.GitHubAPIURL, "https://ghe.example.com/api/v3"},
 		{"DeploymentPatterns", c.DeploymentPatterns, []string{"deploy", "ship"}},
 		{"IncidentWindow", c.IncidentWindow, 72 * time.Hour},
@@ -92,6 +94,11 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"GITHUB_REPOS", "acme"},
 		{"GITHUB_REPOS", "acme/web,https://github.com/acme/api"},
 		{"GITHUB_REPOS", "acme/web/extra"},
+		{"GITHUB_REPOS", "*/web"},
+		{"GITHUB_REPOS", "!acme/*"},
+		{"GITHUB_INCLUDE_FORKS", "yes please"},
+		{"SYNC_CONCURRENCY", "0"},
+		{"SYNC_CONCURRENCY", "many"},
 		{"GITHUB_API_URL", "api.github.com"},
 		{"GITHUB_GRAPHQL_URL", "ftp://x/graphql"},
 		{"LINEAR_API_URL", "not a url"},

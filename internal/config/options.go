@@ -47,9 +47,19 @@ var Options = []Option{
 			c.GitHubToken = Secret(raw)
 			return nil
 		}},
-	{Name: "GITHUB_REPOS", Description: "comma-separated owner/repo list to sync",
+	{Name: "GITHUB_REPOS", Description: "comma-separated repositories to sync: owner/name, owner/* (every repository of the owner) or !owner/name (excluded)",
 		set: func(c *Config, raw string) (err error) {
 			c.GitHubRepos, err = parseRepos(raw)
+			return err
+		}},
+	{Name: "GITHUB_INCLUDE_FORKS", Default: "false", Description: "whether owner/* in GITHUB_REPOS takes forks",
+		set: func(c *Config, raw string) (err error) {
+			c.GitHubIncludeForks, err = parseBool(raw)
+			return err
+		}},
+	{Name: "GITHUB_INCLUDE_ARCHIVED", Default: "false", Description: "whether owner/* in GITHUB_REPOS takes archived repositories",
+		set: func(c *Config, raw string) (err error) {
+			c.GitHubIncludeArchived, err = parseBool(raw)
 			return err
 		}},
 	{Name: "GITHUB_API_URL", Default: "https://api.github.com",
@@ -123,6 +133,15 @@ var Options = []Option{
 			c.SyncOnStartup, err = parseBool(raw)
 			return err
 		}},
+	{Name: "SYNC_CONCURRENCY", Default: "4", Description: "repositories synced in parallel (1 to 32)",
+		set: func(c *Config, raw string) error {
+			n, err := strconv.Atoi(raw)
+			if err != nil || n < 1 || n > 32 {
+				return errors.New("must be a whole number from 1 to 32")
+			}
+			c.SyncConcurrency = n
+			return nil
+		}},
 	{Name: "SYNC_SINCE", Default: "365d", Description: "how far back the first sync of a repo or team reaches",
 		set: func(c *Config, raw string) (err error) {
 			c.SyncSince, err = parsePositiveDuration(raw)
@@ -194,8 +213,12 @@ func parseRepos(raw string) ([]string, error) {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range repos {
-		if !repoRE.MatchString(r) || r[strings.IndexByte(r, '/')+1:] == "." || strings.HasSuffix(r, "/..") {
-			return nil, fmt.Errorf("%q is not owner/repo", r)
+		name := strings.TrimPrefix(r, "!")
+		if owner, ok := strings.CutSuffix(name, "/*"); ok && name == r && repoRE.MatchString(owner+"/x") {
+			name = owner + "/x" // owner/*: every repository of owner
+		}
+		if !repoRE.MatchString(name) || name[strings.IndexByte(name, '/')+1:] == "." || strings.HasSuffix(name, "/..") {
+			return nil, fmt.Errorf("%q is not owner/name, owner/* or !owner/name", r)
 		}
 		if key := strings.ToLower(r); !seen[key] {
 			seen[key] = true
