@@ -14,7 +14,7 @@ import (
 // sync engine skips those that are not configured and says why.
 func buildConnectors(cfg *config.Config, st *store.Store, log *slog.Logger) []syncer.Connector {
 	// One GitHub client, so both GitHub connectors share the rate limit.
-	gh := github.Deps{Config: cfg, Store: st, Client: github.NewFromConfig(cfg, log), Log: log}
+	gh := github.Deps{Config: cfg, Store: st, Client: github.NewFromConfig(cfg, log), Log: log, Discovery: github.NewDiscovery()}
 	return []syncer.Connector{
 		github.NewConnector(gh),
 		github.NewActionsConnector(gh),

@@ -46,7 +46,12 @@ func (a *ActionsConnector) TestConnection(ctx context.Context) error {
 // Sync syncs every configured repository's workflows and runs.
 func (a *ActionsConnector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Reporter) error {
 	client := a.d.Client.CountingRequests(func() { rep.Requests(1) })
-	return eachScope(ctx, a.d, a.Name(), rep, func(repo string) error {
+	repos, err := resolveRepos(ctx, a.d, client)
+	if err != nil {
+		return err
+	}
+	return eachScope(ctx, a.d, a.Name(), rep, repos, func(ctx context.Context, repo string, rep syncer.Reporter) error {
+		client := a.d.Client.CountingRequests(func() { rep.Requests(1) })
 		repoID, err := a.repoID(ctx, repo)
 		if err != nil {
 			return err

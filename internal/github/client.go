@@ -186,6 +186,7 @@ func (c *Client) do(ctx context.Context, req request, checkBody func([]byte) *li
 			wait = c.secondaryWait(hit, retries)
 			retries++
 		}
+		c.limits.pause(req.bucket, c.opts.Now().Add(wait)) // every worker waits, not only this one
 		c.opts.Log.Warn("GitHub rate limit reached; waiting", "kind", hit.kind(), "wait", wait, "path", c.logPath(req.url))
 		if err := c.opts.Sleep(ctx, wait); err != nil {
 			return nil, err
@@ -265,6 +266,12 @@ func (c *Client) secondaryWait(hit *limitHit, n int) time.Duration {
 // waitForBudget sleeps until bucket's window resets when the last response
 // said too little of it remains for the next request.
 func (c *Client) waitForBudget(ctx context.Context, bucket string) error {
+	if d := c.limits.paused(bucket, c.opts.Now()); d > 0 {
+		c.opts.Log.Info("GitHub rate limit hit by another request; waiting", "bucket", bucket, "wait", d)
+		if err := c.opts.Sleep(ctx, d); err != nil {
+			return err
+		}
+	}
 	reset, low := c.limits.low(bucket, c.opts.Now())
 	if !low {
 		return nil

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
@@ -22,6 +24,9 @@ type Deps struct {
 	Log    *slog.Logger
 	// Now is the clock for SYNC_SINCE and the cursors (default time.Now).
 	Now func() time.Time
+	// Discovery resolves GITHUB_REPOS; both connectors should share one,
+	// so one sync lists the owners once.
+	Discovery *Discovery
 }
 
 func (d Deps) withDefaults() Deps {
@@ -34,6 +39,9 @@ func (d Deps) withDefaults() Deps {
 	if d.Client == nil {
 		d.Client = NewFromConfig(d.Config, d.Log)
 	}
+	if d.Discovery == nil {
+		d.Discovery = NewDiscovery()
+	}
 	return d
 }
 
@@ -42,39 +50,76 @@ func NewFromConfig(cfg *config.Config, log *slog.Logger) *Client {
 	return New(Options{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken, Log: log})
 }
 
-// eachScope runs fn for every repository in GITHUB_REPOS as a scope of
-// source: it reports the scope, records its state in sync_state, and goes
-// on to the next repository when one fails. A rejected token fails the
-// remaining repositories without a request each; ctx ending stops at once.
-// The errors it returns carry no credentials (the client redacts them).
-func eachScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, fn func(repo string) error) error {
-	var errs []error
-	var rejected error
-	for _, repo := range d.Config.GitHubRepos {
-		rep.Scope(repo)
-		if err := d.Store.MarkSyncStarted(ctx, source, repo); err != nil {
-			return errors.Join(append(errs, err)...)
-		}
-		err := rejected
-		if err == nil {
-			err = fn(repo)
-		}
-		bg := context.WithoutCancel(ctx)
-		if err == nil {
-			err = d.Store.MarkSyncSucceeded(bg, source, repo)
-		} else {
-			d.Log.Warn("sync of a repository failed", "source", source, "repo", repo, "error", err)
-			err = errors.Join(fmt.Errorf("%s: %w", repo, err), d.Store.MarkSyncFailed(bg, source, repo, store.PublicMessage(err)))
-		}
-		errs = append(errs, err)
-		if errors.Is(err, ErrUnauthorized) {
-			rejected = ErrUnauthorized
-		}
+// resolveRepos resolves GITHUB_REPOS (listing the owners of owner/*
+// entries) and marks the stored repositories that left it inactive.
+func resolveRepos(ctx context.Context, d Deps, client *Client) ([]string, error) {
+	repos, err := d.Discovery.Repos(ctx, d.Config, client, d.Now())
+	if err != nil {
+		return nil, err
+	}
+	err = d.Store.Tx(ctx, func(tx *store.Tx) error { return tx.SetActiveRepositories(ctx, repos) })
+	return repos, err
+}
+
+// eachScope runs fn for every repository of repos as a scope of source, up
+// to SYNC_CONCURRENCY at once: it reports the scope, records its state in
+// sync_state, and goes on with the other repositories when one fails. A
+// rejected token fails the remaining repositories without a request each;
+// ctx ending stops at once. fn gets the scope's Reporter. The errors it
+// returns carry no credentials (the client redacts them).
+func eachScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, repos []string,
+	fn func(ctx context.Context, repo string, rep syncer.Reporter) error) error {
+	errs := make([]error, len(repos))
+	var rejected atomic.Bool
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(max(d.Config.SyncConcurrency, 1), max(len(repos), 1)) {
+		wg.Go(func() {
+			for i := range next {
+				errs[i] = syncScope(ctx, d, source, rep, repos[i], &rejected, fn)
+			}
+		})
+	}
+	for i := range repos {
 		if ctx.Err() != nil {
 			break
 		}
+		next <- i
 	}
+	close(next)
+	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// syncScope runs fn for one repository and records its state.
+func syncScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, repo string, rejected *atomic.Bool,
+	fn func(ctx context.Context, repo string, rep syncer.Reporter) error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	srep, end := syncer.BeginScope(rep, repo)
+	if err := d.Store.MarkSyncStarted(ctx, source, repo); err != nil {
+		end(err)
+		return err
+	}
+	var err error
+	if rejected.Load() {
+		err = ErrUnauthorized
+	} else {
+		err = fn(ctx, repo, srep)
+	}
+	bg := context.WithoutCancel(ctx)
+	if err == nil {
+		err = d.Store.MarkSyncSucceeded(bg, source, repo)
+	} else {
+		d.Log.Warn("sync of a repository failed", "source", source, "repo", repo, "error", err)
+		err = errors.Join(fmt.Errorf("%s: %w", repo, err), d.Store.MarkSyncFailed(bg, source, repo, store.PublicMessage(err)))
+	}
+	if errors.Is(err, ErrUnauthorized) {
+		rejected.Store(true)
+	}
+	end(err)
+	return err
 }
 
 // laterOf returns the later of two times.

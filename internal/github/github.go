@@ -51,7 +51,12 @@ func (c *Connector) TestConnection(ctx context.Context) error {
 // others.
 func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Reporter) error {
 	client := c.d.Client.CountingRequests(func() { rep.Requests(1) })
-	return eachScope(ctx, c.d, c.Name(), rep, func(repo string) error {
+	repos, err := resolveRepos(ctx, c.d, client)
+	if err != nil {
+		return err
+	}
+	return eachScope(ctx, c.d, c.Name(), rep, repos, func(ctx context.Context, repo string, rep syncer.Reporter) error {
+		client := c.d.Client.CountingRequests(func() { rep.Requests(1) })
 		return c.syncRepo(ctx, client, repo, mode, rep)
 	})
 }

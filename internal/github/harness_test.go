@@ -18,6 +18,10 @@ import (
 	"github.com/veelocity/veelocity/internal/syncer"
 )
 
+// testConcurrency is SYNC_CONCURRENCY in these tests: above 1, so every
+// sync test runs repositories in parallel.
+const testConcurrency = 4
+
 // t0 is the tests' "now".
 var t0 = time.Date(2025, 6, 2, 12, 0, 0, 0, time.UTC)
 
@@ -134,7 +138,8 @@ func newFakeEnv(t *testing.T, repos ...string) *env {
 		owner, name, _ := strings.Cut(r, "/")
 		e.fake.AddRepo(&githubfake.Repo{Owner: owner, Name: name, Description: "The " + name + " service"})
 	}
-	e.cfg = &config.Config{SyncSince: 365 * 24 * time.Hour, IncidentLabels: []string{"incident"}, GitHubRepos: repos}
+	e.cfg = &config.Config{SyncSince: 365 * 24 * time.Hour, IncidentLabels: []string{"incident"}, GitHubRepos: repos,
+		SyncConcurrency: testConcurrency}
 	e.fake.Configure(e.cfg)
 	e.rebuild()
 	return e
@@ -145,7 +150,7 @@ func (e *env) rebuild() {
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	e.client = New(Options{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
 		Log: log, Now: e.clock.Now, Sleep: e.clock.Sleep, Jitter: func(d time.Duration) time.Duration { return d }})
-	d := Deps{Config: e.cfg, Store: e.store, Client: e.client, Log: log, Now: e.clock.Now}
+	d := Deps{Config: e.cfg, Store: e.store, Client: e.client, Log: log, Now: e.clock.Now, Discovery: NewDiscovery()}
 	e.github, e.actions = NewConnector(d), NewActionsConnector(d)
 }
 

@@ -30,6 +30,9 @@ type window struct {
 	// need is what the next request will likely cost: 1 for REST, the
 	// last query's cost for GraphQL.
 	need int
+	// pausedUntil is when a rate limit that one request hit lets every
+	// request of the bucket go again: all workers wait it out together.
+	pausedUntil time.Time
 }
 
 func newLimits() *limits { return &limits{m: map[string]*window{}} }
@@ -81,6 +84,28 @@ func (l *limits) low(bucket string, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return w.reset, w.remaining < w.need
+}
+
+// pause holds every request of bucket until until (a secondary limit's
+// wait, or a spent budget's reset), so that parallel workers stop together.
+func (l *limits) pause(bucket string, until time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if w := l.window(bucket); until.After(w.pausedUntil) {
+		w.pausedUntil = until
+	}
+}
+
+// paused returns how long requests of bucket must still wait for a pause
+// another request started (0 when none).
+func (l *limits) paused(bucket string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, ok := l.m[bucket]
+	if !ok || !now.Before(w.pausedUntil) {
+		return 0
+	}
+	return w.pausedUntil.Sub(now)
 }
 
 func (l *limits) window(bucket string) *window {

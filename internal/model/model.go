@@ -22,6 +22,9 @@ type Repository struct {
 	Archived      bool       `json:"archived"`
 	CreatedAt     *time.Time `json:"created_at"`
 	UpdatedAt     *time.Time `json:"updated_at"`
+	// Active is false once the repository left GITHUB_REPOS: it no longer
+	// syncs, and its data is kept.
+	Active bool `json:"active"`
 }
 
 // PullRequest state values.

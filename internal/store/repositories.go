@@ -11,13 +11,13 @@ import (
 )
 
 const repoColumns = `id, github_id, full_name, owner, name, default_branch, description, html_url,
-	private, archived, created_at, updated_at`
+	private, archived, created_at, updated_at, active`
 
 func scanRepo(sc interface{ Scan(...any) error }) (model.Repository, error) {
 	var r model.Repository
 	var ghID sql.NullInt64
 	err := sc.Scan(&r.ID, &ghID, &r.FullName, &r.Owner, &r.Name, &r.DefaultBranch, &r.Description, &r.HTMLURL,
-		&r.Private, &r.Archived, NullTimeCol(&r.CreatedAt), NullTimeCol(&r.UpdatedAt))
+		&r.Private, &r.Archived, NullTimeCol(&r.CreatedAt), NullTimeCol(&r.UpdatedAt), &r.Active)
 	r.GitHubID = ghID.Int64
 	return r, err
 }
@@ -55,7 +55,7 @@ func (tx *Tx) UpsertRepository(ctx context.Context, r *model.Repository) (int64,
 			github_id = excluded.github_id, full_name = excluded.full_name, owner = excluded.owner,
 			name = excluded.name, default_branch = excluded.default_branch, description = excluded.description,
 			html_url = excluded.html_url, private = excluded.private, archived = excluded.archived,
-			created_at = excluded.created_at, updated_at = excluded.updated_at
+			created_at = excluded.created_at, updated_at = excluded.updated_at, active = TRUE
 		RETURNING id`,
 		ghID, r.FullName, key, owner, name, r.DefaultBranch,
 		r.Description, r.HTMLURL, r.Private, r.Archived, nullMS(r.CreatedAt), nullMS(r.UpdatedAt)).Scan(&id)
@@ -149,4 +149,40 @@ func (s *Store) Repositories(ctx context.Context, p Page) ([]model.Repository, i
 		out = append(out, r)
 	}
 	return out, total, rows.Err()
+}
+
+// SetActiveRepositories marks the repositories called fullNames
+// (case-insensitive) active and every other one inactive: the repositories
+// of a GITHUB_REPOS list, resolved. Inactive repositories keep their data.
+func (tx *Tx) SetActiveRepositories(ctx context.Context, fullNames []string) error {
+	if _, err := tx.execStmt(ctx, `/* Tx.SetActiveRepositories.none */ UPDATE repositories SET active = FALSE WHERE active AND github_id IS NOT NULL`); err != nil {
+		return err
+	}
+	for _, n := range fullNames {
+		if _, err := tx.execStmt(ctx, `/* Tx.SetActiveRepositories */ UPDATE repositories SET active = TRUE WHERE full_name_key = $1`,
+			strings.ToLower(n)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InactiveRepositories lists the full names of the repositories that left
+// GITHUB_REPOS, by name.
+func (s *Store) InactiveRepositories(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `/* Store.InactiveRepositories */
+		SELECT full_name FROM repositories WHERE NOT active ORDER BY full_name_key`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
 }

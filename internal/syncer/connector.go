@@ -62,3 +62,23 @@ type Reporter interface {
 	// Requests counts n HTTP requests made to the source.
 	Requests(n int)
 }
+
+// Scoped is a Reporter that can follow several scopes at once, for a
+// connector that syncs them in parallel. The engine's reporters are Scoped.
+type Scoped interface {
+	Reporter
+	// ForScope starts scope and returns the Reporter that counts into
+	// it, and the function that ends it, with the error it ended with.
+	ForScope(scope string) (Reporter, func(err error))
+}
+
+// BeginScope starts scope on rep: through ForScope when rep is Scoped, or
+// else by naming it with rep.Scope (for a Reporter that follows one scope
+// at a time). It returns the Reporter to count into and the end function.
+func BeginScope(rep Reporter, scope string) (Reporter, func(err error)) {
+	if s, ok := rep.(Scoped); ok {
+		return s.ForScope(scope)
+	}
+	rep.Scope(scope)
+	return rep, func(error) {}
+}

@@ -67,7 +67,11 @@ func plainLine(ev Event) string {
 		if unnamedAndEmpty(ev.Scope) {
 			return ""
 		}
-		return fmt.Sprintf("%s: %s: %s; %d requests", s.Source, scopeName(ev.Scope.Scope), kinds(ev.Scope.Counts), ev.Scope.Requests)
+		line := fmt.Sprintf("%s: %s: %s; %d requests", s.Source, scopeName(ev.Scope.Scope), kinds(ev.Scope.Counts), ev.Scope.Requests)
+		if ev.Scope.Status == "failed" {
+			line += "; FAILED"
+		}
+		return line
 	case SourceFinished:
 		switch s.Status {
 		case StatusSkipped:
@@ -151,6 +155,9 @@ func liveLines(p Progress, now time.Time) []string {
 			continue
 		}
 		head += fmt.Sprintf(" %7s  %d records, %d requests", roundDuration(s.Duration(now)), s.Records, s.Requests)
+		if n := len(s.Active); n > 1 && s.Status == statusRunning {
+			head += fmt.Sprintf(", %d scopes at once", n)
+		}
 		if s.Error != "" {
 			head += "  " + firstLine(s.Error)
 		}
@@ -161,11 +168,14 @@ func liveLines(p Progress, now time.Time) []string {
 			scopes = scopes[len(scopes)-maxLiveScopes:]
 		}
 		for _, sc := range scopes {
-			mark := " "
-			if sc.Scope == s.Scope && s.Status == statusRunning {
+			mark, failed := " ", ""
+			if (sc.Scope == s.Scope || slices.Contains(s.Active, sc.Scope)) && s.Status == statusRunning {
 				mark = ">"
 			}
-			out = append(out, fmt.Sprintf("  %s %-24s %s; %d requests", mark, scopeName(sc.Scope), kinds(sc.Counts), sc.Requests))
+			if sc.Status == "failed" {
+				failed = " FAILED"
+			}
+			out = append(out, fmt.Sprintf("  %s %-24s %s; %d requests%s", mark, scopeName(sc.Scope), kinds(sc.Counts), sc.Requests, failed))
 		}
 	}
 	return out

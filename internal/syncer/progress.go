@@ -36,9 +36,12 @@ type SourceProgress struct {
 	Reason     string     `json:"reason,omitempty"` // why it was skipped
 	StartedAt  *time.Time `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at"`
-	// Counts are the source's totals; Scope is the scope it works on now.
+	// Counts are the source's totals; Scope is the scope it started
+	// last, and Active every scope it works on now (several when
+	// repositories sync in parallel).
 	Counts
 	Scope  string          `json:"scope"`
+	Active []string        `json:"active"`
 	Scopes []ScopeProgress `json:"scopes"`
 	Error  string          `json:"error,omitempty"`
 }
@@ -46,6 +49,9 @@ type SourceProgress struct {
 // ScopeProgress is what a source did in one scope (a repository, a team).
 type ScopeProgress struct {
 	Scope string `json:"scope"`
+	// Status is "running", "success" or "failed" for a scope a connector
+	// reports through BeginScope, and "" for one it only named.
+	Status string `json:"status,omitempty"`
 	Counts
 }
 
@@ -115,6 +121,10 @@ func (p Progress) clone() Progress {
 
 func (s SourceProgress) clone() SourceProgress {
 	s.Counts = s.Counts.clone()
+	s.Active = slices.Clone(s.Active)
+	if s.Active == nil {
+		s.Active = []string{}
+	}
 	s.Scopes = slices.Clone(s.Scopes)
 	for j := range s.Scopes {
 		s.Scopes[j].Counts = s.Scopes[j].Counts.clone()
