@@ -270,6 +270,22 @@ func TestListRepos(t *testing.T) {
 	if page2.Total != 3 || page2.Pages != 2 || len(page2.Items) != 1 || page2.Items[0].FullName != "zeta/empty" {
 		t.Errorf("limit=2&page=2: %+v", page2)
 	}
+	for _, r := range got.Items {
+		if !r.Active {
+			t.Errorf("%s is inactive before any repository left GITHUB_REPOS", r.FullName)
+		}
+	}
+	// acme/api leaves GITHUB_REPOS: it stays listed, marked inactive.
+	if err := e.store.Tx(e.ctx, func(tx *store.Tx) error { return tx.SetActiveRepositories(e.ctx, []string{"acme/web"}) }); err != nil {
+		t.Fatal(err)
+	}
+	var raw struct {
+		Items []map[string]any `json:"items"`
+	}
+	e.getJSON("/api/v1/github/repos", &raw)
+	if len(raw.Items) != 3 || raw.Items[0]["full_name"] != "acme/api" || raw.Items[0]["active"] != false || raw.Items[1]["active"] != true {
+		t.Errorf("after acme/api left GITHUB_REPOS: %v", raw.Items)
+	}
 	e.wantError("GET", "/api/v1/github/repos?limit=101", "", 400, "limit:")
 	e.wantError("GET", "/api/v1/github/repos?page=0", "", 400, "page:")
 }

@@ -22,7 +22,9 @@ type sourceView struct {
 	LastError   string
 	Counts      []countView
 	Scopes      []store.SyncState
-	Setup       string
+	// Inactive are the repositories that left GITHUB_REPOS (github only).
+	Inactive []string
+	Setup    string
 }
 
 type countView struct {
@@ -76,6 +78,11 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 			v.LastRun, v.LastSyncAt = &run, run.FinishedAt
 			if v.LastSyncAt == nil {
 				v.LastSyncAt = &run.StartedAt
+			}
+		}
+		if info.Name == "github" {
+			if v.Inactive, err = p.st.InactiveRepositories(ctx); err != nil {
+				return err
 			}
 		}
 		states, err := p.st.SyncStates(ctx, info.Name)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/github"
+	"github.com/veelocity/veelocity/internal/model"
+	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -92,5 +94,29 @@ func TestLastSyncIsOneTime(t *testing.T) {
 	r := s.page(t, "/settings", http.StatusOK)
 	if card := text(find(find(r.doc, sel("section", "#source-github")), sel("dd", "[data-field=last-sync]"))); card != "2026-03-20 10:30 UTC · success · 1 record" {
 		t.Errorf("the card reads %q", card)
+	}
+}
+
+// A repository that left GITHUB_REPOS is listed as inactive on the GitHub
+// card, with its data kept.
+func TestSettingsListsInactiveRepositories(t *testing.T) {
+	st := storetest.New(t)
+	s := newSite(t, st, testConfig(t), nil)
+	ctx := t.Context()
+	err := st.Tx(ctx, func(tx *store.Tx) error {
+		for i, name := range []string{"acme/web", "acme/old"} {
+			if _, err := tx.UpsertRepository(ctx, &model.Repository{GitHubID: int64(i + 1), FullName: name}); err != nil {
+				return err
+			}
+		}
+		return tx.SetActiveRepositories(ctx, []string{"acme/web"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := s.page(t, "/settings", http.StatusOK)
+	got := text(find(find(r.doc, sel("section", "#source-github")), sel("p", "[data-field=inactive]")))
+	if want := "Inactive (no longer in GITHUB_REPOS; their data is kept): acme/old"; got != want {
+		t.Errorf("the GitHub card reads %q; want %q", got, want)
 	}
 }

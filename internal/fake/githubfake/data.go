@@ -28,8 +28,11 @@ type Repo struct {
 	Description   string
 	Private       bool
 	Archived      bool
+	Fork          bool
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+	// PushedAt is the time of the last push (default UpdatedAt).
+	PushedAt time.Time
 
 	PullRequests []*PullRequest
 	Workflows    []*Workflow
@@ -169,6 +172,9 @@ func (s *Server) AddRepo(r *Repo) *Repo {
 	}
 	if r.UpdatedAt.IsZero() {
 		r.UpdatedAt = r.CreatedAt
+	}
+	if r.PushedAt.IsZero() {
+		r.PushedAt = r.UpdatedAt
 	}
 	s.repos[strings.ToLower(r.FullName())] = r
 	s.reposByID[r.ID] = r

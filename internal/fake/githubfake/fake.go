@@ -56,6 +56,7 @@ type Server struct {
 	mu        sync.Mutex
 	repos     map[string]*Repo // by lower-case full name
 	reposByID map[int64]*Repo
+	users     map[string]bool // owners that are users, not organisations (lower-case)
 	lastID    int64
 	limits    map[string]*rateWindow // "core", "graphql"
 	limit     int
@@ -78,7 +79,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		token: opts.Token, now: opts.Now, limit: opts.RateLimit, failAfter: -1,
-		repos: map[string]*Repo{}, reposByID: map[int64]*Repo{}, limits: map[string]*rateWindow{},
+		repos: map[string]*Repo{}, reposByID: map[int64]*Repo{}, limits: map[string]*rateWindow{}, users: map[string]bool{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
 	return s

@@ -63,7 +63,8 @@ func (s *Server) repoObject(r *Repo) *object {
 		"id": r.NodeID(), "databaseId": r.ID, "name": r.Name, "nameWithOwner": r.FullName(),
 		"owner":       &object{typ: ownerType, fields: map[string]any{"login": r.Owner, "url": "https://github.com/" + r.Owner}},
 		"description": nilIfEmpty(r.Description), "url": "https://github.com/" + r.FullName(),
-		"isPrivate": r.Private, "isArchived": r.Archived, "createdAt": ts(r.CreatedAt), "updatedAt": ts(r.UpdatedAt),
+		"isPrivate": r.Private, "isArchived": r.Archived, "isFork": r.Fork, "createdAt": ts(r.CreatedAt), "updatedAt": ts(r.UpdatedAt),
+		"pushedAt":         ts(r.PushedAt),
 		"defaultBranchRef": &object{typ: "Ref", fields: map[string]any{"name": r.DefaultBranch, "prefix": "refs/heads/"}},
 		"pullRequests": func(args map[string]any) (any, error) {
 			states := stringSet(args["states"], false)

@@ -23,8 +23,10 @@ var fixtures embed.FS
 func (s *Server) restMux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /rate_limit", s.getRateLimit)
+	mux.HandleFunc("GET /orgs/{owner}/repos", s.listOwnerRepos(false))
+	mux.HandleFunc("GET /users/{owner}/repos", s.listOwnerRepos(true))
 	for _, prefix := range []string{"/repos/{owner}/{repo}", "/repositories/{id}"} {
-		mux.HandleFunc("GET "+prefix, s.withRepo(s.getRepo))
+		mux.HandleFunc("GET "+prefix, s.withRepo(func(w http.ResponseWriter, r *http.Request, repo *Repo) any { return s.getRepo(w, r, repo) }))
 		mux.HandleFunc("GET "+prefix+"/actions/workflows", s.withRepo(s.listWorkflows))
 		mux.HandleFunc("GET "+prefix+"/actions/runs", s.withRepo(s.listRuns))
 		mux.HandleFunc("GET "+prefix+"/actions/runs/{run}", s.withRepo(s.getRun))
@@ -66,6 +68,77 @@ func (s *Server) withRepo(h func(w http.ResponseWriter, r *http.Request, repo *R
 	}
 }
 
+// listOwnerRepos lists an organisation's (or a user's) repositories, by
+// name, 100 a page at most, with Link pagination. /orgs/{login}/repos
+// answers 404 for a user, as GitHub does, and /users/{login}/repos serves
+// both.
+func (s *Server) listOwnerRepos(users bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		owner := strings.ToLower(r.PathValue("owner"))
+		s.mu.Lock()
+		var repos []*Repo
+		for _, repo := range s.repos {
+			if strings.ToLower(repo.Owner) == owner {
+				repos = append(repos, repo)
+			}
+		}
+		isUser := s.users[owner]
+		s.mu.Unlock()
+		if len(repos) == 0 || (isUser && !users) {
+			s.writeJSON(w, "core", http.StatusNotFound, notFoundBody)
+			return
+		}
+		slices.SortFunc(repos, func(a, b *Repo) int { return strings.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)) })
+		start, end := s.paginateList(w, r, len(repos))
+		items := []any{}
+		for _, repo := range repos[start:end] {
+			s.mu.Lock()
+			m := s.getRepo(w, r, repo)
+			s.mu.Unlock()
+			m["fork"] = repo.Fork
+			items = append(items, m)
+		}
+		s.writeCached(w, r, items, w.Header().Get("Link"))
+	}
+}
+
+// SetUser makes login a user rather than an organisation: its
+// repositories are listed under /users/{login}/repos only.
+func (s *Server) SetUser(login string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.users[strings.ToLower(login)] = true
+}
+
+// paginateList is paginate for a list that is not under a repository: its
+// Link URLs keep the request's own path.
+func (s *Server) paginateList(w http.ResponseWriter, r *http.Request, n int) (start, end int) {
+	q := r.URL.Query()
+	perPage, err := strconv.Atoi(q.Get("per_page"))
+	if err != nil || perPage <= 0 {
+		perPage = 30
+	}
+	perPage = min(perPage, 100)
+	page, err := strconv.Atoi(q.Get("page"))
+	if err != nil || page <= 0 {
+		page = 1
+	}
+	last := max((n+perPage-1)/perPage, 1)
+	start = min((page-1)*perPage, n)
+	end = min(start+perPage, n)
+	q.Del("page")
+	q.Set("per_page", strconv.Itoa(perPage))
+	base := fmt.Sprintf("%s%s?%s&page=", s.URL(), r.URL.Path, q.Encode())
+	var links []string
+	if page < last {
+		links = append(links, fmt.Sprintf(`<%s%d>; rel="next"`, base, page+1), fmt.Sprintf(`<%s%d>; rel="last"`, base, last))
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+	return start, end
+}
+
 func (s *Server) getRateLimit(w http.ResponseWriter, r *http.Request) {
 	m := s.fixture("rate_limit.json", nil)
 	res := maps.Clone(m["resources"].(map[string]any))
@@ -77,7 +150,7 @@ func (s *Server) getRateLimit(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, "core", http.StatusOK, m) // /rate_limit costs nothing
 }
 
-func (s *Server) getRepo(w http.ResponseWriter, r *http.Request, repo *Repo) any {
+func (s *Server) getRepo(w http.ResponseWriter, r *http.Request, repo *Repo) map[string]any {
 	m := s.fixture("repo_get.json", repo)
 	owner := maps.Clone(m["owner"].(map[string]any))
 	owner["login"] = repo.Owner
@@ -85,7 +158,7 @@ func (s *Server) getRepo(w http.ResponseWriter, r *http.Request, repo *Repo) any
 		"owner", owner, "private", repo.Private, "html_url", "https://github.com/"+repo.FullName(),
 		"description", nilIfEmpty(repo.Description), "default_branch", repo.DefaultBranch, "archived", repo.Archived,
 		"url", s.URL()+"/repos/"+repo.FullName(), "created_at", ts(repo.CreatedAt), "updated_at", ts(repo.UpdatedAt),
-		"pushed_at", ts(repo.UpdatedAt))
+		"pushed_at", ts(repo.PushedAt), "fork", repo.Fork)
 	return m
 }
 
