@@ -162,13 +162,13 @@ func TestClientGraphQLWaitsWhenPointsCannotCoverTheNextQuery(t *testing.T) {
 	e := clientEnv(t)
 	e.fake.Generate(e.fake.Repo("acme/web"), githubfake.Bulk{PullRequests: 3, MaxCommits: 1})
 	reset := t0.Add(20 * time.Minute)
-	e.fake.SetRateLimit("graphql", 20, reset)
+	e.fake.SetRateLimit("graphql", 5, reset)
 	query := func() error {
 		var out map[string]any
 		return e.client.Query(context.Background(), QuerySyncPage, map[string]any{"owner": "acme", "name": "web",
 			"withPRs": true, "prFirst": 50, "withIssues": true, "issuesSince": "2020-01-01T00:00:00Z"}, &out)
 	}
-	if err := query(); err != nil { // costs 14 points; 6 remain
+	if err := query(); err != nil { // costs 3 points; 2 remain
 		t.Fatal(err)
 	}
 	if err := query(); err != nil {

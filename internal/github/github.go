@@ -3,6 +3,7 @@ package github
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // Page sizes of SyncPage. An incremental sync asks for a small first page,
 // since usually few pull requests changed.
 const (
-	prPageSize             = 50
+	prPageSize             = 100
 	prFirstPageIncremental = 10
 )
 
@@ -55,10 +56,65 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	if err != nil {
 		return err
 	}
+	unchanged, err := c.unchangedRepos(ctx, client, repos, mode)
+	if err != nil {
+		return err
+	}
+	if len(unchanged) > 0 {
+		c.d.Log.Info("github: repositories unchanged since the last sync", "unchanged", len(unchanged), "of", len(repos))
+	}
 	return eachScope(ctx, c.d, c.Name(), rep, repos, func(ctx context.Context, repo string, rep syncer.Reporter) error {
+		if unchanged[repo] {
+			return nil
+		}
 		client := c.d.Client.CountingRequests(func() { rep.Requests(1) })
 		return c.syncRepo(ctx, client, repo, mode, rep)
 	})
+}
+
+// unchangedRepos returns the repositories in which nothing changed since
+// their last sync, found with RepoChanges queries (2 points per 100
+// repositories) instead of a SyncPage each. A first or full sync, or a
+// repository whose walk is in progress, is never skipped.
+func (c *Connector) unchangedRepos(ctx context.Context, client *Client, repos []string, mode syncer.Mode) (map[string]bool, error) {
+	out := map[string]bool{}
+	if mode == syncer.Full {
+		return out, nil
+	}
+	cursors := map[string]repoCursor{}
+	stored := map[string]*time.Time{}
+	var ask []string
+	for _, repo := range repos {
+		var cur repoCursor
+		ok, err := loadCursor(ctx, c.d.Store, c.Name(), repo, mode, &cur)
+		if err != nil {
+			return nil, err
+		}
+		if !ok || cur.PRs.After != "" || cur.Issues.After != "" {
+			continue
+		}
+		r, err := c.d.Store.RepositoryByName(ctx, repo)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		cursors[repo], stored[repo] = cur, r.UpdatedAt
+		ask = append(ask, repo)
+	}
+	if len(ask) == 0 {
+		return out, nil
+	}
+	changes, err := repoChanges(ctx, client, ask, fragmentRepoChange)
+	if err != nil {
+		return nil, err
+	}
+	for _, repo := range ask {
+		if changes[repo].unchanged(cursors[repo], stored[repo]) {
+			out[repo] = true
+		}
+	}
+	return out, nil
 }
 
 // syncRepo walks a repository's pull requests (most recently updated
@@ -102,6 +158,7 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 
 		var prs []*model.PullRequest
 		if r.PullRequests != nil {
+			var taken []*gqlPR
 			for _, p := range r.PullRequests.Nodes {
 				if p.UpdatedAt.Before(cur.PRs.Since) {
 					prsDone = true
@@ -112,6 +169,17 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 				}
 				if err := c.completePR(ctx, client, owner, name, p); err != nil {
 					return fmt.Errorf("PR #%d: %w", p.Number, err)
+				}
+				taken = append(taken, p)
+			}
+			if err := c.fetchReviewComments(ctx, client, taken); err != nil {
+				return err
+			}
+			for _, p := range taken {
+				for _, it := range p.Timeline.Nodes {
+					if err := completeReviewComments(ctx, client, it); err != nil {
+						return fmt.Errorf("PR #%d: %w", p.Number, err)
+					}
 				}
 				prs = append(prs, p.model())
 			}
@@ -201,24 +269,26 @@ func reportPRs(rep syncer.Reporter, prs []*model.PullRequest) {
 	rep.Records("comments", comments)
 }
 
-// completePR fetches the pages of a pull request's commits, reviews,
-// comments and review comments beyond the first, which SyncPage carries.
+// completePR fetches the pages of a pull request's commits and timeline
+// beyond the first, which SyncPage carries, and its labels when it has more
+// than SyncPage asks for.
 func (c *Connector) completePR(ctx context.Context, client *Client, owner, name string, pr *gqlPR) error {
-	for pr.Commits.PageInfo.HasNextPage || pr.Reviews.PageInfo.HasNextPage || pr.Comments.PageInfo.HasNextPage {
+	moreLabels := pr.Labels.TotalCount > len(pr.Labels.Nodes)
+	for pr.Commits.PageInfo.HasNextPage || pr.Timeline.PageInfo.HasNextPage || moreLabels {
 		var out struct {
 			Repository *struct {
 				PullRequest *struct {
-					Commits  *commitConn  `json:"commits"`
-					Reviews  *reviewConn  `json:"reviews"`
-					Comments *commentConn `json:"comments"`
+					Commits  *commitConn   `json:"commits"`
+					Timeline *timelineConn `json:"timelineItems"`
+					Labels   *labelConn    `json:"labels"`
 				} `json:"pullRequest"`
 			} `json:"repository"`
 		}
 		err := client.Query(ctx, QueryPullRequestMore, map[string]any{
 			"owner": owner, "name": name, "number": pr.Number,
 			"withCommits": pr.Commits.PageInfo.HasNextPage, "commitsAfter": pr.Commits.PageInfo.EndCursor,
-			"withReviews": pr.Reviews.PageInfo.HasNextPage, "reviewsAfter": pr.Reviews.PageInfo.EndCursor,
-			"withComments": pr.Comments.PageInfo.HasNextPage, "commentsAfter": pr.Comments.PageInfo.EndCursor,
+			"withTimeline": pr.Timeline.PageInfo.HasNextPage, "timelineAfter": pr.Timeline.PageInfo.EndCursor,
+			"withLabels": moreLabels,
 		}, &out)
 		if err != nil {
 			return err
@@ -231,32 +301,88 @@ func (c *Connector) completePR(ctx context.Context, client *Client, owner, name 
 			pr.Commits.Nodes = append(pr.Commits.Nodes, p.Commits.Nodes...)
 			pr.Commits.PageInfo = advance(pr.Commits.PageInfo, p.Commits.PageInfo)
 		}
-		if p.Reviews != nil {
-			pr.Reviews.Nodes = append(pr.Reviews.Nodes, p.Reviews.Nodes...)
-			pr.Reviews.PageInfo = advance(pr.Reviews.PageInfo, p.Reviews.PageInfo)
+		if p.Timeline != nil {
+			pr.Timeline.Nodes = append(pr.Timeline.Nodes, p.Timeline.Nodes...)
+			pr.Timeline.PageInfo = advance(pr.Timeline.PageInfo, p.Timeline.PageInfo)
 		}
-		if p.Comments != nil {
-			pr.Comments.Nodes = append(pr.Comments.Nodes, p.Comments.Nodes...)
-			pr.Comments.PageInfo = advance(pr.Comments.PageInfo, p.Comments.PageInfo)
+		if p.Labels != nil {
+			pr.Labels.Nodes = p.Labels.Nodes
+		}
+		moreLabels = false
+	}
+	return nil
+}
+
+// fetchReviewComments fills in the comments of every review of prs: the
+// first page of each in ReviewCommentsBatch queries (100 reviews an alias),
+// the rest of a long one with ReviewComments.
+func (c *Connector) fetchReviewComments(ctx context.Context, client *Client, prs []*gqlPR) error {
+	var reviews []*gqlTimeline
+	for _, p := range prs {
+		for _, it := range p.Timeline.Nodes {
+			if it.Typename == "PullRequestReview" {
+				reviews = append(reviews, it)
+			}
 		}
 	}
-	for _, r := range pr.Reviews.Nodes {
-		for r.Comments.PageInfo.HasNextPage {
-			var out struct {
-				Node *struct {
-					Comments commentConn `json:"comments"`
-				} `json:"node"`
+	for len(reviews) > 0 {
+		n := min(len(reviews), reviewBatch*maxReviewAliases)
+		batch := reviews[:n]
+		reviews = reviews[n:]
+		aliases := (len(batch) + reviewBatch - 1) / reviewBatch
+		vars := map[string]any{}
+		for i := range aliases {
+			ids := []string{}
+			for _, r := range batch[i*reviewBatch : min((i+1)*reviewBatch, len(batch))] {
+				ids = append(ids, r.ID)
 			}
-			err := client.Query(ctx, QueryReviewComments, map[string]any{"id": r.ID, "after": r.Comments.PageInfo.EndCursor}, &out)
-			if err != nil {
-				return err
-			}
-			if out.Node == nil {
-				return errors.New("review vanished while it was being fetched")
-			}
-			r.Comments.Nodes = append(r.Comments.Nodes, out.Node.Comments.Nodes...)
-			r.Comments.PageInfo = advance(r.Comments.PageInfo, out.Node.Comments.PageInfo)
+			vars[fmt.Sprintf("ids%d", i)] = ids
 		}
+		var out map[string]json.RawMessage
+		if err := client.Query(ctx, queryReviewCommentsBatch(aliases), vars, &out); err != nil {
+			return err
+		}
+		for i := range aliases {
+			var nodes []*struct {
+				ID       string      `json:"id"`
+				Comments commentConn `json:"comments"`
+			}
+			if err := json.Unmarshal(out[fmt.Sprintf("r%d", i)], &nodes); err != nil {
+				return fmt.Errorf("decoding review comments: %w", err)
+			}
+			part := batch[i*reviewBatch : min((i+1)*reviewBatch, len(batch))]
+			if len(nodes) != len(part) {
+				return fmt.Errorf("asked for the comments of %d reviews, got %d", len(part), len(nodes))
+			}
+			for j, nd := range nodes {
+				if nd == nil || nd.ID != part[j].ID {
+					return errors.New("a review vanished while it was being fetched")
+				}
+				part[j].Comments = nd.Comments
+			}
+		}
+	}
+	return nil
+}
+
+// completeReviewComments fetches the pages of a review's comments beyond
+// the first.
+func completeReviewComments(ctx context.Context, client *Client, r *gqlTimeline) error {
+	for r.Comments.PageInfo.HasNextPage {
+		var out struct {
+			Node *struct {
+				Comments commentConn `json:"comments"`
+			} `json:"node"`
+		}
+		err := client.Query(ctx, QueryReviewComments, map[string]any{"id": r.ID, "after": r.Comments.PageInfo.EndCursor}, &out)
+		if err != nil {
+			return err
+		}
+		if out.Node == nil {
+			return errors.New("review vanished while it was being fetched")
+		}
+		r.Comments.Nodes = append(r.Comments.Nodes, out.Node.Comments.Nodes...)
+		r.Comments.PageInfo = advance(r.Comments.PageInfo, out.Node.Comments.PageInfo)
 	}
 	return nil
 }

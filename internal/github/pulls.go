@@ -76,19 +76,36 @@ type gqlPR struct {
 	MergeCommit  *struct {
 		OID string `json:"oid"`
 	} `json:"mergeCommit"`
-	Labels        labelConn `json:"labels"`
-	TimelineItems struct {
-		Nodes []struct {
-			CreatedAt *time.Time `json:"createdAt"`
-		} `json:"nodes"`
-	} `json:"timelineItems"`
-	Commits  commitConn  `json:"commits"`
-	Reviews  reviewConn  `json:"reviews"`
-	Comments commentConn `json:"comments"`
+	Labels   labelConn    `json:"labels"`
+	Commits  commitConn   `json:"commits"`
+	Timeline timelineConn `json:"timelineItems"`
+}
+
+// timelineConn is a pull request's timeline of reviews, conversation
+// comments and ready-for-review events.
+type timelineConn struct {
+	PageInfo pageInfo       `json:"pageInfo"`
+	Nodes    []*gqlTimeline `json:"nodes"`
+}
+
+// gqlTimeline is one timeline item: a ReadyForReviewEvent (CreatedAt), a
+// PullRequestReview (with the comments fetched for it) or an IssueComment.
+type gqlTimeline struct {
+	Typename    string      `json:"__typename"`
+	ID          string      `json:"id"`
+	State       string      `json:"state"`
+	Body        string      `json:"body"`
+	URL         string      `json:"url"`
+	CreatedAt   *time.Time  `json:"createdAt"`
+	UpdatedAt   *time.Time  `json:"updatedAt"`
+	SubmittedAt *time.Time  `json:"submittedAt"`
+	Author      *gqlActor   `json:"author"`
+	Comments    commentConn `json:"-"` // a review's, from ReviewCommentsBatch
 }
 
 type labelConn struct {
-	Nodes []struct {
+	TotalCount int `json:"totalCount"`
+	Nodes      []struct {
 		Name string `json:"name"`
 	} `json:"nodes"`
 }
@@ -120,21 +137,6 @@ type gqlCommit struct {
 			} `json:"user"`
 		} `json:"author"`
 	} `json:"commit"`
-}
-
-type reviewConn struct {
-	PageInfo pageInfo     `json:"pageInfo"`
-	Nodes    []*gqlReview `json:"nodes"`
-}
-
-type gqlReview struct {
-	ID          string      `json:"id"`
-	State       string      `json:"state"`
-	Body        string      `json:"body"`
-	URL         string      `json:"url"`
-	SubmittedAt *time.Time  `json:"submittedAt"`
-	Author      *gqlActor   `json:"author"`
-	Comments    commentConn `json:"comments"`
 }
 
 type commentConn struct {
@@ -184,9 +186,6 @@ func (p *gqlPR) model() *model.PullRequest {
 	if p.MergeCommit != nil {
 		pr.MergeCommitSHA = p.MergeCommit.OID
 	}
-	if n := p.TimelineItems.Nodes; len(n) > 0 {
-		pr.ReadyAt = utc(n[len(n)-1].CreatedAt)
-	}
 	for _, c := range p.Commits.Nodes {
 		mc := model.Commit{SHA: c.Commit.OID, MessageHeadline: c.Commit.MessageHeadline,
 			AuthoredAt: c.Commit.AuthoredDate.UTC(), CommittedAt: c.Commit.CommittedDate.UTC()}
@@ -198,14 +197,21 @@ func (p *gqlPR) model() *model.PullRequest {
 		}
 		pr.Commits = append(pr.Commits, mc)
 	}
-	for _, c := range p.Comments.Nodes {
-		pr.Comments = append(pr.Comments, c.model(model.CommentIssue))
-	}
-	for _, r := range p.Reviews.Nodes {
-		pr.Reviews = append(pr.Reviews, model.Review{GitHubID: r.ID, AuthorLogin: r.Author.login(), State: r.State,
-			Body: r.Body, HTMLURL: r.URL, SubmittedAt: utc(r.SubmittedAt)})
-		for _, c := range r.Comments.Nodes {
-			pr.Comments = append(pr.Comments, c.model(model.CommentReview))
+	for _, it := range p.Timeline.Nodes {
+		switch it.Typename {
+		case "ReadyForReviewEvent":
+			if it.CreatedAt != nil {
+				pr.ReadyAt = utc(it.CreatedAt) // the last one wins
+			}
+		case "IssueComment":
+			pr.Comments = append(pr.Comments, gqlComment{ID: it.ID, Body: it.Body, URL: it.URL, CreatedAt: derefTime(it.CreatedAt),
+				UpdatedAt: it.UpdatedAt, Author: it.Author}.model(model.CommentIssue))
+		case "PullRequestReview":
+			pr.Reviews = append(pr.Reviews, model.Review{GitHubID: it.ID, AuthorLogin: it.Author.login(), State: it.State,
+				Body: it.Body, HTMLURL: it.URL, SubmittedAt: utc(it.SubmittedAt)})
+			for _, c := range it.Comments.Nodes {
+				pr.Comments = append(pr.Comments, c.model(model.CommentReview))
+			}
 		}
 	}
 	return pr
@@ -224,6 +230,13 @@ func (i *gqlIssue) model() (*model.Issue, error) {
 	return &model.Issue{GitHubID: id, Number: i.Number, Title: i.Title, State: strings.ToLower(i.State),
 		Labels: i.Labels.names(), HTMLURL: i.URL, CreatedAt: i.CreatedAt.UTC(), UpdatedAt: i.UpdatedAt.UTC(),
 		ClosedAt: utc(i.ClosedAt)}, nil
+}
+
+func derefTime(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
 }
 
 func utc(t *time.Time) *time.Time {

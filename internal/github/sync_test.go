@@ -2,6 +2,7 @@ package github
 
 import (
 	"context"
+	"slices"
 	"errors"
 	"strings"
 	"sync/atomic"
@@ -143,8 +144,19 @@ func TestIncrementalSyncPicksUpOnlyTheChange(t *testing.T) {
 	if rep.records["pull_requests"] != 1 || rep.records["issues"] != 0 {
 		t.Errorf("stored %v; want exactly the changed PR", rep.records)
 	}
-	if n := e.fake.RequestCount(); n != 2 {
-		t.Errorf("%d requests, want 2 (one per repo)", n)
+	// One RepoChanges for both repositories (acme/api is unchanged), one
+	// SyncPage for acme/web, and the review comments of the changed PR if
+	// it has reviews.
+	want := []string{"RepoChanges", "SyncPage"}
+	if len(pr.Reviews) > 0 {
+		want = append(want, "ReviewCommentsBatch")
+	}
+	var ops []string
+	for _, r := range e.fake.Requests() {
+		ops = append(ops, r.Operation)
+	}
+	if !slices.Equal(ops, want) {
+		t.Errorf("requests %v, want %v", ops, want)
 	}
 	var title string
 	var comments int
@@ -212,10 +224,11 @@ func TestLongPullRequestIsFetchedCompletely(t *testing.T) {
 	for _, r := range e.fake.Requests() {
 		ops = append(ops, r.Operation)
 	}
-	// One SyncPage, one PullRequestMore for the next page of commits,
-	// reviews and comments together, and two ReviewComments pages for the
-	// review with 45 comments.
-	if got := strings.Join(ops, ","); got != "SyncPage,PullRequestMore,ReviewComments" {
+	// One SyncPage, one PullRequestMore for the next pages of commits and
+	// of the timeline (reviews and comments) together, one
+	// ReviewCommentsBatch for the first page of every review's comments,
+	// and one ReviewComments for the rest of the review with 45.
+	if got := strings.Join(ops, ","); got != "SyncPage,PullRequestMore,ReviewCommentsBatch,ReviewComments" {
 		t.Errorf("requests: %s", got)
 	}
 }

@@ -16,7 +16,7 @@ const maxNodes = 500_000
 // 100, and the query may request at most 500,000 nodes. It returns the
 // node count and the point cost by GitHub's formula (the requests needed to
 // fill every connection, assuming each is full, divided by 100, at least
-// 1).
+// 1). Under nodes(ids:), every connection is needed once per id.
 func (e *executor) measure(op *ast.OperationDefinition) (cost, nodes int, err error) {
 	requests := 0
 	var walk func(set ast.SelectionSet, mult int) error
@@ -28,6 +28,13 @@ func (e *executor) measure(op *ast.OperationDefinition) (cost, nodes int, err er
 					continue
 				}
 				childMult := mult
+				if s.Name == "nodes" {
+					// nodes(ids:) fetches each node: what is under it is
+					// asked for once per id.
+					if ids, ok := s.ArgumentMap(e.vars)["ids"].([]any); ok {
+						childMult = mult * len(ids)
+					}
+				}
 				if s.Definition != nil && strings.HasSuffix(s.Definition.Type.Name(), "Connection") {
 					n, err := pageSize(s, e.vars)
 					if err != nil {

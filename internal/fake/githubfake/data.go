@@ -176,6 +176,7 @@ func (s *Server) AddRepo(r *Repo) *Repo {
 	if r.PushedAt.IsZero() {
 		r.PushedAt = r.UpdatedAt
 	}
+	s.nodeIndex = nil
 	s.repos[strings.ToLower(r.FullName())] = r
 	s.reposByID[r.ID] = r
 	return r
@@ -193,6 +194,7 @@ func (s *Server) AddPullRequest(repo *Repo, pr *PullRequest) *PullRequest {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fillPR(repo, pr)
+	s.nodeIndex = nil
 	repo.PullRequests = append(repo.PullRequests, pr)
 	return pr
 }
@@ -312,6 +314,7 @@ func (s *Server) Edit(fn func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	fn()
+	s.nodeIndex = nil
 	for _, r := range s.repos {
 		for _, pr := range r.PullRequests {
 			s.fillPR(r, pr)

@@ -57,6 +57,7 @@ type Server struct {
 	repos     map[string]*Repo // by lower-case full name
 	reposByID map[int64]*Repo
 	users     map[string]bool // owners that are users, not organisations (lower-case)
+	nodeIndex map[string]nodeRef
 	lastID    int64
 	limits    map[string]*rateWindow // "core", "graphql"
 	limit     int

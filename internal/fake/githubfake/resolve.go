@@ -30,6 +30,18 @@ func (s *Server) queryObject(cost, nodes int) *object {
 			"used": s.limit - w.remaining, "resetAt": ts(w.reset),
 		}},
 		"viewer": actorObject(User("octocat")),
+		"nodes": func(args map[string]any) (any, error) {
+			ids, _ := args["ids"].([]any)
+			if len(ids) > 100 {
+				return nil, &gqlError{Type: "EXCESSIVE_PAGINATION", Message: "You may not ask for more than 100 node ids at once."}
+			}
+			out := make([]*object, len(ids))
+			for i, id := range ids {
+				str, _ := id.(string)
+				out[i] = s.findNode(str)
+			}
+			return out, nil
+		},
 		"node": func(args map[string]any) (any, error) {
 			id, _ := args["id"].(string)
 			if o := s.findNode(id); o != nil {
@@ -42,19 +54,33 @@ func (s *Server) queryObject(cost, nodes int) *object {
 
 // findNode finds a pull request or review by its node id.
 func (s *Server) findNode(id string) *object {
-	for _, r := range s.repos {
-		for _, pr := range r.PullRequests {
-			if pr.NodeID == id {
-				return s.prObject(r, pr)
-			}
-			for _, rv := range pr.Reviews {
-				if rv.NodeID == id {
-					return reviewObject(r, pr, rv)
+	if s.nodeIndex == nil {
+		s.nodeIndex = map[string]nodeRef{}
+		for _, r := range s.repos {
+			for _, pr := range r.PullRequests {
+				s.nodeIndex[pr.NodeID] = nodeRef{repo: r, pr: pr}
+				for _, rv := range pr.Reviews {
+					s.nodeIndex[rv.NodeID] = nodeRef{repo: r, pr: pr, review: rv}
 				}
 			}
 		}
 	}
-	return nil
+	ref, ok := s.nodeIndex[id]
+	switch {
+	case !ok:
+		return nil
+	case ref.review != nil:
+		return reviewObject(ref.repo, ref.pr, ref.review)
+	}
+	return s.prObject(ref.repo, ref.pr)
+}
+
+// nodeRef is where a node id points; s.nodeIndex is rebuilt after every
+// change.
+type nodeRef struct {
+	repo   *Repo
+	pr     *PullRequest
+	review *Review
 }
 
 func (s *Server) repoObject(r *Repo) *object {
@@ -164,15 +190,34 @@ func (s *Server) prObject(r *Repo, pr *PullRequest) *object {
 			return labelConnection(pr.Labels, args)
 		},
 		"timelineItems": func(args map[string]any) (any, error) {
+			// In time order; ties keep the kinds in the order below.
 			types := stringSet(args["itemTypes"], false)
-			if len(types) != 1 || !types["READY_FOR_REVIEW_EVENT"] {
-				return nil, &gqlError{Message: "githubfake: timelineItems is implemented for itemTypes: [READY_FOR_REVIEW_EVENT] only"}
+			for t := range types {
+				if t != "READY_FOR_REVIEW_EVENT" && t != "PULL_REQUEST_REVIEW" && t != "ISSUE_COMMENT" {
+					return nil, &gqlError{Message: "githubfake: timelineItems is implemented for READY_FOR_REVIEW_EVENT, PULL_REQUEST_REVIEW and ISSUE_COMMENT only, not " + t}
+				}
+			}
+			if types == nil {
+				return nil, &gqlError{Message: "githubfake: timelineItems needs itemTypes"}
 			}
 			p := &page{typ: "PullRequestTimelineItemsConnection"}
-			for i, t := range pr.ReadyForReview {
-				p.add(seqKey(i), &object{typ: "ReadyForReviewEvent", fields: map[string]any{
-					"id": fmt.Sprintf("RFRE_%s_%d", pr.NodeID, i), "createdAt": ts(t), "actor": actorObject(pr.Author),
-					"url": url, "resourcePath": strings.TrimPrefix(url, "https://github.com")}})
+			key := func(t time.Time, kind, i int) string { return fmt.Sprintf("%020d|%d|%08d", t.UnixNano(), kind, i) }
+			if types["READY_FOR_REVIEW_EVENT"] {
+				for i, t := range pr.ReadyForReview {
+					p.add(key(t, 0, i), &object{typ: "ReadyForReviewEvent", fields: map[string]any{
+						"id": fmt.Sprintf("RFRE_%s_%d", pr.NodeID, i), "createdAt": ts(t), "actor": actorObject(pr.Author),
+						"url": url, "resourcePath": strings.TrimPrefix(url, "https://github.com")}})
+				}
+			}
+			if types["PULL_REQUEST_REVIEW"] {
+				for i, rv := range pr.Reviews {
+					p.add(key(rv.CreatedAt, 1, i), reviewObject(r, pr, rv))
+				}
+			}
+			if types["ISSUE_COMMENT"] {
+				for i, c := range pr.Comments {
+					p.add(key(c.CreatedAt, 2, i), commentObject("IssueComment", fmt.Sprintf("%s#issuecomment-%d", url, i+1), c))
+				}
 			}
 			return p.connection(args)
 		},
