@@ -18,6 +18,11 @@ const (
 	// runLookback is how far back every incremental sync rereads runs, to
 	// catch re-runs of recent runs (a re-run keeps its creation time).
 	runLookback = 24 * time.Hour
+	// actionsRecheck bounds how long a repository that was not pushed to,
+	// and has no unfinished run, goes without a look at its runs: runs
+	// that no push starts (a schedule, a manual dispatch, a re-run) are
+	// seen within it.
+	actionsRecheck = time.Hour
 )
 
 // ActionsConnector syncs the "actions" source: each repository's GitHub
@@ -50,17 +55,48 @@ func (a *ActionsConnector) Sync(ctx context.Context, mode syncer.Mode, rep synce
 	if err != nil {
 		return err
 	}
+	// When each repository was last pushed to: 1 point per 100
+	// repositories, and a repository with no push, no unfinished run and a
+	// recent look needs no request of its own.
+	pushes, err := repoChanges(ctx, client, repos, fragmentRepoPushes)
+	if err != nil {
+		return err
+	}
 	return eachScope(ctx, a.d, a.Name(), rep, repos, func(ctx context.Context, repo string, rep syncer.Reporter) error {
 		client := a.d.Client.CountingRequests(func() { rep.Requests(1) })
 		repoID, err := a.repoID(ctx, repo)
 		if err != nil {
 			return err
 		}
+		var pushedAt time.Time
+		if c := pushes[repo]; c != nil && c.PushedAt != nil {
+			pushedAt = c.PushedAt.UTC()
+		}
+		if skip, err := a.unchanged(ctx, repoID, repo, mode, pushedAt); err != nil || skip {
+			return err
+		}
 		if err := a.syncWorkflows(ctx, client, repoID, repo, mode, rep); err != nil {
 			return err
 		}
-		return a.syncRuns(ctx, client, repoID, repo, mode, rep)
+		return a.syncRuns(ctx, client, repoID, repo, mode, rep, pushedAt)
 	})
+}
+
+// unchanged reports whether a repository's workflows and runs need no look
+// in this sync: an incremental sync, after a complete walk less than
+// actionsRecheck ago, with no push since and no unfinished run stored.
+func (a *ActionsConnector) unchanged(ctx context.Context, repoID int64, fullName string, mode syncer.Mode, pushedAt time.Time) (bool, error) {
+	var cur runsCursor
+	ok, err := loadCursor(ctx, a.d.Store, a.Name(), fullName, mode, &cur)
+	if err != nil || !ok || cur.Next != "" || pushedAt.IsZero() || cur.CheckedAt.IsZero() {
+		return false, err
+	}
+	now := a.d.Now().UTC()
+	if pushedAt.After(cur.PushedAt) || now.Sub(cur.CheckedAt) >= actionsRecheck || now.Before(cur.CheckedAt) {
+		return false, nil
+	}
+	oldest, err := a.d.Store.OldestUnfinishedRun(ctx, repoID, laterOf(now.Add(-a.d.Config.SyncSince), now.Add(-unfinishedWindow)))
+	return err == nil && oldest == nil, err
 }
 
 func (a *ActionsConnector) repoID(ctx context.Context, fullName string) (int64, error) {
@@ -183,11 +219,17 @@ type runsCursor struct {
 	Next     string    `json:"next,omitempty"`
 	Boundary time.Time `json:"boundary,omitzero"`
 	Max      time.Time `json:"max,omitzero"`
+	// CheckedAt is when the last complete walk (or its 304) ended, and
+	// PushedAt the repository's last push GitHub reported before it: with
+	// no push since, an incremental sync within actionsRecheck skips the
+	// repository.
+	CheckedAt time.Time `json:"checked_at,omitzero"`
+	PushedAt  time.Time `json:"pushed_at,omitzero"`
 }
 
 // syncRuns walks the workflow runs newest first down to the boundary,
 // storing each page with the advanced cursor in one transaction.
-func (a *ActionsConnector) syncRuns(ctx context.Context, client *Client, repoID int64, fullName string, mode syncer.Mode, rep syncer.Reporter) error {
+func (a *ActionsConnector) syncRuns(ctx context.Context, client *Client, repoID int64, fullName string, mode syncer.Mode, rep syncer.Reporter, pushedAt time.Time) error {
 	key := "actions:runs:" + strings.ToLower(fullName)
 	var cur runsCursor
 	incremental, err := loadCursor(ctx, a.d.Store, a.Name(), fullName, mode, &cur)
@@ -234,7 +276,11 @@ func (a *ActionsConnector) syncRuns(ctx context.Context, client *Client, repoID 
 			return err
 		}
 		if page.NotModified {
-			return nil
+			// Nothing new: the cursor records the look.
+			cur = runsCursor{Since: cur.Since, FirstPageOldest: cur.FirstPageOldest, CheckedAt: now, PushedAt: pushedAt}
+			return a.d.Store.Tx(ctx, func(tx *store.Tx) error {
+				return tx.SetSyncCursor(ctx, a.Name(), fullName, encodeCursor(cur))
+			})
 		}
 		etag = ""
 		var runs []*model.WorkflowRun
@@ -260,7 +306,7 @@ func (a *ActionsConnector) syncRuns(ctx context.Context, client *Client, repoID 
 			}
 		}
 		if done {
-			cur = runsCursor{Since: laterOf(cur.Since, cur.Max), FirstPageOldest: firstOldest}
+			cur = runsCursor{Since: laterOf(cur.Since, cur.Max), FirstPageOldest: firstOldest, CheckedAt: now, PushedAt: pushedAt}
 		} else {
 			cur.Next = page.Next
 		}

@@ -45,7 +45,8 @@ func TestActionsStoresRunsAndWorkflows(t *testing.T) {
 		!strings.Contains(wfs, itoa(wf.ID)+" | Deploy | .github/workflows/deploy.yml | active") {
 		t.Errorf("workflows:\n%s\nwant Deploy and a placeholder for the deleted workflow 999", wfs)
 	}
-	if rep.records["workflow_runs"] != 2 || rep.requests != 2 {
+	// RepoChanges (when was it pushed to), the workflows and a page of runs.
+	if rep.records["workflow_runs"] != 2 || rep.requests != 3 {
 		t.Errorf("reported %v records, %d requests", rep.records, rep.requests)
 	}
 }
@@ -89,7 +90,7 @@ func TestActionsRefreshesUnfinishedRuns(t *testing.T) {
 	e.clock.t = at(96)
 	e.fake.ResetRequests()
 	e.mustSync(e.actions, syncer.Recent)
-	if s := statuses(e.fake.Requests()); len(s) != 2 || s[0] != 304 || s[1] != 304 {
+	if s := restStatuses(e.fake.Requests()); len(s) != 2 || s[0] != 304 || s[1] != 304 {
 		t.Errorf("a sync with no news answered %v, want [304 304]", s)
 	}
 }
@@ -123,7 +124,7 @@ func TestActionsPicksUpNewRuns(t *testing.T) {
 	if got := runRow(e, run.ID); !strings.Contains(got, "| queued |") {
 		t.Errorf("new run stored as %q", got)
 	}
-	if s := statuses(e.fake.Requests()); len(s) != 2 || s[0] != 304 || s[1] != 200 {
+	if s := restStatuses(e.fake.Requests()); len(s) != 2 || s[0] != 304 || s[1] != 200 {
 		t.Errorf("statuses %v, want workflows 304 then one page of runs", s)
 	}
 	t.Logf("stored %d runs of the page (the new one and those of the last day)", rep.records["workflow_runs"])

@@ -17,12 +17,27 @@ type repoChange struct {
 	NameWithOwner string     `json:"nameWithOwner"`
 	UpdatedAt     time.Time  `json:"updatedAt"`
 	PushedAt      *time.Time `json:"pushedAt"`
-	PullRequests  *struct {
-		Nodes []latest `json:"nodes"`
-	} `json:"pullRequests"`
-	Issues *struct {
-		Nodes []latest `json:"nodes"`
-	} `json:"issues"`
+	PullRequests  *latestConn `json:"pullRequests"`
+	Issues        *latestConn `json:"issues"`
+}
+
+type latestConn struct {
+	TotalCount int      `json:"totalCount"`
+	Nodes      []latest `json:"nodes"`
+}
+
+// pageSizes are the SyncPage sizes for a repository: 100 pull requests and
+// issues a page, or fewer when it has fewer (a query's cost follows the
+// sizes asked for, not the records returned).
+func (c *repoChange) pageSizes() (prs, issues int) {
+	prs, issues = prPageSize, 100
+	if c != nil && c.PullRequests != nil {
+		prs = min(prs, max(c.PullRequests.TotalCount, 1))
+	}
+	if c != nil && c.Issues != nil {
+		issues = min(issues, max(c.Issues.TotalCount, 1))
+	}
+	return prs, issues
 }
 
 type latest struct {

@@ -166,7 +166,7 @@ func TestClientGraphQLWaitsWhenPointsCannotCoverTheNextQuery(t *testing.T) {
 	query := func() error {
 		var out map[string]any
 		return e.client.Query(context.Background(), QuerySyncPage, map[string]any{"owner": "acme", "name": "web",
-			"withPRs": true, "prFirst": 50, "withIssues": true, "issuesSince": "2020-01-01T00:00:00Z"}, &out)
+			"withPRs": true, "prFirst": 50, "withIssues": true, "issuesFirst": 100, "issuesSince": "2020-01-01T00:00:00Z"}, &out)
 	}
 	if err := query(); err != nil { // costs 3 points; 2 remain
 		t.Fatal(err)

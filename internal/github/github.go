@@ -56,7 +56,7 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	if err != nil {
 		return err
 	}
-	unchanged, err := c.unchangedRepos(ctx, client, repos, mode)
+	changes, unchanged, err := c.checkRepos(ctx, client, repos, mode)
 	if err != nil {
 		return err
 	}
@@ -68,60 +68,51 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 			return nil
 		}
 		client := c.d.Client.CountingRequests(func() { rep.Requests(1) })
-		return c.syncRepo(ctx, client, repo, mode, rep)
+		return c.syncRepo(ctx, client, repo, mode, rep, changes[repo])
 	})
 }
 
-// unchangedRepos returns the repositories in which nothing changed since
-// their last sync, found with RepoChanges queries (2 points per 100
-// repositories) instead of a SyncPage each. A first or full sync, or a
-// repository whose walk is in progress, is never skipped.
-func (c *Connector) unchangedRepos(ctx context.Context, client *Client, repos []string, mode syncer.Mode) (map[string]bool, error) {
-	out := map[string]bool{}
-	if mode == syncer.Full {
-		return out, nil
+// checkRepos asks GitHub with RepoChanges queries (2 points per 100
+// repositories) what changed in each repository, and returns the answers
+// and the repositories in which nothing changed since their last sync,
+// which need no SyncPage. A full sync, or a repository never synced or
+// whose walk is in progress, is never skipped.
+func (c *Connector) checkRepos(ctx context.Context, client *Client, repos []string, mode syncer.Mode) (map[string]*repoChange, map[string]bool, error) {
+	changes, err := repoChanges(ctx, client, repos, fragmentRepoChange)
+	if err != nil {
+		return nil, nil, err
 	}
-	cursors := map[string]repoCursor{}
-	stored := map[string]*time.Time{}
-	var ask []string
+	unchanged := map[string]bool{}
+	if mode == syncer.Full {
+		return changes, unchanged, nil
+	}
 	for _, repo := range repos {
 		var cur repoCursor
 		ok, err := loadCursor(ctx, c.d.Store, c.Name(), repo, mode, &cur)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if !ok || cur.PRs.After != "" || cur.Issues.After != "" {
+		if !ok {
 			continue
 		}
 		r, err := c.d.Store.RepositoryByName(ctx, repo)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		} else if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		cursors[repo], stored[repo] = cur, r.UpdatedAt
-		ask = append(ask, repo)
-	}
-	if len(ask) == 0 {
-		return out, nil
-	}
-	changes, err := repoChanges(ctx, client, ask, fragmentRepoChange)
-	if err != nil {
-		return nil, err
-	}
-	for _, repo := range ask {
-		if changes[repo].unchanged(cursors[repo], stored[repo]) {
-			out[repo] = true
+		if changes[repo].unchanged(cur, r.UpdatedAt) {
+			unchanged[repo] = true
 		}
 	}
-	return out, nil
+	return changes, unchanged, nil
 }
 
 // syncRepo walks a repository's pull requests (most recently updated
 // first, down to the cursor) and its issues updated since the cursor, both
 // in SyncPage requests, and stores each page with the advanced cursor in
 // one transaction.
-func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName string, mode syncer.Mode, rep syncer.Reporter) error {
+func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName string, mode syncer.Mode, rep syncer.Reporter, change *repoChange) error {
 	owner, name, _ := strings.Cut(fullName, "/")
 	var cur repoCursor
 	incremental, err := loadCursor(ctx, c.d.Store, c.Name(), fullName, mode, &cur)
@@ -132,9 +123,10 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		since := c.d.Now().Add(-c.d.Config.SyncSince).UTC().Truncate(time.Second)
 		cur = repoCursor{PRs: pass{Since: since}, Issues: pass{Since: since}}
 	}
-	prFirst := prPageSize
+	pageSize, issuesFirst := change.pageSizes()
+	prFirst := pageSize
 	if incremental && cur.PRs.After == "" {
-		prFirst = prFirstPageIncremental
+		prFirst = min(prFirstPageIncremental, pageSize)
 	}
 	prsDone, issuesDone := false, false
 	var repoID int64
@@ -145,7 +137,7 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		err := client.Query(ctx, QuerySyncPage, map[string]any{
 			"owner": owner, "name": name,
 			"withPRs": !prsDone, "prFirst": prFirst, "prAfter": nullable(cur.PRs.After),
-			"withIssues": !issuesDone, "issuesSince": cur.Issues.Since.UTC().Format(time.RFC3339), "issuesAfter": nullable(cur.Issues.After),
+			"withIssues": !issuesDone, "issuesFirst": issuesFirst, "issuesSince": cur.Issues.Since.UTC().Format(time.RFC3339), "issuesAfter": nullable(cur.Issues.After),
 		}, &out)
 		if err != nil {
 			return err
@@ -154,7 +146,7 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		if r == nil {
 			return fmt.Errorf("repository %s not found", fullName)
 		}
-		prFirst = prPageSize
+		prFirst = pageSize
 
 		var prs []*model.PullRequest
 		if r.PullRequests != nil {

@@ -88,8 +88,8 @@ func TestGitHubSyncStoresPullRequestsFaithfully(t *testing.T) {
 		rep.records["comments"] != 2 || rep.records["issues"] != 2 {
 		t.Errorf("reported records = %v", rep.records)
 	}
-	if rep.requests != 2 || e.fake.RequestCount() != 2 {
-		t.Errorf("requests: reported %d, server saw %d; want 2 (one SyncPage, one ReviewCommentsBatch)", rep.requests, e.fake.RequestCount())
+	if rep.requests != 3 || e.fake.RequestCount() != 3 {
+		t.Errorf("requests: reported %d, server saw %d; want 3 (RepoChanges, SyncPage, ReviewCommentsBatch)", rep.requests, e.fake.RequestCount())
 	}
 	st, _ := e.store.SyncState(ctx, "github", "acme/web")
 	if st.LastSuccessAt == nil || st.LastError != "" {

@@ -25,7 +25,7 @@ import (
 // be left out with $withPRs / $withIssues once it is done.
 const QuerySyncPage = `query SyncPage($owner: String!, $name: String!,
   $withPRs: Boolean!, $prFirst: Int!, $prAfter: String,
-  $withIssues: Boolean!, $issuesSince: DateTime, $issuesAfter: String) {
+  $withIssues: Boolean!, $issuesFirst: Int!, $issuesSince: DateTime, $issuesAfter: String) {
   repository(owner: $owner, name: $name) {
     databaseId nameWithOwner description url isPrivate isArchived createdAt updatedAt
     defaultBranchRef { name }
@@ -33,7 +33,7 @@ const QuerySyncPage = `query SyncPage($owner: String!, $name: String!,
       pageInfo { hasNextPage endCursor }
       nodes { ...PullRequestFields }
     }
-    issues(first: 100, after: $issuesAfter, orderBy: {field: UPDATED_AT, direction: ASC}, filterBy: {since: $issuesSince}) @include(if: $withIssues) {
+    issues(first: $issuesFirst, after: $issuesAfter, orderBy: {field: UPDATED_AT, direction: ASC}, filterBy: {since: $issuesSince}) @include(if: $withIssues) {
       pageInfo { hasNextPage endCursor }
       nodes {
         fullDatabaseId number title state url createdAt updatedAt closedAt
@@ -131,11 +131,12 @@ func queryRepoChanges(n int, fragment string) string {
 
 // fragmentRepoChange is what tells whether a repository's pull requests,
 // issues or metadata changed: the latest update of each (2 points per 100
-// repositories).
+// repositories), and how many there are, so that a small repository's
+// SyncPage asks for no more than it has.
 const fragmentRepoChange = `fragment RepoChange on Repository {
   nameWithOwner updatedAt pushedAt
-  pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { number updatedAt } }
-  issues(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { nodes { number updatedAt } }
+  pullRequests(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { totalCount nodes { number updatedAt } }
+  issues(first: 1, orderBy: {field: UPDATED_AT, direction: DESC}) { totalCount nodes { number updatedAt } }
 }
 `
 

@@ -15,7 +15,7 @@ func TestQueriesValidateAgainstSchema(t *testing.T) {
 		vars  map[string]any
 	}{
 		{"SyncPage", QuerySyncPage, map[string]any{"owner": "o", "name": "r", "withPRs": true, "prFirst": 50,
-			"prAfter": nil, "withIssues": true, "issuesSince": "2024-01-01T00:00:00Z", "issuesAfter": nil}},
+			"prAfter": nil, "withIssues": true, "issuesFirst": 100, "issuesSince": "2024-01-01T00:00:00Z", "issuesAfter": nil}},
 		{"PullRequestMore", QueryPullRequestMore, map[string]any{"owner": "o", "name": "r", "number": 1,
 			"withCommits": true, "commitsAfter": "x", "withTimeline": true, "timelineAfter": "y", "withLabels": false}},
 		{"ReviewCommentsBatch/1", queryReviewCommentsBatch(1), map[string]any{"ids0": []any{"PRR_1", "PRR_2"}}},

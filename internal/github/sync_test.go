@@ -2,8 +2,8 @@ package github
 
 import (
 	"context"
-	"slices"
 	"errors"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -72,7 +72,7 @@ func TestInterruptedSyncResumes(t *testing.T) {
 			name  string
 			conn  func(*env) syncer.Connector
 			after int
-		}{{"github", func(e *env) syncer.Connector { return e.github }, 3}, {"actions", func(e *env) syncer.Connector { return e.actions }, 4}} {
+		}{{"github", func(e *env) syncer.Connector { return e.github }, 3}, {"actions", func(e *env) syncer.Connector { return e.actions }, 5}} {
 			t.Run(tc.name+"/"+c.name, func(t *testing.T) {
 				e := newMediumEnv(t)
 				conn := c.conn(e)
@@ -224,11 +224,11 @@ func TestLongPullRequestIsFetchedCompletely(t *testing.T) {
 	for _, r := range e.fake.Requests() {
 		ops = append(ops, r.Operation)
 	}
-	// One SyncPage, one PullRequestMore for the next pages of commits and
+	// One RepoChanges (which also sizes the pages), one SyncPage, one PullRequestMore for the next pages of commits and
 	// of the timeline (reviews and comments) together, one
 	// ReviewCommentsBatch for the first page of every review's comments,
 	// and one ReviewComments for the rest of the review with 45.
-	if got := strings.Join(ops, ","); got != "SyncPage,PullRequestMore,ReviewCommentsBatch,ReviewComments" {
+	if got := strings.Join(ops, ","); got != "RepoChanges,SyncPage,PullRequestMore,ReviewCommentsBatch,ReviewComments" {
 		t.Errorf("requests: %s", got)
 	}
 }

@@ -16,6 +16,9 @@ type Bulk struct {
 	MaxReviews   int
 	MaxComments  int
 	Runs         int // workflow runs, spread over three workflows
+	// RunsFinished makes every run completed; otherwise the newest two
+	// are still in progress.
+	RunsFinished bool
 	Issues       int // every third carries the "incident" label
 	// Since is the start of the period the records spread over; it ends an
 	// hour before the fake's clock. Default: 360 days before it, inside
@@ -53,7 +56,7 @@ func (s *Server) Generate(repo *Repo, b Bulk) {
 				Conclusion: pick(rng, "success", "success", "success", "success", "failure", "cancelled"),
 				HeadSHA:    sha(rng), HeadBranch: repo.DefaultBranch, CreatedAt: created,
 				RunStartedAt: created.Add(5 * time.Second), UpdatedAt: created.Add(time.Duration(1+rng.IntN(20)) * time.Minute)}
-			if i >= b.Runs-2 { // the newest runs are still going
+			if i >= b.Runs-2 && !b.RunsFinished { // the newest runs are still going
 				run.Status, run.Conclusion = "in_progress", ""
 			}
 			s.AddRun(repo, run)
