@@ -19,6 +19,7 @@ package githubfake
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -58,6 +59,8 @@ type Server struct {
 	reposByID map[int64]*Repo
 	users     map[string]bool // owners that are users, not organisations (lower-case)
 	nodeIndex map[string]nodeRef
+
+	latency, latencyPerKB time.Duration
 	lastID    int64
 	limits    map[string]*rateWindow // "core", "graphql"
 	limit     int
@@ -184,12 +187,55 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.injectFault(rw, r, bucket) {
 		return
 	}
-	if bucket == "graphql" {
-		s.serveGraphQL(rw, r, rec)
+	if base, perKB := s.Latency(); base > 0 || perKB > 0 {
+		// A realistic wait: the answer is built, then held back for
+		// base plus perKB for every KB of it, then sent.
+		buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
+		s.route(buf, r, rec, bucket)
+		time.Sleep(base + time.Duration(int64(perKB)*int64(buf.body.Len())/1024))
+		maps.Copy(rw.Header(), buf.header)
+		rw.WriteHeader(buf.status)
+		rw.Write(buf.body.Bytes())
 		return
 	}
-	s.serveREST(rw, r)
+	s.route(rw, r, rec, bucket)
 }
+
+// route answers r with the GraphQL or the REST handler.
+func (s *Server) route(w http.ResponseWriter, r *http.Request, rec *Request, bucket string) {
+	if bucket == "graphql" {
+		s.serveGraphQL(w, r, rec)
+		return
+	}
+	s.serveREST(w, r)
+}
+
+// SetLatency makes every answer wait base plus perKB for every KB it
+// holds before it is sent, as a distant, busy GitHub does (0, 0: none).
+// Injected faults answer at once.
+func (s *Server) SetLatency(base, perKB time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency, s.latencyPerKB = base, perKB
+}
+
+// Latency returns what SetLatency set.
+func (s *Server) Latency() (base, perKB time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.latency, s.latencyPerKB
+}
+
+// bufferedWriter holds an answer until the latency has passed.
+type bufferedWriter struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedWriter) Header() http.Header         { return b.header }
+func (b *bufferedWriter) WriteHeader(code int)        { b.status = code }
+func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
 
 func (s *Server) authorized(r *http.Request) bool {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
