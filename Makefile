@@ -7,7 +7,7 @@ VEELOCITY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=d
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/veelocity/veelocity/internal/version.Version=$(VERSION)
 
-.PHONY: help run test test-postgres chromium lint build clean screenshot
+.PHONY: help run test test-postgres chromium lint build clean screenshot bench-sync
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ screenshot: ## retake docs/screenshot.png with the browser test
 
 build: ## build a static binary in bin/veelocity
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/veelocity ./cmd/veelocity
+
+bench-sync: build ## time a first GitHub sync of 200 repos / 100,000 PRs from the fake, with latency, at SYNC_CONCURRENCY 1 and 4
+	$(GO) run ./cmd/bench-sync -veelocity bin/veelocity $(BENCH_SYNC_FLAGS)
 
 clean: ## remove build output
 	rm -rf bin
