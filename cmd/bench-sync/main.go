@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -42,7 +43,12 @@ func main() {
 		fmt.Fprintf(os.Stderr, "bench-sync: -veelocity: %v (run make build first)\n", err)
 		os.Exit(2)
 	}
-	o.Command = []string{bin}
+	abs, err := filepath.Abs(bin) // the child runs in -dir
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench-sync:", err)
+		os.Exit(2)
+	}
+	o.Command = []string{abs}
 	if o.Dir == "" {
 		dir, err := os.MkdirTemp("", "bench-sync-")
 		if err != nil {
