@@ -14,9 +14,9 @@ import (
 // its latest pull request and issue were last updated, and when it was
 // last pushed to.
 type repoChange struct {
-	NameWithOwner string     `json:"nameWithOwner"`
-	UpdatedAt     time.Time  `json:"updatedAt"`
-	PushedAt      *time.Time `json:"pushedAt"`
+	NameWithOwner string      `json:"nameWithOwner"`
+	UpdatedAt     time.Time   `json:"updatedAt"`
+	PushedAt      *time.Time  `json:"pushedAt"`
 	PullRequests  *latestConn `json:"pullRequests"`
 	Issues        *latestConn `json:"issues"`
 }

@@ -47,7 +47,7 @@ type settingsBody struct {
 var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear"}
 
 var sourceSetup = map[string]string{
-	"github":  "Set GITHUB_TOKEN (a token that can read the repositories) and GITHUB_REPOS (comma-separated owner/repo), then press Sync now or run veelocity sync.",
+	"github":  "Set GITHUB_TOKEN (a token that can read the repositories) and GITHUB_REPOS (comma-separated owner/name, owner/* or !owner/name), then press Sync now or run veelocity sync.",
 	"actions": "Uses the GitHub settings: set GITHUB_TOKEN and GITHUB_REPOS. Deployments are runs of workflows matching DEPLOYMENT_PATTERNS.",
 	"linear":  "Set LINEAR_API_KEY (a Linear personal API key), then press Sync now or run veelocity sync.",
 }

@@ -61,13 +61,13 @@ type Server struct {
 	nodeIndex map[string]nodeRef
 
 	latency, latencyPerKB time.Duration
-	lastID    int64
-	limits    map[string]*rateWindow // "core", "graphql"
-	limit     int
-	faults    []Fault
-	failAfter int // fail every request once this many more have been answered; -1: never
-	log       []Request
-	gqlErrors []string
+	lastID                int64
+	limits                map[string]*rateWindow // "core", "graphql"
+	limit                 int
+	faults                []Fault
+	failAfter             int // fail every request once this many more have been answered; -1: never
+	log                   []Request
+	gqlErrors             []string
 }
 
 // New starts a fake GitHub. Close it when done.
