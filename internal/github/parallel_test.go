@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"testing"
@@ -25,7 +26,8 @@ func TestEngineSyncsRepositoriesInParallel(t *testing.T) {
 	}
 	e.cfg.GitHubRepos = []string{"acme/*", "acme/missing"}
 	e.fake.SetLatency(20*time.Millisecond, 0) // so that the workers overlap
-	eng := syncer.New(syncer.Options{Store: e.store, Connectors: []syncer.Connector{e.github}, Now: e.clock.Now})
+	eng := syncer.New(syncer.Options{Store: e.store, Connectors: []syncer.Connector{e.github}, Now: e.clock.Now,
+		Log: slog.New(slog.DiscardHandler)})
 	t.Cleanup(eng.Close)
 
 	var mu sync.Mutex

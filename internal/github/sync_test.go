@@ -72,7 +72,7 @@ func TestInterruptedSyncResumes(t *testing.T) {
 			name  string
 			conn  func(*env) syncer.Connector
 			after int
-		}{{"github", func(e *env) syncer.Connector { return e.github }, 3}, {"actions", func(e *env) syncer.Connector { return e.actions }, 5}} {
+		}{{"github", func(e *env) syncer.Connector { return e.github }, 6}, {"actions", func(e *env) syncer.Connector { return e.actions }, 5}} {
 			t.Run(tc.name+"/"+c.name, func(t *testing.T) {
 				e := newMediumEnv(t)
 				conn := c.conn(e)
@@ -82,8 +82,9 @@ func TestInterruptedSyncResumes(t *testing.T) {
 				if err == nil {
 					t.Fatal("the interrupted sync reported success")
 				}
-				// Repositories sync in parallel: the one that got further
-				// has committed a page.
+				// Repositories sync in parallel (after one RepoChanges or
+				// RepoPushes query): after `after` requests, a worker has
+				// sent at least three, so it committed its first page.
 				web, _ := e.store.SyncState(context.Background(), conn.Name(), "acme/web")
 				api, _ := e.store.SyncState(context.Background(), conn.Name(), "acme/api")
 				if web.Cursor == "" && api.Cursor == "" {
