@@ -63,6 +63,9 @@ type Server struct {
 	failAfter int // fail every request once this many more have been answered; -1: never
 	log       []Request
 	gqlErrors []string
+
+	oauthOnce sync.Once
+	oauth     *oauthState // sign-in with GitHub (oauth.go)
 }
 
 // New starts a fake GitHub. Close it when done.
@@ -169,6 +172,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket := "core"
 	if r.URL.Path == "/graphql" {
 		bucket = "graphql"
+	}
+	if s.serveOAuth(rw, r) {
+		return
 	}
 	if !s.authorized(r) {
 		s.writeJSON(rw, bucket, http.StatusUnauthorized, map[string]string{
