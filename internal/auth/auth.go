@@ -255,7 +255,7 @@ func (a *Auth) passwordSignIn(w http.ResponseWriter, r *http.Request) {
 	if !CheckPassword(a.cfg.Auth.PasswordHash.Reveal(), r.PostFormValue("password")) {
 		a.limit.fail(addr, now)
 		a.log.Info("sign-in failed: wrong password", "addr", addr)
-		a.page(w, http.StatusUnauthorized, signInPage{Mode: a.mode, Next: next, Error: "That password is not right."})
+		a.page(w, http.StatusForbidden, signInPage{Mode: a.mode, Next: next, Error: "That password is not right."})
 		return
 	}
 	if err := a.startSession(r.Context(), w, "password"); err != nil {
