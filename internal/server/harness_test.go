@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/veelocity/veelocity/internal/api"
 	"github.com/veelocity/veelocity/internal/auth"
 	"github.com/veelocity/veelocity/internal/config"
@@ -58,7 +60,11 @@ type syncBuffer struct {
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
 
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
@@ -108,8 +114,15 @@ func newSecureSite(t *testing.T, mode string, env map[string]string) *secureSite
 	return s
 }
 
-// testHash is an argon2id hash of testPassword, made once.
-var testHash = auth.HashPassword(testPassword)
+// testHash is a bcrypt hash of testPassword at the lowest cost, so the
+// many sign-ins of the tests stay fast (auth's tests check argon2id).
+var testHash = func() string {
+	h, err := bcrypt.GenerateFromPassword([]byte(testPassword), bcrypt.MinCost)
+	if err != nil {
+		panic(err)
+	}
+	return string(h)
+}()
 
 // request is one request to a site.
 type request struct {
@@ -199,4 +212,9 @@ func (s *secureSite) routes(t *testing.T) []route {
 
 func stateChanging(method string) bool {
 	return method != http.MethodGet && method != http.MethodHead && method != http.MethodOptions
+}
+
+// storetestRows reads one text column.
+func storetestRows(t *testing.T, s *secureSite, query string) []string {
+	return storetest.Strings(t, s.st, query)
 }
