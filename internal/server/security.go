@@ -97,6 +97,9 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		api.WriteError(w, http.StatusInternalServerError, "internal server error")
 		return
 	}
+	if user != nil {
+		g.log.Debug("authenticated", "user", user.Name, "via", user.Via, "read_only", user.ReadOnly, "path", r.URL.Path)
+	}
 	if access != api.Private {
 		if user != nil {
 			r = r.WithContext(auth.WithUser(r.Context(), user))
