@@ -76,15 +76,22 @@ Only a SHA-256 hash of each token is stored in the database.
 }
 
 func runToken(ctx context.Context, e *env, o *options, args []string) error {
-	// Go's flag package stops at the first argument: take a trailing
-	// --read-only too ("token create ci --read-only").
+	// Go's flag package stops at the first argument: parse the flags that
+	// follow the verb too ("token create ci --read-only").
+	fs := flag.NewFlagSet("token", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	parsed := *o // registering the flags resets them to their defaults
+	tokenCmd().flags(fs, o)
+	o.database, o.readOnly = parsed.database, parsed.readOnly
 	var rest []string
-	for _, a := range args {
-		switch a {
-		case "--read-only", "-read-only":
-			o.readOnly = true
-		default:
-			rest = append(rest, a)
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return usageError{err}
+		}
+		args = fs.Args()
+		if len(args) > 0 {
+			rest = append(rest, args[0])
+			args = args[1:]
 		}
 	}
 	if len(rest) == 0 {
