@@ -8,6 +8,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/api"
 	"github.com/veelocity/veelocity/internal/auth"
+	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/server"
 	"github.com/veelocity/veelocity/internal/version"
 	"github.com/veelocity/veelocity/internal/web"
@@ -59,10 +60,14 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	if err != nil {
 		return err
 	}
+	explicitNone := cfg.Auth.Mode == config.AuthNone
 	cfg.Auth.Mode = mode
 	log := e.log
 	if log == nil {
 		log = newLogger(e.stderr, cfg.Debug)
+	}
+	if explicitNone && !config.IsLoopback(cfg.ListenAddr) {
+		log.Warn("AUTH_MODE=none on an address other machines can reach: anyone who reaches it can use Veelocity; keep it behind a proxy that authenticates", "listen", cfg.ListenAddr)
 	}
 	useDemo, why, err := wantDemo(ctx, cfg, o.demo)
 	if err != nil {

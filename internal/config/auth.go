@@ -45,7 +45,7 @@ func (c *Config) AuthMode(listenAddr string) (string, error) {
 	a := c.Auth
 	switch a.Mode {
 	case "":
-		if !isLoopback(listenAddr) {
+		if !IsLoopback(listenAddr) {
 			return "", &Error{Name: "AUTH_MODE", Err: fmt.Errorf("LISTEN_ADDR %s is reachable from other machines and no sign-in is set: "+
 				"set AUTH_MODE to github, password or proxy (or AUTH_MODE=none if a proxy in front already authenticates)", listenAddr)}
 		}
@@ -77,9 +77,9 @@ func (c *Config) AuthMode(listenAddr string) (string, error) {
 	return a.Mode, nil
 }
 
-// isLoopback reports whether a listen address only accepts connections
+// IsLoopback reports whether a listen address only accepts connections
 // from this machine.
-func isLoopback(addr string) bool {
+func IsLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
 		return false

@@ -89,6 +89,9 @@ func TestSettingsTokens(t *testing.T) {
 	if got := api(); got != 200 {
 		t.Errorf("the new token gets %d", got)
 	}
+	if _, body := get("/settings"); strings.Contains(between(body, `data-token="ci"`, "</tr>"), "never") {
+		t.Error("Settings does not show when the token was last used")
+	}
 	if res, body := post("/settings/tokens", url.Values{"name": {"ci"}}); res.StatusCode != 400 || !strings.Contains(body, `id="token-error"`) {
 		t.Errorf("a taken name: %d", res.StatusCode)
 	}
