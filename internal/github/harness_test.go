@@ -13,6 +13,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 	"github.com/veelocity/veelocity/internal/syncer"
@@ -143,8 +144,8 @@ func newFakeEnv(t *testing.T, repos ...string) *env {
 // rebuild makes new connectors from e.cfg, as a restarted process would.
 func (e *env) rebuild() {
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.client = New(Options{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
-		Log: log, Now: e.clock.Now, Sleep: e.clock.Sleep, Jitter: func(d time.Duration) time.Duration { return d }})
+	e.client = NewClient(ClientOptions{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
+		App: AppFromConfig(e.cfg), Options: httpapi.Options{Log: log, Now: e.clock.Now, Sleep: e.clock.Sleep, Jitter: func() float64 { return 1 }}})
 	d := Deps{Config: e.cfg, Store: e.store, Client: e.client, Log: log, Now: e.clock.Now}
 	e.github, e.actions = NewConnector(d), NewActionsConnector(d)
 }

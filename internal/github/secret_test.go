@@ -87,7 +87,7 @@ func TestClientRedactsEchoedToken(t *testing.T) {
 	}))
 	defer srv.Close()
 	const token = "ghp_secretsecretsecret"
-	c := New(Options{RESTURL: srv.URL, GraphQLURL: srv.URL + "/graphql", Token: token})
+	c := NewClient(ClientOptions{RESTURL: srv.URL, GraphQLURL: srv.URL + "/graphql", Token: token})
 	_, restErr := c.Get(context.Background(), "/x", "", nil)
 	gqlErr := c.Query(context.Background(), QueryViewer, nil, &struct{}{})
 	for _, err := range []error{restErr, gqlErr} {

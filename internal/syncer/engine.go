@@ -72,7 +72,7 @@ type Engine struct {
 	conns     []Connector
 	log       *slog.Logger
 	now       func() time.Time
-	redactor  Redactor
+	redactor  *Redactor
 	afterSync func(ctx context.Context) error
 
 	// life is canceled by Close; every sync stops with it.
