@@ -8,6 +8,9 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	// Tests only: checks that /openapi.json is valid OpenAPI 3.
 	github.com/getkin/kin-openapi v0.153.0
+	// Signs (and, in the fake GitHub, verifies) the RS256 JWT a GitHub App
+	// exchanges for installation tokens.
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	// The PostgreSQL driver, through database/sql (pgx/v5/stdlib).
 	github.com/jackc/pgx/v5 v5.12.0
 	// Reads the .env file.
@@ -31,7 +34,6 @@ require (
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/swag/jsonname v0.25.5 // indirect
-	github.com/golang-jwt/jwt/v5 v5.3.1 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
 	github.com/jackc/pgservicefile v0.0.0-20240606120523-5a60cdf6a761 // indirect

@@ -63,6 +63,12 @@ func (c *Config) GitHubConfigured() (bool, string) {
 	return true, ""
 }
 
+// Secrets returns the values of every credential setting, for the
+// redactors that keep them out of logs, errors and stored state.
+func (c *Config) Secrets() []string {
+	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal()}
+}
+
 // LinearConfigured reports whether the Linear source can sync, and if not,
 // why not.
 func (c *Config) LinearConfigured() (bool, string) {
