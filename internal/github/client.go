@@ -321,7 +321,7 @@ func (c *Client) httpError(req request, resp *response) error {
 
 // logPath is the path and query of u, without the host: enough to know
 // which request it was.
-func (c *Client) logPath(u string) string { return httpapi.LogPath(u) }
+func (c *Client) logPath(u string) string { return c.redact(httpapi.LogPath(u)) }
 
 // redact removes credentials from text that came from elsewhere (a
 // server's message, a transport error), in case one was echoed.

@@ -89,7 +89,8 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		var out struct {
 			Repository *gqlRepo `json:"repository"`
 		}
-		err := client.Query(ctx, QuerySyncPage, map[string]any{
+		// The page size shrinks while GitHub times out on it (QueryPage).
+		_, err := client.QueryPage(ctx, QuerySyncPage, "prFirst", map[string]any{
 			"owner": owner, "name": name,
 			"withPRs": !prsDone, "prFirst": prFirst, "prAfter": nullable(cur.PRs.After),
 			"withIssues": !issuesDone, "issuesSince": cur.Issues.Since.UTC().Format(time.RFC3339), "issuesAfter": nullable(cur.Issues.After),

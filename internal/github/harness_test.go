@@ -94,6 +94,9 @@ type env struct {
 	github  *Connector
 	actions *ActionsConnector
 	logs    *syncBuffer
+	// sleep, if set, replaces the clock's Sleep in the client: retries
+	// then leave the fake's clock (and so its answers) alone.
+	sleep func(context.Context, time.Duration) error
 }
 
 // syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
@@ -144,8 +147,12 @@ func newFakeEnv(t *testing.T, repos ...string) *env {
 // rebuild makes new connectors from e.cfg, as a restarted process would.
 func (e *env) rebuild() {
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	sleep := e.clock.Sleep
+	if e.sleep != nil {
+		sleep = e.sleep
+	}
 	e.client = NewClient(ClientOptions{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
-		App: AppFromConfig(e.cfg), Options: httpapi.Options{Log: log, Now: e.clock.Now, Sleep: e.clock.Sleep, Jitter: func() float64 { return 1 }}})
+		App: AppFromConfig(e.cfg), Options: httpapi.Options{Log: log, Now: e.clock.Now, Sleep: sleep, Jitter: func() float64 { return 1 }}})
 	d := Deps{Config: e.cfg, Store: e.store, Client: e.client, Log: log, Now: e.clock.Now}
 	e.github, e.actions = NewConnector(d), NewActionsConnector(d)
 }

@@ -176,17 +176,17 @@ func (c *Client) Send(ctx context.Context, req *Request) (*Response, error) {
 	start := c.o.Now()
 	hresp, err := c.o.HTTP.Do(hr)
 	if err != nil {
-		c.o.Log.Debug(c.name+" request failed", "method", req.Method, "path", LogPath(req.URL), "error", c.Redact(err.Error()))
+		c.o.Log.Debug(c.name+" request failed", "method", req.Method, "path", c.path(req.URL), "error", c.Redact(err.Error()))
 		return nil, err
 	}
 	defer hresp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(hresp.Body, maxBody))
 	if err != nil {
-		c.o.Log.Debug(c.name+" response cut short", "method", req.Method, "path", LogPath(req.URL),
+		c.o.Log.Debug(c.name+" response cut short", "method", req.Method, "path", c.path(req.URL),
 			"status", hresp.StatusCode, "bytes", len(b), "error", c.Redact(err.Error()))
 		return nil, &BodyError{Status: hresp.StatusCode, Cause: c.Redact(err.Error())}
 	}
-	c.o.Log.Debug(c.name+" request", "method", req.Method, "path", LogPath(req.URL), "status", hresp.StatusCode,
+	c.o.Log.Debug(c.name+" request", "method", req.Method, "path", c.path(req.URL), "status", hresp.StatusCode,
 		"bytes", len(b), "duration", c.o.Now().Sub(start))
 	return &Response{Status: hresp.StatusCode, Header: hresp.Header, Body: b}, nil
 }
@@ -311,7 +311,7 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 					return nil, call.GiveUp(resp, err, failures+1)
 				}
 				return nil, fmt.Errorf("%s: %s %s failed after %d attempts: %s", c.name, call.Req.Method,
-					LogPath(call.Req.URL), failures+1, c.Redact(describe(resp, err)))
+					c.path(call.Req.URL), failures+1, c.Redact(describe(resp, err)))
 			}
 			if err := c.wait(ctx, call.Req, c.o.Backoff(failures), v, failures+1); err != nil {
 				return nil, err
@@ -333,7 +333,7 @@ func (c *Client) Do(ctx context.Context, call Call) (*Response, error) {
 // wait logs a retry and sleeps d.
 func (c *Client) wait(ctx context.Context, req *Request, d time.Duration, v Verdict, attempt int) error {
 	c.retries.Add(1)
-	attrs := []any{"reason", v.Reason, "path", LogPath(req.URL), "wait", d}
+	attrs := []any{"reason", v.Reason, "path", c.path(req.URL), "wait", d}
 	if v.Detail != "" {
 		attrs = append(attrs, "detail", c.Redact(v.Detail))
 	}
@@ -343,6 +343,9 @@ func (c *Client) wait(ctx context.Context, req *Request, d time.Duration, v Verd
 	c.o.Log.Warn(c.name+" request failed; retrying", attrs...)
 	return c.o.Sleep(ctx, d)
 }
+
+// path is LogPath(u), redacted.
+func (c *Client) path(u string) string { return c.Redact(LogPath(u)) }
 
 // LogPath is the path and query of u, without the host: enough to know
 // which request it was.

@@ -63,6 +63,9 @@ type Server struct {
 	failAfter int // fail every request once this many more have been answered; -1: never
 	log       []Request
 	gqlErrors []string
+	load      Load
+	seen      map[uint64]int // Load: times each request was answered
+	injected  Injected
 }
 
 // New starts a fake GitHub. Close it when done.
@@ -182,6 +185,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.injectFault(rw, r, bucket) {
 		return
 	}
+	if serverError, truncate := s.loadFaults(r); serverError {
+		s.writeJSON(rw, bucket, http.StatusBadGateway, map[string]string{"message": "Server Error"})
+		return
+	} else if truncate {
+		rw.truncate = true
+	}
 	if bucket == "graphql" {
 		s.serveGraphQL(rw, r, rec)
 		return
@@ -215,6 +224,8 @@ type recorder struct {
 	rec    *Request
 	s      *Server
 	logged bool
+	// truncate cuts a 200 body in half (Load.Truncate).
+	truncate bool
 }
 
 // logOnce adds the request to the log. A handler's response reaches the
@@ -233,7 +244,23 @@ func (r *recorder) logOnce() {
 
 func (r *recorder) WriteHeader(code int) {
 	r.status = code
+	if r.truncate && code == http.StatusOK {
+		r.Header().Del("Content-Length")
+	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write writes b, or half of it when the answer is a 200 to truncate.
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.truncate && r.status == http.StatusOK && len(b) > 1 {
+		r.truncate = false
+		r.s.count(func(i *Injected) { i.Truncated++ })
+		if _, err := r.ResponseWriter.Write(b[:len(b)/2]); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection, which the
