@@ -28,11 +28,15 @@ type clock struct {
 	mu     sync.Mutex
 	t      time.Time
 	sleeps []time.Duration
+	// tick, if set, is how far each reading moves the clock: time passes
+	// as the sync works.
+	tick time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.t = c.t.Add(c.tick)
 	return c.t
 }
 
@@ -121,6 +125,12 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T, repos ...string) *env {
 	t.Helper()
 	t.Parallel()
+	return newSerialEnv(t, repos...)
+}
+
+// newSerialEnv is newEnv for a test that makes more than one env.
+func newSerialEnv(t *testing.T, repos ...string) *env {
+	t.Helper()
 	e := newFakeEnv(t, repos...)
 	e.store = storetest.New(t)
 	e.store.SetClock(e.clock.Now)

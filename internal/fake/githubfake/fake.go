@@ -53,6 +53,10 @@ type Server struct {
 	muxOnce sync.Once
 	mux     *http.ServeMux
 
+	appMuxOnce sync.Once
+	appMux     *http.ServeMux
+	app        *appState // nil until SetApp
+
 	mu        sync.Mutex
 	repos     map[string]*Repo // by lower-case full name
 	reposByID map[int64]*Repo
@@ -173,7 +177,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/graphql" {
 		bucket = "graphql"
 	}
-	if !s.authorized(r) {
+	app := s.appHandler(r) // authenticated by the App's JWT
+	install, ok := s.authorized(r)
+	if app == nil && !ok {
 		s.writeJSON(rw, bucket, http.StatusUnauthorized, map[string]string{
 			"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"})
 		return
@@ -191,16 +197,36 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if truncate {
 		rw.truncate = true
 	}
-	if bucket == "graphql" {
+	switch {
+	case app != nil:
+		app.ServeHTTP(rw, r)
+	case bucket == "graphql":
 		s.serveGraphQL(rw, r, rec)
-		return
+	case r.Method == http.MethodGet && r.URL.Path == "/installation/repositories":
+		if install == nil {
+			s.writeJSON(rw, bucket, http.StatusForbidden, map[string]string{
+				"message": "This endpoint requires an installation access token", "documentation_url": "https://docs.github.com/rest"})
+			return
+		}
+		s.listInstallationRepos(rw, r, install)
+	default:
+		s.serveREST(rw, r)
 	}
-	s.serveREST(rw, r)
 }
 
-func (s *Server) authorized(r *http.Request) bool {
+// authorized reports whether r carries the personal token or a live
+// installation token (and which installation); an expired installation
+// token is refused, as GitHub does.
+func (s *Server) authorized(r *http.Request) (*Installation, bool) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	return ok && (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) && tok == s.token
+	if !ok || !(strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) {
+		return nil, false
+	}
+	if tok == s.token {
+		return nil, true
+	}
+	in, _ := s.installationToken(tok)
+	return in, in != nil
 }
 
 // writeJSON writes v with status and the rate-limit headers of bucket.
