@@ -194,7 +194,7 @@ func parsePEMKey(raw string) (string, error) {
 	if block == nil || !strings.HasSuffix(block.Type, "PRIVATE KEY") {
 		return "", errors.New("must be the App's private key in PEM form (-----BEGIN RSA PRIVATE KEY-----…)")
 	}
-	return raw, nil
+	return strings.TrimSpace(raw) + "\n", nil
 }
 
 // OptionNamed returns the option called name. It panics on an unknown name, which
