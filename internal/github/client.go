@@ -237,13 +237,13 @@ func (c *Client) send(ctx context.Context, req request, token string, checkBody 
 					return httpapi.Verdict{Err: fmt.Errorf("github: rate limit still exceeded after waiting for %d resets", rateWaits)}
 				}
 				rateWaits++
-				return httpapi.Verdict{Wait: c.untilReset(hit.reset), Reason: "primary rate limit reached"}
+				return httpapi.Verdict{Wait: c.untilReset(hit.reset), Reason: hit.kind() + " rate limit reached"}
 			}
 			if secondary >= c.opts.MaxRetries {
 				return httpapi.Verdict{Err: fmt.Errorf("github: %s %s: secondary rate limit still exceeded after %d attempts", req.method, c.logPath(req.url), secondary+1)}
 			}
 			secondary++
-			return httpapi.Verdict{Wait: c.secondaryWait(hit, secondary-1), Reason: "secondary rate limit reached"}
+			return httpapi.Verdict{Wait: c.secondaryWait(hit, secondary-1), Reason: hit.kind() + " rate limit reached"}
 		},
 		GiveUp: func(resp *httpapi.Response, err error, attempts int) error {
 			if resp != nil && resp.Status >= 500 {
