@@ -8,6 +8,9 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	// Tests only: checks that /openapi.json is valid OpenAPI 3.
 	github.com/getkin/kin-openapi v0.153.0
+	// Signs (and, in the fake GitHub, verifies) the RS256 JWT a GitHub App
+	// exchanges for installation tokens.
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	// The PostgreSQL driver, through database/sql (pgx/v5/stdlib).
 	github.com/jackc/pgx/v5 v5.12.0
 	// Reads the .env file.

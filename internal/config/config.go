@@ -26,6 +26,10 @@ type Config struct {
 	GitHubAPIURL     string
 	GitHubGraphQLURL string
 
+	GitHubAppID             string
+	GitHubAppPrivateKey     Secret // PEM
+	GitHubAppInstallationID int64  // 0: found per repository owner
+
 	LinearAPIKey Secret
 	LinearAPIURL string
 	LinearTeams  []string
@@ -44,16 +48,28 @@ type Config struct {
 
 // GitHubConfigured reports whether the GitHub source has what it needs to
 // sync, and if not, why not, in words a user can act on.
+// Either credential serves: GITHUB_TOKEN, or a GitHub App.
 func (c *Config) GitHubConfigured() (bool, string) {
+	app := c.GitHubAppID != "" || c.GitHubAppPrivateKey != ""
 	switch {
-	case c.GitHubToken == "" && len(c.GitHubRepos) == 0:
+	case app && c.GitHubAppID == "":
+		return false, "GITHUB_APP_PRIVATE_KEY is set but GITHUB_APP_ID is not"
+	case app && c.GitHubAppPrivateKey == "":
+		return false, "GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) is not"
+	case !app && c.GitHubToken == "" && len(c.GitHubRepos) == 0:
 		return false, "GITHUB_TOKEN and GITHUB_REPOS are not set"
-	case c.GitHubToken == "":
+	case !app && c.GitHubToken == "":
 		return false, "GITHUB_TOKEN is not set"
 	case len(c.GitHubRepos) == 0:
 		return false, "GITHUB_REPOS is not set"
 	}
 	return true, ""
+}
+
+// Secrets returns the values of every credential setting, for the
+// redactors that keep them out of logs, errors and stored state.
+func (c *Config) Secrets() []string {
+	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal()}
 }
 
 // LinearConfigured reports whether the Linear source can sync, and if not,

@@ -1,10 +1,12 @@
 package config
 
 import (
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -45,6 +47,51 @@ var Options = []Option{
 	{Name: "GITHUB_TOKEN", Secret: true, Description: "GitHub token; never logged, never returned by the API",
 		set: func(c *Config, raw string) error {
 			c.GitHubToken = Secret(raw)
+			return nil
+		}},
+	{Name: "GITHUB_APP_ID", Description: "GitHub App ID (or client ID), to authenticate as an App instead of with GITHUB_TOKEN",
+		set: func(c *Config, raw string) error {
+			if raw != "" && !appIDRE.MatchString(raw) {
+				return errors.New("must be the App's numeric ID (or its client ID, Iv…), from the App's settings page")
+			}
+			c.GitHubAppID = raw
+			return nil
+		}},
+	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text; \\n escapes are accepted); never logged",
+		set: func(c *Config, raw string) error {
+			key, err := parsePEMKey(raw)
+			c.GitHubAppPrivateKey = Secret(key)
+			return err
+		}},
+	{Name: "GITHUB_APP_PRIVATE_KEY_FILE", Description: "path of a file holding the App's private key (instead of GITHUB_APP_PRIVATE_KEY)",
+		set: func(c *Config, raw string) error {
+			if raw == "" {
+				return nil
+			}
+			if c.GitHubAppPrivateKey != "" {
+				return errors.New("set either GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE, not both")
+			}
+			b, err := os.ReadFile(raw)
+			if err != nil {
+				return fmt.Errorf("cannot read the key file: %w", errors.Unwrap(err))
+			}
+			key, err := parsePEMKey(string(b))
+			if err != nil {
+				return errors.New("the file does not hold a PEM private key")
+			}
+			c.GitHubAppPrivateKey = Secret(key)
+			return nil
+		}},
+	{Name: "GITHUB_APP_INSTALLATION_ID", Description: "the App installation to act as (default: found for each repository owner)",
+		set: func(c *Config, raw string) error {
+			if raw == "" {
+				return nil
+			}
+			n, err := strconv.ParseInt(raw, 10, 64)
+			if err != nil || n <= 0 {
+				return errors.New("must be a positive number, from the installation's settings URL")
+			}
+			c.GitHubAppInstallationID = n
 			return nil
 		}},
 	{Name: "GITHUB_REPOS", Description: "comma-separated owner/repo list to sync",
@@ -180,6 +227,26 @@ var Options = []Option{
 			c.Auth.SessionLifetime, err = parsePositiveDuration(raw)
 			return err
 		}},
+}
+
+// appIDRE matches a GitHub App's ID or client ID.
+var appIDRE = regexp.MustCompile(`^(?:[0-9]+|Iv[0-9A-Za-z.]+)$`)
+
+// parsePEMKey checks that raw is a PEM private key, turning the literal
+// "\n" escapes of a one-line variable into newlines. Its errors never
+// quote the key.
+func parsePEMKey(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	if !strings.Contains(raw, "\n") {
+		raw = strings.ReplaceAll(raw, `\n`, "\n")
+	}
+	block, _ := pem.Decode([]byte(raw))
+	if block == nil || !strings.HasSuffix(block.Type, "PRIVATE KEY") {
+		return "", errors.New("must be the App's private key in PEM form (-----BEGIN RSA PRIVATE KEY-----…)")
+	}
+	return strings.TrimSpace(raw) + "\n", nil
 }
 
 // OptionNamed returns the option called name. It panics on an unknown name, which

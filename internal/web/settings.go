@@ -152,5 +152,5 @@ func (p *Pages) redact(s string) string {
 	if p.sync != nil {
 		return p.sync.Redact(s)
 	}
-	return syncer.NewRedactor(p.cfg.GitHubToken.Reveal(), p.cfg.LinearAPIKey.Reveal()).Redact(s)
+	return syncer.NewRedactor(p.cfg.Secrets()...).Redact(s)
 }
