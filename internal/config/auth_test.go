@@ -29,8 +29,9 @@ func TestSecretsFromFiles(t *testing.T) {
 		t.Fatalf("only %d secret options: %v", len(secrets), secrets)
 	}
 	values := map[string]string{
-		"DATABASE_URL":       "postgres://u:filepass@db:5432/x",
-		"AUTH_PASSWORD_HASH": "$2b$12$abcdefghijklmnopqrstuuMBqSY8DLkbqBhUfHRNChCqfKfDPo3Ni",
+		"DATABASE_URL":           "postgres://u:filepass@db:5432/x",
+		"AUTH_PASSWORD_HASH":     "$2b$12$abcdefghijklmnopqrstuuMBqSY8DLkbqBhUfHRNChCqfKfDPo3Ni",
+		"GITHUB_APP_PRIVATE_KEY": testPEM,
 	}
 	for _, name := range secrets {
 		t.Run(name, func(t *testing.T) {
@@ -72,6 +73,8 @@ func secretValue(c *Config, name string) string {
 		return c.Auth.GitHubClientSecret.Reveal()
 	case "AUTH_PASSWORD_HASH":
 		return c.Auth.PasswordHash.Reveal()
+	case "GITHUB_APP_PRIVATE_KEY":
+		return c.GitHubAppPrivateKey.Reveal()
 	}
 	return "(secretValue does not know " + name + ")"
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,30 +56,11 @@ var Options = []Option{
 			c.GitHubAppID = raw
 			return nil
 		}},
-	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text; \\n escapes are accepted); never logged",
+	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text; \\n escapes are accepted), or GITHUB_APP_PRIVATE_KEY_FILE naming a file that holds it; never logged",
 		set: func(c *Config, raw string) error {
 			key, err := parsePEMKey(raw)
 			c.GitHubAppPrivateKey = Secret(key)
 			return err
-		}},
-	{Name: "GITHUB_APP_PRIVATE_KEY_FILE", Description: "path of a file holding the App's private key (instead of GITHUB_APP_PRIVATE_KEY)",
-		set: func(c *Config, raw string) error {
-			if raw == "" {
-				return nil
-			}
-			if c.GitHubAppPrivateKey != "" {
-				return errors.New("set either GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE, not both")
-			}
-			b, err := os.ReadFile(raw)
-			if err != nil {
-				return fmt.Errorf("cannot read the key file: %w", errors.Unwrap(err))
-			}
-			key, err := parsePEMKey(string(b))
-			if err != nil {
-				return errors.New("the file does not hold a PEM private key")
-			}
-			c.GitHubAppPrivateKey = Secret(key)
-			return nil
 		}},
 	{Name: "GITHUB_APP_INSTALLATION_ID", Description: "the App installation to act as (default: found for each repository owner)",
 		set: func(c *Config, raw string) error {
