@@ -44,7 +44,11 @@ func (a *ActionsConnector) Configured() (bool, string) { return a.d.Config.GitHu
 // TestConnection asks for the rate-limit status, which checks the token
 // and the REST endpoint and costs nothing.
 func (a *ActionsConnector) TestConnection(ctx context.Context) error {
-	_, err := a.d.Client.Get(ctx, "/rate_limit", "", nil)
+	client := a.d.Client
+	if len(a.d.Config.GitHubRepos) > 0 {
+		client = client.ForRepo(strings.TrimPrefix(a.d.Config.GitHubRepos[0], "!"))
+	}
+	_, err := client.Get(ctx, "/rate_limit", "", nil)
 	return err
 }
 
@@ -63,7 +67,7 @@ func (a *ActionsConnector) Sync(ctx context.Context, mode syncer.Mode, rep synce
 		return err
 	}
 	return eachScope(ctx, a.d, a.Name(), rep, repos, func(ctx context.Context, repo string, rep syncer.Reporter) error {
-		client := a.d.Client.CountingRequests(func() { rep.Requests(1) })
+		client := a.d.Client.CountingRequests(func() { rep.Requests(1) }).ForRepo(repo)
 		repoID, err := a.repoID(ctx, repo)
 		if err != nil {
 			return err

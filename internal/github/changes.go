@@ -51,6 +51,35 @@ type latest struct {
 // reports why; a rejected token is an error.
 func repoChanges(ctx context.Context, client *Client, repos []string, fragment string) (map[string]*repoChange, error) {
 	out := map[string]*repoChange{}
+	// Under a GitHub App each owner's installation answers for its own
+	// repositories: one batch per owner. A token asks across owners.
+	groups := [][]string{repos}
+	if client.IsApp() {
+		groups = nil
+		index := map[string]int{}
+		for _, r := range repos {
+			owner, _, _ := strings.Cut(r, "/")
+			owner = strings.ToLower(owner)
+			if _, ok := index[owner]; !ok {
+				index[owner] = len(groups)
+				groups = append(groups, nil)
+			}
+			groups[index[owner]] = append(groups[index[owner]], r)
+		}
+	}
+	for _, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
+		if err := repoChangesOf(ctx, client.ForRepo(g[0]), g, fragment, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// repoChangesOf runs the RepoChanges queries for repos into out.
+func repoChangesOf(ctx context.Context, client *Client, repos []string, fragment string, out map[string]*repoChange) error {
 	for batch := range slices.Chunk(repos, repoChangesBatch) {
 		vars := map[string]any{}
 		for i, r := range batch {
@@ -67,7 +96,7 @@ func repoChanges(ctx context.Context, client *Client, repos []string, fragment s
 			// sync finds out.
 			continue
 		case err != nil:
-			return nil, err
+			return err
 		}
 		for i, r := range batch {
 			var c *repoChange
@@ -76,7 +105,7 @@ func repoChanges(ctx context.Context, client *Client, repos []string, fragment s
 			}
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // unchanged reports whether nothing a sync would store changed in a

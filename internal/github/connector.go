@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -47,7 +48,8 @@ func (d Deps) withDefaults() Deps {
 
 // NewFromConfig returns a client for the GITHUB_* settings of cfg.
 func NewFromConfig(cfg *config.Config, log *slog.Logger) *Client {
-	return New(Options{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken, Log: log})
+	return NewClient(ClientOptions{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken,
+		App: AppFromConfig(cfg), Options: httpapi.Options{Log: log}})
 }
 
 // resolveRepos resolves GITHUB_REPOS (listing the owners of owner/*

@@ -123,8 +123,24 @@ func (d *Discovery) Repos(ctx context.Context, cfg *config.Config, client *Clien
 
 // ListOwnerREST lists owner's repositories with GET /orgs/{owner}/repos,
 // falling back to GET /users/{owner}/repos when GitHub answers 404 (owner
-// is a user), 100 a page.
+// is a user), 100 a page. Under a GitHub App it lists the repositories of
+// the App's installation on owner's account instead (GET
+// /installation/repositories).
 func ListOwnerREST(ctx context.Context, client *Client, owner string) ([]OwnerRepo, error) {
+	if client.IsApp() {
+		repos, err := client.InstallationRepositories(ctx, owner)
+		if err != nil {
+			return nil, err
+		}
+		var out []OwnerRepo
+		for _, r := range repos {
+			if strings.EqualFold(r.Owner.Login, owner) {
+				out = append(out, OwnerRepo{FullName: r.FullName, Fork: r.Fork, Archived: r.Archived})
+			}
+		}
+		return out, nil
+	}
+	client = client.ForOwner(owner)
 	esc := url.PathEscape(owner)
 	out, err := listAll(ctx, client, "/orgs/"+esc+"/repos?type=all&per_page=100")
 	var ge *Error

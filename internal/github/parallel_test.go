@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
 
@@ -86,14 +87,14 @@ func TestRateLimitPausesEveryWorker(t *testing.T) {
 	var sleeps []time.Duration
 	// A clock that does not move: a pause another worker started is still
 	// on when the next request comes.
-	e.client = New(Options{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
-		Now: func() time.Time { return t0 }, Jitter: func(d time.Duration) time.Duration { return d },
-		Sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			defer mu.Unlock()
-			sleeps = append(sleeps, d)
-			return nil
-		}})
+	e.client = NewClient(ClientOptions{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
+		Options: httpapi.Options{Now: func() time.Time { return t0 }, Jitter: func() float64 { return 1 },
+			Sleep: func(ctx context.Context, d time.Duration) error {
+				mu.Lock()
+				defer mu.Unlock()
+				sleeps = append(sleeps, d)
+				return nil
+			}}})
 	workerA := e.client.CountingRequests(func() {})
 	workerB := e.client.CountingRequests(func() {})
 	e.fake.Inject(githubfake.Fault{Kind: githubfake.SecondaryLimit, RetryAfter: 60})

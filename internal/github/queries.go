@@ -152,6 +152,10 @@ const repoChangesBatch = 100
 // QueryViewer is the cheapest authenticated query, for TestConnection.
 const QueryViewer = `query Viewer { viewer { login } ` + rateLimitFields + ` }`
 
+// QueryRateLimit is the cheapest query an App installation may send (it
+// has no viewer), for TestConnection under a GitHub App.
+const QueryRateLimit = `query RateLimit { ` + rateLimitFields + ` }`
+
 // timelineTypes are the timeline items SyncPage reads: reviews,
 // conversation comments and ready-for-review events, in one connection
 // instead of three.

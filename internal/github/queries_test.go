@@ -25,6 +25,7 @@ func TestQueriesValidateAgainstSchema(t *testing.T) {
 		{"RepoPushes/2", queryRepoChanges(2, fragmentRepoPushes), map[string]any{"o0": "o", "n0": "r", "o1": "o", "n1": "s"}},
 		{"ReviewComments", QueryReviewComments, map[string]any{"id": "PRR_1", "after": "x"}},
 		{"Viewer", QueryViewer, map[string]any{}},
+		{"RateLimit", QueryRateLimit, map[string]any{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := githubfake.Validate(tc.query, tc.vars); err != nil {

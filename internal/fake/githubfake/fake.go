@@ -54,20 +54,30 @@ type Server struct {
 	muxOnce sync.Once
 	mux     *http.ServeMux
 
+	appMuxOnce sync.Once
+	appMux     *http.ServeMux
+	app        *appState // nil until SetApp
+
 	mu        sync.Mutex
 	repos     map[string]*Repo // by lower-case full name
 	reposByID map[int64]*Repo
 	users     map[string]bool // owners that are users, not organisations (lower-case)
 	nodeIndex map[string]nodeRef
+	latency   time.Duration
+	perKB     time.Duration
+	lastID    int64
+	limits    map[string]*rateWindow // "core", "graphql"
+	limit     int
+	faults    []Fault
+	failAfter int // fail every request once this many more have been answered; -1: never
+	log       []Request
+	gqlErrors []string
+	load      Load
+	seen      map[uint64]int // Load: times each request was answered
+	injected  Injected
 
-	latency, latencyPerKB time.Duration
-	lastID                int64
-	limits                map[string]*rateWindow // "core", "graphql"
-	limit                 int
-	faults                []Fault
-	failAfter             int // fail every request once this many more have been answered; -1: never
-	log                   []Request
-	gqlErrors             []string
+	oauthOnce sync.Once
+	oauth     *oauthState // sign-in with GitHub (oauth.go)
 }
 
 // New starts a fake GitHub. Close it when done.
@@ -175,7 +185,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/graphql" {
 		bucket = "graphql"
 	}
-	if !s.authorized(r) {
+	if s.serveOAuth(rw, r) {
+		return
+	}
+	app := s.appHandler(r) // authenticated by the App's JWT
+	install, ok := s.authorized(r)
+	if app == nil && !ok {
 		s.writeJSON(rw, bucket, http.StatusUnauthorized, map[string]string{
 			"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"})
 		return
@@ -187,27 +202,41 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.injectFault(rw, r, bucket) {
 		return
 	}
+	if serverError, truncate := s.loadFaults(r); serverError {
+		s.writeJSON(rw, bucket, http.StatusBadGateway, map[string]string{"message": "Server Error"})
+		return
+	} else if truncate {
+		rw.truncate = true
+	}
+	route := func(w http.ResponseWriter) {
+		switch {
+		case app != nil:
+			app.ServeHTTP(w, r)
+		case bucket == "graphql":
+			s.serveGraphQL(w, r, rec)
+		case r.Method == http.MethodGet && r.URL.Path == "/installation/repositories":
+			if install == nil {
+				s.writeJSON(w, bucket, http.StatusForbidden, map[string]string{
+					"message": "This endpoint requires an installation access token", "documentation_url": "https://docs.github.com/rest"})
+				return
+			}
+			s.listInstallationRepos(w, r, install)
+		default:
+			s.serveREST(w, r)
+		}
+	}
 	if base, perKB := s.Latency(); base > 0 || perKB > 0 {
-		// A realistic wait: the answer is built, then held back for
-		// base plus perKB for every KB of it, then sent.
+		// A realistic wait: the answer is built, then held back for base
+		// plus perKB for every KB of it, then sent.
 		buf := &bufferedWriter{header: http.Header{}, status: http.StatusOK}
-		s.route(buf, r, rec, bucket)
+		route(buf)
 		time.Sleep(base + time.Duration(int64(perKB)*int64(buf.body.Len())/1024))
 		maps.Copy(rw.Header(), buf.header)
 		rw.WriteHeader(buf.status)
 		rw.Write(buf.body.Bytes())
 		return
 	}
-	s.route(rw, r, rec, bucket)
-}
-
-// route answers r with the GraphQL or the REST handler.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, rec *Request, bucket string) {
-	if bucket == "graphql" {
-		s.serveGraphQL(w, r, rec)
-		return
-	}
-	s.serveREST(w, r)
+	route(rw)
 }
 
 // SetLatency makes every answer wait base plus perKB for every KB it
@@ -216,14 +245,14 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request, rec *Request, buc
 func (s *Server) SetLatency(base, perKB time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.latency, s.latencyPerKB = base, perKB
+	s.latency, s.perKB = base, perKB
 }
 
 // Latency returns what SetLatency set.
 func (s *Server) Latency() (base, perKB time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.latency, s.latencyPerKB
+	return s.latency, s.perKB
 }
 
 // bufferedWriter holds an answer until the latency has passed.
@@ -237,9 +266,19 @@ func (b *bufferedWriter) Header() http.Header         { return b.header }
 func (b *bufferedWriter) WriteHeader(code int)        { b.status = code }
 func (b *bufferedWriter) Write(p []byte) (int, error) { return b.body.Write(p) }
 
-func (s *Server) authorized(r *http.Request) bool {
+// authorized reports whether r carries the personal token or a live
+// installation token (and which installation); an expired installation
+// token is refused, as GitHub does.
+func (s *Server) authorized(r *http.Request) (*Installation, bool) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	return ok && (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) && tok == s.token
+	if !ok || !(strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) {
+		return nil, false
+	}
+	if tok == s.token {
+		return nil, true
+	}
+	in, _ := s.installationToken(tok)
+	return in, in != nil
 }
 
 // writeJSON writes v with status and the rate-limit headers of bucket.
@@ -263,6 +302,8 @@ type recorder struct {
 	rec    *Request
 	s      *Server
 	logged bool
+	// truncate cuts a 200 body in half (Load.Truncate).
+	truncate bool
 }
 
 // logOnce adds the request to the log. A handler's response reaches the
@@ -281,7 +322,23 @@ func (r *recorder) logOnce() {
 
 func (r *recorder) WriteHeader(code int) {
 	r.status = code
+	if r.truncate && code == http.StatusOK {
+		r.Header().Del("Content-Length")
+	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write writes b, or half of it when the answer is a 200 to truncate.
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.truncate && r.status == http.StatusOK && len(b) > 1 {
+		r.truncate = false
+		r.s.count(func(i *Injected) { i.Truncated++ })
+		if _, err := r.ResponseWriter.Write(b[:len(b)/2]); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection, which the
