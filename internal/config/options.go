@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -57,30 +56,11 @@ var Options = []Option{
 			c.GitHubAppID = raw
 			return nil
 		}},
-	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text; \\n escapes are accepted); never logged",
+	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text, \\n escapes accepted; or GITHUB_APP_PRIVATE_KEY_FILE, a path); never logged",
 		set: func(c *Config, raw string) error {
 			key, err := parsePEMKey(raw)
 			c.GitHubAppPrivateKey = Secret(key)
 			return err
-		}},
-	{Name: "GITHUB_APP_PRIVATE_KEY_FILE", Description: "path of a file holding the App's private key (instead of GITHUB_APP_PRIVATE_KEY)",
-		set: func(c *Config, raw string) error {
-			if raw == "" {
-				return nil
-			}
-			if c.GitHubAppPrivateKey != "" {
-				return errors.New("set either GITHUB_APP_PRIVATE_KEY or GITHUB_APP_PRIVATE_KEY_FILE, not both")
-			}
-			b, err := os.ReadFile(raw)
-			if err != nil {
-				return fmt.Errorf("cannot read the key file: %w", errors.Unwrap(err))
-			}
-			key, err := parsePEMKey(string(b))
-			if err != nil {
-				return errors.New("the file does not hold a PEM private key")
-			}
-			c.GitHubAppPrivateKey = Secret(key)
-			return nil
 		}},
 	{Name: "GITHUB_APP_INSTALLATION_ID", Description: "the App installation to act as (default: found for each repository owner)",
 		set: func(c *Config, raw string) error {
@@ -173,6 +153,58 @@ var Options = []Option{
 	{Name: "SYNC_SINCE", Default: "365d", Description: "how far back the first sync of a repo or team reaches",
 		set: func(c *Config, raw string) (err error) {
 			c.SyncSince, err = parsePositiveDuration(raw)
+			return err
+		}},
+	{Name: "AUTH_MODE", Description: "none, github, password or proxy (default none, allowed only on a loopback LISTEN_ADDR unless set explicitly)",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.Mode, err = parseAuthMode(raw)
+			return err
+		}},
+	{Name: "PUBLIC_URL", Description: "the external address, as in https://veelocity.example.com (OAuth callback; Secure cookies when https)",
+		set: func(c *Config, raw string) (err error) {
+			if raw != "" {
+				c.Auth.PublicURL, err = parseHTTPURL(raw)
+			}
+			return err
+		}},
+	{Name: "GITHUB_OAUTH_CLIENT_ID", Description: "client ID of the GitHub OAuth app for AUTH_MODE=github",
+		set: func(c *Config, raw string) error {
+			c.Auth.GitHubClientID = raw
+			return nil
+		}},
+	{Name: "GITHUB_OAUTH_CLIENT_SECRET", Secret: true, Description: "client secret of that OAuth app",
+		set: func(c *Config, raw string) error {
+			c.Auth.GitHubClientSecret = Secret(raw)
+			return nil
+		}},
+	{Name: "GITHUB_WEB_URL", Default: "https://github.com", Description: "where GitHub's sign-in pages are (GitHub Enterprise: https://HOST)",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.GitHubWebURL, err = parseHTTPURL(raw)
+			return err
+		}},
+	{Name: "AUTH_GITHUB_ALLOW", Description: "who may sign in with GitHub: org, org/team-slug or @login, comma-separated",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.GitHubAllow, err = parseGitHubAllow(raw)
+			return err
+		}},
+	{Name: "AUTH_PASSWORD_HASH", Secret: true, Description: "bcrypt or argon2id hash of the shared password for AUTH_MODE=password (veelocity auth hash-password)",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.PasswordHash, err = parsePasswordHash(raw)
+			return err
+		}},
+	{Name: "AUTH_PROXY_HEADER", Description: "for AUTH_MODE=proxy: the header holding the user, as in X-Forwarded-Email",
+		set: func(c *Config, raw string) error {
+			c.Auth.ProxyHeader = raw
+			return nil
+		}},
+	{Name: "AUTH_PROXY_TRUSTED", Default: "127.0.0.0/8,::1/128", Description: "CIDRs AUTH_PROXY_HEADER is believed from, comma-separated",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.ProxyTrusted, err = parseCIDRs(raw)
+			return err
+		}},
+	{Name: "AUTH_SESSION_LIFETIME", Default: "30d", Description: "how long a sign-in lasts",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.SessionLifetime, err = parsePositiveDuration(raw)
 			return err
 		}},
 }

@@ -70,6 +70,9 @@ type Server struct {
 	load      Load
 	seen      map[uint64]int // Load: times each request was answered
 	injected  Injected
+
+	oauthOnce sync.Once
+	oauth     *oauthState // sign-in with GitHub (oauth.go)
 }
 
 // New starts a fake GitHub. Close it when done.
@@ -176,6 +179,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	bucket := "core"
 	if r.URL.Path == "/graphql" {
 		bucket = "graphql"
+	}
+	if s.serveOAuth(rw, r) {
+		return
 	}
 	app := s.appHandler(r) // authenticated by the App's JWT
 	install, ok := s.authorized(r)
