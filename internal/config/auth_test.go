@@ -29,8 +29,8 @@ func TestSecretsFromFiles(t *testing.T) {
 		t.Fatalf("only %d secret options: %v", len(secrets), secrets)
 	}
 	values := map[string]string{
-		"DATABASE_URL":       "postgres://u:filepass@db:5432/x",
-		"AUTH_PASSWORD_HASH": "$2b$12$abcdefghijklmnopqrstuuMBqSY8DLkbqBhUfHRNChCqfKfDPo3Ni",
+		"DATABASE_URL":           "postgres://u:filepass@db:5432/x",
+		"AUTH_PASSWORD_HASH":     "$2b$12$abcdefghijklmnopqrstuuMBqSY8DLkbqBhUfHRNChCqfKfDPo3Ni",
 		"GITHUB_APP_PRIVATE_KEY": testPEM,
 	}
 	for _, name := range secrets {
