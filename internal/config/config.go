@@ -25,6 +25,7 @@ type Config struct {
 	GitHubRepos      []string
 	GitHubAPIURL     string
 	GitHubGraphQLURL string
+	GitHubTeams      []string // org/* or org/slug
 
 	LinearAPIKey Secret
 	LinearAPIURL string
@@ -33,6 +34,9 @@ type Config struct {
 	DeploymentPatterns []string
 	IncidentLabels     []string
 	IncidentWindow     time.Duration
+
+	DeploymentSource       string   // auto, actions or github
+	ProductionEnvironments []string // lower case
 
 	SyncInterval  time.Duration
 	SyncOnStartup bool

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/model"
@@ -12,6 +13,12 @@ import (
 type DeploymentFilter struct {
 	RepoID   int64 // 0 for every repository
 	Deployed TimeSpan
+	// Environment, when set, selects deployments to that environment
+	// (case-insensitive).
+	Environment string
+	// TeamRepos, when set, restricts the list to a team's repositories
+	// (lower-case owner/name); an empty, non-nil set selects nothing.
+	TeamRepos []string
 }
 
 // DeploymentItem is a deployment with the pull requests it shipped (those
@@ -72,6 +79,12 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 		w.and("d.repo_id = " + w.arg(f.RepoID))
 	}
 	w.span("d.deployed_at", f.Deployed)
+	if f.Environment != "" {
+		w.and("lower(d.environment) = " + w.arg(strings.ToLower(f.Environment)))
+	}
+	if f.TeamRepos != nil {
+		w.and("d.repo_id IN (SELECT x.id FROM repositories x WHERE x.full_name_key IN (" + w.argList(f.TeamRepos) + "))")
+	}
 	var total int
 	if err := s.read.QueryRowContext(ctx, `/* Store.DeploymentList.count */
 		SELECT count(*) FROM deployments d`+w.String(), w.args...).Scan(&total); err != nil {
