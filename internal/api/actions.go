@@ -1,7 +1,9 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/veelocity/veelocity/internal/store"
 )
@@ -21,6 +23,8 @@ func (a *API) actionsRoutes() []Route {
 			Params: listParams(repoScopeParams(
 				Param{Name: "start_date", Format: "date", Description: "deployed on or after this day (YYYY-MM-DD, UTC)"},
 				Param{Name: "end_date", Format: "date", Description: "deployed on or before this day (YYYY-MM-DD, UTC)"},
+				Param{Name: "environment", Description: "only deployments to this environment (case-insensitive)"},
+				Param{Name: "team", Description: "only deployments of this team's repositories"},
 			)...),
 			Handler: a.listDeployments,
 		},
@@ -54,6 +58,20 @@ func (a *API) listDeployments(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f.RepoID, err = a.repoScope(r); err != nil {
 		return err
+	}
+	f.Environment = strings.TrimSpace(r.URL.Query().Get("environment"))
+	if slug := strings.TrimSpace(r.URL.Query().Get("team")); slug != "" {
+		t, err := a.store.Team(r.Context(), slug)
+		if errors.Is(err, store.ErrNotFound) {
+			return teamNotFound(slug)
+		}
+		if err != nil {
+			return err
+		}
+		f.TeamRepos = t.Repositories
+		for i, r := range f.TeamRepos {
+			f.TeamRepos[i] = strings.ToLower(r)
+		}
 	}
 	deps, total, err := a.store.DeploymentList(r.Context(), f, p)
 	if err != nil {

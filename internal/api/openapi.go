@@ -131,6 +131,9 @@ func schema(typ, format, desc string, enum []string) map[string]any {
 	if len(enum) > 0 {
 		s["enum"] = enum
 	}
+	if typ == "array" {
+		s["items"] = map[string]any{"type": "string"}
+	}
 	return s
 }
 
