@@ -93,14 +93,16 @@ func repoArgs(t *TeamScope) []any {
 // addTeamPRs restricts pr_facts (alias f) to PRs by the team's members.
 func addTeamPRs(f *filter, q Query) {
 	if q.Team != nil {
-		f.add(teamMembersCond("f.author_login", q.Team))
+		cond, args := teamMembersCond("f.author_login", q.Team)
+		f.add(cond, args...)
 	}
 }
 
 // addTeamDeployments restricts deployments to the team's repositories.
 func addTeamDeployments(f *filter, q Query) {
 	if q.Team != nil {
-		f.add(teamReposCond("repo_id", q.Team))
+		cond, args := teamReposCond("repo_id", q.Team)
+		f.add(cond, args...)
 	}
 }
 
