@@ -39,8 +39,8 @@ func (a *API) teamRoutes() []Route {
 			Summary: "Replace a team defined by hand (its name, members and repositories), or define it; a team synced from GitHub is changed on GitHub (409)",
 			Params:  []Param{slugParam}, Body: body[1:], Handler: a.putTeam},
 		{Method: http.MethodDelete, Pattern: "/api/v1/teams/{slug...}", Tag: "teams",
-			Summary: "Delete a team defined by hand; a team synced from GitHub is removed from GITHUB_TEAMS instead (409)",
-			Params:  []Param{slugParam}, Status: http.StatusNoContent, Handler: a.deleteTeam},
+			Summary: "Delete a team defined by hand, answering with the team deleted; a team synced from GitHub is removed from GITHUB_TEAMS instead (409)",
+			Params:  []Param{slugParam}, Handler: a.deleteTeam},
 	}
 }
 
@@ -202,8 +202,7 @@ func (a *API) deleteTeam(w http.ResponseWriter, r *http.Request) error {
 	if err := a.store.Tx(ctx, func(tx *store.Tx) error { return tx.DeleteTeam(ctx, slug) }); err != nil {
 		return err
 	}
-	w.WriteHeader(http.StatusNoContent)
-	return nil
+	return WriteJSON(w, http.StatusOK, existing)
 }
 
 func (a *API) writeTeam(ctx context.Context, w http.ResponseWriter, status int, slug string) error {
