@@ -54,7 +54,10 @@ func (a *ActionsConnector) Sync(ctx context.Context, mode syncer.Mode, rep synce
 		if err := a.syncWorkflows(ctx, client, repoID, repo, mode, rep); err != nil {
 			return err
 		}
-		return a.syncRuns(ctx, client, repoID, repo, mode, rep)
+		if err := a.syncRuns(ctx, client, repoID, repo, mode, rep); err != nil {
+			return err
+		}
+		return a.syncDeployments(ctx, client, repoID, repo, mode, rep)
 	})
 }
 

@@ -29,7 +29,11 @@ func (tx *Tx) UpsertGitHubDeployment(ctx context.Context, d *model.GitHubDeploym
 		return 0, fmt.Errorf("store: upserting GitHub deployment %d: %w", d.GitHubID, err)
 	}
 	d.ID = id
-	for _, s := range d.Statuses {
+	return id, tx.upsertStatuses(ctx, id, d.GitHubID, d.Statuses)
+}
+
+func (tx *Tx) upsertStatuses(ctx context.Context, id, githubID int64, statuses []model.DeploymentStatus) error {
+	for _, s := range statuses {
 		if _, err := tx.execStmt(ctx, `/* Tx.UpsertGitHubDeployment.status */
 			INSERT INTO github_deployment_statuses (deployment_id, github_id, state, environment, creator_login,
 				description, target_url, created_at)
@@ -37,16 +41,40 @@ func (tx *Tx) UpsertGitHubDeployment(ctx context.Context, d *model.GitHubDeploym
 			ON CONFLICT (github_id) DO UPDATE SET state = excluded.state, environment = excluded.environment,
 				description = excluded.description, target_url = excluded.target_url, created_at = excluded.created_at`,
 			id, s.GitHubID, s.State, s.Environment, nullStr(s.CreatorLogin), s.Description, s.TargetURL, ms(s.CreatedAt)); err != nil {
-			return 0, fmt.Errorf("store: upserting status %d of GitHub deployment %d: %w", s.GitHubID, d.GitHubID, err)
+			return fmt.Errorf("store: upserting status %d of GitHub deployment %d: %w", s.GitHubID, githubID, err)
 		}
 	}
-	return id, nil
+	return nil
+}
+
+// GitHubDeploymentFinal reports whether the stored GitHub deployment with
+// GitHub id githubID is settled (false when it is not stored).
+func (tx *Tx) GitHubDeploymentFinal(ctx context.Context, githubID int64) (bool, error) {
+	var final bool
+	err := tx.QueryRow(ctx, `/* Tx.GitHubDeploymentFinal */ SELECT final FROM github_deployments WHERE github_id = $1`, githubID).Scan(&final)
+	if notFound(err) == ErrNotFound {
+		return false, nil
+	}
+	return final, err
+}
+
+// AddGitHubDeploymentStatuses stores statuses of the stored GitHub
+// deployment with GitHub id githubID, sets whether it is settled, and marks
+// it for the derive step.
+func (tx *Tx) AddGitHubDeploymentStatuses(ctx context.Context, githubID int64, statuses []model.DeploymentStatus, final bool) error {
+	var id int64
+	if err := tx.QueryRow(ctx, `/* Tx.AddGitHubDeploymentStatuses */ UPDATE github_deployments SET final = $2, dirty = TRUE
+		WHERE github_id = $1 RETURNING id`, githubID, final).Scan(&id); err != nil {
+		return notFound(err)
+	}
+	return tx.upsertStatuses(ctx, id, githubID, statuses)
 }
 
 // GitHubDeploymentState is what the deployments sync needs to know of a
 // stored GitHub deployment.
 type GitHubDeploymentState struct {
 	GitHubID  int64
+	CreatedAt time.Time
 	UpdatedAt time.Time
 	Final     bool
 }
@@ -55,7 +83,7 @@ type GitHubDeploymentState struct {
 // repository, by GitHub id.
 func (s *Store) GitHubDeploymentStates(ctx context.Context, repoID int64) (map[int64]GitHubDeploymentState, error) {
 	rows, err := s.read.QueryContext(ctx, `/* Store.GitHubDeploymentStates */
-		SELECT github_id, updated_at, final FROM github_deployments WHERE repo_id = $1`, repoID)
+		SELECT github_id, created_at, updated_at, final FROM github_deployments WHERE repo_id = $1`, repoID)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +91,7 @@ func (s *Store) GitHubDeploymentStates(ctx context.Context, repoID int64) (map[i
 	out := map[int64]GitHubDeploymentState{}
 	for rows.Next() {
 		var st GitHubDeploymentState
-		if err := rows.Scan(&st.GitHubID, TimeCol(&st.UpdatedAt), &st.Final); err != nil {
+		if err := rows.Scan(&st.GitHubID, TimeCol(&st.CreatedAt), TimeCol(&st.UpdatedAt), &st.Final); err != nil {
 			return nil, err
 		}
 		out[st.GitHubID] = st

@@ -35,6 +35,7 @@ type Repo struct {
 	Workflows    []*Workflow
 	Runs         []*Run
 	Issues       []*Issue
+	Deployments  []*Deployment
 }
 
 // FullName is owner/name.
