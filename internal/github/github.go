@@ -51,9 +51,13 @@ func (c *Connector) TestConnection(ctx context.Context) error {
 // others.
 func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Reporter) error {
 	client := c.d.Client.CountingRequests(func() { rep.Requests(1) })
-	return eachScope(ctx, c.d, c.Name(), rep, func(repo string) error {
+	err := eachScope(ctx, c.d, c.Name(), rep, func(repo string) error {
 		return c.syncRepo(ctx, client, repo, mode, rep)
 	})
+	if len(c.d.Config.GitHubTeams) > 0 && ctx.Err() == nil {
+		err = errors.Join(err, c.syncTeams(ctx, client, rep)) // teams.go
+	}
+	return err
 }
 
 // syncRepo walks a repository's pull requests (most recently updated

@@ -21,6 +21,10 @@ func TestQueriesValidateAgainstSchema(t *testing.T) {
 			"withComments": true, "commentsAfter": "y"}},
 		{"ReviewComments", QueryReviewComments, map[string]any{"id": "PRR_1", "after": "x"}},
 		{"Viewer", QueryViewer, map[string]any{}},
+		{"Teams", QueryTeams, map[string]any{"org": "acme", "all": true, "slug": "", "after": "x"}},
+		{"Teams (one)", QueryTeams, map[string]any{"org": "acme", "all": false, "slug": "web", "after": nil}},
+		{"TeamMore", QueryTeamMore, map[string]any{"org": "acme", "slug": "web", "withMembers": true, "membersAfter": "x",
+			"withRepos": false, "reposAfter": nil}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := githubfake.Validate(tc.query, tc.vars); err != nil {

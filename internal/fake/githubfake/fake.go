@@ -56,6 +56,7 @@ type Server struct {
 	mu        sync.Mutex
 	repos     map[string]*Repo // by lower-case full name
 	reposByID map[int64]*Repo
+	teams     []*Team
 	lastID    int64
 	limits    map[string]*rateWindow // "core", "graphql"
 	limit     int
