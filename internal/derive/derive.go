@@ -40,9 +40,9 @@ type Options struct {
 // OptionsFrom takes the derive settings from the configuration.
 func OptionsFrom(cfg *config.Config) Options {
 	return Options{
-		DeploymentPatterns: cfg.DeploymentPatterns,
-		IncidentLabels:     cfg.IncidentLabels,
-		IncidentWindow:     cfg.IncidentWindow,
+		DeploymentPatterns:     cfg.DeploymentPatterns,
+		IncidentLabels:         cfg.IncidentLabels,
+		IncidentWindow:         cfg.IncidentWindow,
 		DeploymentSource:       cfg.DeploymentSource,
 		ProductionEnvironments: cfg.ProductionEnvironments,
 	}

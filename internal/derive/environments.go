@@ -133,7 +133,7 @@ func (d *Deriver) convertGitHubDeployments(ctx context.Context, st *Stats) error
 				return err
 			}
 			type dep struct {
-				id, repoID, githubID, created int64
+				id, repoID, githubID, created  int64
 				env, sha, ref, source, repoURL string
 			}
 			var deps []dep

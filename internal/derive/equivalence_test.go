@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"math/rand/v2"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -27,13 +27,13 @@ func snapshot(t *testing.T, st *store.Store) map[string][]string {
 		"deployments": `SELECT id, source, external_id, repo_id, created_at, deployed_at, head_sha, failed, is_rework,
 			environment, production FROM deployments ORDER BY source, external_id`,
 		"deployment_source": `SELECT id, deployment_source FROM repositories ORDER BY id`,
-		"incidents":        `SELECT source, external_id, repo_id, opened_at, resolved_at, deployment_id FROM incidents ORDER BY source, external_id`,
-		"links":            `SELECT issue_id, pr_id, via FROM linear_issue_prs ORDER BY issue_id, pr_id`,
-		"mentions":         `SELECT pr_id, identifier FROM pr_mentions ORDER BY pr_id, identifier`,
-		"cycle_end":        `SELECT id, cycle_end_at FROM linear_issues ORDER BY id`,
-		"first_deployment": `SELECT id, first_deploy_created_at FROM repositories ORDER BY id`,
-		"workflows":        `SELECT id, is_deployment FROM workflows ORDER BY id`,
-		"pr_keys":          `SELECT id, pr_key FROM linear_attachments ORDER BY id`,
+		"incidents":         `SELECT source, external_id, repo_id, opened_at, resolved_at, deployment_id FROM incidents ORDER BY source, external_id`,
+		"links":             `SELECT issue_id, pr_id, via FROM linear_issue_prs ORDER BY issue_id, pr_id`,
+		"mentions":          `SELECT pr_id, identifier FROM pr_mentions ORDER BY pr_id, identifier`,
+		"cycle_end":         `SELECT id, cycle_end_at FROM linear_issues ORDER BY id`,
+		"first_deployment":  `SELECT id, first_deploy_created_at FROM repositories ORDER BY id`,
+		"workflows":         `SELECT id, is_deployment FROM workflows ORDER BY id`,
+		"pr_keys":           `SELECT id, pr_key FROM linear_attachments ORDER BY id`,
 		"dirty": `SELECT 'pr', count(*) FROM pull_requests WHERE dirty UNION ALL SELECT 'dep', count(*) FROM deployments WHERE dirty
 			UNION ALL SELECT 'inc', count(*) FROM incidents WHERE dirty UNION ALL SELECT 'run', count(*) FROM workflow_runs WHERE dirty
 			UNION ALL SELECT 'li', count(*) FROM linear_issues WHERE dirty UNION ALL SELECT 'gi', count(*) FROM github_issues WHERE dirty
