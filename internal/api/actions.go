@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -61,17 +62,14 @@ func (a *API) listDeployments(w http.ResponseWriter, r *http.Request) error {
 	}
 	f.Environment = strings.TrimSpace(r.URL.Query().Get("environment"))
 	if slug := strings.TrimSpace(r.URL.Query().Get("team")); slug != "" {
-		t, err := a.store.Team(r.Context(), slug)
-		if errors.Is(err, store.ErrNotFound) {
+		t, err := metrics.ResolveTeam(r.Context(), a.store, slug)
+		if errors.Is(err, metrics.ErrUnknownTeam) {
 			return teamNotFound(slug)
 		}
 		if err != nil {
 			return err
 		}
-		f.TeamRepos = t.Repositories
-		for i, r := range f.TeamRepos {
-			f.TeamRepos[i] = strings.ToLower(r)
-		}
+		f.TeamRepoIDs = t.RepoIDs
 	}
 	deps, total, err := a.store.DeploymentList(r.Context(), f, p)
 	if err != nil {

@@ -16,9 +16,9 @@ type DeploymentFilter struct {
 	// Environment, when set, selects deployments to that environment
 	// (case-insensitive).
 	Environment string
-	// TeamRepos, when set, restricts the list to a team's repositories
-	// (lower-case owner/name); an empty, non-nil set selects nothing.
-	TeamRepos []string
+	// TeamRepoIDs, when not nil, restricts the list to a team's
+	// repositories; an empty set selects nothing.
+	TeamRepoIDs []int64
 }
 
 // DeploymentItem is a deployment with the pull requests it shipped (those
@@ -82,8 +82,12 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 	if f.Environment != "" {
 		w.and("lower(d.environment) = " + w.arg(strings.ToLower(f.Environment)))
 	}
-	if f.TeamRepos != nil {
-		w.and("d.repo_id IN (SELECT x.id FROM repositories x WHERE x.full_name_key IN (" + w.argList(f.TeamRepos) + "))")
+	if f.TeamRepoIDs != nil {
+		if len(f.TeamRepoIDs) == 0 {
+			w.and("1 = 0")
+		} else {
+			w.and("d.repo_id IN " + w.idList(f.TeamRepoIDs))
+		}
 	}
 	var total int
 	if err := s.read.QueryRowContext(ctx, `/* Store.DeploymentList.count */
