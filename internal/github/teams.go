@@ -130,7 +130,10 @@ func (c *Connector) syncTeams(ctx context.Context, client *Client, rep syncer.Re
 					}
 					slugs = append(slugs, t.Slug)
 				}
-				return tx.PruneGitHubTeams(ctx, org, slugs)
+				if err := tx.PruneGitHubTeams(ctx, org, slugs); err != nil {
+					return err
+				}
+				return tx.BumpDataVersion(ctx) // the next metric answers use the new membership
 			})
 		}
 		if err != nil {

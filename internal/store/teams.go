@@ -149,7 +149,8 @@ func (tx *Tx) PutTeam(ctx context.Context, t model.Team) error {
 
 // SyncGitHubTeam stores a team synced from GitHub. A team defined by hand
 // with the same slug wins: it is left alone, and SyncGitHubTeam reports
-// false.
+// false. Unlike PutTeam it leaves the data version alone: the sync bumps
+// it once (BumpDataVersion) after its teams.
 func (tx *Tx) SyncGitHubTeam(ctx context.Context, t model.Team) (bool, error) {
 	t.Source = model.TeamSourceGitHub
 	return tx.putTeam(ctx, t, true)
@@ -187,6 +188,9 @@ func (tx *Tx) putTeam(ctx context.Context, t model.Team, onlyGitHub bool) (bool,
 		if _, err := tx.ExecPrepared(ctx, `INSERT INTO team_repositories (team_id, repo_key) VALUES ($1, $2)`, id, r); err != nil {
 			return false, err
 		}
+	}
+	if onlyGitHub {
+		return true, nil
 	}
 	return true, tx.BumpDataVersion(ctx)
 }
