@@ -49,13 +49,13 @@ type filterView struct {
 	Repo               string
 	Author             string
 	// Team is the team in force; Teams the choices (none: no selector).
-	Team               string
-	Teams              []string
-	Environment        string
-	Repos              []string
-	Authors            []string
-	Presets            []preset
-	Periods            []string
+	Team        string
+	Teams       []string
+	Environment string
+	Repos       []string
+	Authors     []string
+	Presets     []preset
+	Periods     []string
 	// Keep are the page's own parameters (sort, state), kept across a
 	// change of filters.
 	Keep []keptParam

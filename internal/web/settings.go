@@ -40,6 +40,9 @@ type settingsBody struct {
 	Running    bool
 	Sync       *syncer.Progress
 	Panel      Panel
+	// Teams are the teams and the repositories' deployment sources
+	// (settings_teams.go).
+	Teams *teamsSettings
 }
 
 var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear"}
@@ -51,6 +54,12 @@ var sourceSetup = map[string]string{
 }
 
 func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
+	return p.renderSettings(w, r, http.StatusOK, nil)
+}
+
+// renderSettings renders the Settings page with status; edit, when set,
+// adjusts its teams part (a refused form).
+func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, status int, edit func(*teamsSettings)) error {
 	ctx := r.Context()
 	pg := &page{Title: "Settings"}
 	b := &settingsBody{CanSync: p.sync != nil}
@@ -123,8 +132,16 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 		return p.writeCSV(w, r, t)
 	}
 	b.Panel = newPanel(r, "Sources", nil, t)
+	ts, err := p.teamsSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if edit != nil {
+		edit(ts)
+	}
+	b.Teams = ts
 	pg.Body = b
-	return p.render(w, r, http.StatusOK, "settings", pg)
+	return p.render(w, r, status, "settings", pg)
 }
 
 // redact removes credentials from stored error text.

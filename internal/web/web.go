@@ -81,6 +81,7 @@ func (p *Pages) Register(mux *http.ServeMux) {
 	for _, rt := range p.routes() {
 		mux.Handle("GET "+rt.path, p.handle(rt.handler))
 	}
+	mux.Handle("POST /settings/teams", p.handle(p.saveTeam))
 	mux.Handle("GET /static/", staticHandler())
 }
 
