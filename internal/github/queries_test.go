@@ -25,6 +25,7 @@ func TestQueriesValidateAgainstSchema(t *testing.T) {
 		{"Teams (one)", QueryTeams, map[string]any{"org": "acme", "all": false, "slug": "web", "after": nil}},
 		{"TeamMore", QueryTeamMore, map[string]any{"org": "acme", "slug": "web", "withMembers": true, "membersAfter": "x",
 			"withRepos": false, "reposAfter": nil}},
+		{"RateLimit", QueryRateLimit, map[string]any{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := githubfake.Validate(tc.query, tc.vars); err != nil {

@@ -116,7 +116,7 @@ func (c *Connector) syncTeams(ctx context.Context, client *Client, rep syncer.Re
 	for _, org := range orgs {
 		scope := "teams:" + org
 		rep.Scope(scope)
-		teams, err := c.fetchTeams(ctx, client, org, byOrg[strings.ToLower(org)])
+		teams, err := c.fetchTeams(ctx, client.ForOwner(org), org, byOrg[strings.ToLower(org)])
 		if err == nil {
 			err = c.d.Store.Tx(ctx, func(tx *store.Tx) error {
 				var slugs []string

@@ -40,6 +40,8 @@ type settingsBody struct {
 	Running    bool
 	Sync       *syncer.Progress
 	Panel      Panel
+	// Tokens is the API tokens section; nil with AUTH_MODE=none.
+	Tokens *tokensView
 	// Teams are the teams and the repositories' deployment sources
 	// (settings_teams.go).
 	Teams *teamsSettings
@@ -54,15 +56,31 @@ var sourceSetup = map[string]string{
 }
 
 func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
-	return p.renderSettings(w, r, http.StatusOK, nil)
+	return p.settingsPage(w, r, http.StatusOK, nil)
 }
 
-// renderSettings renders the Settings page with status; edit, when set,
-// adjusts its teams part (a refused form).
-func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, status int, edit func(*teamsSettings)) error {
+// settingsPage renders Settings with status; tokens, if not nil, is the
+// outcome of a token action to show.
+func (p *Pages) settingsPage(w http.ResponseWriter, r *http.Request, status int, tokens *tokensView) error {
+	return p.renderSettings(w, r, status, tokens, nil)
+}
+
+// renderSettings renders the Settings page with status; tokens is as for
+// settingsPage, and edit, when set, adjusts its teams part (a refused
+// team form).
+func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, status int, tokens *tokensView, edit func(*teamsSettings)) error {
 	ctx := r.Context()
-	pg := &page{Title: "Settings"}
+	pg := &page{Title: "Settings", status: status}
 	b := &settingsBody{CanSync: p.sync != nil}
+	if p.tokensEnabled() {
+		if tokens == nil {
+			tokens = &tokensView{}
+		}
+		if err := p.listTokens(ctx, tokens); err != nil {
+			return err
+		}
+		b.Tokens = tokens
+	}
 	if p.sync != nil {
 		if pr, ok := p.sync.Progress(); ok {
 			b.Running, b.Sync = pr.Running, &pr
@@ -152,5 +170,5 @@ func (p *Pages) redact(s string) string {
 	if p.sync != nil {
 		return p.sync.Redact(s)
 	}
-	return syncer.NewRedactor(p.cfg.GitHubToken.Reveal(), p.cfg.LinearAPIKey.Reveal()).Redact(s)
+	return syncer.NewRedactor(p.cfg.Secrets()...).Redact(s)
 }
