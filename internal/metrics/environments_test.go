@@ -41,16 +41,16 @@ func TestGitHubDeploymentStatuses(t *testing.T) {
 		want     int
 		at       string // the deployment's day, when it is one
 	}{
-		{"success", []scenario.Status{{"in_progress", ts(2, 10)}, {"success", ts(2, 11)}}, 1, "2026-03-02"},
-		{"success then inactive", []scenario.Status{{"success", ts(2, 11)}, {"inactive", ts(5, 9)}}, 1, "2026-03-02"},
-		{"failure after an earlier success", []scenario.Status{{"success", ts(2, 11)}, {"failure", ts(3, 9)}}, 0, ""},
-		{"error", []scenario.Status{{"error", ts(2, 11)}}, 0, ""},
-		{"queued", []scenario.Status{{"queued", ts(2, 11)}}, 0, ""},
-		{"pending", []scenario.Status{{"pending", ts(2, 11)}}, 0, ""},
-		{"in progress", []scenario.Status{{"in_progress", ts(2, 11)}}, 0, ""},
+		{"success", []scenario.Status{{State: "in_progress", At: ts(2, 10)}, {State: "success", At: ts(2, 11)}}, 1, "2026-03-02"},
+		{"success then inactive", []scenario.Status{{State: "success", At: ts(2, 11)}, {State: "inactive", At: ts(5, 9)}}, 1, "2026-03-02"},
+		{"failure after an earlier success", []scenario.Status{{State: "success", At: ts(2, 11)}, {State: "failure", At: ts(3, 9)}}, 0, ""},
+		{"error", []scenario.Status{{State: "error", At: ts(2, 11)}}, 0, ""},
+		{"queued", []scenario.Status{{State: "queued", At: ts(2, 11)}}, 0, ""},
+		{"pending", []scenario.Status{{State: "pending", At: ts(2, 11)}}, 0, ""},
+		{"in progress", []scenario.Status{{State: "in_progress", At: ts(2, 11)}}, 0, ""},
 		{"no status", nil, 0, ""},
-		{"only inactive", []scenario.Status{{"inactive", ts(2, 11)}}, 0, ""},
-		{"success after a failure", []scenario.Status{{"failure", ts(2, 9)}, {"success", ts(2, 11)}}, 1, "2026-03-02"},
+		{"only inactive", []scenario.Status{{State: "inactive", At: ts(2, 11)}}, 0, ""},
+		{"success after a failure", []scenario.Status{{State: "failure", At: ts(2, 9)}, {State: "success", At: ts(2, 11)}}, 1, "2026-03-02"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st := storetest.New(t)

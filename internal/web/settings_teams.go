@@ -103,23 +103,23 @@ func splitLines(s string) []string {
 func teamFromForm(v url.Values) (model.Team, error) {
 	t := model.Team{Slug: strings.TrimSpace(v.Get("slug")), Name: strings.TrimSpace(v.Get("name")), Source: model.TeamSourceManual}
 	if !formSlugRE.MatchString(t.Slug) {
-		return t, errors.New("Slug: use lower-case letters, digits, '-', '_' or '.', starting with a letter or digit (a slash is kept for GitHub teams)")
+		return t, formError("Slug: use lower-case letters, digits, '-', '_' or '.', starting with a letter or digit (a slash is kept for GitHub teams)")
 	}
 	if t.Name == "" {
 		t.Name = t.Slug
 	}
 	if len(t.Name) > 200 {
-		return t, errors.New("Name: at most 200 characters")
+		return t, formError("Name: at most 200 characters")
 	}
 	for _, m := range splitLines(v.Get("members")) {
 		if !formLoginRE.MatchString(m) {
-			return t, errors.New("Members: " + strconv.Quote(m) + " is not a GitHub login")
+			return t, formError("Members: " + strconv.Quote(m) + " is not a GitHub login")
 		}
 		t.Members = append(t.Members, m)
 	}
 	for _, r := range splitLines(v.Get("repositories")) {
 		if !formRepoRE.MatchString(r) {
-			return t, errors.New("Repositories: " + strconv.Quote(r) + " is not owner/name, e.g. acme/web")
+			return t, formError("Repositories: " + strconv.Quote(r) + " is not owner/name, e.g. acme/web")
 		}
 		t.Repositories = append(t.Repositories, r)
 	}
@@ -166,3 +166,9 @@ func (p *Pages) saveTeam(w http.ResponseWriter, r *http.Request) error {
 func (p *Pages) settingsWithTeamError(w http.ResponseWriter, r *http.Request, msg string, form *teamView) error {
 	return p.renderSettings(w, r, http.StatusBadRequest, nil, func(ts *teamsSettings) { ts.TeamError, ts.Form = msg, form })
 }
+
+// formError is a refused form value, in words for the page: it names the
+// field first ("Members: …").
+type formError string
+
+func (e formError) Error() string { return string(e) }
