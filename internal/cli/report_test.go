@@ -132,7 +132,7 @@ func TestReportTeam(t *testing.T) {
 			t.Fatalf("--team %s: exit %d: %s", tc.team, code, stderr)
 		}
 		var r struct {
-			DORA  struct {
+			DORA struct {
 				DeploymentFrequency struct{ Total float64 } `json:"deployment_frequency"`
 			} `json:"dora"`
 			Development struct {
