@@ -1,8 +1,11 @@
 package api
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -21,6 +24,8 @@ func (a *API) actionsRoutes() []Route {
 			Params: listParams(repoScopeParams(
 				Param{Name: "start_date", Format: "date", Description: "deployed on or after this day (YYYY-MM-DD, UTC)"},
 				Param{Name: "end_date", Format: "date", Description: "deployed on or before this day (YYYY-MM-DD, UTC)"},
+				Param{Name: "environment", Description: "only deployments to this environment (case-insensitive)"},
+				Param{Name: "team", Description: "only deployments of this team's repositories"},
 			)...),
 			Handler: a.listDeployments,
 		},
@@ -54,6 +59,17 @@ func (a *API) listDeployments(w http.ResponseWriter, r *http.Request) error {
 	}
 	if f.RepoID, err = a.repoScope(r); err != nil {
 		return err
+	}
+	f.Environment = strings.TrimSpace(r.URL.Query().Get("environment"))
+	if slug := strings.TrimSpace(r.URL.Query().Get("team")); slug != "" {
+		t, err := metrics.ResolveTeam(r.Context(), a.store, slug)
+		if errors.Is(err, metrics.ErrUnknownTeam) {
+			return teamNotFound(slug)
+		}
+		if err != nil {
+			return err
+		}
+		f.TeamRepoIDs = t.RepoIDs
 	}
 	deps, total, err := a.store.DeploymentList(r.Context(), f, p)
 	if err != nil {

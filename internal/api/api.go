@@ -110,6 +110,7 @@ func (a *API) Routes() []Route {
 	routes = append(routes, a.linearRoutes()...)
 	routes = append(routes, a.recordRoutes()...)
 	routes = append(routes, a.metricsRoutes()...)
+	routes = append(routes, a.teamRoutes()...)
 	return routes
 }
 

@@ -101,6 +101,12 @@ func (a *API) metricQuery(r *http.Request) (metrics.Query, error) {
 			e.Message += ": " + detail
 		}
 		return q, e
+	case errors.Is(err, metrics.ErrUnknownTeam):
+		e := NotFound("team")
+		if detail, ok := strings.CutPrefix(err.Error(), metrics.ErrUnknownTeam.Error()+": team "); ok {
+			e.Message += ": " + detail
+		}
+		return q, e
 	}
 	return q, err
 }

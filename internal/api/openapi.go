@@ -11,10 +11,13 @@ import (
 func OpenAPI(version string, routes []Route) map[string]any {
 	paths := map[string]map[string]any{}
 	for _, rt := range routes {
-		item, ok := paths[rt.Pattern]
+		// A ServeMux wildcard {name...} (a slug with a slash) is {name}
+		// in OpenAPI.
+		path := strings.ReplaceAll(rt.Pattern, "...}", "}")
+		item, ok := paths[path]
 		if !ok {
 			item = map[string]any{}
-			paths[rt.Pattern] = item
+			paths[path] = item
 		}
 		item[strings.ToLower(rt.Method)] = operation(rt)
 	}
@@ -149,6 +152,9 @@ func schema(typ, format, desc string, enum []string) map[string]any {
 	}
 	if len(enum) > 0 {
 		s["enum"] = enum
+	}
+	if typ == "array" {
+		s["items"] = map[string]any{"type": "string"}
 	}
 	return s
 }

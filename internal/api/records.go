@@ -41,7 +41,7 @@ func (a *API) recordRoutes() []Route {
 				{Name: "repo", Type: "string", Required: true, Description: "owner/name; recorded even if not synced yet"},
 				{Name: "deployed_at", Type: "string", Format: "date-time", Required: true, Description: "completion time, RFC 3339; it is also the deployment's creation time, which links pull requests by time (METRICS.md)"},
 				{Name: "head_sha", Type: "string", Description: "commit deployed, used to link pull requests by merge commit"},
-				{Name: "environment", Type: "string"},
+				{Name: "environment", Type: "string", Description: "the environment deployed to (default production); only PRODUCTION_ENVIRONMENTS count in the DORA metrics"},
 				urlField,
 			},
 			Handler: a.postDeployment,
@@ -202,6 +202,9 @@ func (b *deploymentBody) deployment(now time.Time) (model.Deployment, error) {
 	}
 	if d.Environment, err = optionalText("environment", b.Environment, maxIDLen); err != nil {
 		return d, err
+	}
+	if d.Environment == "" {
+		d.Environment = model.EnvironmentProduction // METRICS.md, Environments
 	}
 	d.URL, err = urlField("url", b.URL)
 	return d, err

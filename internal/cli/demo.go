@@ -18,15 +18,17 @@ import (
 )
 
 func demoCmd() *command {
-	prs, seed := demo.DefaultPRs, uint64(1)
+	prs, seed, teams := demo.DefaultPRs, uint64(1), 0
 	return &command{
 		name:    "demo",
 		summary: "fill the database with a year of realistic demo data",
-		usage:   " [--prs N] [--seed S] [--database URL]",
+		usage:   " [--prs N] [--seed S] [--teams N] [--database URL]",
 		help: `Fills the database with a realistic, deterministic synthetic dataset covering
 the last 12 months: five repositories of an "acme" organisation with pull
 requests, reviews, comments, commits, CI and deployment runs and incidents,
-and three Linear teams with their issues. A new user sees a full dashboard
+three Linear teams with their issues, and four GitHub teams (acme/frontend,
+acme/backend, acme/mobile, acme/platform). acme/web deploys through GitHub
+deployments, to staging and then production. A new user sees a full dashboard
 without any token; a large --prs makes it a benchmark dataset.
 
 The same --seed on the same day gives the same data. Running it again
@@ -50,18 +52,27 @@ so demo data is never mixed into real data.`,
 				seed = n
 				return nil
 			})
+			fs.Func("teams", "add `N` benchmark teams of 10 to 40 members to the demo's four (default 0)", func(s string) error {
+				n, err := strconv.Atoi(s)
+				if err != nil || n < 0 || n > 1000 {
+					return errors.New("want a whole number from 0 to 1000")
+				}
+				teams = n
+				return nil
+			})
 			databaseFlag(fs, o)
 		},
 		run: func(ctx context.Context, e *env, o *options, args []string) error {
 			if err := noArgs(args); err != nil {
 				return err
 			}
-			return runDemo(ctx, e, o, prs, seed, time.Now)
+			return runDemo(ctx, e, o, demo.Options{PRs: prs, Seed: seed, BenchTeams: teams, Now: time.Now})
 		},
 	}
 }
 
-func runDemo(ctx context.Context, e *env, o *options, prs int, seed uint64, now func() time.Time) error {
+func runDemo(ctx context.Context, e *env, o *options, do demo.Options) error {
+	prs, seed, now := do.PRs, do.Seed, do.Now
 	cfg, err := loadConfig(e, o)
 	if err != nil {
 		return err
@@ -79,7 +90,7 @@ func runDemo(ctx context.Context, e *env, o *options, prs int, seed uint64, now 
 	p := newProgressPrinter(e.stderr, prs)
 	deriveFacts := deriveHook(st, cfg, log)
 	res, err := demo.Load(ctx, st, demo.Options{
-		PRs: prs, Seed: seed, Now: now, Log: log, Progress: p.update,
+		PRs: prs, Seed: seed, BenchTeams: do.BenchTeams, Now: now, Log: log, Progress: p.update,
 		Derive: func(ctx context.Context) error {
 			p.phase("deriving facts (deployments, links, incidents)…")
 			return deriveFacts(ctx)

@@ -15,7 +15,7 @@ import (
 
 // reportFlags are report's own flags.
 type reportFlags struct {
-	start, end, repo, author, format string
+	start, end, repo, author, team, format string
 }
 
 func reportCmd() *command {
@@ -23,7 +23,7 @@ func reportCmd() *command {
 	return &command{
 		name:    "report",
 		summary: "print the DORA and development metrics for a range (table, Markdown or JSON)",
-		usage:   " [--start-date YYYY-MM-DD] [--end-date YYYY-MM-DD] [--repo owner/name] [--author login] [--format table|markdown|json]",
+		usage:   " [--start-date YYYY-MM-DD] [--end-date YYYY-MM-DD] [--repo owner/name] [--team slug] [--author login] [--format table|markdown|json]",
 		help: `Prints the headline DORA metrics (deployment frequency, lead time, change
 failure rate, time to restore, rework rate) and development metrics (review
 time, merge time, cycle time, throughput) for a range, with tiers and the trend
@@ -39,6 +39,7 @@ both with include_trend=true. It reads the database; run "veelocity sync" (or
 			fs.StringVar(&rf.end, "end-date", "", "last day, inclusive (default: today, UTC)")
 			fs.StringVar(&rf.repo, "repo", "", "only this repository (owner/name)")
 			fs.StringVar(&rf.author, "author", "", "only PRs by this GitHub login (PR-based metrics)")
+			fs.StringVar(&rf.team, "team", "", "only this team (its members' PRs, its repositories' deployments)")
 			fs.StringVar(&rf.format, "format", "table", "table, markdown or json")
 			databaseFlag(fs, o)
 		},
@@ -69,7 +70,7 @@ func runReport(ctx context.Context, e *env, o *options, rf *reportFlags, args []
 	}
 	defer st.Close()
 	v := url.Values{"include_trend": {"true"}}
-	for k, val := range map[string]string{"start_date": rf.start, "end_date": rf.end, "repo": rf.repo, "author": rf.author} {
+	for k, val := range map[string]string{"start_date": rf.start, "end_date": rf.end, "repo": rf.repo, "author": rf.author, "team": rf.team} {
 		if val != "" {
 			v.Set(k, val)
 		}
@@ -85,6 +86,8 @@ func runReport(ctx context.Context, e *env, o *options, rf *reportFlags, args []
 		return usageError{fmt.Errorf("invalid %s: %s", name, pe.Msg)}
 	case errors.Is(err, metrics.ErrUnknownRepo):
 		return usageError{fmt.Errorf("invalid --repo: no repository %q in the database (is it in GITHUB_REPOS, and synced?)", rf.repo)}
+	case errors.Is(err, metrics.ErrUnknownTeam):
+		return usageError{fmt.Errorf("invalid --team: no team %q (define it on the Settings page or with POST /api/v1/teams, or set GITHUB_TEAMS)", rf.team)}
 	case err != nil:
 		return err
 	}
@@ -92,6 +95,9 @@ func runReport(ctx context.Context, e *env, o *options, rf *reportFlags, args []
 	r := &report.Report{StartDate: q.StartDate(), EndDate: q.EndDate(), Days: q.Days(), Scope: "all repositories"}
 	if rf.repo != "" {
 		r.Scope = rf.repo
+	}
+	if rf.team != "" {
+		r.Scope += ", team " + q.Team.Slug
 	}
 	if rf.author != "" {
 		r.Scope += ", PRs by " + rf.author

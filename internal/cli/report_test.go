@@ -31,6 +31,8 @@ func reportFixture(t *testing.T) (string, *httptest.Server) {
 		MergeSHA: "m1", Reviews: []scenario.Review{{Author: "bob", Submitted: scenario.Ptr(day(2, 3))}}})
 	b.WorkflowRun(web, deploy, scenario.Run{SHA: "b", Created: day(2, 7), Updated: day(2, 8)})
 	b.Incident(web, "pager-1", day(2, 9), scenario.Ptr(day(2, 10)))
+	b.DefineTeam("web-team", []string{"alice"}, []string{"acme/web"})
+	b.DefineTeam("reviewers", []string{"bob"}, nil)
 	b.Derive()
 	cfg, _ := config.Parse(func(string) (string, bool) { return "", false })
 	srv := httptest.NewServer(server.Handler(server.Options{
@@ -102,11 +104,51 @@ func TestReportBadArguments(t *testing.T) {
 		{[]string{"--format", "xml"}, "--format"},
 		{[]string{"--repo", "acme/nope"}, "--repo"},
 		{[]string{"--repo", "nope"}, "--repo"},
+		{[]string{"--team", "ghosts"}, "--team"},
 		{[]string{"extra"}, "unexpected argument"},
 	} {
 		code, out, stderr := runCLI(t, t.TempDir(), append([]string{"report", "--database", url}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(stderr, tc.want) || out != "" {
 			t.Errorf("%v: exit %d, stdout %q, stderr %q; want exit 2 naming %s", tc.args, code, out, stderr, tc.want)
+		}
+	}
+}
+
+// TestReportTeam: --team scopes the report: a team's PRs and deployments,
+// and none for a team without repositories or PRs.
+func TestReportTeam(t *testing.T) {
+	url, _ := reportFixture(t)
+	rng := []string{"--database", url, "--start-date", "2026-03-01", "--end-date", "2026-03-07", "--format", "json"}
+	for _, tc := range []struct {
+		team           string
+		deploys, prs   float64
+		scopeSubstring string
+	}{
+		{"web-team", 2, 1, "team web-team"},
+		{"reviewers", 0, 0, "team reviewers"},
+	} {
+		code, out, stderr := runCLI(t, t.TempDir(), append([]string{"report", "--team", tc.team}, rng...)...)
+		if code != 0 {
+			t.Fatalf("--team %s: exit %d: %s", tc.team, code, stderr)
+		}
+		var r struct {
+			DORA struct {
+				DeploymentFrequency struct{ Total float64 } `json:"deployment_frequency"`
+			} `json:"dora"`
+			Development struct {
+				Throughput struct{ Total float64 } `json:"throughput"`
+			} `json:"development"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatalf("--team %s: %v\n%s", tc.team, err, out)
+		}
+		if r.DORA.DeploymentFrequency.Total != tc.deploys || r.Development.Throughput.Total != tc.prs {
+			t.Errorf("--team %s: deployments %v, merged PRs %v; want %v, %v", tc.team,
+				r.DORA.DeploymentFrequency.Total, r.Development.Throughput.Total, tc.deploys, tc.prs)
+		}
+		_, table, _ := runCLI(t, t.TempDir(), append([]string{"report", "--team", tc.team}, rng[:len(rng)-2]...)...)
+		if !strings.Contains(table, tc.scopeSubstring) {
+			t.Errorf("--team %s: the title does not name the team:\n%s", tc.team, table)
 		}
 	}
 }

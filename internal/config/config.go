@@ -29,6 +29,7 @@ type Config struct {
 	GitHubIncludeArchived bool
 	GitHubAPIURL          string
 	GitHubGraphQLURL      string
+	GitHubTeams           []string // org/* or org/slug
 
 	GitHubAppID             string
 	GitHubAppPrivateKey     Secret // PEM
@@ -41,6 +42,9 @@ type Config struct {
 	DeploymentPatterns []string
 	IncidentLabels     []string
 	IncidentWindow     time.Duration
+
+	DeploymentSource       string   // auto, actions or github
+	ProductionEnvironments []string // lower case
 
 	SyncInterval  time.Duration
 	SyncOnStartup bool

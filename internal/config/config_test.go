@@ -31,6 +31,7 @@ func TestDefaults(t *testing.T) {
 		DeploymentPatterns: []string{"deploy", "release", "publish"}, IncidentLabels: []string{"incident"},
 		IncidentWindow: 168 * time.Hour, SyncInterval: 15 * time.Minute, SyncOnStartup: true,
 		SyncSince: 365 * 24 * time.Hour, SyncConcurrency: 4,
+		DeploymentSource: "auto", ProductionEnvironments: []string{"production", "prod", "live"},
 		Auth: Auth{GitHubWebURL: "https://github.com", SessionLifetime: 30 * 24 * time.Hour,
 			ProxyTrusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}},
 	}
@@ -108,6 +109,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"LINEAR_API_URL", "not a url"},
 		{"LINEAR_TEAMS", "ENG-1"},
 		{"DEPLOYMENT_PATTERNS", " , "},
+		{"DEPLOYMENT_SOURCE", "jenkins"},
+		{"PRODUCTION_ENVIRONMENTS", " , "},
+		{"GITHUB_TEAMS", "acme"},
+		{"GITHUB_TEAMS", "acme/web/extra"},
 		{"INCIDENT_LABELS", ","},
 		{"INCIDENT_WINDOW", "a week"},
 		{"INCIDENT_WINDOW", "-1h"},

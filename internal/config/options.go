@@ -89,6 +89,11 @@ var Options = []Option{
 			c.GitHubIncludeArchived, err = parseBool(raw)
 			return err
 		}},
+	{Name: "GITHUB_TEAMS", Description: "GitHub teams to sync: org/* or org/slug, comma-separated",
+		set: func(c *Config, raw string) (err error) {
+			c.GitHubTeams, err = parseTeams(raw)
+			return err
+		}},
 	{Name: "GITHUB_API_URL", Default: "https://api.github.com",
 		Description: "GitHub REST base URL (GitHub Enterprise: https://HOST/api/v3)",
 		set: func(c *Config, raw string) (err error) {
@@ -122,6 +127,25 @@ var Options = []Option{
 			c.DeploymentPatterns = splitList(raw, strings.ToLower)
 			if len(c.DeploymentPatterns) == 0 {
 				return errors.New("needs at least one pattern")
+			}
+			return nil
+		}},
+	{Name: "DEPLOYMENT_SOURCE", Default: "auto",
+		Description: "where a repository's deployments come from: auto (GitHub deployments when it has any, else deployment workflow runs), actions or github",
+		set: func(c *Config, raw string) error {
+			switch v := strings.ToLower(strings.TrimSpace(raw)); v {
+			case "auto", "actions", "github":
+				c.DeploymentSource = v
+				return nil
+			}
+			return errors.New("must be auto, actions or github")
+		}},
+	{Name: "PRODUCTION_ENVIRONMENTS", Default: "production,prod,live",
+		Description: "environments (case-insensitive) whose deployments count in the DORA metrics",
+		set: func(c *Config, raw string) error {
+			c.ProductionEnvironments = splitList(raw, strings.ToLower)
+			if len(c.ProductionEnvironments) == 0 {
+				return errors.New("needs at least one environment")
 			}
 			return nil
 		}},
@@ -405,4 +429,18 @@ func ParseDuration(raw string) (time.Duration, error) {
 		return 0, errors.New("is too long: at most 100000d")
 	}
 	return d, nil
+}
+
+var teamRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]*/(\*|[A-Za-z0-9][A-Za-z0-9_.-]*)$`)
+
+// parseTeams reads GITHUB_TEAMS: org/* or org/slug, comma-separated.
+func parseTeams(raw string) ([]string, error) {
+	var out []string
+	for _, t := range splitList(raw, strings.TrimSpace) {
+		if !teamRE.MatchString(t) {
+			return nil, fmt.Errorf("%q is not org/* or org/slug", t)
+		}
+		out = append(out, t)
+	}
+	return out, nil
 }

@@ -160,6 +160,9 @@ func (g *generator) deployments(rs *repoState, day time.Time) error {
 			took = r.between(15*time.Minute, 45*time.Minute)
 		}
 		run := g.newRun(rs, w, event, branch, rs.tip, at, took, r.weighted(deployOutcomes))
+		if spec.name == githubDeploymentsRepo {
+			g.githubDeployments(rs, run) // teams.go
+		}
 		if err := g.addRun(run); err != nil {
 			return err
 		}

@@ -9,7 +9,9 @@ type batch struct {
 	runs   []model.WorkflowRun
 	issues []model.Issue
 	linear []model.LinearIssue
-	rows   int // records of every kind, children included
+	// ghDeploys are GitHub deployments with their statuses.
+	ghDeploys []model.GitHubDeployment
+	rows      int // records of every kind, children included
 }
 
 func newBatch() *batch { return &batch{} }
@@ -32,12 +34,15 @@ type Counts struct {
 	Issues       int `json:"issues"`
 	LinearIssues int `json:"linear_issues"`
 	Attachments  int `json:"attachments"`
+	Teams        int `json:"teams"`
+	// GitHubDeployments counts GitHub deployments (each with its statuses).
+	GitHubDeployments int `json:"github_deployments"`
 }
 
 // Rows is the total number of records.
 func (c Counts) Rows() int {
 	return c.Repositories + c.Workflows + c.LinearTeams + c.PullRequests + c.Reviews + c.Comments + c.Commits +
-		c.WorkflowRuns + c.Issues + c.LinearIssues + c.Attachments
+		c.WorkflowRuns + c.Issues + c.LinearIssues + c.Attachments + c.Teams + c.GitHubDeployments
 }
 
 // add counts the records of b.
@@ -51,6 +56,7 @@ func (c *Counts) add(b *batch) {
 	c.WorkflowRuns += len(b.runs)
 	c.Issues += len(b.issues)
 	c.LinearIssues += len(b.linear)
+	c.GitHubDeployments += len(b.ghDeploys)
 	for i := range b.linear {
 		c.Attachments += len(b.linear[i].Attachments)
 	}

@@ -35,6 +35,9 @@ const DefaultBatchRows = 10000
 type Options struct {
 	PRs  int    // number of pull requests, 1 to MaxPRs
 	Seed uint64 // the same seed and day give the same data
+	// BenchTeams adds that many teams of 10 to 40 members to the demo's
+	// four, for benchmarks of team= queries.
+	BenchTeams int
 	// Now gives the current time; the dataset covers the 365 days before
 	// today (UTC). Defaults to time.Now.
 	Now func() time.Time
@@ -138,6 +141,7 @@ func stream(ctx context.Context, st *store.Store, o Options, today time.Time, re
 			return ctx.Err()
 		}
 	})
+	g.seed, g.benchTeams = o.Seed, o.BenchTeams
 	if err := g.setup(ctx, st, &res.Counts); err != nil {
 		return err
 	}
@@ -215,6 +219,8 @@ func (g *generator) setup(ctx context.Context, st *store.Store, c *Counts) error
 			g.repos = append(g.repos, rs)
 			c.Repositories++
 		}
-		return nil
+		n, err := writeTeams(ctx, tx, g.seed, g.benchTeams) // teams.go
+		c.Teams += n
+		return err
 	})
 }

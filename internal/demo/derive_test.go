@@ -57,11 +57,20 @@ func TestDerivedFacts(t *testing.T) {
 		count(t, st, `SELECT count(*) FROM repositories`); n != repos {
 		t.Errorf("%d of %d repositories have a workflow classified as a deployment", n, repos)
 	}
-	// Every successful run of a deployment workflow became a deployment.
+	// Every successful run of a deployment workflow became a production
+	// deployment: web's through the GitHub deployment its run created
+	// (DEPLOYMENT_SOURCE auto), which also deployed to staging first.
 	runs := count(t, st, `SELECT count(*) FROM workflow_runs x JOIN workflows w ON w.id = x.workflow_id
 		WHERE w.is_deployment AND x.status = 'completed' AND x.conclusion = 'success'`)
-	if deployments := count(t, st, `SELECT count(*) FROM deployments`); deployments != runs {
-		t.Errorf("%d deployments from %d successful deployment runs", deployments, runs)
+	if deployments := count(t, st, `SELECT count(*) FROM deployments WHERE production`); deployments != runs {
+		t.Errorf("%d production deployments from %d successful deployment runs", deployments, runs)
+	}
+	web := `(SELECT id FROM repositories WHERE full_name = 'acme/web')`
+	if fromGitHub, all, staging := count(t, st, `SELECT count(*) FROM deployments WHERE source = 'github_deployment' AND production`),
+		count(t, st, `SELECT count(*) FROM deployments WHERE production AND repo_id = `+web),
+		count(t, st, `SELECT count(*) FROM deployments WHERE environment = 'staging' AND repo_id = `+web); fromGitHub == 0 || fromGitHub != all || staging < all {
+		t.Errorf("acme/web: %d production deployments from GitHub deployments of %d, %d to staging; want all from GitHub, as many or more to staging",
+			fromGitHub, all, staging)
 	}
 	// False friends such as UTF-8 link to nothing.
 	if n := count(t, st, `SELECT count(*) FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id

@@ -23,6 +23,8 @@ type generator struct {
 	repos      []*repoState
 	teams      []*teamState
 	ids        ids
+	seed       uint64
+	benchTeams int // extra teams for benchmarks
 	b          *batch
 	emit       func(*batch) error
 	batchRows  int
@@ -32,6 +34,7 @@ type generator struct {
 // order records are generated in.
 type ids struct {
 	run, issue, review, comment, linear uint64
+	ghDeploy                            uint64
 }
 
 func newGenerator(seed uint64, today time.Time, total int, batchRows int, emit func(*batch) error) *generator {

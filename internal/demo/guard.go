@@ -65,6 +65,7 @@ var clearTables = []string{
 	"pr_mentions", "linear_issue_prs", "pr_facts", "incidents", "deployments", "commits", "pr_comments", "pr_reviews",
 	"pull_requests", "workflow_runs", "workflows", "github_issues", "linear_attachments", "linear_issues",
 	"linear_teams", "repositories", "http_cache",
+	"github_deployment_statuses", "github_deployments", "team_members", "team_repositories", "teams",
 }
 
 // prepare makes the database ready for a new dataset, in one transaction:

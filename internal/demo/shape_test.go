@@ -48,12 +48,15 @@ func shapeCounts(t *testing.T, st *store.Store, res Result) {
 	between(t, "Linear teams", count(t, st, `SELECT count(*) FROM linear_teams`), 2, 3)
 	between(t, "Linear issues", count(t, st, `SELECT count(*) FROM linear_issues`), n/2, 2*n)
 	between(t, "Linear attachments", count(t, st, `SELECT count(*) FROM linear_attachments`), n/10, n)
+	between(t, "teams", count(t, st, `SELECT count(*) FROM teams`), 4, 4)
+	between(t, "members in two teams", count(t, st, `SELECT count(*) FROM (SELECT login FROM team_members GROUP BY login HAVING count(*) > 1) x`), 1, 4)
 	if got := count(t, st, `SELECT count(*) FROM pull_requests`) + count(t, st, `SELECT count(*) FROM pr_reviews`) +
 		count(t, st, `SELECT count(*) FROM pr_comments`) + count(t, st, `SELECT count(*) FROM commits`) +
 		count(t, st, `SELECT count(*) FROM workflow_runs`) + count(t, st, `SELECT count(*) FROM github_issues`) +
 		count(t, st, `SELECT count(*) FROM linear_issues`) + count(t, st, `SELECT count(*) FROM linear_attachments`) +
 		count(t, st, `SELECT count(*) FROM repositories`) + count(t, st, `SELECT count(*) FROM workflows`) +
-		count(t, st, `SELECT count(*) FROM linear_teams`); got != res.Rows() {
+		count(t, st, `SELECT count(*) FROM linear_teams`) + count(t, st, `SELECT count(*) FROM teams`) +
+		count(t, st, `SELECT count(*) FROM github_deployments`); got != res.Rows() {
 		t.Errorf("the database holds %d records, Load reported %d", got, res.Rows())
 	}
 

@@ -21,6 +21,9 @@ func writeBulk(ctx context.Context, tx *store.Tx, b *batch) error {
 	if err := tx.InsertIssues(ctx, b.issues); err != nil {
 		return err
 	}
+	if err := writeGitHubDeployments(ctx, tx, b); err != nil {
+		return err
+	}
 	return tx.InsertLinearIssues(ctx, b.linear)
 }
 
@@ -48,5 +51,5 @@ func writeUpserts(ctx context.Context, tx *store.Tx, b *batch) error {
 			return err
 		}
 	}
-	return nil
+	return writeGitHubDeployments(ctx, tx, b)
 }

@@ -57,8 +57,8 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 		err := d.tx(ctx, func(tx *store.Tx) error {
 			rows, err := tx.Query(ctx, `/* derive.convertRuns */
 				SELECT r.id, r.repo_id, r.github_id, r.status, r.conclusion, r.head_sha, r.head_branch, r.html_url,
-					r.created_at, r.updated_at, w.is_deployment
-				FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id
+					r.created_at, r.updated_at, w.is_deployment AND s.deployment_source = 'actions'
+				FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id JOIN repositories s ON s.id = r.repo_id
 				WHERE r.dirty ORDER BY r.id LIMIT $1`, batchSize)
 			if err != nil {
 				return err
@@ -93,7 +93,7 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 					runID := r.id
 					if _, err := tx.UpsertDeployment(ctx, &model.Deployment{
 						Source: model.SourceGitHubActions, ExternalID: external, RepoID: r.repoID, WorkflowRunID: &runID,
-						HeadSHA: r.headSHA, HeadBranch: r.branch, URL: r.url,
+						Environment: model.EnvironmentProduction, HeadSHA: r.headSHA, HeadBranch: r.branch, URL: r.url,
 						CreatedAt: store.FromMS(r.createdAt), DeployedAt: store.FromMS(r.updatedAt),
 					}); err != nil {
 						return err
@@ -121,7 +121,7 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 func (d *Deriver) firstDeployments(ctx context.Context) error {
 	return d.tx(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, `/* derive.firstDeployments */
-			SELECT r.id, r.first_deploy_created_at, (SELECT min(x.created_at) FROM deployments x WHERE x.repo_id = r.id)
+			SELECT r.id, r.first_deploy_created_at, (SELECT min(x.created_at) FROM deployments x WHERE x.repo_id = r.id AND x.production)
 			FROM repositories r`)
 		if err != nil {
 			return err

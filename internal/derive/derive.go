@@ -30,14 +30,21 @@ type Options struct {
 	DeploymentPatterns []string      // lower case
 	IncidentLabels     []string      // lower case
 	IncidentWindow     time.Duration // incidents are attributed to deployments this recent
+	// DeploymentSource is auto, actions or github ("" is auto).
+	DeploymentSource string
+	// ProductionEnvironments are the environments that count (lower
+	// case; empty means the default, production, prod and live).
+	ProductionEnvironments []string
 }
 
 // OptionsFrom takes the derive settings from the configuration.
 func OptionsFrom(cfg *config.Config) Options {
 	return Options{
-		DeploymentPatterns: cfg.DeploymentPatterns,
-		IncidentLabels:     cfg.IncidentLabels,
-		IncidentWindow:     cfg.IncidentWindow,
+		DeploymentPatterns:     cfg.DeploymentPatterns,
+		IncidentLabels:         cfg.IncidentLabels,
+		IncidentWindow:         cfg.IncidentWindow,
+		DeploymentSource:       cfg.DeploymentSource,
+		ProductionEnvironments: cfg.ProductionEnvironments,
 	}
 }
 
@@ -107,7 +114,10 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		fn   func(context.Context, *Stats) error
 	}{
 		{"classify workflows", d.classifyWorkflows},
+		{"deployment sources", d.deploymentSources},
 		{"convert workflow runs", d.convertRuns},
+		{"convert GitHub deployments", d.convertGitHubDeployments},
+		{"production deployments", d.productionDeployments},
 		{"convert GitHub issues", d.convertGitHubIssues},
 		{"propagate deployments", d.propagateDeployments},
 		{"pull request facts", d.prFacts},
@@ -165,6 +175,7 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 		if mode == Full {
 			marks = []string{
 				`UPDATE workflow_runs SET dirty = TRUE`,
+				`UPDATE github_deployments SET dirty = TRUE`,
 				`UPDATE github_issues SET dirty = TRUE`,
 				`UPDATE linear_issues SET dirty = TRUE`,
 				`UPDATE deployments SET dirty = TRUE`,
@@ -176,6 +187,14 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 				// Workflows are reclassified on every run; labels and the
 				// window need their rows looked at again.
 				marks = append(marks, `UPDATE github_issues SET dirty = TRUE`, `UPDATE linear_issues SET dirty = TRUE`,
+					`UPDATE incidents SET dirty = TRUE`)
+			}
+			if envs, ok, err := appState(ctx, tx, "derive.production"); err != nil {
+				return err
+			} else if ok && envs != strings.Join(d.opts.production(), ",") {
+				// Which deployments are production changes every link,
+				// first deployment and attribution: look at all again.
+				marks = append(marks, `UPDATE deployments SET dirty = TRUE`, `UPDATE pull_requests SET dirty = TRUE`,
 					`UPDATE incidents SET dirty = TRUE`)
 			}
 			if strings.Join(keys, ",") != prevKeys {
@@ -196,6 +215,9 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 			}
 		}
 		if err := tx.SetAppState(ctx, "derive.options", d.opts.fingerprint()); err != nil {
+			return err
+		}
+		if err := tx.SetAppState(ctx, "derive.production", strings.Join(d.opts.production(), ",")); err != nil {
 			return err
 		}
 		return tx.SetAppState(ctx, "derive.team_keys", strings.Join(keys, ","))

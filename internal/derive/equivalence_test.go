@@ -1,13 +1,17 @@
 package derive_test
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/scenario"
 	"github.com/veelocity/veelocity/internal/store"
@@ -20,18 +24,20 @@ func snapshot(t *testing.T, st *store.Store) map[string][]string {
 	queries := map[string]string{
 		"pr_facts": `SELECT pr_id, repo_id, author_login, created_at, merged_at, to_default_branch, first_commit_at,
 			first_review_at, deployment_id, deployed_at, undeployed, is_rework, size FROM pr_facts ORDER BY pr_id`,
-		"deployments": `SELECT id, source, external_id, repo_id, created_at, deployed_at, head_sha, failed, is_rework
-			FROM deployments ORDER BY source, external_id`,
-		"incidents":        `SELECT source, external_id, repo_id, opened_at, resolved_at, deployment_id FROM incidents ORDER BY source, external_id`,
-		"links":            `SELECT issue_id, pr_id, via FROM linear_issue_prs ORDER BY issue_id, pr_id`,
-		"mentions":         `SELECT pr_id, identifier FROM pr_mentions ORDER BY pr_id, identifier`,
-		"cycle_end":        `SELECT id, cycle_end_at FROM linear_issues ORDER BY id`,
-		"first_deployment": `SELECT id, first_deploy_created_at FROM repositories ORDER BY id`,
-		"workflows":        `SELECT id, is_deployment FROM workflows ORDER BY id`,
-		"pr_keys":          `SELECT id, pr_key FROM linear_attachments ORDER BY id`,
+		"deployments": `SELECT id, source, external_id, repo_id, created_at, deployed_at, head_sha, failed, is_rework,
+			environment, production FROM deployments ORDER BY source, external_id`,
+		"deployment_source": `SELECT id, deployment_source FROM repositories ORDER BY id`,
+		"incidents":         `SELECT source, external_id, repo_id, opened_at, resolved_at, deployment_id FROM incidents ORDER BY source, external_id`,
+		"links":             `SELECT issue_id, pr_id, via FROM linear_issue_prs ORDER BY issue_id, pr_id`,
+		"mentions":          `SELECT pr_id, identifier FROM pr_mentions ORDER BY pr_id, identifier`,
+		"cycle_end":         `SELECT id, cycle_end_at FROM linear_issues ORDER BY id`,
+		"first_deployment":  `SELECT id, first_deploy_created_at FROM repositories ORDER BY id`,
+		"workflows":         `SELECT id, is_deployment FROM workflows ORDER BY id`,
+		"pr_keys":           `SELECT id, pr_key FROM linear_attachments ORDER BY id`,
 		"dirty": `SELECT 'pr', count(*) FROM pull_requests WHERE dirty UNION ALL SELECT 'dep', count(*) FROM deployments WHERE dirty
 			UNION ALL SELECT 'inc', count(*) FROM incidents WHERE dirty UNION ALL SELECT 'run', count(*) FROM workflow_runs WHERE dirty
-			UNION ALL SELECT 'li', count(*) FROM linear_issues WHERE dirty UNION ALL SELECT 'gi', count(*) FROM github_issues WHERE dirty`,
+			UNION ALL SELECT 'li', count(*) FROM linear_issues WHERE dirty UNION ALL SELECT 'gi', count(*) FROM github_issues WHERE dirty
+			UNION ALL SELECT 'gd', count(*) FROM github_deployments WHERE dirty`,
 	}
 	out := map[string][]string{}
 	for name, q := range queries {
@@ -121,6 +127,78 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				runIDs = append(runIDs, b.WorkflowRun(w.repo, w.gh, r))
 				runWF = append(runWF, w)
 			}
+			// GitHub deployments: new ones, and new statuses of earlier ones.
+			var ghDeps []int64
+			var ghRepo []int64
+			newGitHubDeployment := func() {
+				states := []string{"success", "success", "success", "success", "failure", "error", "in_progress", "inactive", "queued"}
+				var statuses []scenario.Status
+				created := hour(0, 500)
+				for i := range 1 + rng.IntN(2) {
+					statuses = append(statuses, scenario.Status{State: states[rng.IntN(len(states))], At: created.Add(h(float64(i) + rng.Float64()))})
+				}
+				if len(ghDeps) > 0 && rng.IntN(3) == 0 {
+					i := rng.IntN(len(ghDeps))
+					// Same deployment: its statuses grow (its other fields are
+					// those GitHub lists again).
+					b.GitHubDeployment(ghRepo[i], ghDeps[i], "production", "s1", at(float64(i)), statuses...)
+					return
+				}
+				repo := repos[1+rng.IntN(2)] // web keeps to workflow runs under auto
+				env := []string{"production", "staging", "Prod", "live", "qa"}[rng.IntN(5)]
+				id := b.GitHubDeployment(repo, 0, env, shas(), created, statuses...)
+				ghDeps = append(ghDeps, id)
+				ghRepo = append(ghRepo, repo)
+			}
+			// Teams defined by hand, edited every round; their metrics are
+			// asked through one Service (with its result cache) throughout.
+			svc := metrics.New(st, false)
+			logins := []string{"alice", "bob", "carol", "Dave"}
+			repoNames := []string{"acme/web", "acme/api", "acme/ops", "acme/unsynced"}
+			editTeam := func(slug string) {
+				var members, names []string
+				for _, l := range logins {
+					if rng.IntN(2) == 0 {
+						members = append(members, l)
+					}
+				}
+				for _, r := range repoNames {
+					if rng.IntN(2) == 0 {
+						names = append(names, r)
+					}
+				}
+				b.DefineTeam(slug, members, names)
+			}
+			teamAnswers := func(s *metrics.Service) string {
+				var out strings.Builder
+				for _, slug := range []string{"red", "blue"} {
+					for _, extra := range []string{"", "&author=bob", "&repo=acme/api", "&environment=staging"} {
+						v, _ := url.ParseQuery("start_date=2026-02-25&end_date=2026-04-05&team=" + slug + extra)
+						q, err := metrics.ParseQuery(context.Background(), st, v, at(0))
+						if err != nil {
+							t.Fatal(err)
+						}
+						dora, err := s.DORA(context.Background(), q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						dev, err := s.Development(context.Background(), q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						df, err := s.DeploymentFrequency(context.Background(), q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						j, _ := json.Marshal([]any{slug + extra, dora, dev, df})
+						out.Write(j)
+						out.WriteByte('\n')
+					}
+				}
+				return out.String()
+			}
+			editTeam("red")
+			editTeam("blue")
 			teams := map[string]string{}
 			issueN := 0
 			newIssue := func() {
@@ -188,6 +266,12 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				for range 4 {
 					newIssue()
 				}
+				for range 4 {
+					newGitHubDeployment()
+				}
+				b.EnvDeployment(repos[rng.IntN(3)], fmt.Sprintf("env-%d", rng.IntN(8)), []string{"staging", "qa", "Production"}[rng.IntN(3)],
+					hour(0, 500), shas())
+				editTeam([]string{"red", "blue"}[round%2])
 				if round == 3 {
 					// Settings change mid-way: reclassify, relabel.
 					o := b.Opts
@@ -195,11 +279,38 @@ func TestIncrementalEqualsFull(t *testing.T) {
 					o.IncidentWindow = 48 * time.Hour
 					b.SetOptions(o)
 				}
+				switch round {
+				case 1:
+					// Which environments are production changes.
+					o := b.Opts
+					o.ProductionEnvironments = []string{"production", "staging", "qa"}
+					b.SetOptions(o)
+				case 2:
+					// DEPLOYMENT_SOURCE forces one source, then the other,
+					// then back to auto.
+					o := b.Opts
+					o.DeploymentSource = "github"
+					b.SetOptions(o)
+				case 4:
+					o := b.Opts
+					o.DeploymentSource = "actions"
+					o.ProductionEnvironments = nil // the default
+					b.SetOptions(o)
+				case 5:
+					o := b.Opts
+					o.DeploymentSource = "auto"
+					b.SetOptions(o)
+				}
 				b.Derive()
+				teamAnswers(svc) // fills the result cache, which the next round's edits must invalidate
 			}
 			incremental := snapshot(t, st)
+			cachedTeams := teamAnswers(svc)
 			b.DeriveFull()
 			full := snapshot(t, st)
+			if fresh := teamAnswers(metrics.New(st, false)); fresh != cachedTeams {
+				t.Errorf("team answers after the incremental derive (through the cache) differ from a full derive's:\n%s\n%s", cachedTeams, fresh)
+			}
 			for name := range full {
 				if !reflect.DeepEqual(incremental[name], full[name]) {
 					t.Errorf("%s differs between incremental and full derive:\nincremental %v\nfull        %v", name, incremental[name], full[name])
@@ -208,6 +319,13 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			if len(full["pr_facts"]) < 50 || len(full["links"]) == 0 || len(full["deployments"]) < 10 {
 				t.Fatalf("dataset too small to mean anything: %d PRs, %d links, %d deployments",
 					len(full["pr_facts"]), len(full["links"]), len(full["deployments"]))
+			}
+			var fromGitHub, notProduction int
+			st.DB().QueryRow(`SELECT count(*) FROM deployments WHERE source = 'github_deployment'`).Scan(&fromGitHub)
+			st.DB().QueryRow(`SELECT count(*) FROM deployments WHERE NOT production`).Scan(&notProduction)
+			if fromGitHub == 0 || notProduction == 0 || !strings.Contains(cachedTeams, `"count":1`) {
+				t.Fatalf("%d GitHub deployments, %d outside production, team answers %q: the comparison would be vacuous",
+					fromGitHub, notProduction, cachedTeams[:200])
 			}
 			var linked, attributed int
 			st.DB().QueryRow(`SELECT count(*) FROM pr_facts WHERE deployment_id IS NOT NULL`).Scan(&linked)

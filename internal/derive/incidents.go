@@ -143,11 +143,11 @@ func (d *Deriver) attributeIncidents(ctx context.Context, st *Stats) error {
 				var err error
 				if x.repo.Valid {
 					err = tx.QueryRowPrepared(ctx, `/* derive.attributeIncident.repo */
-						SELECT id FROM deployments WHERE repo_id = $1 AND deployed_at <= $2 AND deployed_at >= $3
+						SELECT id FROM deployments WHERE repo_id = $1 AND deployed_at <= $2 AND deployed_at >= $3 AND production
 						ORDER BY deployed_at DESC, id DESC LIMIT 1`, x.repo.Int64, x.opened, x.opened-window).Scan(&dep)
 				} else {
 					err = tx.QueryRowPrepared(ctx, `/* derive.attributeIncident.any */
-						SELECT id FROM deployments WHERE deployed_at <= $1 AND deployed_at >= $2
+						SELECT id FROM deployments WHERE deployed_at <= $1 AND deployed_at >= $2 AND production
 						ORDER BY deployed_at DESC, id DESC LIMIT 1`, x.opened, x.opened-window).Scan(&dep)
 				}
 				if err != nil && !isNoRows(err) {

@@ -39,9 +39,9 @@ const firstReviewSQL = `(SELECT min(v.submitted_at) FROM pr_reviews v
 // deployed_at) of its repo that deployed its merge commit, and the earliest
 // created at or after its merge (ties broken by completion, then id).
 const linkCandidatesSQL = `
-	(SELECT d.id FROM deployments d WHERE d.repo_id = p.repo_id AND d.head_sha = p.merge_commit_sha
+	(SELECT d.id FROM deployments d WHERE d.repo_id = p.repo_id AND d.head_sha = p.merge_commit_sha AND d.production
 		ORDER BY d.deployed_at, d.id LIMIT 1),
-	(SELECT d.id FROM deployments d WHERE d.repo_id = p.repo_id AND d.created_at >= p.merged_at
+	(SELECT d.id FROM deployments d WHERE d.repo_id = p.repo_id AND d.created_at >= p.merged_at AND d.production
 		ORDER BY d.created_at, d.deployed_at, d.id LIMIT 1)`
 
 // prFacts recomputes the facts of every changed PR, in batches: first commit

@@ -82,13 +82,17 @@ func (a *ActionsConnector) Sync(ctx context.Context, mode syncer.Mode, rep synce
 		if err := a.syncWorkflows(ctx, client, repoID, repo, mode, rep); err != nil {
 			return err
 		}
-		return a.syncRuns(ctx, client, repoID, repo, mode, rep, pushedAt)
+		if err := a.syncRuns(ctx, client, repoID, repo, mode, rep, pushedAt); err != nil {
+			return err
+		}
+		return a.syncDeployments(ctx, client, repoID, repo, mode, rep)
 	})
 }
 
-// unchanged reports whether a repository's workflows and runs need no look
-// in this sync: an incremental sync, after a complete walk less than
-// actionsRecheck ago, with no push since and no unfinished run stored.
+// unchanged reports whether a repository's workflows, runs and GitHub
+// deployments need no look in this sync: an incremental sync, after a
+// complete walk less than actionsRecheck ago, with no push since, and no
+// unfinished run or unsettled GitHub deployment stored.
 func (a *ActionsConnector) unchanged(ctx context.Context, repoID int64, fullName string, mode syncer.Mode, pushedAt time.Time) (bool, error) {
 	var cur runsCursor
 	ok, err := loadCursor(ctx, a.d.Store, a.Name(), fullName, mode, &cur)
@@ -100,7 +104,20 @@ func (a *ActionsConnector) unchanged(ctx context.Context, repoID int64, fullName
 		return false, nil
 	}
 	oldest, err := a.d.Store.OldestUnfinishedRun(ctx, repoID, laterOf(now.Add(-a.d.Config.SyncSince), now.Add(-unfinishedWindow)))
-	return err == nil && oldest == nil, err
+	if err != nil || oldest != nil {
+		return false, err
+	}
+	known, err := a.d.Store.GitHubDeploymentStates(ctx, repoID)
+	if err != nil {
+		return false, err
+	}
+	recent := now.Add(-unfinishedWindow)
+	for _, k := range known {
+		if !k.Final && !k.CreatedAt.Before(recent) {
+			return false, nil
+		}
+	}
+	return true, nil
 }
 
 func (a *ActionsConnector) repoID(ctx context.Context, fullName string) (int64, error) {

@@ -45,8 +45,9 @@ func TestActionsStoresRunsAndWorkflows(t *testing.T) {
 		!strings.Contains(wfs, itoa(wf.ID)+" | Deploy | .github/workflows/deploy.yml | active") {
 		t.Errorf("workflows:\n%s\nwant Deploy and a placeholder for the deleted workflow 999", wfs)
 	}
-	// RepoChanges (when was it pushed to), the workflows and a page of runs.
-	if rep.records["workflow_runs"] != 2 || rep.requests != 3 {
+	// RepoChanges (when was it pushed to), the workflows, a page of runs
+	// and the GitHub deployments.
+	if rep.records["workflow_runs"] != 2 || rep.requests != 4 {
 		t.Errorf("reported %v records, %d requests", rep.records, rep.requests)
 	}
 }
@@ -86,12 +87,13 @@ func TestActionsRefreshesUnfinishedRuns(t *testing.T) {
 	}
 	t.Logf("second sync: %d requests, statuses %v", e.fake.RequestCount(), statuses(e.fake.Requests()))
 
-	// Now nothing is unfinished: the next sync with no news is two 304s.
+	// Now nothing is unfinished: the next sync with no news is three 304s
+	// (workflows, runs, deployments).
 	e.clock.t = at(96)
 	e.fake.ResetRequests()
 	e.mustSync(e.actions, syncer.Recent)
-	if s := restStatuses(e.fake.Requests()); len(s) != 2 || s[0] != 304 || s[1] != 304 {
-		t.Errorf("a sync with no news answered %v, want [304 304]", s)
+	if s := restStatuses(e.fake.Requests()); len(s) != 3 || s[0] != 304 || s[1] != 304 || s[2] != 304 {
+		t.Errorf("a sync with no news answered %v, want [304 304 304]", s)
 	}
 }
 
@@ -124,8 +126,8 @@ func TestActionsPicksUpNewRuns(t *testing.T) {
 	if got := runRow(e, run.ID); !strings.Contains(got, "| queued |") {
 		t.Errorf("new run stored as %q", got)
 	}
-	if s := restStatuses(e.fake.Requests()); len(s) != 2 || s[0] != 304 || s[1] != 200 {
-		t.Errorf("statuses %v, want workflows 304 then one page of runs", s)
+	if s := restStatuses(e.fake.Requests()); len(s) != 3 || s[0] != 304 || s[1] != 200 || s[2] != 304 {
+		t.Errorf("statuses %v, want workflows 304, one page of runs, deployments 304", s)
 	}
 	t.Logf("stored %d runs of the page (the new one and those of the last day)", rep.records["workflow_runs"])
 }

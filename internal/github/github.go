@@ -71,13 +71,17 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	if len(unchanged) > 0 {
 		c.d.Log.Info("github: repositories unchanged since the last sync", "unchanged", len(unchanged), "of", len(repos))
 	}
-	return eachScope(ctx, c.d, c.Name(), rep, repos, func(ctx context.Context, repo string, rep syncer.Reporter) error {
+	err = eachScope(ctx, c.d, c.Name(), rep, repos, func(ctx context.Context, repo string, rep syncer.Reporter) error {
 		if unchanged[repo] {
 			return nil
 		}
 		client := c.d.Client.CountingRequests(func() { rep.Requests(1) }).ForRepo(repo)
 		return c.syncRepo(ctx, client, repo, mode, rep, changes[repo])
 	})
+	if len(c.d.Config.GitHubTeams) > 0 && ctx.Err() == nil {
+		err = errors.Join(err, c.syncTeams(ctx, client, rep)) // teams.go
+	}
+	return err
 }
 
 // checkRepos asks GitHub with RepoChanges queries (2 points per 100

@@ -25,6 +25,10 @@ func TestQueriesValidateAgainstSchema(t *testing.T) {
 		{"RepoPushes/2", queryRepoChanges(2, fragmentRepoPushes), map[string]any{"o0": "o", "n0": "r", "o1": "o", "n1": "s"}},
 		{"ReviewComments", QueryReviewComments, map[string]any{"id": "PRR_1", "after": "x"}},
 		{"Viewer", QueryViewer, map[string]any{}},
+		{"Teams", QueryTeams, map[string]any{"org": "acme", "all": true, "slug": "", "after": "x"}},
+		{"Teams (one)", QueryTeams, map[string]any{"org": "acme", "all": false, "slug": "web", "after": nil}},
+		{"TeamMore", QueryTeamMore, map[string]any{"org": "acme", "slug": "web", "withMembers": true, "membersAfter": "x",
+			"withRepos": false, "reposAfter": nil}},
 		{"RateLimit", QueryRateLimit, map[string]any{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

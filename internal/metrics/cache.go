@@ -52,7 +52,7 @@ func (c *resultCache) put(key, version string, v any) {
 
 // key identifies a query.
 func (q Query) key() string {
-	return fmt.Sprintf("%d|%d|%s|%d|%s|%t", q.Start.UnixMilli(), q.End.UnixMilli(), q.Period, q.RepoID, q.Author, q.Trend)
+	return fmt.Sprintf("%d|%d|%s|%d|%s|%t", q.Start.UnixMilli(), q.End.UnixMilli(), q.Period, q.RepoID, q.Author, q.Trend) + q.teamKey()
 }
 
 // dataVersion reads the current data version ("" before the first derive).

@@ -149,6 +149,7 @@ func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 		// The repo filter keeps an issue when one of its merged linked PRs
 		// is in that repo.
 		issueFilter(f, part, true)
+		addTeamIssues(f, part)
 		return `/* metrics.cycleTime */ SELECT li.cycle_end_at, li.created_at FROM linear_issues li WHERE ` + f.sql(), f.args
 	})
 }
@@ -181,6 +182,7 @@ func (s *Service) throughput(ctx context.Context, q Query) (*Throughput, error) 
 	// Filters: "Linear issues count when they are linked to a PR of that
 	// repo".
 	issueFilter(f, q, false)
+	addTeamIssues(f, q)
 	ic := &IssuesCompleted{}
 	ic.Data, ic.Total, ic.Average, err = s.countByBucket(ctx, ser, "li.completed_at",
 		`/* metrics.issuesCompleted */ FROM linear_issues li WHERE `+f.sql(), f.args)

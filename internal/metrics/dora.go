@@ -119,11 +119,16 @@ type deployment struct {
 	failed, rework bool
 }
 
-func (s *Service) deployments(ctx context.Context, q Query) ([]deployment, error) {
+// deployments reads the deployments of q's range and scope to env, or to
+// production when env is "" (only deployment frequency takes an
+// environment).
+func (s *Service) deployments(ctx context.Context, q Query, env string) ([]deployment, error) {
 	f := rangeFilter("deployed_at", q)
 	if q.RepoID != 0 {
 		f.add("repo_id = ?", q.RepoID)
 	}
+	addTeamDeployments(f, q)
+	addEnvironment(f, env)
 	var out []deployment
 	err := s.scanRows(ctx, `/* metrics.deployments */ SELECT deployed_at, CASE WHEN failed THEN 1 ELSE 0 END, CASE WHEN is_rework THEN 1 ELSE 0 END FROM deployments WHERE `+f.sql(),
 		f.args, 3, func(v []sql.NullInt64) {
@@ -136,7 +141,7 @@ func (s *Service) deployments(ctx context.Context, q Query) ([]deployment, error
 func (s *Service) DeploymentFrequency(ctx context.Context, q Query) (*DeploymentFrequency, error) {
 	return cached(ctx, s, "deployment-frequency", q, "", func() (*DeploymentFrequency, error) {
 		return withTrend(ctx, q, func(ctx context.Context, q Query) (*DeploymentFrequency, error) {
-			deps, err := s.deployments(ctx, q)
+			deps, err := s.deployments(ctx, q, q.Environment)
 			if err != nil {
 				return nil, err
 			}
@@ -173,9 +178,12 @@ func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deplo
 	if m.Total == 0 {
 		// With no deployment in the range, and none ever and no deployment
 		// workflow in the scope, there is nothing to rate.
+		scope := &filter{}
+		scope.add("(? = 0 OR repo_id = ?)", q.RepoID, q.RepoID)
+		addTeamDeployments(scope, q)
 		n, err := s.count(ctx, `/* metrics.deploymentSources */ SELECT
-			(SELECT count(*) FROM workflows WHERE is_deployment AND ($1 = 0 OR repo_id = $1)) +
-			(SELECT count(*) FROM deployments WHERE $1 = 0 OR repo_id = $1)`, q.RepoID)
+			(SELECT count(*) FROM workflows WHERE is_deployment AND `+scope.sql()+`) +
+			(SELECT count(*) FROM deployments WHERE `+scope.sql()+`)`, scope.args...)
 		if err != nil {
 			return nil, err
 		}
@@ -269,7 +277,7 @@ func medianPoints(ser *series, buckets []population) []MedianPoint {
 func (s *Service) ChangeFailureRate(ctx context.Context, q Query) (*ChangeFailureRate, error) {
 	return cached(ctx, s, "change-failure-rate", q, "", func() (*ChangeFailureRate, error) {
 		return withTrend(ctx, q, func(ctx context.Context, q Query) (*ChangeFailureRate, error) {
-			deps, err := s.deployments(ctx, q)
+			deps, err := s.deployments(ctx, q, "")
 			if err != nil {
 				return nil, err
 			}
@@ -367,6 +375,7 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 		if q.RepoID != 0 {
 			f.add(store.IncidentOfRepoSQL("?"), q.RepoID, q.RepoID, q.RepoID)
 		}
+		addTeamIncidents(f, q)
 	}
 	type row struct{ opened, resolved int64 }
 	var rows []row
@@ -402,7 +411,7 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 func (s *Service) ReworkRate(ctx context.Context, q Query) (*ReworkRate, error) {
 	return cached(ctx, s, "rework-rate", q, "", func() (*ReworkRate, error) {
 		return withTrend(ctx, q, func(ctx context.Context, q Query) (*ReworkRate, error) {
-			deps, err := s.deployments(ctx, q)
+			deps, err := s.deployments(ctx, q, "")
 			if err != nil {
 				return nil, err
 			}
@@ -446,7 +455,7 @@ func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {
 	m := &DORA{}
 	var deps []deployment
 	err := parallel(func() (err error) {
-		deps, err = s.deployments(ctx, q)
+		deps, err = s.deployments(ctx, q, "")
 		return err
 	}, func() (err error) {
 		m.LeadTime, err = s.leadTime(ctx, q)

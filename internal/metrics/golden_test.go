@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/veelocity/veelocity/internal/scenario"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 )
@@ -27,10 +28,23 @@ func TestGolden(t *testing.T) {
 		build func(*testing.T, *store.Store) (int64, int64)
 	}{
 		{"dora", func(t *testing.T, st *store.Store) (int64, int64) {
-			_, web, api := doraScenario(t, st)
+			b, web, api := doraScenario(t, st)
+			// api also deploys through GitHub deployments, to staging and
+			// production (one failed after succeeding).
+			b.GitHubDeployment(api, 0, "staging", "a2", ts(4, 8), scenario.Status{State: "success", At: ts(4, 9)})
+			b.GitHubDeployment(api, 0, "production", "a2", ts(5, 8), scenario.Status{State: "success", At: ts(5, 9)},
+				scenario.Status{State: "inactive", At: ts(6, 9)})
+			b.GitHubDeployment(api, 0, "production", "a3", ts(6, 8), scenario.Status{State: "success", At: ts(6, 9)},
+				scenario.Status{State: "failure", At: ts(6, 10)})
+			b.Derive()
+			defineTeams(t, b)
 			return web, api
 		}},
-		{"development", devScenario},
+		{"development", func(t *testing.T, st *store.Store) (int64, int64) {
+			web, api := devScenario(t, st)
+			defineTeams(t, scenario.New(t, st))
+			return web, api
+		}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			st := storetest.New(t)
@@ -77,6 +91,12 @@ func goldenAnswers(t *testing.T, st *store.Store, build func(*testing.T, *store.
 		"start_date=2026-01-15&end_date=2026-03-31&period=month",
 		fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&repo_id=%d&include_trend=true", web),
 		"start_date=2026-03-01&end_date=2026-03-07&author=alice",
+		"start_date=2026-03-01&end_date=2026-03-07&period=day&team=web&include_trend=true",
+		"start_date=2026-03-01&end_date=2026-03-07&team=platform",
+		fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&team=platform&repo_id=%d", web),
+		"start_date=2026-03-01&end_date=2026-03-07&team=web&author=alice",
+		"start_date=2026-03-01&end_date=2026-03-07&team=norepos",
+		"start_date=2026-03-01&end_date=2026-03-07&period=day&environment=staging",
 	} {
 		q := query(t, st, params)
 		dora, err := s.DORA(ctx, q)
@@ -91,7 +111,12 @@ func goldenAnswers(t *testing.T, st *store.Store, build func(*testing.T, *store.
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := json.MarshalIndent(map[string]any{"params": params, "dora": dora, "development": dev, "developers": devs}, "", " ")
+		df, err := s.DeploymentFrequency(ctx, q) // the only metric that takes environment=
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.MarshalIndent(map[string]any{"params": params, "dora": dora, "development": dev, "developers": devs,
+			"deployment_frequency": df}, "", " ")
 		out.Write(b)
 		out.WriteByte('\n')
 	}

@@ -144,6 +144,9 @@ func ParseQuery(ctx context.Context, st *store.Store, v url.Values, today time.T
 	if err := parseRepo(ctx, st, v, &q); err != nil {
 		return q, err
 	}
+	if err := parseTeamAndEnvironment(ctx, st, v, &q); err != nil {
+		return q, err
+	}
 	return q, nil
 }
 

@@ -61,6 +61,7 @@ func prFilter(column string, q Query) *filter {
 	if q.Author != "" {
 		f.add("lower(f.author_login) = ?", strings.ToLower(q.Author))
 	}
+	addTeamPRs(f, q)
 	return f
 }
 

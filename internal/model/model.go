@@ -169,6 +169,57 @@ const (
 	SourceAPI           = "api"
 	SourceGitHub        = "github"
 	SourceLinear        = "linear"
+	// SourceGitHubDeployment is a deployment from GitHub's Deployments API.
+	SourceGitHubDeployment = "github_deployment"
+)
+
+// EnvironmentProduction is the environment of deployment workflow runs and
+// the default of deployments recorded through the API.
+const EnvironmentProduction = "production"
+
+// GitHubDeployment is a deployment from GitHub's REST Deployments API, with
+// every status it has had.
+type GitHubDeployment struct {
+	ID           int64
+	RepoID       int64
+	GitHubID     int64
+	Environment  string
+	SHA          string
+	Ref          string
+	Task         string
+	CreatorLogin string
+	Description  string
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+	Statuses     []DeploymentStatus
+}
+
+// DeploymentStatus is one status of a GitHub deployment.
+type DeploymentStatus struct {
+	GitHubID     int64
+	State        string // error, failure, inactive, in_progress, queued, pending, success
+	Environment  string
+	CreatorLogin string
+	Description  string
+	TargetURL    string
+	CreatedAt    time.Time
+}
+
+// Team is a team of developers (METRICS.md, Teams): from GitHub (source
+// github, slug org/slug) or defined by hand (source manual).
+type Team struct {
+	Slug         string    `json:"slug"`
+	Name         string    `json:"name"`
+	Source       string    `json:"source"`
+	Members      []string  `json:"members"`
+	Repositories []string  `json:"repositories"`
+	UpdatedAt    time.Time `json:"updated_at"`
+}
+
+// Team sources.
+const (
+	TeamSourceGitHub = "github"
+	TeamSourceManual = "manual"
 )
 
 // Deployment is a successful deployment from any source.

@@ -216,6 +216,56 @@ func (b *Builder) Deployment(repo int64, external string, deployedAt time.Time, 
 	return id
 }
 
+// EnvDeployment stores a deployment recorded through the API to env
+// (created at deployedAt) and returns its internal id.
+func (b *Builder) EnvDeployment(repo int64, external, env string, deployedAt time.Time, sha string) int64 {
+	b.t.Helper()
+	var id int64
+	b.tx(func(ctx context.Context, tx *store.Tx) (err error) {
+		id, err = tx.UpsertDeployment(ctx, &model.Deployment{Source: model.SourceAPI, ExternalID: external, RepoID: repo,
+			Environment: env, HeadSHA: sha, CreatedAt: deployedAt, DeployedAt: deployedAt})
+		return err
+	})
+	return id
+}
+
+// Status is one status of a GitHub deployment: its state at a time.
+type Status struct {
+	State string
+	At    time.Time
+}
+
+// GitHubDeployment stores a GitHub deployment of repo to env, created at
+// created for commit sha, with statuses (ids in the order given), and
+// returns its GitHub id. Storing the same id again adds statuses.
+func (b *Builder) GitHubDeployment(repo, githubID int64, env, sha string, created time.Time, statuses ...Status) int64 {
+	b.t.Helper()
+	if githubID == 0 {
+		githubID = b.nextID()
+	}
+	d := model.GitHubDeployment{RepoID: repo, GitHubID: githubID, Environment: env, SHA: sha, Ref: "main",
+		CreatorLogin: "octocat", CreatedAt: created, UpdatedAt: created}
+	for _, s := range statuses {
+		d.Statuses = append(d.Statuses, model.DeploymentStatus{GitHubID: b.nextID(), State: s.State, Environment: env, CreatedAt: s.At})
+		if s.At.After(d.UpdatedAt) {
+			d.UpdatedAt = s.At
+		}
+	}
+	b.tx(func(ctx context.Context, tx *store.Tx) error {
+		_, err := tx.UpsertGitHubDeployment(ctx, &d, false)
+		return err
+	})
+	return githubID
+}
+
+// DefineTeam stores a team defined by hand (source manual).
+func (b *Builder) DefineTeam(slug string, members, repos []string) {
+	b.t.Helper()
+	b.tx(func(ctx context.Context, tx *store.Tx) error {
+		return tx.PutTeam(ctx, model.Team{Slug: slug, Name: slug, Source: model.TeamSourceManual, Members: members, Repositories: repos})
+	})
+}
+
 // Incident stores an incident recorded through the API (repo 0 for none)
 // and returns its internal id.
 func (b *Builder) Incident(repo int64, external string, opened time.Time, resolved *time.Time) int64 {

@@ -10,6 +10,9 @@ import (
 // UpsertDeployment inserts or updates a deployment, keyed on (source,
 // external id), marks it for the derive step, and returns its internal id.
 func (tx *Tx) UpsertDeployment(ctx context.Context, d *model.Deployment) (int64, error) {
+	if d.Environment == "" {
+		d.Environment = model.EnvironmentProduction // every deployment has an environment
+	}
 	var id int64
 	err := tx.queryRowStmt(ctx, `/* Tx.UpsertDeployment */
 		INSERT INTO deployments (source, external_id, repo_id, workflow_run_id, environment, head_sha, head_branch,

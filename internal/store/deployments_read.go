@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/model"
@@ -12,6 +13,12 @@ import (
 type DeploymentFilter struct {
 	RepoID   int64 // 0 for every repository
 	Deployed TimeSpan
+	// Environment, when set, selects deployments to that environment
+	// (case-insensitive).
+	Environment string
+	// TeamRepoIDs, when not nil, restricts the list to a team's
+	// repositories; an empty set selects nothing.
+	TeamRepoIDs []int64
 }
 
 // DeploymentItem is a deployment with the pull requests it shipped (those
@@ -72,6 +79,16 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 		w.and("d.repo_id = " + w.arg(f.RepoID))
 	}
 	w.span("d.deployed_at", f.Deployed)
+	if f.Environment != "" {
+		w.and("lower(d.environment) = " + w.arg(strings.ToLower(f.Environment)))
+	}
+	if f.TeamRepoIDs != nil {
+		if len(f.TeamRepoIDs) == 0 {
+			w.and("1 = 0")
+		} else {
+			w.and("d.repo_id IN " + w.idList(f.TeamRepoIDs))
+		}
+	}
 	var total int
 	if err := s.read.QueryRowContext(ctx, `/* Store.DeploymentList.count */
 		SELECT count(*) FROM deployments d`+w.String(), w.args...).Scan(&total); err != nil {

@@ -24,11 +24,23 @@ type IncidentRow struct {
 // GitHub issue, or an incident naming the repo), attributed to one of its
 // deployments, or a Linear incident linked to one of its PRs (METRICS.md:
 // Linear issues count under a repo filter when linked to a PR of that repo).
-func IncidentOfRepoSQL(p string) string {
-	return `(i.repo_id = ` + p + ` OR i.deployment_id IN (SELECT x.id FROM deployments x WHERE x.repo_id = ` + p + `)
+func IncidentOfRepoSQL(p string) string { return incidentOfRepos("= " + p) }
+
+// IncidentOfReposSQL is IncidentOfRepoSQL for a set of repositories: list
+// is an IN list of their ids ("$1, $2"), used three times; an empty list
+// selects nothing.
+func IncidentOfReposSQL(list string) string {
+	if list == "" {
+		return "1 = 0"
+	}
+	return incidentOfRepos("IN (" + list + ")")
+}
+
+func incidentOfRepos(p string) string {
+	return `(i.repo_id ` + p + ` OR i.deployment_id IN (SELECT x.id FROM deployments x WHERE x.repo_id ` + p + `)
 		OR (i.source = '` + model.SourceLinear + `' AND EXISTS (SELECT 1 FROM linear_issues li
 			JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
-			WHERE li.linear_id = i.external_id AND p.repo_id = ` + p + `)))`
+			WHERE li.linear_id = i.external_id AND p.repo_id ` + p + `)))`
 }
 
 // IncidentTable returns one page of the incidents opened or resolved in

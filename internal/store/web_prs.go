@@ -43,7 +43,10 @@ type PRTableFilter struct {
 	Span   TimeSpan
 	RepoID int64  // 0 for every repository
 	Author string // case-insensitive; "" for all
-	State  string // open, closed, merged; "" for all
+	// Members, when not nil, restricts the table to PRs by these logins
+	// (lower case): a team's members; an empty set selects nothing.
+	Members []string
+	State   string // open, closed, merged; "" for all
 	// Sort is a PRSort key; Desc reverses it. Rows without a value (a PR
 	// never deployed has no lead time) come last either way.
 	Sort string
@@ -72,6 +75,9 @@ func (s *Store) PRTable(ctx context.Context, f PRTableFilter, p Page) ([]PRRow, 
 	}
 	if f.Author != "" {
 		w.and("lower(p.author_login) = " + w.arg(strings.ToLower(f.Author)))
+	}
+	if f.Members != nil {
+		w.and("lower(p.author_login) IN (" + w.argList(f.Members) + ")")
 	}
 	if f.State != "" {
 		w.and("p.state = " + w.arg(f.State))

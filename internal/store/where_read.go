@@ -53,6 +53,19 @@ func (w *whereClause) limit(p Page) string {
 	return " LIMIT " + l + " OFFSET " + w.arg(p.Offset())
 }
 
+// argList returns "$1, $2, …" for vs, adding them as arguments, or "NULL"
+// (which no value equals) for none.
+func (w *whereClause) argList(vs []string) string {
+	if len(vs) == 0 {
+		return "NULL"
+	}
+	parts := make([]string, len(vs))
+	for i, v := range vs {
+		parts[i] = w.arg(v)
+	}
+	return strings.Join(parts, ", ")
+}
+
 // idList returns "($1, $2, …)" for ids, adding them as arguments.
 func (w *whereClause) idList(ids []int64) string {
 	var b strings.Builder

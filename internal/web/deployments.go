@@ -16,7 +16,7 @@ type deploymentView struct {
 
 func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Deployments"}
-	q, ok, err := p.parseFilters(r, pg, recordFilters)
+	q, ok, err := p.parseFilters(r, pg, deploymentFilters)
 	if err != nil {
 		return err
 	}
@@ -28,8 +28,11 @@ func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 		pg.Error = "Invalid page: it must be a whole number from 1."
 		return p.render(w, r, http.StatusBadRequest, "deployments", pg)
 	}
-	items, total, err := p.st.DeploymentList(r.Context(), store.DeploymentFilter{RepoID: q.RepoID, Deployed: store.TimeSpan{From: q.Start, Until: q.End}},
-		store.Page{Page: page, Limit: pageSize})
+	f := store.DeploymentFilter{RepoID: q.RepoID, Deployed: store.TimeSpan{From: q.Start, Until: q.End}, Environment: q.Environment}
+	if q.Team != nil {
+		f.TeamRepoIDs = q.Team.RepoIDs
+	}
+	items, total, err := p.st.DeploymentList(r.Context(), f, store.Page{Page: page, Limit: pageSize})
 	if err != nil {
 		return err
 	}
@@ -54,7 +57,7 @@ func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 	}
 	panel := newPanel(r, "Deployments", nil, t)
 	if total == 0 {
-		panel.Empty = "No deployments from " + rangeText(q) + ". A deployment is a successful run of a GitHub Actions workflow whose name or file matches DEPLOYMENT_PATTERNS (default deploy,release,publish), or one recorded with POST /api/v1/deployments."
+		panel.Empty = "No deployments from " + rangeText(q) + ". A deployment is a successful run of a GitHub Actions workflow whose name or file matches DEPLOYMENT_PATTERNS (default deploy,release,publish), a GitHub deployment whose latest status is success, or one recorded with POST /api/v1/deployments."
 	}
 	pg.Body = &listBody{Range: rangeText(q), Summary: plural(total, "deployment", "deployments"), Table: panel,
 		Pager: newPager(r, page, total), Extra: views}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -23,6 +24,8 @@ type filterSet struct {
 	AuthorHint string
 	// Period sets the size of the page's chart buckets.
 	Period bool
+	// Environment filters the deployments list to one environment.
+	Environment bool
 }
 
 // The filters of each page.
@@ -31,7 +34,8 @@ var (
 	doraFilters        = filterSet{Author: true, Period: true, AuthorHint: "lead time only"}
 	developmentFilters = filterSet{Author: true, Period: true}
 	prFilters          = filterSet{Author: true}
-	recordFilters      = filterSet{} // deployments and incidents
+	recordFilters      = filterSet{} // incidents, teams
+	deploymentFilters  = filterSet{Environment: true}
 )
 
 // filterView is the filter bar: the values in force and the choices.
@@ -44,10 +48,14 @@ type filterView struct {
 	Period             string
 	Repo               string
 	Author             string
-	Repos              []string
-	Authors            []string
-	Presets            []preset
-	Periods            []string
+	// Team is the team in force; Teams the choices (none: no selector).
+	Team        string
+	Teams       []string
+	Environment string
+	Repos       []string
+	Authors     []string
+	Presets     []preset
+	Periods     []string
 	// Keep are the page's own parameters (sort, state), kept across a
 	// change of filters.
 	Keep []keptParam
@@ -96,6 +104,12 @@ func (p *Pages) parseFilters(r *http.Request, pg *page, uses filterSet, keep ...
 			fv.Repo = rp.FullName
 		}
 	}
+	if fv.Teams, err = p.teamSlugs(ctx); err != nil {
+		return q, false, err
+	}
+	if q.Team != nil && qerr == nil {
+		fv.Team = q.Team.Slug
+	}
 	if qerr != nil {
 		msg, status, isQuery := queryError(qerr, v)
 		if !isQuery {
@@ -107,6 +121,7 @@ func (p *Pages) parseFilters(r *http.Request, pg *page, uses filterSet, keep ...
 		return q, false, nil
 	}
 	fv.StartDate, fv.EndDate, fv.Period, fv.Author = q.StartDate(), q.EndDate(), string(q.Period), q.Author
+	fv.Environment = q.Environment
 	fv.Presets = presets(fv.Action, v, today, q)
 	if uses.Author {
 		fv.Authors, err = p.st.Authors(ctx, store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, 200)
@@ -186,3 +201,16 @@ func withParams(r *http.Request, params ...string) string {
 
 // rangeText describes q's range for messages: "2024-01-01 to 2024-01-30".
 func rangeText(q metrics.Query) string { return q.StartDate() + " to " + q.EndDate() }
+
+// teamSlugs lists the teams' slugs, for the filter bar's team selector.
+func (p *Pages) teamSlugs(ctx context.Context) ([]string, error) {
+	teams, err := p.st.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range teams {
+		out = append(out, t.Slug)
+	}
+	return out, nil
+}

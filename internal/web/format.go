@@ -18,6 +18,8 @@ func (t *templates) funcs() template.FuncMap {
 		"when":     whenText,
 		"datetime": func(tm time.Time) string { return tm.UTC().Format(time.RFC3339) },
 		"plural":   func(n int64, one, many string) string { return plural(int(n), one, many) },
+		// newTeamForm is the empty form of a new team (settings_teams.go).
+		"newTeamForm": func() *teamView { return &teamView{Editable: true} },
 	}
 }
 

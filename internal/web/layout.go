@@ -41,7 +41,7 @@ type notice struct {
 
 // filterParams are the query parameters that follow the user from page to
 // page.
-var filterParams = []string{"start_date", "end_date", "period", "repo", "repo_id", "author"}
+var filterParams = []string{"start_date", "end_date", "period", "repo", "repo_id", "author", "team"}
 
 // carry returns the filter parameters of v as a query string.
 func carry(v url.Values) string {
@@ -60,7 +60,18 @@ func carry(v url.Values) string {
 func (p *Pages) fillLayout(r *http.Request, pg *page) error {
 	pg.User = auth.UserFrom(r.Context())
 	qs := carry(r.URL.Query())
+	hasTeams := false
+	if pg.status < 500 {
+		slugs, err := p.teamSlugs(r.Context())
+		if err != nil {
+			return err
+		}
+		hasTeams = len(slugs) > 0
+	}
 	for _, rt := range p.routes() {
+		if rt.path == "/teams" && !hasTeams && r.URL.Path != "/teams" {
+			continue // shown only when a team exists
+		}
 		u := rt.path
 		if qs != "" {
 			u += "?" + qs

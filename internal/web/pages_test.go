@@ -353,7 +353,8 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			t.Error("no failed deployment lists its incident")
 		}
 		d, _ := metricsFor("start_date=2026-02-01&end_date=2026-03-19")
-		r = s.page(t, "/deployments?start_date=2026-02-01&end_date=2026-03-19", http.StatusOK)
+		// The list holds every environment; production is what the metric counts.
+		r = s.page(t, "/deployments?start_date=2026-02-01&end_date=2026-03-19&environment=production", http.StatusOK)
 		if got, want := text(find(r.doc, sel("p", ".summary"))), strconv.Itoa(d.DeploymentFrequency.Total)+" deployments"; got != want {
 			t.Errorf("summary %q, want %q", got, want)
 		}
@@ -384,6 +385,54 @@ func TestPagesShowTheDemoData(t *testing.T) {
 		}
 		if attributed == 0 {
 			t.Error("no incident is attributed to a deployment")
+		}
+	})
+
+	t.Run("teams", func(t *testing.T) {
+		r := s.page(t, "/teams?start_date=2026-02-01&end_date=2026-03-19&sort=lead_time", http.StatusOK)
+		checkLayout(t, r, "Teams")
+		head, rows := tableData(find(r.doc, sel("table", "#table-teams")))
+		if len(head) != 10 || len(rows) != 4 {
+			t.Fatalf("teams table: %d columns, %d rows; want team + 9 metrics, 4 teams", len(head), len(rows))
+		}
+		// Sorted by lead time, best (lowest) first; each row as the metrics
+		// package computes it for that team.
+		var prev *float64
+		for _, row := range rows {
+			d, _ := metricsFor("start_date=2026-02-01&end_date=2026-03-19&include_trend=true&team=" + url.QueryEscape(row[0]))
+			if !strings.HasPrefix(row[1], numberText(d.DeploymentFrequency.PerDay)) || !strings.HasPrefix(row[2], hoursOr(d.LeadTime.MedianHours)) {
+				t.Errorf("%s: %q, %q; want deployments/day %v and lead time %s", row[0], row[1], row[2], d.DeploymentFrequency.PerDay, hoursOr(d.LeadTime.MedianHours))
+			}
+			if m := d.LeadTime.MedianHours; m != nil && prev != nil && *m < *prev {
+				t.Errorf("rows not sorted by lead time: %v after %v", *m, *prev)
+			} else if m != nil {
+				prev = m
+			}
+		}
+		var href string
+		for _, a := range findAll(find(r.doc, sel("table", "#table-teams")), sel("a")) {
+			if h := attr(a, "href"); strings.HasPrefix(h, "/dashboard?") {
+				href = h
+			}
+		}
+		if !strings.Contains(href, "team=acme%2F") {
+			t.Errorf("a team links to %q, want the dashboard filtered to it", href)
+		}
+		// The dashboard filtered to a team shows its figures; the team
+		// selector keeps it.
+		r = s.page(t, "/dashboard?team=acme%2Fbackend", http.StatusOK)
+		var selected string
+		for _, o := range findAll(find(r.doc, sel("select", "[name=team]")), sel("option")) {
+			if _, ok := attrOK(o, "selected"); ok {
+				selected = text(o)
+			}
+		}
+		if selected != "acme/backend" {
+			t.Errorf("team selector shows %q, want acme/backend", selected)
+		}
+		r = s.page(t, "/dora?team=ghosts", http.StatusNotFound)
+		if !strings.Contains(text(r.doc), `Unknown team: no team "ghosts"`) {
+			t.Error("an unknown team is not named")
 		}
 	})
 
@@ -524,8 +573,12 @@ func checkLayout(t *testing.T, r *response, current string) {
 		t.Errorf("Content-Security-Policy %q", csp)
 	}
 	nav := find(r.doc, sel("nav", "[aria-label=Main]"))
-	if n := len(findAll(nav, sel("a"))); n != 7 {
-		t.Errorf("navigation has %d links", n)
+	want := 7
+	if strings.Contains(text(nav), "Teams") {
+		want = 8 // the Teams page, once a team exists
+	}
+	if n := len(findAll(nav, sel("a"))); n != want {
+		t.Errorf("navigation has %d links, want %d", n, want)
 	}
 	if cur := find(nav, sel("a", "[aria-current=page]")); text(cur) != current {
 		t.Errorf("current navigation item %q, want %q", text(cur), current)

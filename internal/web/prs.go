@@ -41,6 +41,9 @@ func (p *Pages) pullRequests(w http.ResponseWriter, r *http.Request) error {
 	if f.Sort == "" {
 		f.Sort = "lead_time"
 	}
+	if q.Team != nil {
+		f.Members = q.Team.Members // PRs authored by the team's members
+	}
 	page, pageOK := pageParam(r)
 	_, sortOK := store.PRSorts[f.Sort]
 	switch {

@@ -100,6 +100,9 @@ func queryError(err error, v url.Values) (msg string, status int, ok bool) {
 		return paramMessage(pe), http.StatusBadRequest, true
 	case errors.Is(err, metrics.ErrUnknownRepo):
 		return unknownRepoMessage(v), http.StatusNotFound, true
+	case errors.Is(err, metrics.ErrUnknownTeam):
+		return "Unknown team: no team " + strconv.Quote(v.Get("team")) + " is defined. Pick one from the list, or define it on the Settings page.",
+			http.StatusNotFound, true
 	}
 	return "", 0, false
 }

@@ -44,6 +44,9 @@ type settingsBody struct {
 	Panel      Panel
 	// Tokens is the API tokens section; nil with AUTH_MODE=none.
 	Tokens *tokensView
+	// Teams are the teams and the repositories' deployment sources
+	// (settings_teams.go).
+	Teams *teamsSettings
 }
 
 var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear"}
@@ -61,6 +64,13 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 // settingsPage renders Settings with status; tokens, if not nil, is the
 // outcome of a token action to show.
 func (p *Pages) settingsPage(w http.ResponseWriter, r *http.Request, status int, tokens *tokensView) error {
+	return p.renderSettings(w, r, status, tokens, nil)
+}
+
+// renderSettings renders the Settings page with status; tokens is as for
+// settingsPage, and edit, when set, adjusts its teams part (a refused
+// team form).
+func (p *Pages) renderSettings(w http.ResponseWriter, r *http.Request, status int, tokens *tokensView, edit func(*teamsSettings)) error {
 	ctx := r.Context()
 	pg := &page{Title: "Settings", status: status}
 	b := &settingsBody{CanSync: p.sync != nil}
@@ -147,6 +157,14 @@ func (p *Pages) settingsPage(w http.ResponseWriter, r *http.Request, status int,
 		return p.writeCSV(w, r, t)
 	}
 	b.Panel = newPanel(r, "Sources", nil, t)
+	ts, err := p.teamsSettings(ctx)
+	if err != nil {
+		return err
+	}
+	if edit != nil {
+		edit(ts)
+	}
+	b.Teams = ts
 	pg.Body = b
 	return p.render(w, r, status, "settings", pg)
 }

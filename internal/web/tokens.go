@@ -52,6 +52,7 @@ func (p *Pages) actions() map[string]func(w http.ResponseWriter, r *http.Request
 	return map[string]func(w http.ResponseWriter, r *http.Request) error{
 		"POST /settings/tokens":        p.createToken,
 		"POST /settings/tokens/revoke": p.revokeToken,
+		"POST /settings/teams":         p.saveTeam, // settings_teams.go
 	}
 }
 

@@ -71,6 +71,7 @@ func (p *Pages) routes() []route {
 		{"/pull-requests", "Pull requests", p.pullRequests},
 		{"/deployments", "Deployments", p.deployments},
 		{"/incidents", "Incidents", p.incidents},
+		{"/teams", "Teams", p.teams},
 		{"/settings", "Settings", p.settings},
 	}
 }

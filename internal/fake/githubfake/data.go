@@ -38,6 +38,7 @@ type Repo struct {
 	Workflows    []*Workflow
 	Runs         []*Run
 	Issues       []*Issue
+	Deployments  []*Deployment
 }
 
 // FullName is owner/name.

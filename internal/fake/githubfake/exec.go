@@ -214,6 +214,18 @@ type page struct {
 	typ   string // the connection type, e.g. "PullRequestConnection"
 	nodes []*object
 	keys  []string
+	// edgeFields are extra fields of each node's edge (such as a team's
+	// permission on a repository), when the connection has them.
+	edgeFields []map[string]any
+}
+
+// addEdge adds a node whose edge carries extra fields.
+func (p *page) addEdge(key string, o *object, fields map[string]any) {
+	for len(p.edgeFields) < len(p.nodes) {
+		p.edgeFields = append(p.edgeFields, nil)
+	}
+	p.add(key, o)
+	p.edgeFields = append(p.edgeFields, fields)
 }
 
 func (p *page) add(key string, o *object) {
@@ -225,6 +237,11 @@ func (p *page) add(key string, o *object) {
 // connection object with nodes, edges, pageInfo and totalCount. Its
 // first/last were checked before the query ran (see cost.go).
 func (p *page) connection(args map[string]any) (any, error) {
+	if len(p.edgeFields) > 0 {
+		for len(p.edgeFields) < len(p.nodes) {
+			p.edgeFields = append(p.edgeFields, nil)
+		}
+	}
 	sort.Sort(p)
 	lo, hi := 0, len(p.nodes)
 	if after, ok := args["after"].(string); ok && after != "" {
@@ -253,6 +270,11 @@ func (p *page) connection(args map[string]any) (any, error) {
 	for i, n := range nodes {
 		edges[i] = &object{typ: strings.TrimSuffix(p.typ, "Connection") + "Edge", fields: map[string]any{
 			"cursor": encodeCursor(p.keys[start+i]), "node": n}}
+		if start+i < len(p.edgeFields) {
+			for k, v := range p.edgeFields[start+i] {
+				edges[i].fields[k] = v
+			}
+		}
 	}
 	info := map[string]any{"hasNextPage": end < hi, "hasPreviousPage": start > lo, "startCursor": nil, "endCursor": nil}
 	if len(nodes) > 0 {
@@ -270,6 +292,9 @@ func (p *page) Less(i, j int) bool { return p.keys[i] < p.keys[j] }
 func (p *page) Swap(i, j int) {
 	p.keys[i], p.keys[j] = p.keys[j], p.keys[i]
 	p.nodes[i], p.nodes[j] = p.nodes[j], p.nodes[i]
+	if len(p.edgeFields) == len(p.nodes) {
+		p.edgeFields[i], p.edgeFields[j] = p.edgeFields[j], p.edgeFields[i]
+	}
 }
 
 // Cursors look like GitHub's: base64 of "cursor:v2:" and a position.

@@ -65,6 +65,7 @@ type Server struct {
 	nodeIndex map[string]nodeRef
 	latency   time.Duration
 	perKB     time.Duration
+	teams     []*Team
 	lastID    int64
 	limits    map[string]*rateWindow // "core", "graphql"
 	limit     int

@@ -29,7 +29,8 @@ func (s *Server) queryObject(cost, nodes int) *object {
 			"cost": cost, "limit": s.limit, "nodeCount": nodes, "remaining": w.remaining,
 			"used": s.limit - w.remaining, "resetAt": ts(w.reset),
 		}},
-		"viewer": actorObject(User("octocat")),
+		"viewer":       actorObject(User("octocat")),
+		"organization": s.organizationField,
 		"nodes": func(args map[string]any) (any, error) {
 			ids, _ := args["ids"].([]any)
 			if len(ids) > 100 {

@@ -15,6 +15,7 @@ import (
 )
 
 //go:embed testdata/repo_get.json testdata/workflows_list.json testdata/workflow_runs_list.json testdata/rate_limit.json
+//go:embed testdata/deployments_list.json testdata/deployment_statuses_list.json
 var fixtures embed.FS
 
 // restMux routes the REST endpoints the fake serves. Every repository
@@ -30,6 +31,8 @@ func (s *Server) restMux() *http.ServeMux {
 		mux.HandleFunc("GET "+prefix+"/actions/workflows", s.withRepo(s.listWorkflows))
 		mux.HandleFunc("GET "+prefix+"/actions/runs", s.withRepo(s.listRuns))
 		mux.HandleFunc("GET "+prefix+"/actions/runs/{run}", s.withRepo(s.getRun))
+		mux.HandleFunc("GET "+prefix+"/deployments", s.withRepo(s.listDeployments))
+		mux.HandleFunc("GET "+prefix+"/deployments/{deployment}/statuses", s.withRepo(s.listDeploymentStatuses))
 	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeJSON(w, "core", http.StatusNotFound, notFoundBody)
@@ -249,11 +252,12 @@ func (s *Server) paginate(w http.ResponseWriter, r *http.Request, repo *Repo, n 
 
 	q.Del("page")
 	q.Set("per_page", strconv.Itoa(perPage))
+	// The part after the repository: /actions/runs, /deployments, ….
 	sub := r.URL.Path
-	if i := strings.Index(sub, "/actions/"); i >= 0 {
-		sub = sub[i:]
+	if r.PathValue("id") != "" {
+		sub = strings.TrimPrefix(sub, "/repositories/"+r.PathValue("id"))
 	} else {
-		sub = ""
+		sub = sub[min(len(sub), len("/repos/"+r.PathValue("owner")+"/"+r.PathValue("repo"))):]
 	}
 	base := fmt.Sprintf("%s/repositories/%d%s?%s&page=", s.URL(), repo.ID, sub, q.Encode())
 	var links []string
