@@ -54,7 +54,7 @@ func useApp(t *testing.T, e *env, lifetime time.Duration, owners ...string) {
 	e.rebuild()
 }
 
-// A sync as a GitHub App whose installation tokens live two seconds,
+// A sync as a GitHub App whose installation tokens live five seconds,
 // while each reading of the clock moves it 100ms: tokens expire again and
 // again mid-sync, some in flight. The sync completes and stores exactly
 // what a sync with a personal token stores.
@@ -71,7 +71,7 @@ func TestAppSyncSurvivesExpiringTokens(t *testing.T) {
 	wantDump := withoutETags(want.dump())
 
 	e := newMediumEnv(t)
-	useApp(t, e, 2*time.Second, "acme")
+	useApp(t, e, 5*time.Second, "acme")
 	e.clock.mu.Lock()
 	e.clock.tick = 100 * time.Millisecond
 	e.clock.mu.Unlock()
