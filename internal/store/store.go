@@ -58,6 +58,11 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: connecting to %s: %w", s.dialect, err)
 	}
+	// Statistics for a database that has none yet, or has grown a lot
+	// since its last analysis (SQLite; a no-op on PostgreSQL). They only
+	// speed up queries: if another process holds the write lock past the
+	// busy timeout, the next derive tries again.
+	_ = s.Optimize(ctx)
 	return s, nil
 }
 
@@ -85,9 +90,13 @@ func (s *Store) openSQLite(path string) error {
 		return fmt.Errorf("store: opening %s: %w", path, err)
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	read.SetMaxIdleConns(readIdleConns)
 	s.read, s.write = read, write
 	return nil
 }
+
+// readIdleConns is how many idle reading connections SQLite keeps open.
+const readIdleConns = 4
 
 func (s *Store) openPostgres(url string) error {
 	db, err := sql.Open("pgx", url)
