@@ -7,7 +7,7 @@ VEELOCITY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=d
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/veelocity/veelocity/internal/version.Version=$(VERSION)
 
-.PHONY: help run test test-postgres chromium lint build clean screenshot
+.PHONY: help run test test-postgres chromium lint build clean screenshot bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,14 @@ screenshot: ## retake docs/screenshot.png with the browser test
 
 build: ## build a static binary in bin/veelocity
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/veelocity ./cmd/veelocity
+
+# The bench's size and options, e.g. make bench BENCH_FLAGS='--prs 100000'
+# (veelocity-bench -h lists them). The PostgreSQL server is the test one.
+BENCH_FLAGS ?=
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+bench: build ## load 1M demo PRs into SQLite and PostgreSQL, then time queries, derive, memory and load (BENCHMARKS.md)
+	$(GO) run ./cmd/veelocity-bench --veelocity bin/veelocity --postgres '$(BENCH_POSTGRES)' $(BENCH_FLAGS)
 
 clean: ## remove build output
 	rm -rf bin
