@@ -5,7 +5,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +23,10 @@ func TestBenchSmoke(t *testing.T) {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "veelocity")
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the smoke run builds veelocity with the go command: %v", err)
+	}
 	build := exec.Command(gobin, "build", "-o", bin, "github.com/veelocity/veelocity/cmd/veelocity")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building veelocity: %v\n%s", err, out)
