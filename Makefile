@@ -7,7 +7,7 @@ VEELOCITY_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=d
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X github.com/veelocity/veelocity/internal/version.Version=$(VERSION)
 
-.PHONY: help run test test-postgres chromium lint build clean screenshot bench-sync
+.PHONY: help run test test-postgres chromium lint build clean screenshot bench bench-sync
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -44,6 +44,14 @@ build: ## build a static binary in bin/veelocity
 
 bench-sync: build ## time a first GitHub sync of 200 repos / 100,000 PRs from the fake, with latency, at SYNC_CONCURRENCY 1 and 4
 	$(GO) run ./cmd/bench-sync -veelocity bin/veelocity $(BENCH_SYNC_FLAGS)
+
+# The bench's size and options, e.g. make bench BENCH_FLAGS='--prs 100000'
+# (veelocity-bench -h lists them). The PostgreSQL server is the test one.
+BENCH_FLAGS ?=
+BENCH_POSTGRES ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+
+bench: build ## load 1M demo PRs into SQLite and PostgreSQL, then time queries, derive, memory and load (BENCHMARKS.md)
+	$(GO) run ./cmd/veelocity-bench --veelocity bin/veelocity --postgres '$(BENCH_POSTGRES)' $(BENCH_FLAGS)
 
 clean: ## remove build output
 	rm -rf bin

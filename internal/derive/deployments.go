@@ -86,23 +86,29 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 				return err
 			}
 			ids := make([]any, 0, len(runs))
+			var deployments []model.Deployment
+			var gone []string
 			for _, r := range runs {
 				ids = append(ids, r.id)
 				external := strconv.FormatInt(r.githubID, 10)
 				if r.isDeployment && r.status == "completed" && r.conclusion.String == "success" {
 					runID := r.id
-					if _, err := tx.UpsertDeployment(ctx, &model.Deployment{
+					deployments = append(deployments, model.Deployment{
 						Source: model.SourceGitHubActions, ExternalID: external, RepoID: r.repoID, WorkflowRunID: &runID,
 						Environment: model.EnvironmentProduction, HeadSHA: r.headSHA, HeadBranch: r.branch, URL: r.url,
 						CreatedAt: store.FromMS(r.createdAt), DeployedAt: store.FromMS(r.updatedAt),
-					}); err != nil {
-						return err
-					}
+					})
 					continue
 				}
-				if err := deleteDeployment(ctx, tx, model.SourceGitHubActions, external); err != nil {
-					return err
-				}
+				gone = append(gone, external)
+			}
+			// Deletes first: a run is either, and its deployment's external
+			// id is its own.
+			if err := tx.DeleteDeployments(ctx, model.SourceGitHubActions, gone); err != nil {
+				return err
+			}
+			if err := tx.UpsertDeployments(ctx, deployments); err != nil {
+				return err
 			}
 			n = len(runs)
 			st.Runs += n
@@ -173,101 +179,89 @@ func (d *Deriver) firstDeployments(ctx context.Context) error {
 	})
 }
 
-// deleteDeployment removes a deployment, first marking what depended on it:
-// the PRs linked to it and the incidents attributed to it.
-func deleteDeployment(ctx context.Context, tx *store.Tx, source, externalID string) error {
-	var id int64
-	err := tx.QueryRowPrepared(ctx, `/* derive.deleteDeployment */ SELECT id FROM deployments WHERE source = $1 AND external_id = $2`,
-		source, externalID).Scan(&id)
-	if isNoRows(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, q := range []string{
-		`UPDATE pull_requests SET dirty = TRUE WHERE id IN (SELECT pr_id FROM pr_facts WHERE deployment_id = $1)`,
-		`UPDATE incidents SET dirty = TRUE WHERE deployment_id = $1`,
-		`DELETE FROM deployments WHERE id = $1`,
-	} {
-		if _, err := tx.ExecPrepared(ctx, q, id); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // propagateDeployments marks what a new or changed deployment may affect:
 // the PRs of its repo merged since the deployment created before it (their
 // link by time), the PRs whose merge commit it deployed (their exact link),
 // the PRs linked to it before, and the incidents opened in its window or
-// attributed to it before.
+// attributed to it before. It works a batch at a time, with a few
+// statements per repository of the batch rather than per deployment: the
+// time ranges of a repository's deployments are merged into one, which may
+// mark a few more rows than needed (a marked row is only recomputed, to the
+// same facts) but never fewer.
 func (d *Deriver) propagateDeployments(ctx context.Context, st *Stats) error {
 	window := d.opts.IncidentWindow.Milliseconds()
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
 			rows, err := tx.Query(ctx, `/* derive.propagateDeployments */
-				SELECT id, repo_id, head_sha, created_at, deployed_at FROM deployments WHERE dirty ORDER BY id LIMIT $1`, batchSize)
+				SELECT x.id, x.repo_id, x.head_sha, x.created_at, x.deployed_at,
+					(SELECT max(p.created_at) FROM deployments p WHERE p.repo_id = x.repo_id AND p.created_at < x.created_at AND p.id <> x.id)
+				FROM deployments x WHERE x.dirty ORDER BY x.id LIMIT $1`, batchSize)
 			if err != nil {
 				return err
 			}
-			type dep struct {
-				id, repoID, created, deployed int64
-				sha                           string
-			}
-			var deps []dep
+			type span struct{ from, to, openedFrom, openedTo int64 }
+			spans := map[int64]*span{}
+			var repos []int64
+			var ids, shas []any
 			for rows.Next() {
-				var x dep
-				if err := rows.Scan(&x.id, &x.repoID, &x.sha, &x.created, &x.deployed); err != nil {
+				var id, repo, created, deployed int64
+				var sha string
+				var prev sql.NullInt64
+				if err := rows.Scan(&id, &repo, &sha, &created, &deployed, &prev); err != nil {
 					rows.Close()
 					return err
 				}
-				deps = append(deps, x)
+				ids = append(ids, id)
+				shas = append(shas, sha)
+				from := int64(-1 << 62)
+				if prev.Valid {
+					from = prev.Int64
+				}
+				s, ok := spans[repo]
+				if !ok {
+					s = &span{from, created, deployed, deployed + window}
+					spans[repo] = s
+					repos = append(repos, repo)
+				}
+				s.from, s.to = min(s.from, from), max(s.to, created)
+				s.openedFrom, s.openedTo = min(s.openedFrom, deployed), max(s.openedTo, deployed+window)
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			ids := make([]any, 0, len(deps))
-			for _, x := range deps {
-				ids = append(ids, x.id)
-				if d.mode == Full {
-					continue // everything is dirty already
+			n = len(ids)
+			st.Deployments += n
+			if d.mode != Full { // in a full run everything is dirty already
+				for _, repo := range repos {
+					s := spans[repo]
+					if _, err := tx.Exec(ctx, `UPDATE pull_requests SET dirty = TRUE
+						WHERE repo_id = $1 AND merged_at > $2 AND merged_at <= $3 AND NOT dirty`, repo, s.from, s.to); err != nil {
+						return err
+					}
+					if _, err := tx.Exec(ctx, `UPDATE incidents SET dirty = TRUE
+						WHERE NOT dirty AND opened_at >= $1 AND opened_at <= $2 AND (repo_id = $3 OR repo_id IS NULL)`,
+						s.openedFrom, s.openedTo, repo); err != nil {
+						return err
+					}
 				}
-				var prev sql.NullInt64
-				if err := tx.QueryRowPrepared(ctx, `/* derive.prevDeployment */
-					SELECT max(created_at) FROM deployments WHERE repo_id = $1 AND created_at < $2 AND id <> $3`,
-					x.repoID, x.created, x.id).Scan(&prev); err != nil {
-					return err
-				}
-				from := int64(-1 << 62)
-				if prev.Valid {
-					from = prev.Int64
-				}
-				stmts := []struct {
-					q    string
+				for _, q := range []struct {
+					sql  string
 					args []any
 				}{
+					// Any repo's PR with one of these merge commits: a SHA
+					// names one commit, whatever the repository.
+					{`UPDATE pull_requests SET dirty = TRUE WHERE merge_commit_sha IN (%s) AND NOT dirty`, shas},
 					{`UPDATE pull_requests SET dirty = TRUE
-						WHERE repo_id = $1 AND merged_at > $2 AND merged_at <= $3 AND NOT dirty`, []any{x.repoID, from, x.created}},
-					{`UPDATE pull_requests SET dirty = TRUE
-						WHERE repo_id = $1 AND merge_commit_sha = $2 AND NOT dirty`, []any{x.repoID, x.sha}},
-					{`UPDATE pull_requests SET dirty = TRUE
-						WHERE id IN (SELECT pr_id FROM pr_facts WHERE deployment_id = $1) AND NOT dirty`, []any{x.id}},
-					{`UPDATE incidents SET dirty = TRUE
-						WHERE NOT dirty AND (deployment_id = $1
-							OR (opened_at >= $2 AND opened_at <= $3 AND (repo_id = $4 OR repo_id IS NULL)))`,
-						[]any{x.id, x.deployed, x.deployed + window, x.repoID}},
-				}
-				for _, s := range stmts {
-					if _, err := tx.ExecPrepared(ctx, s.q, s.args...); err != nil {
+						WHERE id IN (SELECT pr_id FROM pr_facts WHERE deployment_id IN (%s)) AND NOT dirty`, ids},
+					{`UPDATE incidents SET dirty = TRUE WHERE deployment_id IN (%s) AND NOT dirty`, ids},
+				} {
+					if err := execIn(ctx, tx, q.sql, q.args); err != nil {
 						return err
 					}
 				}
 			}
-			n = len(deps)
-			st.Deployments += n
 			return execIn(ctx, tx, `UPDATE deployments SET dirty = FALSE WHERE id IN (%s)`, ids)
 		})
 		if err != nil {

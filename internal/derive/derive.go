@@ -140,8 +140,28 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 			return st, fmt.Errorf("derive: %w", err)
 		}
 	}
+	if mode == Full || st != (Stats{}) {
+		if err := d.st.Optimize(ctx, d.analyzeTables(mode, st)...); err != nil {
+			return st, fmt.Errorf("derive: %w", err)
+		}
+	}
 	d.log.Debug("derive done", "mode", mode, "stats", st.String(), "duration", time.Since(start))
 	return st, nil
+}
+
+// bigChange is how many recomputed rows make a run worth a fresh ANALYZE of
+// what it rewrote on PostgreSQL, where autovacuum lags behind bulk writes.
+const bigChange = 10_000
+
+// analyzeTables returns the tables whose PostgreSQL statistics a run made
+// stale: all it rewrote after a full run or a big incremental one, none
+// otherwise. (SQLite decides for itself, through PRAGMA optimize.)
+func (d *Deriver) analyzeTables(mode Mode, st Stats) []string {
+	if mode != Full && st.Runs+st.PRs+st.Issues+st.Incidents+st.Deployments < bigChange {
+		return nil
+	}
+	return []string{"pull_requests", "workflow_runs", "deployments", "incidents", "linear_issues",
+		"linear_attachments", "linear_issue_prs", "pr_mentions", "pr_facts"}
 }
 
 // allDeploymentFlags recomputes every deployment's failed and rework flags,
@@ -174,20 +194,20 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 		var marks []string
 		if mode == Full {
 			marks = []string{
-				`UPDATE workflow_runs SET dirty = TRUE`,
-				`UPDATE github_deployments SET dirty = TRUE`,
-				`UPDATE github_issues SET dirty = TRUE`,
-				`UPDATE linear_issues SET dirty = TRUE`,
-				`UPDATE deployments SET dirty = TRUE`,
-				`UPDATE incidents SET dirty = TRUE`,
-				`UPDATE pull_requests SET dirty = TRUE`,
+				`UPDATE workflow_runs SET dirty = TRUE WHERE NOT dirty`,
+				`UPDATE github_deployments SET dirty = TRUE WHERE NOT dirty`,
+				`UPDATE github_issues SET dirty = TRUE WHERE NOT dirty`,
+				`UPDATE linear_issues SET dirty = TRUE WHERE NOT dirty`,
+				`UPDATE deployments SET dirty = TRUE WHERE NOT dirty`,
+				`UPDATE incidents SET dirty = TRUE WHERE NOT dirty`,
+				`UPDATE pull_requests SET dirty = TRUE WHERE NOT dirty`,
 			}
 		} else {
 			if prev != "" && prev != d.opts.fingerprint() {
 				// Workflows are reclassified on every run; labels and the
 				// window need their rows looked at again.
-				marks = append(marks, `UPDATE github_issues SET dirty = TRUE`, `UPDATE linear_issues SET dirty = TRUE`,
-					`UPDATE incidents SET dirty = TRUE`)
+				marks = append(marks, `UPDATE github_issues SET dirty = TRUE WHERE NOT dirty`, `UPDATE linear_issues SET dirty = TRUE WHERE NOT dirty`,
+					`UPDATE incidents SET dirty = TRUE WHERE NOT dirty`)
 			}
 			if envs, ok, err := appState(ctx, tx, "derive.production"); err != nil {
 				return err
@@ -199,7 +219,7 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 			}
 			if strings.Join(keys, ",") != prevKeys {
 				// A new team key can turn text already synced into links.
-				marks = append(marks, `UPDATE pull_requests SET dirty = TRUE`)
+				marks = append(marks, `UPDATE pull_requests SET dirty = TRUE WHERE NOT dirty`)
 			}
 		}
 		if mode == Full && tx.Dialect() == store.Postgres {

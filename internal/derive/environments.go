@@ -2,6 +2,7 @@ package derive
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"strconv"
 	"strings"
@@ -152,12 +153,16 @@ func (d *Deriver) convertGitHubDeployments(ctx context.Context, st *Stats) error
 			ids := make([]any, 0, len(deps))
 			for _, x := range deps {
 				ids = append(ids, x.id)
+			}
+			statuses, err := deploymentStatuses(ctx, tx, ids)
+			if err != nil {
+				return err
+			}
+			var deployments []model.Deployment
+			var gone []string
+			for _, x := range deps {
 				external := strconv.FormatInt(x.githubID, 10)
-				statuses, err := deploymentStatuses(ctx, tx, x.id)
-				if err != nil {
-					return err
-				}
-				ok, at := GitHubDeploymentOutcome(statuses)
+				ok, at := GitHubDeploymentOutcome(statuses[x.id])
 				if ok && x.source == SourceGitHub {
 					env := x.env
 					if env == "" {
@@ -167,18 +172,20 @@ func (d *Deriver) convertGitHubDeployments(ctx context.Context, st *Stats) error
 					if x.repoURL != "" {
 						url = x.repoURL + "/deployments"
 					}
-					if _, err := tx.UpsertDeployment(ctx, &model.Deployment{
+					deployments = append(deployments, model.Deployment{
 						Source: model.SourceGitHubDeployment, ExternalID: external, RepoID: x.repoID,
 						Environment: env, HeadSHA: x.sha, HeadBranch: x.ref, URL: url,
 						CreatedAt: store.FromMS(x.created), DeployedAt: store.FromMS(at),
-					}); err != nil {
-						return err
-					}
+					})
 					continue
 				}
-				if err := deleteDeployment(ctx, tx, model.SourceGitHubDeployment, external); err != nil {
-					return err
-				}
+				gone = append(gone, external)
+			}
+			if err := tx.DeleteDeployments(ctx, model.SourceGitHubDeployment, gone); err != nil {
+				return err
+			}
+			if err := tx.UpsertDeployments(ctx, deployments); err != nil {
+				return err
 			}
 			n = len(deps)
 			st.Runs += n
@@ -190,24 +197,23 @@ func (d *Deriver) convertGitHubDeployments(ctx context.Context, st *Stats) error
 	}
 }
 
-func deploymentStatuses(ctx context.Context, tx *store.Tx, id int64) ([]model.DeploymentStatus, error) {
-	rows, err := tx.QueryPrepared(ctx, `/* derive.deploymentStatuses */
-		SELECT github_id, state, created_at FROM github_deployment_statuses WHERE deployment_id = $1`, id)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []model.DeploymentStatus
-	for rows.Next() {
-		var s model.DeploymentStatus
-		var at int64
-		if err := rows.Scan(&s.GitHubID, &s.State, &at); err != nil {
-			return nil, err
-		}
-		s.CreatedAt = store.FromMS(at)
-		out = append(out, s)
-	}
-	return out, rows.Err()
+// deploymentStatuses reads the statuses of the GitHub deployments ids, by
+// deployment, a chunk of ids a query.
+func deploymentStatuses(ctx context.Context, tx *store.Tx, ids []any) (map[int64][]model.DeploymentStatus, error) {
+	out := map[int64][]model.DeploymentStatus{}
+	err := queryIn(ctx, tx, `/* derive.deploymentStatuses */
+		SELECT deployment_id, github_id, state, created_at FROM github_deployment_statuses WHERE deployment_id IN (%s)`,
+		ids, func(rows *sql.Rows) error {
+			var dep, at int64
+			var s model.DeploymentStatus
+			if err := rows.Scan(&dep, &s.GitHubID, &s.State, &at); err != nil {
+				return err
+			}
+			s.CreatedAt = store.FromMS(at)
+			out[dep] = append(out[dep], s)
+			return nil
+		})
+	return out, err
 }
 
 // productionDeployments sets each changed deployment's production flag from
@@ -221,7 +227,7 @@ func (d *Deriver) productionDeployments(ctx context.Context, _ *Stats) error {
 	}
 	return d.tx(ctx, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `/* derive.productionDeployments */ UPDATE deployments
-			SET production = (lower(environment) IN (`+inList(len(envs), 0)+`)) WHERE dirty`, args...)
+			SET production = (lower(environment) IN (`+inList(tx.Dialect(), len(envs), 0)+`)) WHERE dirty`, args...)
 		return err
 	})
 }

@@ -113,19 +113,29 @@ func (d *Deriver) attributeIncidents(ctx context.Context, st *Stats) error {
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
+			// Each incident's deployment comes with it, from a correlated
+			// subquery, rather than from a query per incident.
 			rows, err := tx.Query(ctx, `/* derive.attributeIncidents */
-				SELECT id, repo_id, opened_at, deployment_id FROM incidents WHERE dirty ORDER BY id LIMIT $1`, batchSize)
+				SELECT i.id, i.repo_id, i.opened_at, i.deployment_id,
+					CASE WHEN i.repo_id IS NOT NULL THEN
+						(SELECT d.id FROM deployments d WHERE d.repo_id = i.repo_id AND d.deployed_at <= i.opened_at
+							AND d.deployed_at >= i.opened_at - $2 AND d.production ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1)
+					ELSE
+						(SELECT d.id FROM deployments d WHERE d.deployed_at <= i.opened_at
+							AND d.deployed_at >= i.opened_at - $2 AND d.production ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1)
+					END
+				FROM incidents i WHERE i.dirty ORDER BY i.id LIMIT $1`, batchSize, window)
 			if err != nil {
 				return err
 			}
 			type inc struct {
-				id, opened   int64
-				repo, oldDep sql.NullInt64
+				id, opened        int64
+				repo, oldDep, dep sql.NullInt64
 			}
 			var incs []inc
 			for rows.Next() {
 				var x inc
-				if err := rows.Scan(&x.id, &x.repo, &x.opened, &x.oldDep); err != nil {
+				if err := rows.Scan(&x.id, &x.repo, &x.opened, &x.oldDep, &x.dep); err != nil {
 					rows.Close()
 					return err
 				}
@@ -137,29 +147,17 @@ func (d *Deriver) attributeIncidents(ctx context.Context, st *Stats) error {
 			}
 			affected := idSet{}
 			ids := make([]any, 0, len(incs))
+			var changed []idValue
 			for _, x := range incs {
 				ids = append(ids, x.id)
-				var dep sql.NullInt64
-				var err error
-				if x.repo.Valid {
-					err = tx.QueryRowPrepared(ctx, `/* derive.attributeIncident.repo */
-						SELECT id FROM deployments WHERE repo_id = $1 AND deployed_at <= $2 AND deployed_at >= $3 AND production
-						ORDER BY deployed_at DESC, id DESC LIMIT 1`, x.repo.Int64, x.opened, x.opened-window).Scan(&dep)
-				} else {
-					err = tx.QueryRowPrepared(ctx, `/* derive.attributeIncident.any */
-						SELECT id FROM deployments WHERE deployed_at <= $1 AND deployed_at >= $2 AND production
-						ORDER BY deployed_at DESC, id DESC LIMIT 1`, x.opened, x.opened-window).Scan(&dep)
-				}
-				if err != nil && !isNoRows(err) {
-					return err
-				}
-				if dep != x.oldDep {
-					if _, err := tx.ExecPrepared(ctx, `UPDATE incidents SET deployment_id = $2 WHERE id = $1`, x.id, nullInt64(dep)); err != nil {
-						return err
-					}
-					affected.add(dep.Int64)
+				if x.dep != x.oldDep {
+					changed = append(changed, idValue{x.id, nullInt64(x.dep)})
+					affected.add(x.dep.Int64)
 					affected.add(x.oldDep.Int64)
 				}
+			}
+			if err := setByID(ctx, tx, "incidents", "deployment_id", "BIGINT", changed); err != nil {
+				return err
 			}
 			n = len(incs)
 			st.Incidents += n

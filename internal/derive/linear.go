@@ -123,25 +123,34 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 		key       sql.NullString
 	}
 	var atts []att
-	if err := queryIn(ctx, tx, `/* derive.issueAttachments */ SELECT id, issue_id, url FROM linear_attachments WHERE issue_id IN (%s)`,
+	var changed []idValue
+	if err := queryIn(ctx, tx, `/* derive.issueAttachments */ SELECT id, issue_id, url, pr_key FROM linear_attachments WHERE issue_id IN (%s)`,
 		ids, func(rows *sql.Rows) error {
 			var a att
 			var url string
-			if err := rows.Scan(&a.id, &a.issue, &url); err != nil {
+			var old sql.NullString
+			if err := rows.Scan(&a.id, &a.issue, &url, &old); err != nil {
 				return err
 			}
 			key, ok := PRKeyFromURL(url)
 			a.key = sql.NullString{String: key, Valid: ok}
 			atts = append(atts, a)
+			if a.key != old {
+				var v any
+				if a.key.Valid {
+					v = a.key.String
+				}
+				changed = append(changed, idValue{a.id, v})
+			}
 			return nil
 		}); err != nil {
 		return err
 	}
+	if err := setByID(ctx, tx, "linear_attachments", "pr_key", "TEXT", changed); err != nil {
+		return err
+	}
 	numbersByRepo := map[string][]any{}
 	for _, a := range atts {
-		if _, err := tx.ExecPrepared(ctx, `UPDATE linear_attachments SET pr_key = $2 WHERE id = $1`, a.id, a.key); err != nil {
-			return err
-		}
 		if a.key.Valid {
 			repo, num, _ := strings.Cut(a.key.String, "#")
 			n, _ := strconv.Atoi(num)

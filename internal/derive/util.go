@@ -13,12 +13,20 @@ import (
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // inList returns "$k, $k+1, …" for n arguments starting after offset
-// arguments, for an IN (…) list.
-func inList(n, offset int) string {
+// arguments, for an IN (…) list. On SQLite it returns anonymous "?, ?, …"
+// instead: SQLite treats $N as a named parameter and looks each one up in a
+// list, so a statement with hundreds of them takes quadratic time to
+// prepare (a fifth of a full derive's CPU before). Anonymous parameters
+// number on from the statement's fixed $1 … $offset, which come first.
+func inList(d store.Dialect, n, offset int) string {
 	var b strings.Builder
 	for i := range n {
 		if i > 0 {
 			b.WriteString(", ")
+		}
+		if d == store.SQLite {
+			b.WriteString("?")
+			continue
 		}
 		b.WriteString("$")
 		b.WriteString(strconv.Itoa(offset + i + 1))
@@ -59,7 +67,7 @@ const (
 func execIn(ctx context.Context, tx *store.Tx, query string, ids []any) error {
 	for len(ids) > 0 {
 		n := min(inChunk, len(ids))
-		if _, err := tx.Exec(ctx, strings.Replace(query, "%s", inList(n, 0), 1), ids[:n]...); err != nil {
+		if _, err := tx.Exec(ctx, strings.Replace(query, "%s", inList(tx.Dialect(), n, 0), 1), ids[:n]...); err != nil {
 			return err
 		}
 		ids = ids[n:]
@@ -81,7 +89,7 @@ func nullInt64(n sql.NullInt64) *int64 {
 func queryIn(ctx context.Context, tx *store.Tx, query string, args []any, scan func(*sql.Rows) error, fixed ...any) error {
 	for len(args) > 0 {
 		n := min(inChunk, len(args))
-		rows, err := tx.Query(ctx, strings.Replace(query, "%s", inList(n, len(fixed)), 1), append(fixed[:len(fixed):len(fixed)], args[:n]...)...)
+		rows, err := tx.Query(ctx, strings.Replace(query, "%s", inList(tx.Dialect(), n, len(fixed)), 1), append(fixed[:len(fixed):len(fixed)], args[:n]...)...)
 		if err != nil {
 			return err
 		}
@@ -117,7 +125,7 @@ func insertRows(ctx context.Context, tx *store.Tx, query string, rows [][]any) e
 				b.WriteString(", ")
 			}
 			b.WriteString("(")
-			b.WriteString(inList(perRow, len(args)))
+			b.WriteString(inList(tx.Dialect(), perRow, len(args)))
 			b.WriteString(")")
 			args = append(args, r...)
 		}
@@ -158,4 +166,37 @@ func (s *linkSet) insert(ctx context.Context, tx *store.Tx) error {
 		rows = append(rows, []any{l.issue, l.pr, s.via[l]})
 	}
 	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, rows)
+}
+
+// idValue is a new value for one row's column.
+type idValue struct {
+	id    int64
+	value any // nil for NULL
+}
+
+// setByID sets column col of table to a value per row id, a chunk of rows
+// per statement (UPDATE … SET col = CASE id WHEN … END WHERE id IN (…)),
+// instead of one statement per row. typ is the column's SQL type, which
+// PostgreSQL needs to type the parameters.
+func setByID(ctx context.Context, tx *store.Tx, table, col, typ string, vals []idValue) error {
+	d := tx.Dialect()
+	for len(vals) > 0 {
+		n := min(inChunk/2, len(vals))
+		var b strings.Builder
+		args := make([]any, 0, 3*n)
+		b.WriteString("UPDATE " + table + " SET " + col + " = CASE id")
+		for _, v := range vals[:n] {
+			b.WriteString(" WHEN " + inList(d, 1, len(args)) + " THEN CAST(" + inList(d, 1, len(args)+1) + " AS " + typ + ")")
+			args = append(args, v.id, v.value)
+		}
+		b.WriteString(" END WHERE id IN (" + inList(d, n, len(args)) + ")")
+		for _, v := range vals[:n] {
+			args = append(args, v.id)
+		}
+		if _, err := tx.Exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		vals = vals[n:]
+	}
+	return nil
 }

@@ -1,0 +1,53 @@
+// Command veelocity-bench measures Veelocity at scale as a user runs it
+// (`make bench`): it loads `veelocity demo --prs N` into a fresh SQLite
+// file and a fresh PostgreSQL database, serves each, times cold requests
+// against a bare COUNT(*) over the same rows, derive, peak memory and a
+// load test, and prints one Markdown table. See BENCHMARKS.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the PostgreSQL driver, to create and drop the bench database
+
+	"github.com/veelocity/veelocity/internal/bench"
+)
+
+func main() {
+	cfg := bench.Config{}
+	var dbs string
+	flag.StringVar(&cfg.Veelocity, "veelocity", "bin/veelocity", "the veelocity binary to measure")
+	flag.IntVar(&cfg.PRs, "prs", 1_000_000, "the demo's size, in pull requests")
+	flag.StringVar(&dbs, "databases", "sqlite,postgres", "comma-separated: sqlite, postgres")
+	flag.StringVar(&cfg.PostgresURL, "postgres", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+		"a PostgreSQL server's maintenance database URL; the bench creates and drops its own database there")
+	flag.StringVar(&cfg.Dir, "dir", os.TempDir(), "directory for the SQLite file (removed afterwards)")
+	flag.IntVar(&cfg.Samples, "samples", 5, "cold requests per case, each over another date range")
+	flag.IntVar(&cfg.LoadRate, "load-rate", 200, "requests per second of the load test")
+	flag.DurationVar(&cfg.LoadDuration, "load-duration", 60*time.Second, "length of each load run")
+	var existing string
+	flag.StringVar(&existing, "sqlite-existing", "", "measure this SQLite file, already loaded by veelocity demo, instead of loading a fresh one")
+	flag.Parse()
+	if existing != "" {
+		cfg.Existing = map[string]string{"sqlite": "sqlite:" + existing}
+	}
+	cfg.Databases = strings.Split(dbs, ",")
+	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	rep, err := bench.Run(ctx, cfg)
+	fmt.Printf("veelocity-bench --prs %d, %s, %s\n\n", cfg.PRs, time.Now().UTC().Format(time.DateOnly), time.Since(start).Round(time.Second))
+	rep.Print(os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,134 @@
+package bench
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/derive"
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// loadResult is what one load run saw.
+type loadResult struct {
+	requests, errors, locked int
+	p50, p99, max            time.Duration
+	written, derives         int
+}
+
+// maxInFlight bounds the open requests: past it a tick counts as an error
+// rather than piling up goroutines.
+const maxInFlight = 512
+
+// load sends cfg.LoadRate requests a second for cfg.LoadDuration, open
+// loop (a request leaves on its tick whatever the earlier ones do), each a
+// random target, filter, span and end date among the last 60 days, so the
+// result cache answers only some. With withWrites, a writer meanwhile
+// rewrites PRs through the store and runs the incremental derive, as a
+// sync does, in this process (another process than serve).
+func load(parent context.Context, cfg Config, base string, end time.Time, st *store.Store, dbURL string, withWrites bool) (*loadResult, error) {
+	ctx, cancel := context.WithTimeout(parent, cfg.LoadDuration)
+	defer cancel()
+	res := &loadResult{}
+	var writerErr error
+	var wg sync.WaitGroup
+	if withWrites {
+		prs, err := recentPRs(parent, st, 2000)
+		if err != nil {
+			return nil, err
+		}
+		d, err := newDeriver(st, dbURL)
+		if err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Each round runs to its end under the caller's context; the
+			// run's end only stops the next one from starting.
+			for i := 0; ctx.Err() == nil; i++ {
+				batch := prs[(i*100)%len(prs):]
+				batch = batch[:min(100, len(batch))]
+				if err := writePRs(parent, st, batch, "(load)"); err != nil {
+					writerErr = err
+					return
+				}
+				if _, err := d.Run(parent, derive.Incremental); err != nil {
+					writerErr = err
+					return
+				}
+				res.written += len(batch)
+				res.derives++
+				select {
+				case <-ctx.Done():
+				case <-time.After(500 * time.Millisecond):
+				}
+			}
+		}()
+	}
+
+	all := cases()
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var mu sync.Mutex
+	var times []time.Duration
+	sem := make(chan struct{}, maxInFlight)
+	tick := time.NewTicker(time.Second / time.Duration(max(1, cfg.LoadRate)))
+	defer tick.Stop()
+	var reqs sync.WaitGroup
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-tick.C:
+		}
+		c := all[rng.IntN(len(all))]
+		to := end.AddDate(0, 0, -rng.IntN(60))
+		u := c.url(base, to.AddDate(0, 0, -(c.days-1)), to)
+		res.requests++
+		select {
+		case sem <- struct{}{}:
+		default:
+			mu.Lock()
+			res.errors++
+			mu.Unlock()
+			continue
+		}
+		reqs.Add(1)
+		go func() {
+			defer reqs.Done()
+			defer func() { <-sem }()
+			// Each request may finish after the run's end: it has its own
+			// deadline, the client's.
+			start := time.Now()
+			resp, err := client.Get(u)
+			var body []byte
+			if err == nil {
+				body, err = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			d := time.Since(start)
+			mu.Lock()
+			defer mu.Unlock()
+			times = append(times, d)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				res.errors++
+			}
+			if strings.Contains(string(body), "database is locked") || (err != nil && strings.Contains(err.Error(), "database is locked")) {
+				res.locked++
+			}
+		}()
+	}
+	reqs.Wait()
+	wg.Wait()
+	if writerErr != nil {
+		return nil, writerErr
+	}
+	res.p50, res.p99, res.max = percentile(times, 50), percentile(times, 99), percentile(times, 100)
+	return res, nil
+}

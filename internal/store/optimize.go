@@ -1,0 +1,52 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// analysisLimit bounds how many index entries SQLite's ANALYZE reads per
+// index (PRAGMA analysis_limit), so keeping statistics current takes well
+// under a second even on a database of millions of rows; the planner needs
+// the shape of the data, not exact counts.
+const analysisLimit = 1000
+
+// Optimize keeps the query planner's statistics current, which is the
+// product's job, not the user's: without them SQLite picks plans that are
+// a hundred times slower on a large database (a repository filter took 9 s
+// instead of 0.1 s on a million PRs).
+//
+// On SQLite it runs PRAGMA optimize over every table (mask 0x10002), which
+// analyses the tables never analysed and those that grew or shrank a lot
+// since, and is a no-op otherwise; then it drops the idle reading
+// connections, which load statistics only when they open. On PostgreSQL it
+// analyses the given tables (autovacuum lags behind bulk writes); with none
+// given it does nothing there.
+func (s *Store) Optimize(ctx context.Context, tables ...string) error {
+	switch s.dialect {
+	case SQLite:
+		conn, err := s.write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: optimize: %w", err)
+		}
+		defer conn.Close()
+		for _, q := range []string{fmt.Sprintf(`PRAGMA analysis_limit = %d`, analysisLimit), `PRAGMA optimize = 0x10002`} {
+			if _, err := conn.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("store: optimize: %w", err)
+			}
+		}
+		// Idle readers would keep the statistics they loaded when they
+		// opened; closing them makes the next query open a fresh one.
+		s.read.SetMaxIdleConns(0)
+		s.read.SetMaxIdleConns(readIdleConns)
+	case Postgres:
+		if len(tables) == 0 {
+			return nil
+		}
+		if _, err := s.write.ExecContext(ctx, `ANALYZE `+strings.Join(tables, ", ")); err != nil {
+			return fmt.Errorf("store: analyze: %w", err)
+		}
+	}
+	return nil
+}
