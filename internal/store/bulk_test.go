@@ -207,7 +207,8 @@ func TestClearTables(t *testing.T) {
 
 	// Every table that refers to the PRs and repositories, empty or not.
 	all := []string{"pr_mentions", "linear_issue_prs", "pr_facts", "incidents", "deployments", "commits", "pr_comments",
-		"pr_reviews", "pull_requests", "workflow_runs", "workflows", "github_issues", "repositories"}
+		"pr_reviews", "pull_requests", "workflow_runs", "workflows", "github_issues", "github_deployment_statuses",
+		"github_deployments", "repositories"}
 	if err := s.ClearTx(ctx, func(tx *store.Tx) error { return tx.ClearTables(ctx, all...) }); err != nil {
 		t.Fatal(err)
 	}
