@@ -17,6 +17,9 @@ require (
 	github.com/vektah/gqlparser/v2 v2.5.64
 	// Tests only: parses the dashboard's HTML.
 	golang.org/x/net v0.61.0
+	// Metrics: singleflight computes simultaneous identical cache misses
+	// once; errgroup cancels a metric's other queries when one fails.
+	golang.org/x/sync v0.24.0
 	// Live sync progress: is stderr a terminal, and how wide.
 	golang.org/x/term v0.48.0
 	// The embedded default database: SQLite in pure Go, no cgo, so the
@@ -42,7 +45,6 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
 	golang.org/x/mod v0.42.0 // indirect
-	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.43.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect

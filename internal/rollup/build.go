@@ -76,11 +76,11 @@ func (b *builder) cell(day, repo int64, login sql.NullString) *cell {
 
 // fact is what the rollup reads of one PR's facts.
 type fact struct {
-	repo                                    int64
-	author                                  sql.NullString
-	created, firstCommit, size              int64
-	merged, firstReview, deployed           sql.NullInt64
-	undeployed                              bool
+	repo                          int64
+	author                        sql.NullString
+	created, firstCommit, size    int64
+	merged, firstReview, deployed sql.NullInt64
+	undeployed                    bool
 }
 
 func (b *builder) addFact(f *fact) {

@@ -109,7 +109,7 @@ func (p *Pages) parseFilters(r *http.Request, pg *page, uses filterSet, keep ...
 	fv.StartDate, fv.EndDate, fv.Period, fv.Author = q.StartDate(), q.EndDate(), string(q.Period), q.Author
 	fv.Presets = presets(fv.Action, v, today, q)
 	if uses.Author {
-		fv.Authors, err = p.st.Authors(ctx, store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, 200)
+		fv.Authors, err = p.metrics.Authors(ctx, q, 200)
 		if err != nil {
 			return q, false, err
 		}
