@@ -109,6 +109,7 @@ func (s *Service) developerRows(ctx context.Context, q Query) ([]Developer, erro
 // issuesCompletedBy counts, per PR author, the Linear issues completed in
 // q's range that are linked to their PRs.
 func (s *Service) issuesCompletedBy(ctx context.Context, q Query, counts map[string]int) error {
+	// pr_facts holds the PRs' repository and author in narrow rows.
 	i := rangeFilter("li.completed_at", q)
 	if q.RepoID != 0 {
 		i.add("p.repo_id = ?", q.RepoID)
@@ -118,7 +119,7 @@ func (s *Service) issuesCompletedBy(ctx context.Context, q Query, counts map[str
 	}
 	return s.groupCounts(ctx, `/* metrics.developers.issuesCompleted */
 		SELECT p.author_login, count(DISTINCT li.id) FROM linear_issues li
-		JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
+		JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pr_facts p ON p.pr_id = l.pr_id
 		WHERE p.author_login IS NOT NULL AND `+i.sql()+` GROUP BY p.author_login`, i.args, counts)
 }
 

@@ -42,3 +42,7 @@ ALTER TABLE pr_rollup ALTER COLUMN merge_times SET STORAGE EXTERNAL, ALTER COLUM
     ALTER COLUMN review_times SET STORAGE EXTERNAL, ALTER COLUMN lead_times SET STORAGE EXTERNAL,
     ALTER COLUMN coding_times SET STORAGE EXTERNAL, ALTER COLUMN pickup_times SET STORAGE EXTERNAL,
     ALTER COLUMN review_phase_times SET STORAGE EXTERNAL, ALTER COLUMN deploy_times SET STORAGE EXTERNAL;
+
+-- Linear issues completed in a range (throughput's issues_completed, the
+-- developers table), counted from the index alone.
+CREATE INDEX linear_issues_completed_state ON linear_issues (completed_at, canceled_at, state_type, id);

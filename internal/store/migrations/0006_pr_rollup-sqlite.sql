@@ -36,3 +36,7 @@ CREATE TABLE pr_rollup_dirty (
 
 -- The rollup rebuilds the PRs created on a dirty day.
 CREATE INDEX pr_facts_created ON pr_facts (created_at);
+
+-- Linear issues completed in a range (throughput's issues_completed, the
+-- developers table), counted from the index alone.
+CREATE INDEX linear_issues_completed_state ON linear_issues (completed_at, canceled_at, state_type, id);
