@@ -153,7 +153,7 @@ func newEngine(cfg *config.Config, st *store.Store, conns []syncer.Connector, de
 		Store:      st,
 		Connectors: conns,
 		Log:        log,
-		Secrets:    []string{cfg.GitHubToken.Reveal(), cfg.LinearAPIKey.Reveal()},
+		Secrets:    cfg.Secrets(),
 		AfterSync:  deriveFunc(der, log),
 	})
 }
