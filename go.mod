@@ -26,6 +26,9 @@ require (
 	// Sign in with GitHub (AUTH_MODE=github): the OAuth web flow with
 	// state and PKCE.
 	golang.org/x/oauth2 v0.38.0
+	// Metrics: singleflight computes simultaneous identical cache misses
+	// once; errgroup cancels a metric's other queries when one fails.
+	golang.org/x/sync v0.25.0
 	// Live sync progress: is stderr a terminal, and how wide.
 	golang.org/x/term v0.48.0
 	// The embedded default database: SQLite in pure Go, no cgo, so the
@@ -51,7 +54,6 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
 	golang.org/x/mod v0.42.0 // indirect
-	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect

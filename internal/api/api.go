@@ -29,6 +29,9 @@ type Deps struct {
 	// Now is the clock that sets "today" for metric ranges; time.Now when
 	// nil.
 	Now func() time.Time
+	// Metrics is the metrics service, shared with the pages so both answer
+	// from one cache; a new one over Store when nil.
+	Metrics *metrics.Service
 }
 
 // API holds the handlers' dependencies.
@@ -54,9 +57,11 @@ func New(d Deps) *API {
 	if now == nil {
 		now = time.Now
 	}
-	linear := d.Config != nil && d.Config.LinearAPIKey != ""
-	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive, sync: d.Sync,
-		metrics: metrics.New(d.Store, linear), now: now}
+	svc := d.Metrics
+	if svc == nil {
+		svc = metrics.New(d.Store, d.Config != nil && d.Config.LinearAPIKey != "")
+	}
+	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive, sync: d.Sync, metrics: svc, now: now}
 }
 
 // Route is one endpoint: what the router registers and what /openapi.json

@@ -9,6 +9,7 @@ import (
 	"github.com/veelocity/veelocity/internal/api"
 	"github.com/veelocity/veelocity/internal/auth"
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/server"
 	"github.com/veelocity/veelocity/internal/version"
 	"github.com/veelocity/veelocity/internal/web"
@@ -100,9 +101,11 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	sched := newScheduler(cfg, eng, log)
 	defer sched.Stop()
 
+	// One metrics service, so the API and the pages share its cache.
+	svc := metrics.New(st, cfg.LinearAPIKey != "")
 	h := server.Handler(server.Options{
-		API:       api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log)}),
-		Pages:     web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
+		API:       api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log), Metrics: svc}),
+		Pages:     web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log, Metrics: svc}),
 		Log:       log,
 		Version:   version.Version,
 		Auth:      auth.New(auth.Options{Mode: mode, Config: cfg, Store: st, Log: log}),

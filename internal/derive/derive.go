@@ -135,6 +135,9 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 			return st, fmt.Errorf("derive: %s: %w", s.name, err)
 		}
 	}
+	if err := d.updateRollup(ctx); err != nil {
+		return st, fmt.Errorf("derive: PR rollup: %w", err)
+	}
 	if mode == Full || st != (Stats{}) {
 		if err := d.tx(ctx, func(tx *store.Tx) error { return tx.BumpDataVersion(ctx) }); err != nil {
 			return st, fmt.Errorf("derive: %w", err)

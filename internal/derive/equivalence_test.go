@@ -34,7 +34,9 @@ func snapshot(t *testing.T, st *store.Store) map[string][]string {
 		"first_deployment":  `SELECT id, first_deploy_created_at FROM repositories ORDER BY id`,
 		"workflows":         `SELECT id, is_deployment FROM workflows ORDER BY id`,
 		"pr_keys":           `SELECT id, pr_key FROM linear_attachments ORDER BY id`,
-		"dirty": `SELECT 'pr', count(*) FROM pull_requests WHERE dirty UNION ALL SELECT 'dep', count(*) FROM deployments WHERE dirty
+		"pr_rollup": `SELECT day, repo_id, author, login, opened, merged, undeployed, reviewed, reviews_given, merge_times, pr_sizes,
+			review_times, lead_times, coding_times, pickup_times, review_phase_times, deploy_times FROM pr_rollup ORDER BY day, repo_id, author`,
+		"dirty": `SELECT 'rollup', count(*) FROM pr_rollup_dirty UNION ALL SELECT 'pr', count(*) FROM pull_requests WHERE dirty UNION ALL SELECT 'dep', count(*) FROM deployments WHERE dirty
 			UNION ALL SELECT 'inc', count(*) FROM incidents WHERE dirty UNION ALL SELECT 'run', count(*) FROM workflow_runs WHERE dirty
 			UNION ALL SELECT 'li', count(*) FROM linear_issues WHERE dirty UNION ALL SELECT 'gi', count(*) FROM github_issues WHERE dirty
 			UNION ALL SELECT 'gd', count(*) FROM github_deployments WHERE dirty`,
@@ -326,6 +328,11 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			if fromGitHub == 0 || notProduction == 0 || !strings.Contains(cachedTeams, `"count":1`) {
 				t.Fatalf("%d GitHub deployments, %d outside production, team answers %q: the comparison would be vacuous",
 					fromGitHub, notProduction, cachedTeams[:200])
+			}
+			var cells, leadCells int
+			st.DB().QueryRow(`SELECT count(*), count(lead_times) FROM pr_rollup`).Scan(&cells, &leadCells)
+			if cells == 0 || leadCells == 0 {
+				t.Fatalf("the PR rollup has %d rows, %d with lead times: the comparison would be vacuous", cells, leadCells)
 			}
 			var linked, attributed int
 			st.DB().QueryRow(`SELECT count(*) FROM pr_facts WHERE deployment_id IS NOT NULL`).Scan(&linked)

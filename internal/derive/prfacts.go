@@ -63,8 +63,14 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			for i, p := range prs {
 				ids[i] = p.id
 			}
+			if err := d.markRollup(ctx, tx, ids); err != nil { // the days they leave
+				return err
+			}
 			deployments, err := writePRFacts(ctx, tx, prs)
 			if err != nil {
+				return err
+			}
+			if err := d.markRollup(ctx, tx, ids); err != nil { // the days they join
 				return err
 			}
 			issues, err := writePRLinks(ctx, tx, prs, ids)

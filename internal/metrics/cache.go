@@ -65,8 +65,9 @@ func (s *Service) dataVersion(ctx context.Context) (string, error) {
 }
 
 // cached answers from the cache when the data has not changed since the
-// answer was computed, and computes and keeps it otherwise. Cached answers
-// are shared: callers must not modify them.
+// answer was computed, and computes and keeps it otherwise. Simultaneous
+// misses of one key compute it once (singleflight), with the context of the
+// first. Cached answers are shared: callers must not modify them.
 func cached[T any](ctx context.Context, s *Service, name string, q Query, extra string, fn func() (T, error)) (T, error) {
 	if s.cache == nil {
 		return fn()
@@ -80,10 +81,20 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 	if v, ok := s.cache.get(key, version); ok {
 		return v.(T), nil
 	}
-	v, err := fn()
+	v, err, _ := s.flight.Do(key+"|"+version, func() (any, error) {
+		if v, ok := s.cache.get(key, version); ok {
+			return v, nil // computed while this call waited for its turn
+		}
+		v, err := fn()
+		if err != nil {
+			return nil, err
+		}
+		s.cache.put(key, version, v)
+		return v, nil
+	})
 	if err != nil {
-		return v, err
+		var zero T
+		return zero, err
 	}
-	s.cache.put(key, version, v)
-	return v, nil
+	return v.(T), nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+
+	"github.com/veelocity/veelocity/internal/rollup"
 )
 
 // DurationMetric is a duration population over a range: PR review time,
@@ -91,6 +93,16 @@ func (s *Service) PRReviewTime(ctx context.Context, q Query) (*DurationMetric, e
 }
 
 func (s *Service) prReviewTime(ctx context.Context, q Query) (*DurationMetric, error) {
+	if ok, err := s.rollupReady(ctx); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		r, err := s.readRollup(ctx, q, rollup.ReviewTimes)
+		if err != nil {
+			return nil, err
+		}
+		return r.durationMetric(rollup.ReviewTimes), nil
+	}
 	return s.durationScan(ctx, q, func(part Query) (string, []any) {
 		f := prFilter("f.first_review_at", part)
 		return `/* metrics.prReviewTime */ SELECT f.first_review_at, f.created_at FROM pr_facts f WHERE ` + f.sql(), f.args
@@ -106,6 +118,16 @@ func (s *Service) PRMergeTime(ctx context.Context, q Query) (*DurationMetric, er
 }
 
 func (s *Service) prMergeTime(ctx context.Context, q Query) (*DurationMetric, error) {
+	if ok, err := s.rollupReady(ctx); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		r, err := s.readRollup(ctx, q, rollup.MergeTimes)
+		if err != nil {
+			return nil, err
+		}
+		return r.durationMetric(rollup.MergeTimes), nil
+	}
 	return s.durationScan(ctx, q, func(part Query) (string, []any) {
 		f := prFilter("f.merged_at", part)
 		return `/* metrics.prMergeTime */ SELECT f.merged_at, f.created_at FROM pr_facts f WHERE ` + f.sql(), f.args
@@ -166,17 +188,33 @@ func (s *Service) Throughput(ctx context.Context, q Query) (*Throughput, error) 
 func (s *Service) throughput(ctx context.Context, q Query) (*Throughput, error) {
 	ser := newSeries(q)
 	m := &Throughput{}
-	f := prFilter("f.merged_at", q)
-	var err error
-	m.Data, m.Total, m.Average, err = s.countByBucket(ctx, ser, "f.merged_at", `/* metrics.throughput */ FROM pr_facts f WHERE `+f.sql(), f.args)
+	ok, err := s.rollupReady(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if ok {
+		r, err := s.readRollup(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		m.Data = make([]CountPoint, len(ser.dates))
+		for i := range m.Data {
+			m.Data[i] = CountPoint{Date: ser.date(i), Count: r.merged[i]}
+			m.Total += r.merged[i]
+		}
+		m.Average = float64(m.Total) / float64(len(m.Data))
+	} else {
+		f := prFilter("f.merged_at", q)
+		m.Data, m.Total, m.Average, err = s.countByBucket(ctx, ser, "f.merged_at", `/* metrics.throughput */ FROM pr_facts f WHERE `+f.sql(), f.args)
+		if err != nil {
+			return nil, err
+		}
 	}
 	linear, err := s.linearConfigured(ctx)
 	if err != nil || !linear {
 		return m, err
 	}
-	f = rangeFilter("li.completed_at", q)
+	f := rangeFilter("li.completed_at", q)
 	// A canceled issue is not completed work, whatever its completedAt.
 	f.add("li.canceled_at IS NULL AND li.state_type NOT IN ('canceled', 'duplicate')")
 	// Filters: "Linear issues count when they are linked to a PR of that
@@ -224,16 +262,16 @@ func (s *Service) linearConfigured(ctx context.Context) (bool, error) {
 func (s *Service) Development(ctx context.Context, q Query) (*Development, error) {
 	return cached(ctx, s, "development", q, "", func() (*Development, error) {
 		m := &Development{}
-		err := parallel(func() (err error) {
+		err := parallel(ctx, func(ctx context.Context) (err error) {
 			m.PRReviewTime, err = s.PRReviewTime(ctx, q)
 			return err
-		}, func() (err error) {
+		}, func(ctx context.Context) (err error) {
 			m.PRMergeTime, err = s.PRMergeTime(ctx, q)
 			return err
-		}, func() (err error) {
+		}, func(ctx context.Context) (err error) {
 			m.CycleTime, err = s.CycleTime(ctx, q)
 			return err
-		}, func() (err error) {
+		}, func(ctx context.Context) (err error) {
 			m.Throughput, err = s.Throughput(ctx, q)
 			return err
 		})

@@ -208,7 +208,49 @@ type leadRow struct {
 	firstReview                              sql.NullInt64
 }
 
+// leadTimeBoth is the lead time of a range and its per-bucket series, which
+// the DORA page shows together: computed from one read of the facts.
+type leadTimeBoth struct {
+	lead   *LeadTime
+	series []LeadTimeBucket
+}
+
+// leadTimeAndSeries computes, or finds in the cache, the lead time of q and
+// its series.
+func (s *Service) leadTimeAndSeries(ctx context.Context, q Query) (*leadTimeBoth, error) {
+	q.Trend = false
+	return cached(ctx, s, "lead-time-both", q, "", func() (*leadTimeBoth, error) {
+		ok, err := s.rollupReady(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			return s.leadTimeRollup(ctx, q)
+		}
+		out := &leadTimeBoth{}
+		err = parallel(ctx, func(ctx context.Context) (err error) {
+			out.lead, err = s.leadTimeFacts(ctx, q)
+			return err
+		}, func(ctx context.Context) (err error) {
+			out.series, err = s.leadTimeSeriesFacts(ctx, q)
+			return err
+		})
+		return out, err
+	})
+}
+
+// leadTime returns the lead time for q, a copy callers may change.
 func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
+	b, err := s.leadTimeAndSeries(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	m := *b.lead
+	return &m, nil
+}
+
+// leadTimeFacts computes the lead time from pr_facts.
+func (s *Service) leadTimeFacts(ctx context.Context, q Query) (*LeadTime, error) {
 	ser := newSeries(q)
 	// One accumulator per slice of the range, scanned at once, merged after.
 	type acc struct {
@@ -218,7 +260,7 @@ func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
 	accs := make([]acc, maxSlices)
 	var undeployed int
 	u := prFilter("f.merged_at", q)
-	err := parallel(func() error {
+	err := parallel(ctx, func(ctx context.Context) error {
 		_, err := s.scanSlices(ctx, q, 5, func(part Query) (string, []any) {
 			f := prFilter("f.deployed_at", part)
 			return `/* metrics.leadTime */ SELECT f.deployed_at, f.first_commit_at, f.created_at, f.merged_at, f.first_review_at
@@ -243,7 +285,7 @@ func (s *Service) leadTime(ctx context.Context, q Query) (*LeadTime, error) {
 			}
 		})
 		return err
-	}, func() (err error) {
+	}, func(ctx context.Context) (err error) {
 		undeployed, err = s.count(ctx, `/* metrics.undeployed */ SELECT count(*) FROM pr_facts f WHERE f.undeployed AND `+u.sql(), u.args...)
 		return err
 	})
@@ -380,10 +422,10 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 	type row struct{ opened, resolved int64 }
 	var rows []row
 	var open int
-	err := parallel(func() error {
+	err := parallel(ctx, func(ctx context.Context) error {
 		return s.scanRows(ctx, `/* metrics.recoveryTime */ SELECT i.opened_at, i.resolved_at FROM incidents i WHERE `+resolved.sql(),
 			resolved.args, 2, func(v []sql.NullInt64) { rows = append(rows, row{v[0].Int64, v[1].Int64}) })
-	}, func() (err error) {
+	}, func(ctx context.Context) (err error) {
 		open, err = s.count(ctx, `/* metrics.openIncidents */ SELECT count(*) FROM incidents i
 			WHERE i.resolved_at IS NULL AND `+opened.sql(), opened.args...)
 		return err
@@ -454,13 +496,13 @@ func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
 func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {
 	m := &DORA{}
 	var deps []deployment
-	err := parallel(func() (err error) {
+	err := parallel(ctx, func(ctx context.Context) (err error) {
 		deps, err = s.deployments(ctx, q, "")
 		return err
-	}, func() (err error) {
+	}, func(ctx context.Context) (err error) {
 		m.LeadTime, err = s.leadTime(ctx, q)
 		return err
-	}, func() (err error) {
+	}, func(ctx context.Context) (err error) {
 		m.RecoveryTime, err = s.recoveryTime(ctx, q)
 		return err
 	})

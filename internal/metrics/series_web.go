@@ -22,7 +22,16 @@ type LeadTimeBucket struct {
 // population and the same exclusion of negative lead times, bucketed by
 // deployed_at.
 func (s *Service) LeadTimeSeries(ctx context.Context, q Query) ([]LeadTimeBucket, error) {
-	return cached(ctx, s, "lead-time-series", q, "", func() ([]LeadTimeBucket, error) {
+	b, err := s.leadTimeAndSeries(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return b.series, nil
+}
+
+// leadTimeSeriesFacts computes the lead-time series from pr_facts.
+func (s *Service) leadTimeSeriesFacts(ctx context.Context, q Query) ([]LeadTimeBucket, error) {
+	{
 		f := prFilter("f.deployed_at", q)
 		var rows []leadRow
 		err := s.scanRows(ctx, `/* metrics.leadTimeSeries */
@@ -60,5 +69,5 @@ func (s *Service) LeadTimeSeries(ctx context.Context, q Query) ([]LeadTimeBucket
 				Phases: Phases{CodingHours: b.coding.median(), PickupHours: b.pickup.median(), ReviewHours: b.review.median(), DeployHours: b.deploy.median()}}
 		}
 		return out, nil
-	})
+	}
 }

@@ -6,8 +6,10 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/veelocity/veelocity/internal/store"
 )
@@ -19,6 +21,11 @@ type Service struct {
 	// as configured when Linear data is present (the demo dataset).
 	linearKey bool
 	cache     *resultCache
+	// flight makes simultaneous identical cache misses compute once.
+	flight singleflight.Group
+	// noRollup makes the PR metrics read pr_facts even when the rollup is
+	// built, for the tests that compare the two.
+	noRollup bool
 }
 
 // New returns a Service. linearConfigured is whether LINEAR_API_KEY is set.
@@ -99,17 +106,17 @@ func (s *Service) scanSlices(ctx context.Context, q Query, cols int, build func(
 	fn func(part int, v []sql.NullInt64)) (int, error) {
 	k := max(1, min(runtime.NumCPU(), maxSlices))
 	span := q.End.Sub(q.Start)
-	fns := make([]func() error, k)
+	fns := make([]func(context.Context) error, k)
 	for i := range k {
 		part := q
 		part.Start = q.Start.Add(span * time.Duration(i) / time.Duration(k))
 		part.End = q.Start.Add(span * time.Duration(i+1) / time.Duration(k))
 		query, args := build(part)
-		fns[i] = func() error {
+		fns[i] = func(ctx context.Context) error {
 			return s.scanRows(ctx, query, args, cols, func(v []sql.NullInt64) { fn(i, v) })
 		}
 	}
-	return k, parallel(fns...)
+	return k, parallel(ctx, fns...)
 }
 
 // count runs a count query.
@@ -119,22 +126,12 @@ func (s *Service) count(ctx context.Context, query string, args ...any) (int, er
 	return n, err
 }
 
-// parallel runs fns at once and returns the first error.
-func parallel(fns ...func() error) error {
-	errs := make([]error, len(fns))
-	var wg sync.WaitGroup
-	for i, fn := range fns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = fn()
-		}()
+// parallel runs fns at once and returns the first error; the first to
+// fail cancels the context the others run with.
+func parallel(ctx context.Context, fns ...func(context.Context) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	for _, fn := range fns {
+		g.Go(func() error { return fn(ctx) })
 	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
+	return g.Wait()
 }

@@ -3,6 +3,7 @@ package metrics
 import (
 	"math"
 	"math/big"
+	"math/bits"
 	"slices"
 	"strconv"
 )
@@ -98,4 +99,110 @@ func ratio(num, den int) *float64 {
 		return nil
 	}
 	return round(float64(num)/float64(den), 4)
+}
+
+// summarize reports a population whose values sum to sum, exactly as
+// population.summary does, without sorting: it selects the few values the
+// percentiles interpolate between. It reorders v.
+func summarize(v []int64, sum int64) Durations {
+	if len(v) == 0 {
+		return Durations{}
+	}
+	ps := percentiles(v, 0.5, 0.75, 0.90)
+	return Durations{
+		AverageHours: hours(float64(sum) / float64(len(v))),
+		MedianHours:  hours(ps[0]),
+		P75Hours:     hours(ps[1]),
+		P90Hours:     hours(ps[2]),
+	}
+}
+
+// medianHours is the median of v in hours, or nil when v is empty. It
+// reorders v.
+func medianHours(v []int64) *float64 {
+	if len(v) == 0 {
+		return nil
+	}
+	return hours(percentiles(v, 0.5)[0])
+}
+
+// percentiles returns percentile_cont of v for each fraction in ps
+// (ascending), by selection: O(n) instead of a sort. It reorders v.
+func percentiles(v []int64, ps ...float64) []float64 {
+	// The ranks to select, ascending: floor and ceil of each p × (n − 1).
+	var ranks []int
+	for _, p := range ps {
+		rank := p * float64(len(v)-1)
+		for _, r := range []int{int(math.Floor(rank)), int(math.Ceil(rank))} {
+			if len(ranks) == 0 || ranks[len(ranks)-1] < r {
+				ranks = append(ranks, r)
+			}
+		}
+	}
+	// Each selection leaves smaller values before the rank and larger
+	// ones after it, so the next one only looks after it.
+	from := 0
+	for _, r := range ranks {
+		selectNth(v[from:], r-from)
+		from = r
+	}
+	out := make([]float64, len(ps))
+	for i, p := range ps {
+		rank := p * float64(len(v)-1)
+		lo, hi := math.Floor(rank), math.Ceil(rank)
+		a, b := float64(v[int(lo)]), float64(v[int(hi)])
+		out[i] = a + (rank-lo)*(b-a)
+	}
+	return out
+}
+
+// selectNth reorders v so that v[k] is the value a sort would put there,
+// with no larger value before it and no smaller one after it (introselect:
+// quickselect on a median-of-three pivot, falling back to a sort when the
+// partitions stop shrinking).
+func selectNth(v []int64, k int) {
+	lo, hi := 0, len(v)-1
+	budget := 2*bits.Len(uint(len(v))) + 8
+	for hi-lo > 16 {
+		if budget--; budget < 0 {
+			slices.Sort(v[lo : hi+1])
+			return
+		}
+		mid := lo + (hi-lo)/2
+		// Median of three to v[mid].
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		// Three-way partition: < pivot, == pivot, > pivot.
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch {
+			case v[i] < pivot:
+				v[lt], v[i] = v[i], v[lt]
+				lt++
+				i++
+			case v[i] > pivot:
+				v[i], v[gt] = v[gt], v[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return // v[k] equals the pivot, in its place
+		}
+	}
+	slices.Sort(v[lo : hi+1])
 }

@@ -124,7 +124,7 @@ func (p *Pages) parseFilters(r *http.Request, pg *page, uses filterSet, keep ...
 	fv.Environment = q.Environment
 	fv.Presets = presets(fv.Action, v, today, q)
 	if uses.Author {
-		fv.Authors, err = p.st.Authors(ctx, store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, 200)
+		fv.Authors, err = p.metrics.Authors(ctx, q, 200)
 		if err != nil {
 			return q, false, err
 		}

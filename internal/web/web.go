@@ -29,6 +29,9 @@ type Options struct {
 	// Now is the clock that sets "today" for the date filters (default
 	// time.Now).
 	Now func() time.Time
+	// Metrics is the metrics service, shared with the API so both answer
+	// from one cache; a new one over Store when nil.
+	Metrics *metrics.Service
 }
 
 // Pages serves the dashboard. It implements server.Pages.
@@ -53,8 +56,10 @@ func New(o Options) *Pages {
 	if o.Config == nil {
 		o.Config = &config.Config{}
 	}
-	return &Pages{st: o.Store, cfg: o.Config, sync: o.Sync, log: o.Log, now: o.Now,
-		metrics: metrics.New(o.Store, o.Config.LinearAPIKey != ""), tpl: parsed}
+	if o.Metrics == nil {
+		o.Metrics = metrics.New(o.Store, o.Config.LinearAPIKey != "")
+	}
+	return &Pages{st: o.Store, cfg: o.Config, sync: o.Sync, log: o.Log, now: o.Now, metrics: o.Metrics, tpl: parsed}
 }
 
 // route is one page: its path, navigation label and handler.

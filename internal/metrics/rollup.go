@@ -1,0 +1,292 @@
+package metrics
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/veelocity/veelocity/internal/rollup"
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// The PR metrics read the PR rollup (package rollup) once the derive step
+// has built it: one row per day, repository and author, with every value of
+// the day's populations, so the percentiles stay exact. Before that (a
+// database migrated but not yet derived) they read pr_facts, by the same
+// rules; the two paths are checked against each other in the tests.
+
+// rollupReady reports whether the rollup is complete.
+func (s *Service) rollupReady(ctx context.Context) (bool, error) {
+	if s.noRollup {
+		return false, nil
+	}
+	_, ok, err := s.st.AppState(ctx, rollup.BuiltKey)
+	return ok, err
+}
+
+// rolledPop is one population read from the rollup: its values, bucket
+// after bucket, and the end of each bucket's values.
+type rolledPop struct {
+	vals []int64
+	sum  int64
+	ends []int
+}
+
+// bucket returns bucket i's values.
+func (p *rolledPop) bucket(i int) []int64 {
+	start := 0
+	if i > 0 {
+		start = p.ends[i-1]
+	}
+	return p.vals[start:p.ends[i]]
+}
+
+// rolled is what a range of the rollup holds.
+type rolled struct {
+	ser  *series
+	pops [rollup.NumPops]*rolledPop
+	// merged and undeployed count PRs per bucket, by merge day.
+	merged, undeployed []int
+}
+
+// rollupFilter restricts pr_rollup to q's days, repository, author and
+// team members.
+func rollupFilter(q Query) *filter {
+	f := &filter{}
+	f.add("day >= ? AND day < ?", rollup.Day(store.MS(q.Start)), rollup.Day(store.MS(q.End)))
+	if q.RepoID != 0 {
+		f.add("repo_id = ?", q.RepoID)
+	}
+	if q.Author != "" {
+		f.add("author = ?", strings.ToLower(q.Author))
+	}
+	if q.Team != nil {
+		if len(q.Team.Members) == 0 {
+			f.add("1 = 0")
+		} else {
+			args := make([]any, len(q.Team.Members))
+			marks := make([]string, len(q.Team.Members))
+			for i, m := range q.Team.Members {
+				args[i], marks[i] = strings.ToLower(m), "?"
+			}
+			f.add("author IN ("+strings.Join(marks, ", ")+")", args...)
+		}
+	}
+	return f
+}
+
+// readRollup reads the populations pops over q's range, bucketed by q's
+// period.
+func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (*rolled, error) {
+	ser := newSeries(q)
+	r := &rolled{ser: ser, merged: make([]int, len(ser.dates)), undeployed: make([]int, len(ser.dates))}
+	cols := "day, merged, undeployed"
+	for _, p := range pops {
+		r.pops[p] = &rolledPop{ends: make([]int, len(ser.dates))}
+		cols += ", " + p.Column()
+	}
+	f := rollupFilter(q)
+	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql()+` ORDER BY day`, f.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var day int64
+	var merged, undeployed int
+	blobs := make([]sql.RawBytes, len(pops))
+	dest := []any{&day, &merged, &undeployed}
+	for i := range blobs {
+		dest = append(dest, &blobs[i])
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		b := ser.slot(day * rollup.MsPerDay)
+		if b < 0 {
+			continue
+		}
+		r.merged[b] += merged
+		r.undeployed[b] += undeployed
+		for i, p := range pops {
+			rp := r.pops[p]
+			var sum int64
+			if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, blobs[i]); err != nil {
+				return nil, err
+			}
+			rp.sum += sum
+			rp.ends[b] = len(rp.vals)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Rows come by day, so each bucket's values are contiguous; a bucket
+	// without rows ends where the one before it does.
+	for _, p := range pops {
+		rp := r.pops[p]
+		for i := range rp.ends {
+			if i > 0 && rp.ends[i] < rp.ends[i-1] {
+				rp.ends[i] = rp.ends[i-1]
+			}
+		}
+	}
+	return r, nil
+}
+
+// medianPoints reports each bucket's count and median. It reorders the
+// values within each bucket.
+func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
+	out := make([]MedianPoint, len(ser.dates))
+	for i := range out {
+		b := p.bucket(i)
+		out[i] = MedianPoint{Date: ser.date(i), Count: len(b), MedianHours: medianHours(b)}
+	}
+	return out
+}
+
+// durationMetric is a duration population's metric (review, merge time).
+func (r *rolled) durationMetric(p rollup.Pop) *DurationMetric {
+	rp := r.pops[p]
+	data := rp.medianPoints(r.ser)
+	return &DurationMetric{Count: len(rp.vals), Durations: summarize(rp.vals, rp.sum), Data: data}
+}
+
+// leadTimeRollup computes the lead time and its per-bucket series from one
+// read of the rollup.
+func (s *Service) leadTimeRollup(ctx context.Context, q Query) (*leadTimeBoth, error) {
+	r, err := s.readRollup(ctx, q, rollup.LeadTimes, rollup.CodingTimes, rollup.PickupTimes, rollup.ReviewPhaseTimes, rollup.DeployTimes)
+	if err != nil {
+		return nil, err
+	}
+	lead := r.pops[rollup.LeadTimes]
+	phases := func(i int) Phases {
+		return Phases{CodingHours: medianHours(r.pops[rollup.CodingTimes].bucket(i)), PickupHours: medianHours(r.pops[rollup.PickupTimes].bucket(i)),
+			ReviewHours: medianHours(r.pops[rollup.ReviewPhaseTimes].bucket(i)), DeployHours: medianHours(r.pops[rollup.DeployTimes].bucket(i))}
+	}
+	out := &leadTimeBoth{series: make([]LeadTimeBucket, len(r.ser.dates))}
+	data := make([]MedianPoint, len(r.ser.dates))
+	for i := range out.series {
+		b := lead.bucket(i)
+		var sum int64
+		for _, v := range b {
+			sum += v
+		}
+		d := summarize(b, sum)
+		data[i] = MedianPoint{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours}
+		out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours, P75Hours: d.P75Hours,
+			P90Hours: d.P90Hours, Phases: phases(i)}
+	}
+	undeployed := 0
+	for _, n := range r.undeployed {
+		undeployed += n
+	}
+	m := &LeadTime{Data: data, Count: len(lead.vals), Durations: summarize(lead.vals, lead.sum), UndeployedCount: undeployed,
+		Phases: Phases{CodingHours: medianHours(r.pops[rollup.CodingTimes].vals), PickupHours: medianHours(r.pops[rollup.PickupTimes].vals),
+			ReviewHours: medianHours(r.pops[rollup.ReviewPhaseTimes].vals), DeployHours: medianHours(r.pops[rollup.DeployTimes].vals)}}
+	m.Tier = tierBelow(m.MedianHours, 24, 168, 720)
+	out.lead = m
+	return out, nil
+}
+
+// authorRow is one author's part of the rollup over a range.
+type authorRow struct {
+	login                                  string
+	opened, merged, reviewed, reviewsGiven int
+	merge, sizes, review                   []int64
+}
+
+// readAuthors reads the rollup per author over q's range (authors known
+// only: a PR whose author account is gone has none).
+func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[string]*authorRow, error) {
+	f := rollupFilter(q)
+	cols := "author, login, opened, merged, reviewed, reviews_given"
+	if values {
+		cols += ", merge_times, pr_sizes, review_times"
+	}
+	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollupAuthors */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql()+` AND author <> ''`, f.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]*authorRow{}
+	var author, login string
+	var opened, merged, reviewed, given int
+	var merge, sizes, review sql.RawBytes
+	dest := []any{&author, &login, &opened, &merged, &reviewed, &given}
+	if values {
+		dest = append(dest, &merge, &sizes, &review)
+	}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return nil, err
+		}
+		a, ok := out[author]
+		if !ok {
+			a = &authorRow{}
+			out[author] = a
+		}
+		if login > a.login {
+			a.login = login
+		}
+		a.opened += opened
+		a.merged += merged
+		a.reviewed += reviewed
+		a.reviewsGiven += given
+		if values {
+			for _, x := range []struct {
+				dst *[]int64
+				b   []byte
+			}{{&a.merge, merge}, {&a.sizes, sizes}, {&a.review, review}} {
+				if *x.dst, _, err = rollup.DecodeAppend(*x.dst, x.b); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// Authors lists the authors of the PRs merged in q's range (in its
+// repository, when it has one), most merges first, at most limit: the
+// choices of the dashboard's author filter.
+func (s *Service) Authors(ctx context.Context, q Query, limit int) ([]string, error) {
+	q.Author, q.Team, q.Trend, q.Period = "", nil, false, Week
+	return cached(ctx, s, "authors", q, fmt.Sprint(limit), func() ([]string, error) {
+		ok, err := s.rollupReady(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return s.st.Authors(ctx, store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, limit)
+		}
+		authors, err := s.readAuthors(ctx, q, false)
+		if err != nil {
+			return nil, err
+		}
+		type ranked struct {
+			login  string
+			merged int
+		}
+		var list []ranked
+		for _, a := range authors {
+			if a.merged > 0 {
+				list = append(list, ranked{a.login, a.merged})
+			}
+		}
+		slices.SortFunc(list, func(a, b ranked) int {
+			if c := cmp.Compare(b.merged, a.merged); c != 0 {
+				return c
+			}
+			return strings.Compare(a.login, b.login)
+		})
+		out := []string{}
+		for _, a := range list[:min(limit, len(list))] {
+			out = append(out, a.login)
+		}
+		return out, nil
+	})
+}

@@ -1,0 +1,201 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/veelocity/veelocity/internal/rollup"
+	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+// TestRollupEqualsFacts answers every PR metric of the worked scenarios
+// twice, from the rollup and from pr_facts, and wants the same JSON: the
+// rollup changes the speed, never the answer.
+func TestRollupEqualsFacts(t *testing.T) {
+	for _, sc := range []struct {
+		name  string
+		build func(*testing.T, *store.Store) (int64, int64)
+	}{
+		{"dora", func(t *testing.T, st *store.Store) (int64, int64) {
+			_, web, api := doraScenario(t, st)
+			return web, api
+		}},
+		{"development", devScenario},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			st := storetest.New(t)
+			web, _ := sc.build(t, st)
+			ctx := context.Background()
+			fast := New(st, false)
+			if ok, err := fast.rollupReady(ctx); err != nil || !ok {
+				t.Fatalf("the rollup is not built after derive (%v)", err)
+			}
+			slow := New(st, false)
+			slow.noRollup = true
+			var cells int
+			if err := st.DB().QueryRow(`SELECT count(*) FROM pr_rollup`).Scan(&cells); err != nil || cells == 0 {
+				t.Fatalf("pr_rollup has %d rows (%v)", cells, err)
+			}
+			for _, params := range []string{
+				"start_date=2026-03-01&end_date=2026-03-07&period=day",
+				"start_date=2026-02-20&end_date=2026-03-10&period=week&include_trend=true",
+				"start_date=2026-01-15&end_date=2026-03-31&period=month",
+				fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&repo_id=%d&include_trend=true", web),
+				"start_date=2026-03-01&end_date=2026-03-07&author=alice",
+				"start_date=2026-03-01&end_date=2026-03-07&author=ALICE&period=day",
+				"start_date=2025-01-01&end_date=2026-12-31&period=month",
+			} {
+				q := query(t, st, params)
+				answers := func(s *Service) []byte {
+					dora, err := s.DORA(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					dev, err := s.Development(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					devs, err := s.Developers(ctx, q, "login", "")
+					if err != nil {
+						t.Fatal(err)
+					}
+					series, err := s.LeadTimeSeries(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					authors, err := s.Authors(ctx, q, 200)
+					if err != nil {
+						t.Fatal(err)
+					}
+					b, _ := json.Marshal([]any{dora, dev, devs, series, authors})
+					return b
+				}
+				got, want := answers(fast), answers(slow)
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s: the rollup answers\n%s\nthe facts answer\n%s", params, got, want)
+				}
+				if !regexp.MustCompile(`"median_hours":[0-9]`).Match(want) {
+					t.Errorf("%s: nothing to compare: %s", params, want)
+				}
+			}
+		})
+	}
+}
+
+// TestPercentilesBySelection checks the selection against a sort on random
+// populations with many ties and sorted runs, as the rollup's arrays are.
+func TestPercentilesBySelection(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	for _, n := range []int{1, 2, 3, 10, 17, 100, 1000, 20000} {
+		for _, spread := range []int64{1, 5, 1 << 40} {
+			v := make([]int64, n)
+			for i := range v {
+				v[i] = rng.Int64N(spread)
+			}
+			// Sorted runs, as concatenated rollup arrays come.
+			for i := 0; i < n; i += 50 {
+				slices.Sort(v[i:min(n, i+50)])
+			}
+			sorted := slices.Clone(v)
+			slices.Sort(sorted)
+			ps := []float64{0.5, 0.75, 0.9}
+			got := percentiles(slices.Clone(v), ps...)
+			for i, p := range ps {
+				if want := percentileSorted(sorted, p); got[i] != want {
+					t.Errorf("n=%d spread=%d p=%v: got %v, want %v", n, spread, p, got[i], want)
+				}
+			}
+		}
+	}
+}
+
+// TestCodec round-trips value arrays through the rollup's encoding.
+func TestCodec(t *testing.T) {
+	for _, v := range [][]int64{nil, {0}, {5, -3, 1 << 50, 7, 7}, {-1 << 40, 0, 1 << 40}} {
+		enc := rollup.Encode(slices.Clone(v))
+		got, sum, err := rollup.DecodeAppend(nil, enc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := slices.Clone(v)
+		slices.Sort(want)
+		var wantSum int64
+		for _, x := range v {
+			wantSum += x
+		}
+		if !slices.Equal(got, want) || sum != wantSum {
+			t.Errorf("%v: decoded %v (sum %d), want %v (sum %d)", v, got, sum, want, wantSum)
+		}
+	}
+	if _, _, err := rollup.DecodeAppend(nil, []byte{0x80}); !errors.Is(err, rollup.ErrCorrupt) {
+		t.Errorf("a truncated array decodes without error: %v", err)
+	}
+}
+
+// TestSimultaneousMissesComputeOnce sends ten identical requests at once to
+// an empty cache: one computes, the others share its answer.
+func TestSimultaneousMissesComputeOnce(t *testing.T) {
+	st := storetest.New(t)
+	s := New(st, false)
+	ctx := context.Background()
+	q := query(t, st, "start_date=2026-03-01&end_date=2026-03-07")
+	var computed atomic.Int32
+	var arrived sync.WaitGroup
+	arrived.Add(10)
+	release := make(chan struct{})
+	go func() { arrived.Wait(); close(release) }()
+	var wg sync.WaitGroup
+	answers := make([]*int, 10)
+	for i := range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			arrived.Done()
+			// The computation waits until all ten have arrived, so that
+			// without singleflight each would miss the cache and compute.
+			answers[i], _ = cached(ctx, s, "test", q, "", func() (*int, error) {
+				computed.Add(1)
+				<-release
+				n := 42
+				return &n, nil
+			})
+		}()
+	}
+	wg.Wait()
+	if n := computed.Load(); n != 1 {
+		t.Errorf("ten simultaneous identical requests computed %d times, want 1", n)
+	}
+	for i, a := range answers {
+		if a == nil || *a != 42 || a != answers[0] {
+			t.Errorf("request %d got %v, not the shared answer", i, a)
+		}
+	}
+}
+
+// TestParallelCancelsOnFailure: when one of a metric's queries fails, the
+// others are canceled and the first error is returned.
+func TestParallelCancelsOnFailure(t *testing.T) {
+	boom := errors.New("boom")
+	canceled := make(chan error, 1)
+	err := parallel(context.Background(), func(ctx context.Context) error {
+		<-ctx.Done() // a long query, until canceled
+		canceled <- ctx.Err()
+		return ctx.Err()
+	}, func(context.Context) error { return boom })
+	if !errors.Is(err, boom) {
+		t.Errorf("parallel returned %v, want the failing query's error", err)
+	}
+	if err := <-canceled; !errors.Is(err, context.Canceled) {
+		t.Errorf("the other query saw %v, want context.Canceled", err)
+	}
+}

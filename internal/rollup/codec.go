@@ -1,0 +1,71 @@
+// Package rollup keeps the PR rollup, table pr_rollup: per UTC day,
+// repository and person, the counts and the sorted durations that the PR
+// metrics read (METRICS.md: lead time and its phases by deployment day,
+// review time by first-review day, merge time, sizes and throughput by merge
+// day, PRs opened, reviews given). A metric over a range then reads one row
+// per day and person instead of one per PR, and its percentiles stay exact:
+// the arrays hold every value.
+//
+// The derive step keeps it current (internal/derive/rollup.go): a full derive
+// rebuilds it, and an incremental one rebuilds the days that the PRs it
+// recomputed touch, recorded in pr_rollup_dirty in the same transaction as
+// the facts.
+package rollup
+
+import (
+	"encoding/binary"
+	"errors"
+	"slices"
+)
+
+// MsPerDay is the length of a UTC day in milliseconds.
+const MsPerDay = 86_400_000
+
+// Day is the UTC day of an instant in Unix milliseconds, as the SQL
+// expression `ms / 86400000` computes it on both engines.
+func Day(ms int64) int64 { return ms / MsPerDay }
+
+// Encode sorts values in place and encodes them compactly: the first as a
+// signed varint, then each difference from the one before as an unsigned
+// varint. An empty slice encodes as nil.
+func Encode(values []int64) []byte {
+	if len(values) == 0 {
+		return nil
+	}
+	slices.Sort(values)
+	out := make([]byte, 0, len(values)*4)
+	out = binary.AppendVarint(out, values[0])
+	for i := 1; i < len(values); i++ {
+		out = binary.AppendUvarint(out, uint64(values[i]-values[i-1]))
+	}
+	return out
+}
+
+// ErrCorrupt is returned for bytes that Encode did not make.
+var ErrCorrupt = errors.New("rollup: corrupt value array")
+
+// DecodeAppend appends the values encoded in b to dst, in ascending order,
+// and returns it with the values' sum.
+func DecodeAppend(dst []int64, b []byte) ([]int64, int64, error) {
+	if len(b) == 0 {
+		return dst, 0, nil
+	}
+	v, n := binary.Varint(b)
+	if n <= 0 {
+		return dst, 0, ErrCorrupt
+	}
+	b = b[n:]
+	dst = append(dst, v)
+	sum := v
+	for len(b) > 0 {
+		d, n := binary.Uvarint(b)
+		if n <= 0 {
+			return dst, 0, ErrCorrupt
+		}
+		b = b[n:]
+		v += int64(d)
+		sum += v
+		dst = append(dst, v)
+	}
+	return dst, sum, nil
+}
