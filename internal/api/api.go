@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
@@ -21,8 +22,12 @@ type Deps struct {
 	Config *config.Config
 	Log    *slog.Logger
 	// Derive runs the derive step after records are written (POST
-	// /deployments, /incidents); nil skips it.
+	// /deployments, /incidents), in the background, coalesced (see
+	// derive.Background); nil skips it. Close stops it.
 	Derive func(ctx context.Context) error
+	// Targeted runs the incremental syncs webhook deliveries ask for; nil
+	// leaves the change to the next periodic sync.
+	Targeted *syncer.Queue
 	// Sync is the sync engine behind /connectors; nil answers its POSTs with
 	// 503.
 	Sync *syncer.Engine
@@ -36,8 +41,11 @@ type API struct {
 	store *store.Store
 	cfg   *config.Config
 	log   *slog.Logger
-	// derive runs the derive step after records are written; may be nil.
-	derive func(ctx context.Context) error
+	// derive runs the derive step in the background after records are
+	// written; may be nil.
+	derive *derive.Background
+	// targeted runs the syncs webhooks ask for; may be nil.
+	targeted *syncer.Queue
 	// sync is the sync engine; may be nil.
 	sync    *syncer.Engine
 	metrics *metrics.Service
@@ -55,8 +63,29 @@ func New(d Deps) *API {
 		now = time.Now
 	}
 	linear := d.Config != nil && d.Config.LinearAPIKey != ""
-	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive, sync: d.Sync,
+	a := &API{store: d.Store, cfg: d.Config, log: log, sync: d.Sync, targeted: d.Targeted,
 		metrics: metrics.New(d.Store, linear), now: now}
+	if d.Derive != nil {
+		a.derive = derive.NewBackground(d.Derive, log)
+	}
+	return a
+}
+
+// WaitDerived returns once the background derive step that recorded
+// records asked for has run (or ctx ends).
+func (a *API) WaitDerived(ctx context.Context) error {
+	if a.derive == nil {
+		return nil
+	}
+	return a.derive.Wait(ctx)
+}
+
+// Close stops the background derive step; the records it had not derived
+// yet stay marked for the next one.
+func (a *API) Close() {
+	if a.derive != nil {
+		a.derive.Close()
+	}
 }
 
 // Route is one endpoint: what the router registers and what /openapi.json
@@ -70,8 +99,12 @@ type Route struct {
 	// Body names the request body's fields, for POST routes.
 	Body []Field
 	// Status is the success status; 200 when zero.
-	Status  int
-	Handler HandlerFunc
+	Status int
+	// SignatureAuth marks a route that authenticates each request by its
+	// own signature check (the webhooks): with AUTH_MODE on it needs no
+	// session or token.
+	SignatureAuth bool
+	Handler       HandlerFunc
 }
 
 // Param is a query or path parameter.
@@ -104,6 +137,7 @@ func (a *API) Routes() []Route {
 	routes = append(routes, a.linearRoutes()...)
 	routes = append(routes, a.recordRoutes()...)
 	routes = append(routes, a.metricsRoutes()...)
+	routes = append(routes, a.webhookRoutes()...)
 	return routes
 }
 

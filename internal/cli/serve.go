@@ -8,6 +8,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/api"
 	"github.com/veelocity/veelocity/internal/server"
+	"github.com/veelocity/veelocity/internal/syncer"
 	"github.com/veelocity/veelocity/internal/version"
 	"github.com/veelocity/veelocity/internal/web"
 )
@@ -28,7 +29,8 @@ and nothing in the database, it serves a demo dataset instead, kept in
 --demo forces that, --demo=false turns it off.`,
 		vars: []string{"DATABASE_URL", "LISTEN_ADDR", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL",
 			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "DEPLOYMENT_PATTERNS",
-			"INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE"},
+			"INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE",
+			"GITHUB_WEBHOOK_SECRET", "LINEAR_WEBHOOK_SECRET"},
 		flags: func(fs *flag.FlagSet, o *options) {
 			fs.StringVar(&o.listen, "listen", "", "host:port to listen on (overrides LISTEN_ADDR)")
 			fs.Var(&o.demo, "demo", "serve the demo dataset (default: only when no source is configured and the database is empty)")
@@ -81,8 +83,14 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	sched := newScheduler(cfg, eng, log)
 	defer sched.Stop()
 
+	// Webhook deliveries ask for targeted syncs, which queue behind the
+	// running sync.
+	targeted := syncer.NewQueue(syncer.QueueOptions{Engine: eng, Log: log})
+	defer targeted.Close()
+	a := api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log), Targeted: targeted})
+	defer a.Close()
 	h := server.Handler(server.Options{
-		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log)}),
+		API:     a,
 		Pages:   web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
 		Log:     log,
 		Version: version.Version,

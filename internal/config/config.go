@@ -37,6 +37,10 @@ type Config struct {
 	SyncInterval  time.Duration
 	SyncOnStartup bool
 	SyncSince     time.Duration
+
+	// Webhook signature secrets; empty turns the endpoint off.
+	GitHubWebhookSecret Secret
+	LinearWebhookSecret Secret
 }
 
 // GitHubConfigured reports whether the GitHub source has what it needs to

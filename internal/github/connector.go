@@ -42,15 +42,15 @@ func NewFromConfig(cfg *config.Config, log *slog.Logger) *Client {
 	return New(Options{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken, Log: log})
 }
 
-// eachScope runs fn for every repository in GITHUB_REPOS as a scope of
-// source: it reports the scope, records its state in sync_state, and goes
+// eachScope runs fn for every repository in GITHUB_REPOS (those the sync
+// was restricted to, see syncer.OnlyScopes) as a scope of source: it reports the scope, records its state in sync_state, and goes
 // on to the next repository when one fails. A rejected token fails the
 // remaining repositories without a request each; ctx ending stops at once.
 // The errors it returns carry no credentials (the client redacts them).
 func eachScope(ctx context.Context, d Deps, source string, rep syncer.Reporter, fn func(repo string) error) error {
 	var errs []error
 	var rejected error
-	for _, repo := range d.Config.GitHubRepos {
+	for _, repo := range syncer.OnlyScopes(ctx, d.Config.GitHubRepos) {
 		rep.Scope(repo)
 		if err := d.Store.MarkSyncStarted(ctx, source, repo); err != nil {
 			return errors.Join(append(errs, err)...)

@@ -25,6 +25,8 @@ const (
 	TriggerSchedule Trigger = "schedule"
 	TriggerAPI      Trigger = "api"
 	TriggerCLI      Trigger = "cli"
+	// TriggerWebhook is a targeted sync a webhook delivery asked for.
+	TriggerWebhook Trigger = "webhook"
 )
 
 const (
@@ -43,6 +45,10 @@ type Request struct {
 	Mode Mode
 	// Sources restricts the sync to these sources; empty means all.
 	Sources []string
+	// Scopes restricts a source to some of its scopes (repositories,
+	// Linear team keys), by source name; a source not in it syncs every
+	// scope. Connectors read it with OnlyScopes.
+	Scopes  map[string][]string
 	Trigger Trigger
 	// Observe, if set, receives the sync's steps as they happen, for a
 	// terminal display. It is called from the connectors' goroutines, so
@@ -474,7 +480,7 @@ func (e *Engine) runSource(ctx context.Context, log *slog.Logger, r *run, i int,
 	}
 	if err == nil {
 		rep := &reporter{e: e, r: r, i: i}
-		err = e.callConnector(ctx, e.connector(name), req.Mode, rep)
+		err = e.callConnector(withScopes(ctx, req.Scopes[name]), e.connector(name), req.Mode, rep)
 		rep.leaveScope()
 	} else {
 		err = fmt.Errorf("recording the sync: %w", err)
