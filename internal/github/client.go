@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
@@ -51,6 +52,9 @@ type Client struct {
 	rest      *url.URL
 	limits    *limits
 	onRequest func()
+	// retried counts the requests sent again, for the Prometheus metrics;
+	// shared with the copies CountingRequests makes.
+	retried *atomic.Int64
 }
 
 // New returns a client for opts.
@@ -78,7 +82,7 @@ func New(opts Options) *Client {
 	if rest == nil {
 		rest = &url.URL{}
 	}
-	return &Client{opts: opts, rest: rest, limits: newLimits()}
+	return &Client{opts: opts, rest: rest, limits: newLimits(), retried: new(atomic.Int64)}
 }
 
 // CountingRequests returns a client sharing c's connection and rate-limit
@@ -139,6 +143,7 @@ func (c *Client) do(ctx context.Context, req request, checkBody func([]byte) *li
 				return nil, err
 			}
 			retries++
+			c.retried.Add(1)
 			continue
 		}
 		c.limits.update(req.bucket, resp.header)
@@ -160,6 +165,7 @@ func (c *Client) do(ctx context.Context, req request, checkBody func([]byte) *li
 				return nil, err
 			}
 			retries++
+			c.retried.Add(1)
 			continue
 		case resp.status == http.StatusOK && checkBody != nil:
 			hit = checkBody(resp.body)
@@ -185,6 +191,7 @@ func (c *Client) do(ctx context.Context, req request, checkBody func([]byte) *li
 			}
 			wait = c.secondaryWait(hit, retries)
 			retries++
+			c.retried.Add(1)
 		}
 		c.opts.Log.Warn("GitHub rate limit reached; waiting", "kind", hit.kind(), "wait", wait, "path", c.logPath(req.url))
 		if err := c.opts.Sleep(ctx, wait); err != nil {
@@ -312,4 +319,20 @@ func (c *Client) redact(s string) string {
 		s = strings.ReplaceAll(s, t, "[redacted]")
 	}
 	return s
+}
+
+// Retries is how many requests the client sent again since it was made,
+// after a server or network error or a secondary rate limit.
+func (c *Client) Retries() int64 { return c.retried.Load() }
+
+// RateLimits is what GitHub's latest answers said remains of each
+// rate-limit bucket (core, graphql); a bucket not seen yet is absent.
+func (c *Client) RateLimits() map[string]float64 {
+	out := map[string]float64{}
+	for _, b := range []string{bucketCore, bucketGraphQL} {
+		if remaining, reset := c.limits.state(b); !reset.IsZero() {
+			out[b] = float64(remaining)
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -63,9 +64,13 @@ type ClientOptions struct {
 type Client struct {
 	o        ClientOptions
 	requests atomic.Int64
+	retries  atomic.Int64
 
 	mu         sync.Mutex
 	pauseUntil time.Time // when the budget is low: its reset
+	// budgets is what the latest answer said remains of each budget
+	// (requests, complexity), for the Prometheus metrics.
+	budgets map[string]float64
 }
 
 // NewClient returns a client for the endpoint and key in o.
@@ -119,6 +124,18 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Retries is how many requests the client sent again since it was made,
+// after a server or network error or a rate limit.
+func (c *Client) Retries() int64 { return c.retries.Load() }
+
+// RateLimits is what Linear's latest answer said remains of each rate-limit
+// budget (requests, complexity); a budget not seen yet is absent.
+func (c *Client) RateLimits() map[string]float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.budgets)
 }
 
 // Requests returns how many HTTP requests the client has sent, retries
@@ -249,6 +266,7 @@ func (c *Client) send(ctx context.Context, body []byte) (int, http.Header, []byt
 
 // retryAfter logs a retry and waits d.
 func (c *Client) retryAfter(ctx context.Context, d time.Duration, op, why string, attrs ...any) error {
+	c.retries.Add(1)
 	c.o.Logger.Warn("linear: "+why+"; retrying", append([]any{"op", op, "wait", d}, attrs...)...)
 	return c.o.Sleep(ctx, d)
 }

@@ -20,6 +20,10 @@ type QueueOptions struct {
 	// for instead.
 	BusyPoll time.Duration
 	Log      *slog.Logger
+	// After returns a channel that receives once d has passed: time.After
+	// by default; tests pass one they fire themselves, to gather a burst
+	// exactly.
+	After func(d time.Duration) <-chan time.Time
 }
 
 // Queue runs the targeted incremental syncs that webhooks ask for: a
@@ -53,6 +57,9 @@ func NewQueue(o QueueOptions) *Queue {
 	}
 	if o.BusyPoll <= 0 {
 		o.BusyPoll = 5 * time.Second
+	}
+	if o.After == nil {
+		o.After = time.After
 	}
 	log := o.Log
 	if log == nil {
@@ -141,12 +148,10 @@ func (q *Queue) loop(ctx context.Context) {
 			return
 		case <-q.kick:
 		}
-		t := time.NewTimer(q.o.Debounce)
 		select {
 		case <-ctx.Done():
-			t.Stop()
 			return
-		case <-t.C:
+		case <-q.o.After(q.o.Debounce):
 		}
 		req, ok := q.take()
 		if !ok {
@@ -202,12 +207,10 @@ func (q *Queue) run(ctx context.Context, req Request) {
 			}
 			continue
 		case errors.As(err, &busy):
-			t := time.NewTimer(q.o.BusyPoll)
 			select {
 			case <-ctx.Done():
-				t.Stop()
 				return
-			case <-t.C:
+			case <-q.o.After(q.o.BusyPoll):
 			}
 			continue
 		case errors.As(err, &nc):
