@@ -100,6 +100,9 @@ type Route struct {
 	Body []Field
 	// Status is the success status; 200 when zero.
 	Status int
+	// Produces is the success response's media type; application/json when
+	// empty.
+	Produces string
 	// SignatureAuth marks a route that authenticates each request by its
 	// own signature check (the webhooks): with AUTH_MODE on it needs no
 	// session or token.

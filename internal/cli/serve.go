@@ -4,11 +4,15 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"net"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/api"
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/server"
 	"github.com/veelocity/veelocity/internal/syncer"
+	"github.com/veelocity/veelocity/internal/telemetry"
 	"github.com/veelocity/veelocity/internal/version"
 	"github.com/veelocity/veelocity/internal/web"
 )
@@ -78,7 +82,15 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 		// Real records never go into the demo's database.
 		conns = withoutSync(conns)
 	}
-	eng := newEngine(cfg, st, conns, der, log)
+	tel := telemetry.New()
+	for _, c := range conns {
+		if cs, ok := c.(telemetry.ClientStats); ok {
+			tel.WatchClient(c.Name(), cs)
+		}
+	}
+	tel.WatchDORA(telemetry.DORASource{Metrics: metrics.New(st, cfg.LinearAPIKey != ""), Store: st, Log: log})
+	derive := observedDerive(deriveFunc(der, log), tel, log)
+	eng := newObservedEngine(cfg, st, conns, derive, log, tel)
 	defer eng.Close()
 	sched := newScheduler(cfg, eng, log)
 	defer sched.Stop()
@@ -87,20 +99,21 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	// running sync.
 	targeted := syncer.NewQueue(syncer.QueueOptions{Engine: eng, Log: log})
 	defer targeted.Close()
-	a := api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log), Targeted: targeted})
+	a := api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: derive, Targeted: targeted})
 	defer a.Close()
 	h := server.Handler(server.Options{
-		API:     a,
-		Pages:   web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
-		Log:     log,
-		Version: version.Version,
+		API:       a,
+		Pages:     web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
+		Log:       log,
+		Version:   version.Version,
+		Telemetry: tel,
 	})
 	return server.Run(ctx, cfg.ListenAddr, h, log, func(addr net.Addr) {
 		log.Info("veelocity is serving", "url", fmt.Sprintf("http://%s/", addr), "database", st.Dialect().String(), "version", version.String())
 		// Bring the facts up to date with the current settings (a changed
 		// DEPLOYMENT_PATTERNS reclassifies workflows without a refetch).
 		go func() {
-			if err := deriveFunc(der, log)(ctx); err != nil && ctx.Err() == nil {
+			if err := derive(ctx); err != nil && ctx.Err() == nil {
 				log.Error("deriving facts at startup", "err", err)
 			}
 		}()
@@ -108,4 +121,20 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 			sched.Start(ctx)
 		}
 	})
+}
+
+// observedDerive wraps a derive step so that tel times it and refreshes the
+// DORA gauges after it.
+func observedDerive(derive func(context.Context) error, tel *telemetry.Telemetry, log *slog.Logger) func(context.Context) error {
+	return func(ctx context.Context) error {
+		start := time.Now()
+		err := derive(ctx)
+		tel.DeriveDone(time.Since(start), err)
+		if err == nil {
+			if err := tel.RefreshDORA(ctx); err != nil && ctx.Err() == nil {
+				log.Warn("metrics: refreshing the DORA gauges after derive", "err", err)
+			}
+		}
+		return err
+	}
 }

@@ -283,3 +283,11 @@ func nullable(s string) any {
 	}
 	return s
 }
+
+// Retries is how many requests the GitHub client (shared with the Actions
+// connector) sent again, for the Prometheus metrics.
+func (c *Connector) Retries() int64 { return c.d.Client.Retries() }
+
+// RateLimits is what remains of the GitHub client's rate-limit buckets, for
+// the Prometheus metrics.
+func (c *Connector) RateLimits() map[string]float64 { return c.d.Client.RateLimits() }

@@ -169,3 +169,11 @@ func onlyRequested(ctx context.Context, teams []teamNode, unknown []string) ([]t
 		return !slices.Contains(wanted, t.Key) && !slices.Contains(wanted, t.ID)
 	}), nil
 }
+
+// Retries is how many requests the Linear client sent again, for the
+// Prometheus metrics.
+func (c *Connector) Retries() int64 { return c.client.Retries() }
+
+// RateLimits is what remains of Linear's rate-limit budgets, for the
+// Prometheus metrics.
+func (c *Connector) RateLimits() map[string]float64 { return c.client.RateLimits() }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/api"
+	"github.com/veelocity/veelocity/internal/telemetry"
 )
 
 // Pages is the web dashboard as the server sees it: routes of its own, and
@@ -32,12 +33,16 @@ type Options struct {
 	Pages   Pages // nil: a minimal HTML page
 	Log     *slog.Logger
 	Version string
+	// Telemetry, if set, counts requests by route and serves GET /metrics.
+	Telemetry *telemetry.Telemetry
 }
 
 // Handler returns the whole HTTP handler: routes plus middleware.
 func Handler(o Options) http.Handler {
 	mux, _ := newMux(o)
-	return logRequests(o.logger(), recoverPanics(o.logger(), securityHeaders(mux)))
+	// The telemetry wraps the mux itself, which sets the route pattern it
+	// labels requests with.
+	return logRequests(o.logger(), recoverPanics(o.logger(), securityHeaders(o.Telemetry.Middleware(mux))))
 }
 
 func (o Options) logger() *slog.Logger {
@@ -67,6 +72,18 @@ func newMux(o Options) (*http.ServeMux, []string) {
 		}
 		return api.WriteJSON(w, http.StatusOK, doc)
 	}))
+	registered := append(patterns, "GET /openapi.json", "GET /")
+	if o.Telemetry != nil {
+		metrics := o.Telemetry.Handler()
+		mux.Handle("/metrics", api.Handle(log, func(w http.ResponseWriter, r *http.Request) error {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				return methodNotAllowed(w, "GET")
+			}
+			metrics.ServeHTTP(w, r)
+			return nil
+		}))
+		registered = append(registered, "GET /metrics")
+	}
 	pages.Register(mux)
 	mux.Handle("/{$}", api.Handle(log, func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -85,7 +102,7 @@ func newMux(o Options) (*http.ServeMux, []string) {
 		}
 		api.WriteError(w, http.StatusNotFound, "no such path: "+r.URL.Path)
 	})
-	return mux, append(patterns, "GET /openapi.json", "GET /")
+	return mux, registered
 }
 
 // rootRoutes describes, for OpenAPI, the routes the server adds beside the
@@ -94,6 +111,8 @@ func rootRoutes() []api.Route {
 	return []api.Route{
 		{Method: http.MethodGet, Pattern: "/", Tag: "meta", Summary: `Welcome message ({"message":"Welcome to Veelocity"}); browsers get the dashboard`},
 		{Method: http.MethodGet, Pattern: "/openapi.json", Tag: "meta", Summary: "This OpenAPI 3 description"},
+		{Method: http.MethodGet, Pattern: "/metrics", Tag: "meta", Produces: "text/plain",
+			Summary: "Prometheus metrics: HTTP requests by route, syncs per source, derive durations, rolling 30-day DORA values per repository"},
 	}
 }
 

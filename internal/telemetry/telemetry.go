@@ -30,6 +30,7 @@ type Telemetry struct {
 	deriveDuration *prometheus.HistogramVec
 	webhooks       *prometheus.CounterVec
 	clients        *clientCollector
+	dora           *doraCollector
 }
 
 // New returns a Telemetry with its collectors registered, the Go runtime's
