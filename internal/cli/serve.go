@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"net"
 	"time"
 
@@ -89,7 +88,7 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 		}
 	}
 	tel.WatchDORA(telemetry.DORASource{Metrics: metrics.New(st, cfg.LinearAPIKey != ""), Store: st, Log: log})
-	derive := observedDerive(deriveFunc(der, log), tel, log)
+	derive := observedDerive(deriveFunc(der, log), tel)
 	eng := newObservedEngine(cfg, st, conns, derive, log, tel)
 	defer eng.Close()
 	sched := newScheduler(cfg, eng, log)
@@ -123,17 +122,15 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	})
 }
 
-// observedDerive wraps a derive step so that tel times it and refreshes the
-// DORA gauges after it.
-func observedDerive(derive func(context.Context) error, tel *telemetry.Telemetry, log *slog.Logger) func(context.Context) error {
+// observedDerive wraps a derive step so that tel times it and, after it,
+// refreshes the DORA gauges in the background.
+func observedDerive(derive func(context.Context) error, tel *telemetry.Telemetry) func(context.Context) error {
 	return func(ctx context.Context) error {
 		start := time.Now()
 		err := derive(ctx)
 		tel.DeriveDone(time.Since(start), err)
 		if err == nil {
-			if err := tel.RefreshDORA(ctx); err != nil && ctx.Err() == nil {
-				log.Warn("metrics: refreshing the DORA gauges after derive", "err", err)
-			}
+			tel.RefreshDORALater()
 		}
 		return err
 	}

@@ -85,13 +85,45 @@ func (t *Telemetry) WatchDORA(src DORASource) {
 	t.reg.MustRegister(t.dora)
 }
 
-// RefreshDORA recomputes the DORA gauges now, unless they are current. The
-// server calls it after each derive, so that scrapes find them ready.
+// RefreshDORA recomputes the DORA gauges now, unless they are current.
 func (t *Telemetry) RefreshDORA(ctx context.Context) error {
 	if t == nil || t.dora == nil {
 		return nil
 	}
 	return t.dora.refresh(ctx)
+}
+
+// RefreshDORALater starts recomputing the DORA gauges in the background,
+// unless a refresh runs already, and returns at once. The server calls it
+// after each derive, so that scrapes find them ready.
+func (t *Telemetry) RefreshDORALater() {
+	if t == nil || t.dora == nil {
+		return
+	}
+	t.dora.refreshInBackground()
+}
+
+// refreshInBackground starts a refresh unless one runs.
+func (c *doraCollector) refreshInBackground() {
+	c.mu.Lock()
+	start := !c.refreshing
+	c.refreshing = true
+	c.mu.Unlock()
+	if !start {
+		return
+	}
+	go func() {
+		defer func() {
+			c.mu.Lock()
+			c.refreshing = false
+			c.mu.Unlock()
+		}()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if err := c.refresh(ctx); err != nil {
+			c.src.Log.Error("metrics: refreshing the DORA gauges", "err", err)
+		}
+	}()
 }
 
 func (c *doraCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -115,24 +147,7 @@ func (c *doraCollector) Collect(ch chan<- prometheus.Metric) {
 			return
 		}
 	} else if key, err := c.key(ctx); err == nil && key != snap.key {
-		c.mu.Lock()
-		start := !c.refreshing
-		c.refreshing = true
-		c.mu.Unlock()
-		if start {
-			go func() {
-				defer func() {
-					c.mu.Lock()
-					c.refreshing = false
-					c.mu.Unlock()
-				}()
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-				defer cancel()
-				if err := c.refresh(ctx); err != nil {
-					c.src.Log.Error("metrics: refreshing the DORA gauges", "err", err)
-				}
-			}()
-		}
+		c.refreshInBackground()
 	}
 	c.mu.Lock()
 	snap = c.snap
