@@ -105,10 +105,10 @@ func TestHTTPRequestsCountedByRoutePattern(t *testing.T) {
 	e.do("BREW", "/api/v1/health", "")
 	got := e.scrape()
 	for series, want := range map[string]float64{
-		`veelocity_http_requests_total{code="404",method="GET",route="/api/v1/github/prs/{id}"}`:        2,
-		`veelocity_http_requests_total{code="200",method="GET",route="/api/v1/health"}`:                 1,
-		`veelocity_http_requests_total{code="404",method="GET",route="/"}`:                              1,
-		`veelocity_http_requests_total{code="405",method="OTHER",route="/api/v1/health"}`:               1,
+		`veelocity_http_requests_total{code="404",method="GET",route="/api/v1/github/prs/{id}"}`:      2,
+		`veelocity_http_requests_total{code="200",method="GET",route="/api/v1/health"}`:               1,
+		`veelocity_http_requests_total{code="404",method="GET",route="/"}`:                            1,
+		`veelocity_http_requests_total{code="405",method="OTHER",route="/api/v1/health"}`:             1,
 		`veelocity_http_request_duration_seconds_count{method="GET",route="/api/v1/github/prs/{id}"}`: 2,
 	} {
 		if got[series] != want {
@@ -226,9 +226,9 @@ func TestSyncMetrics(t *testing.T) {
 	for series, want := range map[string]float64{
 		`veelocity_sync_runs_total{source="github",status="success",trigger="cli"}`: 1,
 		`veelocity_sync_runs_total{source="linear",status="failed",trigger="cli"}`:  1,
-		`veelocity_sync_requests_total{source="linear"}`:                              2,
-		`veelocity_sync_duration_seconds_count{source="github"}`:                      1,
-		`veelocity_sync_retries_total{source="github"}`:                               1,
+		`veelocity_sync_requests_total{source="linear"}`:                            2,
+		`veelocity_sync_duration_seconds_count{source="github"}`:                    1,
+		`veelocity_sync_retries_total{source="github"}`:                             1,
 	} {
 		if got[series] != want {
 			t.Errorf("%s = %v, want %v", series, got[series], want)
