@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -201,7 +203,13 @@ func TestSyncMetrics(t *testing.T) {
 	e := newEnv(t)
 	f := githubfake.New(githubfake.Options{})
 	t.Cleanup(f.Close)
-	f.AddRepo(&githubfake.Repo{Owner: "acme", Name: "web"})
+	repo := f.AddRepo(&githubfake.Repo{Owner: "acme", Name: "web"})
+	merged := time.Now().UTC().Add(-3 * time.Hour)
+	f.AddPullRequest(repo, &githubfake.PullRequest{Title: "Fix checkout", State: githubfake.Merged, Author: githubfake.User("octocat"),
+		HeadRef: "fix", HeadSHA: strings.Repeat("a", 40), MergeCommitSHA: strings.Repeat("b", 40),
+		CreatedAt: merged.Add(-5 * time.Hour), UpdatedAt: merged, MergedAt: &merged, ClosedAt: &merged,
+		Commits: []*githubfake.Commit{{SHA: strings.Repeat("a", 40), Message: "Fix checkout", AuthorLogin: "octocat",
+			AuthoredAt: merged.Add(-6 * time.Hour), CommittedAt: merged.Add(-6 * time.Hour)}}})
 	f.Inject(githubfake.Fault{Kind: githubfake.ServerError})
 	cfg, err := config.Parse(func(string) (string, bool) { return "", false })
 	if err != nil {
@@ -222,7 +230,40 @@ func TestSyncMetrics(t *testing.T) {
 	if _, err := eng.Run(context.Background(), syncer.Request{Mode: syncer.Recent, Trigger: syncer.TriggerCLI}); err != nil {
 		t.Fatal(err)
 	}
+	now := time.Now().UTC()
+	for path, body := range map[string]string{
+		"/api/v1/deployments": fmt.Sprintf(`{"external_id":"d1","repo":"acme/web","deployed_at":%q,"environment":"production","head_sha":%q}`,
+			now.Add(-time.Hour).Format(time.RFC3339), strings.Repeat("b", 40)),
+		"/api/v1/incidents": fmt.Sprintf(`{"external_id":"i1","repo":"acme/web","opened_at":%q,"resolved_at":%q}`,
+			now.Add(-50*time.Minute).Format(time.RFC3339), now.Add(-20*time.Minute).Format(time.RFC3339)),
+	} {
+		if status, out := e.do(http.MethodPost, path, body); status != 201 {
+			t.Fatalf("POST %s: %d %s", path, status, out)
+		}
+	}
+	if err := e.api.WaitDerived(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	got := e.scrape()
+	// The Grafana dashboard in docs/ reads only series the scrape has.
+	dashboard, err := os.ReadFile("../../docs/grafana-dashboard.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for series := range got {
+		name, _, _ := strings.Cut(series, "{")
+		names[name] = true
+	}
+	used := regexp.MustCompile(`veelocity_[a-z_]*[a-z]`).FindAllString(string(dashboard), -1)
+	if len(used) < 5 {
+		t.Fatalf("the dashboard reads only %v", used)
+	}
+	for _, name := range used {
+		if !names[name] {
+			t.Errorf("the dashboard reads %s, which the scrape does not have", name)
+		}
+	}
 	for series, want := range map[string]float64{
 		`veelocity_sync_runs_total{source="github",status="success",trigger="cli"}`: 1,
 		`veelocity_sync_runs_total{source="linear",status="failed",trigger="cli"}`:  1,
