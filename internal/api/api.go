@@ -7,6 +7,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
@@ -46,6 +47,9 @@ type API struct {
 	derive *derive.Background
 	// targeted runs the syncs webhooks ask for; may be nil.
 	targeted *syncer.Queue
+	// lastPrune is when old webhook delivery ids were last deleted (Unix
+	// ms).
+	lastPrune atomic.Int64
 	// sync is the sync engine; may be nil.
 	sync    *syncer.Engine
 	metrics *metrics.Service

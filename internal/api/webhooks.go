@@ -105,7 +105,18 @@ func (a *API) recordDelivery(r *http.Request, d store.WebhookDelivery) (bool, er
 		return true, nil
 	}
 	d.ReceivedAt = a.now()
-	return a.store.RecordWebhookDelivery(r.Context(), d)
+	isNew, err := a.store.RecordWebhookDelivery(r.Context(), d)
+	if err != nil || !isNew {
+		return isNew, err
+	}
+	// Forget old ids now and then; one indexed DELETE.
+	if last := a.lastPrune.Load(); d.ReceivedAt.UnixMilli()-last > time.Hour.Milliseconds() &&
+		a.lastPrune.CompareAndSwap(last, d.ReceivedAt.UnixMilli()) {
+		if _, err := a.store.PruneWebhookDeliveries(r.Context(), d.ReceivedAt.Add(-deliveryRetention)); err != nil {
+			a.log.Warn("webhook: pruning old delivery ids", "err", err)
+		}
+	}
+	return true, nil
 }
 
 // schedule asks for a targeted sync of scope in each of sources.
