@@ -444,7 +444,7 @@ func TestWebhookBurstCostsOneSync(t *testing.T) {
 func TestWebhookAnswersWhileSyncAndDeriveAreHeld(t *testing.T) {
 	rc := &recordingConnectors{block: make(chan struct{})}
 	var deriveLock sync.Mutex
-	e := newHookEnv(t, hookOptions{conns: rc.build, afterSync: func(context.Context) error {
+	e := newHookEnv(t, hookOptions{conns: rc.build, manual: true, afterSync: func(context.Context) error {
 		deriveLock.Lock()
 		defer deriveLock.Unlock()
 		return nil
@@ -470,6 +470,9 @@ func TestWebhookAnswersWhileSyncAndDeriveAreHeld(t *testing.T) {
 	if status != 202 {
 		t.Fatalf("Linear delivery while a sync runs: %d %v", status, out)
 	}
+	// The debounce ends while the sync still runs: the targeted sync
+	// queues behind it.
+	e.fire <- time.Now()
 	close(rc.block)
 	deriveLock.Unlock()
 	e.waitQueue()
