@@ -107,11 +107,13 @@ type Route struct {
 	// Produces is the success response's media type; application/json when
 	// empty.
 	Produces string
-	// SignatureAuth marks a route that authenticates each request by its
-	// own signature check (the webhooks): with AUTH_MODE on it needs no
-	// session or token.
-	SignatureAuth bool
-	Handler       HandlerFunc
+	// Access is who may call the route (see Access); the zero value needs
+	// a session or an API token.
+	Access Access
+	// AnyBody lets a state-changing route take a body of any Content-Type;
+	// otherwise one that is not application/json is refused with 415.
+	AnyBody bool
+	Handler HandlerFunc
 }
 
 // Param is a query or path parameter.
@@ -152,6 +154,7 @@ func (a *API) healthRoutes() []Route {
 	return []Route{{
 		Method: http.MethodGet, Pattern: "/api/v1/health", Tag: "health",
 		Summary: "Liveness and database check",
+		Access:  Public,
 		Handler: a.health,
 	}}
 }

@@ -196,5 +196,5 @@ func (a *API) redact(s string) string {
 	if a.sync != nil {
 		return a.sync.Redact(s)
 	}
-	return syncer.NewRedactor(a.cfg.GitHubToken.Reveal(), a.cfg.LinearAPIKey.Reveal()).Redact(s)
+	return syncer.NewRedactor(a.cfg.Secrets()...).Redact(s)
 }

@@ -29,12 +29,12 @@ func (a *API) webhookRoutes() []Route {
 			Summary: "GitHub webhook (ping, pull_request, pull_request_review, workflow_run, deployment, deployment_status, issues): " +
 				"checks X-Hub-Signature-256 with GITHUB_WEBHOOK_SECRET (401 if it does not match), then schedules an incremental sync of the repository; " +
 				"other events are ignored (202). Deliveries are deduplicated by X-GitHub-Delivery. 404 when GITHUB_WEBHOOK_SECRET is not set",
-			SignatureAuth: true, Handler: a.githubWebhook},
+			Access: Signature, AnyBody: true, Handler: a.githubWebhook},
 		{Method: http.MethodPost, Pattern: "/api/v1/webhooks/linear", Tag: "webhooks", Status: http.StatusAccepted,
 			Summary: "Linear webhook (Issue, IssueLabel, Attachment, Comment): checks Linear-Signature with LINEAR_WEBHOOK_SECRET (401 if it does not match) " +
 				"and webhookTimestamp (400 if more than 60 s from now), then schedules an incremental sync of the team; " +
 				"deduplicated by Linear-Delivery. 404 when LINEAR_WEBHOOK_SECRET is not set",
-			SignatureAuth: true, Handler: a.linearWebhook},
+			Access: Signature, AnyBody: true, Handler: a.linearWebhook},
 	}
 }
 

@@ -161,7 +161,7 @@ func newObservedEngine(cfg *config.Config, st *store.Store, conns []syncer.Conne
 		Store:      st,
 		Connectors: conns,
 		Log:        log,
-		Secrets:    []string{cfg.GitHubToken.Reveal(), cfg.LinearAPIKey.Reveal()},
+		Secrets:    cfg.Secrets(),
 		AfterSync:  derive,
 	}
 	if tel != nil {

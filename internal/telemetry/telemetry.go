@@ -100,10 +100,11 @@ var knownMethods = map[string]bool{
 }
 
 // Middleware counts and times the requests next answers, labelled by the
-// pattern of the http.ServeMux route that served them (never the raw path,
-// which would make a label per id). It must wrap the ServeMux itself, which
-// sets the request's Pattern.
-func (t *Telemetry) Middleware(next http.Handler) http.Handler {
+// pattern of the routes' route the request is for (what the mux sets as
+// the request's Pattern), never the raw path, which would make a label per
+// id. A request refused before reaching the mux (no session) counts under
+// its route too.
+func (t *Telemetry) Middleware(routes *http.ServeMux, next http.Handler) http.Handler {
 	if t == nil {
 		return next
 	}
@@ -116,6 +117,9 @@ func (t *Telemetry) Middleware(next http.Handler) http.Handler {
 			method = "OTHER"
 		}
 		route := r.Pattern
+		if route == "" {
+			_, route = routes.Handler(r)
+		}
 		if route == "" {
 			route = "unmatched"
 		}

@@ -21,6 +21,7 @@ import (
 	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
 	"github.com/veelocity/veelocity/internal/github"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/server"
 	"github.com/veelocity/veelocity/internal/store"
@@ -216,8 +217,8 @@ func TestSyncMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Configure(cfg)
-	client := github.New(github.Options{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken,
-		Sleep: func(context.Context, time.Duration) error { return nil }})
+	client := github.NewClient(github.ClientOptions{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken,
+		Options: httpapi.Options{Sleep: func(context.Context, time.Duration) error { return nil }}})
 	gh := github.NewConnector(github.Deps{Config: cfg, Store: e.st, Client: client})
 	e.tel.WatchClient("github", gh)
 	failing := &synctest.Connector{Source: "linear", SyncFunc: func(ctx context.Context, mode syncer.Mode, rep syncer.Reporter) error {
