@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/api"
-	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/auth"
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/server"
 	"github.com/veelocity/veelocity/internal/syncer"
 	"github.com/veelocity/veelocity/internal/telemetry"
