@@ -72,7 +72,7 @@ func (c *Config) GitHubConfigured() (bool, string) {
 // Secrets returns the values of every credential setting, for the
 // redactors that keep them out of logs, errors and stored state.
 func (c *Config) Secrets() []string {
-	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(),
+	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.Auth.GitHubClientSecret.Reveal(),
 		c.GitHubWebhookSecret.Reveal(), c.LinearWebhookSecret.Reveal()}
 }
 
