@@ -7,9 +7,11 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
@@ -21,8 +23,12 @@ type Deps struct {
 	Config *config.Config
 	Log    *slog.Logger
 	// Derive runs the derive step after records are written (POST
-	// /deployments, /incidents); nil skips it.
+	// /deployments, /incidents), in the background, coalesced (see
+	// derive.Background); nil skips it. Close stops it.
 	Derive func(ctx context.Context) error
+	// Targeted runs the incremental syncs webhook deliveries ask for; nil
+	// leaves the change to the next periodic sync.
+	Targeted *syncer.Queue
 	// Sync is the sync engine behind /connectors; nil answers its POSTs with
 	// 503.
 	Sync *syncer.Engine
@@ -39,8 +45,14 @@ type API struct {
 	store *store.Store
 	cfg   *config.Config
 	log   *slog.Logger
-	// derive runs the derive step after records are written; may be nil.
-	derive func(ctx context.Context) error
+	// derive runs the derive step in the background after records are
+	// written; may be nil.
+	derive *derive.Background
+	// targeted runs the syncs webhooks ask for; may be nil.
+	targeted *syncer.Queue
+	// lastPrune is when old webhook delivery ids were last deleted (Unix
+	// ms).
+	lastPrune atomic.Int64
 	// sync is the sync engine; may be nil.
 	sync    *syncer.Engine
 	metrics *metrics.Service
@@ -61,7 +73,28 @@ func New(d Deps) *API {
 	if svc == nil {
 		svc = metrics.New(d.Store, d.Config != nil && d.Config.LinearAPIKey != "")
 	}
-	return &API{store: d.Store, cfg: d.Config, log: log, derive: d.Derive, sync: d.Sync, metrics: svc, now: now}
+	a := &API{store: d.Store, cfg: d.Config, log: log, sync: d.Sync, targeted: d.Targeted, metrics: svc, now: now}
+	if d.Derive != nil {
+		a.derive = derive.NewBackground(d.Derive, log)
+	}
+	return a
+}
+
+// WaitDerived returns once the background derive step that recorded
+// records asked for has run (or ctx ends).
+func (a *API) WaitDerived(ctx context.Context) error {
+	if a.derive == nil {
+		return nil
+	}
+	return a.derive.Wait(ctx)
+}
+
+// Close stops the background derive step; the records it had not derived
+// yet stay marked for the next one.
+func (a *API) Close() {
+	if a.derive != nil {
+		a.derive.Close()
+	}
 }
 
 // Route is one endpoint: what the router registers and what /openapi.json
@@ -76,6 +109,9 @@ type Route struct {
 	Body []Field
 	// Status is the success status; 200 when zero.
 	Status int
+	// Produces is the success response's media type; application/json when
+	// empty.
+	Produces string
 	// Access is who may call the route (see Access); the zero value needs
 	// a session or an API token.
 	Access Access
@@ -116,6 +152,7 @@ func (a *API) Routes() []Route {
 	routes = append(routes, a.recordRoutes()...)
 	routes = append(routes, a.metricsRoutes()...)
 	routes = append(routes, a.teamRoutes()...)
+	routes = append(routes, a.webhookRoutes()...)
 	return routes
 }
 

@@ -31,6 +31,7 @@ type dataEnv struct {
 	ctx     context.Context
 	store   *store.Store
 	srv     *httptest.Server
+	api     *api.API
 	derives atomic.Int32
 	// deriveFn, when set, is what the derive hook does.
 	deriveFn func(ctx context.Context) error
@@ -70,9 +71,21 @@ func newDataEnv(t testing.TB) *dataEnv {
 		}
 		return nil
 	}})
+	e.api = a
 	e.srv = httptest.NewServer(server.Handler(server.Options{API: a, Log: log}))
 	t.Cleanup(e.srv.Close)
+	t.Cleanup(a.Close)
 	return e
+}
+
+// waitDerived waits for the background derive step the POSTs asked for.
+func (e *dataEnv) waitDerived() {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, time.Minute)
+	defer cancel()
+	if err := e.api.WaitDerived(ctx); err != nil {
+		e.t.Fatalf("waiting for the background derive: %v", err)
+	}
 }
 
 // do sends a request and returns the status and body.

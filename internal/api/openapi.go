@@ -59,13 +59,17 @@ func operation(rt Route) map[string]any {
 		return map[string]any{"description": desc, "content": map[string]any{
 			"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}
 	}
+	success := map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}}
+	if rt.Produces != "" {
+		success = map[string]any{rt.Produces: map[string]any{"schema": map[string]any{"type": "string"}}}
+	}
 	op := map[string]any{
 		"summary":     rt.Summary,
 		"operationId": operationID(rt),
 		"responses": map[string]any{
 			strconv.Itoa(status): map[string]any{
 				"description": http.StatusText(status),
-				"content":     map[string]any{"application/json": map[string]any{"schema": map[string]any{"type": "object"}}},
+				"content":     success,
 			},
 			"400":     errorResp("Invalid parameter; the message names it"),
 			"404":     errorResp("Not found"),

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -107,7 +106,7 @@ func (a *API) postDeployment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.deriveAfterWrite(ctx, "deployment", d.ExternalID)
+	a.deriveAfterWrite()
 	stored, err := a.store.DeploymentRecord(ctx, d.ID)
 	if err != nil {
 		return err
@@ -144,7 +143,7 @@ func (a *API) postIncident(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	a.deriveAfterWrite(ctx, "incident", in.ExternalID)
+	a.deriveAfterWrite()
 	stored, err := a.store.IncidentRecord(ctx, in.ID)
 	if err != nil {
 		return err
@@ -152,17 +151,13 @@ func (a *API) postIncident(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, createdOrOK(created), stored)
 }
 
-// deriveAfterWrite runs the derive step, if there is one, so that metrics
-// reflect a record as soon as it is answered for. The record is stored
-// either way (and stays marked for the next derive), so a failure is only
-// logged. It runs to the end even if the client hangs up.
-func (a *API) deriveAfterWrite(ctx context.Context, kind, externalID string) {
-	if a.derive == nil {
-		return
-	}
-	if err := a.derive(context.WithoutCancel(ctx)); err != nil {
-		a.log.Error("derive after recording failed; the record is stored and will be derived later",
-			"kind", kind, "external_id", externalID, "err", err)
+// deriveAfterWrite asks for the derive step, if there is one, in the
+// background: the record is stored and marked, so the answer does not wait
+// for it, and the metrics reflect the record once the run that follows
+// ends. Requests made while a run is going coalesce into one more run.
+func (a *API) deriveAfterWrite() {
+	if a.derive != nil {
+		a.derive.Request()
 	}
 }
 

@@ -5,12 +5,15 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/api"
 	"github.com/veelocity/veelocity/internal/auth"
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/server"
+	"github.com/veelocity/veelocity/internal/syncer"
+	"github.com/veelocity/veelocity/internal/telemetry"
 	"github.com/veelocity/veelocity/internal/version"
 	"github.com/veelocity/veelocity/internal/web"
 )
@@ -38,6 +41,7 @@ Every secret may be given as NAME_FILE, a path to read it from.`,
 		vars: []string{"DATABASE_URL", "LISTEN_ADDR", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL",
 			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "DEPLOYMENT_PATTERNS",
 			"INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE",
+			"GITHUB_WEBHOOK_SECRET", "LINEAR_WEBHOOK_SECRET",
 			"AUTH_MODE", "PUBLIC_URL", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", "GITHUB_WEB_URL", "AUTH_GITHUB_ALLOW",
 			"AUTH_PASSWORD_HASH", "AUTH_PROXY_HEADER", "AUTH_PROXY_TRUSTED", "AUTH_SESSION_LIFETIME"},
 		flags: func(fs *flag.FlagSet, o *options) {
@@ -96,27 +100,43 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 		// Real records never go into the demo's database.
 		conns = withoutSync(conns)
 	}
-	eng := newEngine(cfg, st, conns, der, log)
+	tel := telemetry.New()
+	for _, c := range conns {
+		if cs, ok := c.(telemetry.ClientStats); ok {
+			tel.WatchClient(c.Name(), cs)
+		}
+	}
+	// One metrics service, so the API, the pages and the DORA gauges share
+	// its cache.
+	svc := metrics.New(st, cfg.LinearAPIKey != "")
+	tel.WatchDORA(telemetry.DORASource{Metrics: svc, Store: st, Log: log})
+	derive := observedDerive(deriveFunc(der, log), tel)
+	eng := newObservedEngine(cfg, st, conns, derive, log, tel)
 	defer eng.Close()
 	sched := newScheduler(cfg, eng, log)
 	defer sched.Stop()
 
-	// One metrics service, so the API and the pages share its cache.
-	svc := metrics.New(st, cfg.LinearAPIKey != "")
+	// Webhook deliveries ask for targeted syncs, which queue behind the
+	// running sync.
+	targeted := syncer.NewQueue(syncer.QueueOptions{Engine: eng, Log: log})
+	defer targeted.Close()
+	a := api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: derive, Targeted: targeted, Metrics: svc})
+	defer a.Close()
 	h := server.Handler(server.Options{
-		API:       api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log), Metrics: svc}),
+		API:       a,
 		Pages:     web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log, Metrics: svc}),
 		Log:       log,
 		Version:   version.Version,
 		Auth:      auth.New(auth.Options{Mode: mode, Config: cfg, Store: st, Log: log}),
 		PublicURL: cfg.Auth.PublicURL,
+		Telemetry: tel,
 	})
 	return server.Run(ctx, cfg.ListenAddr, h, log, func(addr net.Addr) {
 		log.Info("veelocity is serving", "url", fmt.Sprintf("http://%s/", addr), "database", st.Dialect().String(), "version", version.String())
 		// Bring the facts up to date with the current settings (a changed
 		// DEPLOYMENT_PATTERNS reclassifies workflows without a refetch).
 		go func() {
-			if err := deriveFunc(der, log)(ctx); err != nil && ctx.Err() == nil {
+			if err := derive(ctx); err != nil && ctx.Err() == nil {
 				log.Error("deriving facts at startup", "err", err)
 			}
 		}()
@@ -124,4 +144,18 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 			sched.Start(ctx)
 		}
 	})
+}
+
+// observedDerive wraps a derive step so that tel times it and, after it,
+// refreshes the DORA gauges in the background.
+func observedDerive(derive func(context.Context) error, tel *telemetry.Telemetry) func(context.Context) error {
+	return func(ctx context.Context) error {
+		start := time.Now()
+		err := derive(ctx)
+		tel.DeriveDone(time.Since(start), err)
+		if err == nil {
+			tel.RefreshDORALater()
+		}
+		return err
+	}
 }

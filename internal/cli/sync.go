@@ -18,6 +18,7 @@ import (
 	"github.com/veelocity/veelocity/internal/derive"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
+	"github.com/veelocity/veelocity/internal/telemetry"
 )
 
 // connectorsFor builds the connectors sync and serve run. It is
@@ -149,13 +150,24 @@ func checkConfigured(cfg *config.Config, source string) error {
 // newEngine returns the sync engine over the configuration's sources.
 // Its AfterSync hook is where the derive step runs after a sync.
 func newEngine(cfg *config.Config, st *store.Store, conns []syncer.Connector, der *derive.Deriver, log *slog.Logger) *syncer.Engine {
-	return syncer.New(syncer.Options{
+	return newObservedEngine(cfg, st, conns, deriveFunc(der, log), log, nil)
+}
+
+// newObservedEngine returns serve's engine: its after-sync step is derive,
+// and tel (may be nil) sees each source's end.
+func newObservedEngine(cfg *config.Config, st *store.Store, conns []syncer.Connector, derive func(context.Context) error,
+	log *slog.Logger, tel *telemetry.Telemetry) *syncer.Engine {
+	o := syncer.Options{
 		Store:      st,
 		Connectors: conns,
 		Log:        log,
 		Secrets:    cfg.Secrets(),
-		AfterSync:  deriveFunc(der, log),
-	})
+		AfterSync:  derive,
+	}
+	if tel != nil {
+		o.OnSourceEnd = tel.SourceEnded
+	}
+	return syncer.New(o)
 }
 
 // newDeriver returns the derive step for cfg's settings.

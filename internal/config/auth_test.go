@@ -75,6 +75,10 @@ func secretValue(c *Config, name string) string {
 		return c.Auth.PasswordHash.Reveal()
 	case "GITHUB_APP_PRIVATE_KEY":
 		return c.GitHubAppPrivateKey.Reveal()
+	case "GITHUB_WEBHOOK_SECRET":
+		return c.GitHubWebhookSecret.Reveal()
+	case "LINEAR_WEBHOOK_SECRET":
+		return c.LinearWebhookSecret.Reveal()
 	}
 	return "(secretValue does not know " + name + ")"
 }

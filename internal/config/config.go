@@ -52,6 +52,9 @@ type Config struct {
 	// SyncConcurrency is how many repositories sync in parallel.
 	SyncConcurrency int
 
+	// Webhook signature secrets; empty turns the endpoint off.
+	GitHubWebhookSecret Secret
+	LinearWebhookSecret Secret
 	// Auth is who may use the server (AUTH_MODE and its settings).
 	Auth Auth
 }
@@ -79,7 +82,8 @@ func (c *Config) GitHubConfigured() (bool, string) {
 // Secrets returns the values of every credential setting, for the
 // redactors that keep them out of logs, errors and stored state.
 func (c *Config) Secrets() []string {
-	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.Auth.GitHubClientSecret.Reveal()}
+	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.Auth.GitHubClientSecret.Reveal(),
+		c.GitHubWebhookSecret.Reveal(), c.LinearWebhookSecret.Reveal()}
 }
 
 // LinearConfigured reports whether the Linear source can sync, and if not,

@@ -198,6 +198,18 @@ var Options = []Option{
 			c.SyncSince, err = parsePositiveDuration(raw)
 			return err
 		}},
+	{Name: "GITHUB_WEBHOOK_SECRET", Secret: true,
+		Description: "secret of the GitHub webhook (POST /api/v1/webhooks/github checks X-Hub-Signature-256 with it); unset, that endpoint answers 404",
+		set: func(c *Config, raw string) error {
+			c.GitHubWebhookSecret = Secret(raw)
+			return nil
+		}},
+	{Name: "LINEAR_WEBHOOK_SECRET", Secret: true,
+		Description: "signing secret of the Linear webhook (POST /api/v1/webhooks/linear checks Linear-Signature with it); unset, that endpoint answers 404",
+		set: func(c *Config, raw string) error {
+			c.LinearWebhookSecret = Secret(raw)
+			return nil
+		}},
 	{Name: "AUTH_MODE", Description: "none, github, password or proxy (default none, allowed only on a loopback LISTEN_ADDR unless set explicitly)",
 		set: func(c *Config, raw string) (err error) {
 			c.Auth.Mode, err = parseAuthMode(raw)

@@ -90,13 +90,13 @@ func (a *ActionsConnector) Sync(ctx context.Context, mode syncer.Mode, rep synce
 }
 
 // unchanged reports whether a repository's workflows, runs and GitHub
-// deployments need no look in this sync: an incremental sync, after a
-// complete walk less than actionsRecheck ago, with no push since, and no
-// unfinished run or unsettled GitHub deployment stored.
+// deployments need no look in this sync: an incremental sync not asked for
+// by a webhook, after a complete walk less than actionsRecheck ago, with no
+// push since, and no unfinished run or unsettled GitHub deployment stored.
 func (a *ActionsConnector) unchanged(ctx context.Context, repoID int64, fullName string, mode syncer.Mode, pushedAt time.Time) (bool, error) {
 	var cur runsCursor
 	ok, err := loadCursor(ctx, a.d.Store, a.Name(), fullName, mode, &cur)
-	if err != nil || !ok || cur.Next != "" || pushedAt.IsZero() || cur.CheckedAt.IsZero() {
+	if err != nil || !ok || cur.Next != "" || pushedAt.IsZero() || cur.CheckedAt.IsZero() || syncer.Targeted(ctx) {
 		return false, err
 	}
 	now := a.d.Now().UTC()

@@ -339,3 +339,19 @@ func (c *Client) logPath(u string) string { return c.redact(httpapi.LogPath(u)) 
 // redact removes credentials from text that came from elsewhere (a
 // server's message, a transport error), in case one was echoed.
 func (c *Client) redact(s string) string { return c.base.Redact(s) }
+
+// Retries is how many requests the client sent again (Stats().Retries), for
+// the Prometheus metrics.
+func (c *Client) Retries() int64 { return c.Stats().Retries }
+
+// RateLimits is what GitHub's latest answers said remains of each
+// rate-limit bucket (core, graphql); a bucket not seen yet is absent.
+func (c *Client) RateLimits() map[string]float64 {
+	out := map[string]float64{}
+	for _, b := range []string{bucketCore, bucketGraphQL} {
+		if remaining, reset := c.limits.state(b); !reset.IsZero() {
+			out[b] = float64(remaining)
+		}
+	}
+	return out
+}

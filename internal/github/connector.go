@@ -53,14 +53,19 @@ func NewFromConfig(cfg *config.Config, log *slog.Logger) *Client {
 }
 
 // resolveRepos resolves GITHUB_REPOS (listing the owners of owner/*
-// entries) and marks the stored repositories that left it inactive.
+// entries), marks the stored repositories that left it inactive, and
+// returns those to sync: all of them, or those a targeted sync asked for
+// (syncer.OnlyScopes).
 func resolveRepos(ctx context.Context, d Deps, client *Client) ([]string, error) {
 	repos, err := d.Discovery.Repos(ctx, d.Config, client, d.Now())
 	if err != nil {
 		return nil, err
 	}
-	err = d.Store.Tx(ctx, func(tx *store.Tx) error { return tx.SetActiveRepositories(ctx, repos) })
-	return repos, err
+	if err := d.Store.Tx(ctx, func(tx *store.Tx) error { return tx.SetActiveRepositories(ctx, repos) }); err != nil {
+		return nil, err
+	}
+	// A sync a webhook asked for keeps to the repositories it named.
+	return syncer.OnlyScopes(ctx, repos), nil
 }
 
 // eachScope runs fn for every repository of repos as a scope of source, up

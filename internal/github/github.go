@@ -95,7 +95,7 @@ func (c *Connector) checkRepos(ctx context.Context, client *Client, repos []stri
 		return nil, nil, err
 	}
 	unchanged := map[string]bool{}
-	if mode == syncer.Full {
+	if mode == syncer.Full || syncer.Targeted(ctx) {
 		return changes, unchanged, nil
 	}
 	for _, repo := range repos {
@@ -419,3 +419,11 @@ func nullable(s string) any {
 	}
 	return s
 }
+
+// Retries is how many requests the GitHub client (shared with the Actions
+// connector) sent again, for the Prometheus metrics.
+func (c *Connector) Retries() int64 { return c.d.Client.Retries() }
+
+// RateLimits is what remains of the GitHub client's rate-limit buckets, for
+// the Prometheus metrics.
+func (c *Connector) RateLimits() map[string]float64 { return c.d.Client.RateLimits() }

@@ -6,6 +6,7 @@ package linear
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,6 +50,17 @@ type Client struct {
 
 	mu         sync.Mutex
 	pauseUntil time.Time // when the budget is low: its reset
+	// budgets is what the latest answer said remains of each budget
+	// (requests, complexity), for the Prometheus metrics.
+	budgets map[string]float64
+}
+
+// RateLimits is what Linear's latest answer said remains of each rate-limit
+// budget (requests, complexity); a budget not seen yet is absent.
+func (c *Client) RateLimits() map[string]float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return maps.Clone(c.budgets)
 }
 
 // NewClient returns a client for the endpoint and key in o.

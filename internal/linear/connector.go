@@ -111,6 +111,7 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	}
 	slices.Sort(visible)
 	teams, unknown := c.selectTeams(teams)
+	teams, unknown = onlyRequested(ctx, teams, unknown)
 	var errs []error
 	for _, key := range unknown {
 		msg := fmt.Sprintf("LINEAR_TEAMS names %s, but the API key sees no team with that key (it sees %s)",
@@ -151,3 +152,29 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	}
 	return errors.Join(errs...)
 }
+
+// onlyRequested keeps, when the sync was restricted to some teams (a
+// webhook's targeted sync, see syncer.OnlyScopes), the teams named by key
+// or id, and forgets the unknown LINEAR_TEAMS keys, which the next full
+// sync reports.
+func onlyRequested(ctx context.Context, teams []teamNode, unknown []string) ([]teamNode, []string) {
+	var names []string
+	for _, t := range teams {
+		names = append(names, t.Key, t.ID)
+	}
+	wanted := syncer.OnlyScopes(ctx, names)
+	if len(wanted) == len(names) {
+		return teams, unknown
+	}
+	return slices.DeleteFunc(teams, func(t teamNode) bool {
+		return !slices.Contains(wanted, t.Key) && !slices.Contains(wanted, t.ID)
+	}), nil
+}
+
+// Retries is how many requests the Linear client sent again, for the
+// Prometheus metrics.
+func (c *Connector) Retries() int64 { return c.client.Retries() }
+
+// RateLimits is what remains of Linear's rate-limit budgets, for the
+// Prometheus metrics.
+func (c *Connector) RateLimits() map[string]float64 { return c.client.RateLimits() }

@@ -41,6 +41,14 @@ func (c *Client) observe(h http.Header, op string, status int) {
 	}
 	c.mu.Lock()
 	c.pauseUntil = until
+	for name, b := range map[string]budget{"requests": reqs, "complexity": cx} {
+		if b.known {
+			if c.budgets == nil {
+				c.budgets = map[string]float64{}
+			}
+			c.budgets[name] = b.remaining
+		}
+	}
 	c.mu.Unlock()
 }
 

@@ -372,3 +372,23 @@ func TestSyncKeepsArchivedIssuesAndSkipsDeletedOnes(t *testing.T) {
 		t.Errorf("stored %v (reported %d), want the archived and the live issue", titles, rep.issues())
 	}
 }
+
+// TestTargetedSyncKeepsToRequestedTeams runs a sync restricted to one team,
+// as a webhook delivery asks for, through the engine: only that team syncs.
+func TestTargetedSyncKeepsToRequestedTeams(t *testing.T) {
+	e := newSyncEnv(t, 0)
+	e.generate(t, 3, "ENG", "OPS", "WEB")
+	eng := syncer.New(syncer.Options{Store: e.st, Connectors: []syncer.Connector{e.conn}, Now: e.clock.Now})
+	t.Cleanup(eng.Close)
+	p, err := eng.Run(context.Background(), syncer.Request{Mode: syncer.Recent, Trigger: syncer.TriggerWebhook,
+		Sources: []string{"linear"}, Scopes: map[string][]string{"linear": {"ops"}}})
+	if err != nil || !p.OK() {
+		t.Fatalf("targeted sync: %+v %v", p, err)
+	}
+	if got := dump(t, e.st, false); !strings.Contains(got, " OPS OPS\n") || strings.Contains(got, "ENG") || strings.Contains(got, "WEB") {
+		t.Errorf("a sync of OPS stored other teams:\n%s", got)
+	}
+	if n := e.count(t, `SELECT COUNT(*) FROM linear_issues`); n != 3 {
+		t.Errorf("%d issues stored, want OPS's 3", n)
+	}
+}

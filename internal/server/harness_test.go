@@ -24,6 +24,7 @@ import (
 	"github.com/veelocity/veelocity/internal/store/storetest"
 	"github.com/veelocity/veelocity/internal/syncer"
 	"github.com/veelocity/veelocity/internal/syncer/synctest"
+	"github.com/veelocity/veelocity/internal/telemetry"
 	"github.com/veelocity/veelocity/internal/web"
 )
 
@@ -98,6 +99,7 @@ func newSecureSite(t *testing.T, mode string, env map[string]string) *secureSite
 		Version:   "test",
 		Auth:      auth.New(auth.Options{Mode: cfg.Auth.Mode, Config: cfg, Store: s.st, Log: log, Now: s.now.Now}),
 		PublicURL: cfg.Auth.PublicURL,
+		Telemetry: telemetry.New(),
 	}
 	srv.Config.Handler = Handler(s.opts)
 	srv.Start()

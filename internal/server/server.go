@@ -16,6 +16,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/api"
 	"github.com/veelocity/veelocity/internal/auth"
+	"github.com/veelocity/veelocity/internal/telemetry"
 )
 
 // Pages is the web dashboard as the server sees it: routes of its own, and
@@ -40,13 +41,19 @@ type Options struct {
 	// PublicURL is PUBLIC_URL, trusted as an Origin for state-changing
 	// requests; "" when unset.
 	PublicURL string
+	// Telemetry, if set, counts requests by route and serves GET /metrics
+	// (which, unmarked, needs a session or token when AUTH_MODE is on).
+	Telemetry *telemetry.Telemetry
 }
 
 // Handler returns the whole HTTP handler: routes plus middleware.
 func Handler(o Options) http.Handler {
 	mux, _, _, access := newMux(o)
 	g := &guard{auth: o.Auth, mux: mux, access: access, log: o.logger()}
-	return logRequests(o.logger(), recoverPanics(o.logger(), securityHeaders(crossOrigin(o.PublicURL, o.logger(), g))))
+	// The telemetry labels each request with the pattern of the mux route
+	// it is for, refused or not.
+	h := o.Telemetry.Middleware(mux, crossOrigin(o.PublicURL, o.logger(), g))
+	return logRequests(o.logger(), recoverPanics(o.logger(), securityHeaders(h)))
 }
 
 // Patterns lists every route the handler for o serves, as "METHOD path"
@@ -99,6 +106,17 @@ func newMux(o Options) (mux *http.ServeMux, apiPatterns, pagePatterns []string, 
 		}
 		return api.WriteJSON(w, http.StatusOK, doc)
 	}))
+	if o.Telemetry != nil {
+		metrics := o.Telemetry.Handler()
+		mux.Handle("/metrics", api.Handle(log, func(w http.ResponseWriter, r *http.Request) error {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				return methodNotAllowed(w, "GET")
+			}
+			metrics.ServeHTTP(w, r)
+			return nil
+		}))
+		patterns = append(patterns, "GET /metrics")
+	}
 	pagePatterns = pages.Register(mux)
 	for _, p := range pagePatterns {
 		if strings.HasPrefix(p, "GET /static/") {
@@ -137,6 +155,8 @@ func rootRoutes() []api.Route {
 	return []api.Route{
 		{Method: http.MethodGet, Pattern: "/", Tag: "meta", Access: api.Public, Summary: `Welcome message ({"message":"Welcome to Veelocity"}); browsers get the dashboard`},
 		{Method: http.MethodGet, Pattern: "/openapi.json", Tag: "meta", Summary: "This OpenAPI 3 description"},
+		{Method: http.MethodGet, Pattern: "/metrics", Tag: "meta", Produces: "text/plain",
+			Summary: "Prometheus metrics: HTTP requests by route, syncs per source, derive durations, rolling 30-day DORA values per repository"},
 	}
 }
 

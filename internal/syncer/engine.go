@@ -25,6 +25,8 @@ const (
 	TriggerSchedule Trigger = "schedule"
 	TriggerAPI      Trigger = "api"
 	TriggerCLI      Trigger = "cli"
+	// TriggerWebhook is a targeted sync a webhook delivery asked for.
+	TriggerWebhook Trigger = "webhook"
 )
 
 const (
@@ -43,6 +45,10 @@ type Request struct {
 	Mode Mode
 	// Sources restricts the sync to these sources; empty means all.
 	Sources []string
+	// Scopes restricts a source to some of its scopes (repositories,
+	// Linear team keys), by source name; a source not in it syncs every
+	// scope. Connectors read it with OnlyScopes.
+	Scopes  map[string][]string
 	Trigger Trigger
 	// Observe, if set, receives the sync's steps as they happen, for a
 	// terminal display. It is called from the connectors' goroutines, so
@@ -64,6 +70,19 @@ type Options struct {
 	// AfterSync, if set, runs after the connectors of a sync in which at
 	// least one source ran (the derive step).
 	AfterSync func(ctx context.Context) error
+	// OnSourceEnd, if set, is told of each source's sync as it ends (the
+	// Prometheus metrics). It must be quick.
+	OnSourceEnd func(SourceEnd)
+}
+
+// SourceEnd is a source's sync that ended.
+type SourceEnd struct {
+	Source   string
+	Status   string // success, failed or canceled
+	Trigger  Trigger
+	Duration time.Duration
+	Records  int64
+	Requests int64
 }
 
 // Engine runs syncs, one at a time. It is safe for concurrent use.
@@ -74,6 +93,7 @@ type Engine struct {
 	now       func() time.Time
 	redactor  *Redactor
 	afterSync func(ctx context.Context) error
+	onEnd     func(SourceEnd)
 
 	// life is canceled by Close; every sync stops with it.
 	life     context.Context
@@ -113,6 +133,7 @@ func New(o Options) *Engine {
 		now:       o.Now,
 		redactor:  NewRedactor(o.Secrets...),
 		afterSync: o.AfterSync,
+		onEnd:     o.OnSourceEnd,
 		owner:     leaseOwner(),
 		leaseTTL:  leaseTTL,
 	}
@@ -474,7 +495,7 @@ func (e *Engine) runSource(ctx context.Context, log *slog.Logger, r *run, i int,
 	}
 	if err == nil {
 		rep := &reporter{e: e, r: r, i: i}
-		err = e.callConnector(ctx, e.connector(name), req.Mode, rep)
+		err = e.callConnector(withScopes(ctx, req.Scopes[name]), e.connector(name), req.Mode, rep)
 		rep.leaveScope()
 	} else {
 		err = fmt.Errorf("recording the sync: %w", err)
@@ -511,6 +532,10 @@ func (e *Engine) runSource(ctx context.Context, log *slog.Logger, r *run, i int,
 	}
 	if recErr != nil {
 		log.Error("sync: recording the result failed", "err", e.Redact(recErr.Error()))
+	}
+	if e.onEnd != nil {
+		e.onEnd(SourceEnd{Source: name, Status: status, Trigger: req.Trigger, Duration: final.FinishedAt.Sub(*final.StartedAt),
+			Records: final.Records, Requests: final.Requests})
 	}
 	e.emit(r, Event{Kind: SourceFinished, Source: final})
 }
