@@ -22,13 +22,14 @@ func serveCmd() *command {
 applies pending database migrations first. It stops gracefully on SIGINT or
 SIGTERM.
 
-With no source configured (no GITHUB_TOKEN/GITHUB_REPOS, no LINEAR_API_KEY)
+With no source configured (no GITHUB_TOKEN/GITHUB_REPOS, LINEAR_API_KEY or PAGERDUTY_API_KEY)
 and nothing in the database, it serves a demo dataset instead, kept in
 ` + demoDatabaseURL + ` (apart from real data) and loaded in a few seconds;
 --demo forces that, --demo=false turns it off.`,
 		vars: []string{"DATABASE_URL", "LISTEN_ADDR", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL",
-			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "DEPLOYMENT_PATTERNS",
-			"INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE"},
+			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "PAGERDUTY_API_KEY",
+			"PAGERDUTY_SERVICES", "PAGERDUTY_URGENCIES", "PAGERDUTY_API_URL", "DEPLOYMENT_PATTERNS", "INCIDENT_LABELS",
+			"INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE"},
 		flags: func(fs *flag.FlagSet, o *options) {
 			fs.StringVar(&o.listen, "listen", "", "host:port to listen on (overrides LISTEN_ADDR)")
 			fs.Var(&o.demo, "demo", "serve the demo dataset (default: only when no source is configured and the database is empty)")

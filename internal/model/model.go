@@ -166,6 +166,7 @@ const (
 	SourceAPI           = "api"
 	SourceGitHub        = "github"
 	SourceLinear        = "linear"
+	SourcePagerDuty     = "pagerduty"
 )
 
 // Deployment is a successful deployment from any source.

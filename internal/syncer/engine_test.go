@@ -174,6 +174,7 @@ func TestSyncStoresDataAndRecordsRunsAndState(t *testing.T) {
 		"4 github success",
 		"4 actions skipped",
 		"4 linear skipped",
+		"4 pagerduty skipped",
 	}
 	if !reflect.DeepEqual(events, wantEvents) {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(events, "\n"), strings.Join(wantEvents, "\n"))
@@ -439,14 +440,15 @@ func TestNothingConfiguredOrUnknown(t *testing.T) {
 		&synctest.Connector{Source: "github", NotConfigured: "GITHUB_TOKEN is not set"},
 		&synctest.Connector{Source: "actions", NotConfigured: "GITHUB_TOKEN is not set"},
 		&synctest.Connector{Source: "linear", NotConfigured: "LINEAR_API_KEY is not set"},
+		&synctest.Connector{Source: "pagerduty", NotConfigured: "PAGERDUTY_API_KEY is not set"},
 	)
 	tests := []struct {
 		sources []string
 		want    string
 	}{
-		{nil, "no source is configured (github: GITHUB_TOKEN is not set; actions: GITHUB_TOKEN is not set; linear: LINEAR_API_KEY is not set)"},
+		{nil, "no source is configured (github: GITHUB_TOKEN is not set; actions: GITHUB_TOKEN is not set; linear: LINEAR_API_KEY is not set; pagerduty: PAGERDUTY_API_KEY is not set)"},
 		{[]string{"linear"}, "linear is not configured (linear: LINEAR_API_KEY is not set)"},
-		{[]string{"gitlab"}, `unknown source "gitlab" (want github, actions, linear)`},
+		{[]string{"gitlab"}, `unknown source "gitlab" (want github, actions, linear, pagerduty)`},
 	}
 	for _, tc := range tests {
 		_, err := e.Run(ctx, syncer.Request{Sources: tc.sources, Trigger: syncer.TriggerCLI})

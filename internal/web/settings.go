@@ -42,12 +42,13 @@ type settingsBody struct {
 	Panel      Panel
 }
 
-var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear"}
+var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear", "pagerduty": "PagerDuty"}
 
 var sourceSetup = map[string]string{
-	"github":  "Set GITHUB_TOKEN (a token that can read the repositories) and GITHUB_REPOS (comma-separated owner/repo), then press Sync now or run veelocity sync.",
-	"actions": "Uses the GitHub settings: set GITHUB_TOKEN and GITHUB_REPOS. Deployments are runs of workflows matching DEPLOYMENT_PATTERNS.",
-	"linear":  "Set LINEAR_API_KEY (a Linear personal API key), then press Sync now or run veelocity sync.",
+	"github":    "Set GITHUB_TOKEN (a token that can read the repositories) and GITHUB_REPOS (comma-separated owner/repo), then press Sync now or run veelocity sync.",
+	"actions":   "Uses the GitHub settings: set GITHUB_TOKEN and GITHUB_REPOS. Deployments are runs of workflows matching DEPLOYMENT_PATTERNS.",
+	"linear":    "Set LINEAR_API_KEY (a Linear personal API key), then press Sync now or run veelocity sync.",
+	"pagerduty": "Set PAGERDUTY_API_KEY (a read-only REST API key) and PAGERDUTY_SERVICES (SERVICE_ID=owner/repo, or SERVICE_ID alone), then press Sync now or run veelocity sync.",
 }
 
 func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
@@ -135,5 +136,5 @@ func (p *Pages) redact(s string) string {
 	if p.sync != nil {
 		return p.sync.Redact(s)
 	}
-	return syncer.NewRedactor(p.cfg.GitHubToken.Reveal(), p.cfg.LinearAPIKey.Reveal()).Redact(s)
+	return syncer.NewRedactor(p.cfg.GitHubToken.Reveal(), p.cfg.LinearAPIKey.Reveal(), p.cfg.PagerDutyAPIKey.Reveal()).Redact(s)
 }
