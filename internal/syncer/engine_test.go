@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
@@ -416,8 +418,24 @@ func TestOnlyOneSyncAcrossProcesses(t *testing.T) {
 		t.Errorf("%d runs recorded, want 2 (the refused one is not)", len(runs))
 	}
 
-	// A process killed mid-sync leaves its lease: it holds until it lapses.
+	// A process of this host killed mid-sync leaves its lease: it is taken
+	// over at once, as that process is gone.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
 	now := f.clk.Now()
+	if _, ok, err := f.st.AcquireSyncLease(ctx, fmt.Sprintf("%s/%d/abcdefgh", host, dead.Process.Pid), "cli", now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	if p, err := cli.Run(ctx, syncer.Request{Trigger: syncer.TriggerCLI}); err != nil || !p.OK() {
+		t.Fatalf("after a dead process's lease: %+v, %v", p, err)
+	}
+
+	// One of another host (or of a process that cannot be checked) holds
+	// until it lapses.
+	now = f.clk.Now()
 	if _, ok, err := f.st.AcquireSyncLease(ctx, "killed-process", "cli", now, now.Add(time.Minute)); err != nil || !ok {
 		t.Fatalf("lease: %v %v", ok, err)
 	}
