@@ -164,6 +164,9 @@ func newDeriver(cfg *config.Config, st *store.Store, log *slog.Logger) *derive.D
 func deriveFunc(der *derive.Deriver, log *slog.Logger) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		start := time.Now()
+		// The crash test (TestKilledSyncEndsLikeAFaultFreeOne) waits for
+		// this line to kill the process during derive.
+		log.Debug("derive: started")
 		stats, err := der.Run(ctx, derive.Incremental)
 		if err != nil {
 			return err
