@@ -265,6 +265,10 @@ func TestSyncAPIWithoutAnEngine(t *testing.T) {
 	if s.Sources[0].Configured || s.Sources[0].Reason != "GITHUB_TOKEN and GITHUB_REPOS are not set" || !s.Sources[2].Configured {
 		t.Errorf("configured from the config: %+v", s.Sources)
 	}
+	if len(s.Sources) != 4 || s.Sources[3].Source != "pagerduty" || s.Sources[3].Configured ||
+		s.Sources[3].Reason != "PAGERDUTY_API_KEY and PAGERDUTY_SERVICES are not set" {
+		t.Errorf("the PagerDuty source in the status: %+v", s.Sources)
+	}
 }
 
 func TestSyncRoutesInOpenAPI(t *testing.T) {
