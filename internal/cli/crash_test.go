@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -61,7 +60,11 @@ func withHost(raw, base string) string {
 func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "veelocity")
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	// go test puts its own go first on the PATH.
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatal(err)
+	}
 	out, err := exec.Command(goTool, "build", "-o", bin, "github.com/veelocity/veelocity/cmd/veelocity").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
