@@ -29,7 +29,9 @@ import (
 	"github.com/veelocity/veelocity/internal/store/storetest"
 )
 
-func newCrashProxy(t *testing.T, target string, count *atomic.Int64, trigger *func(n int64) bool) *httptest.Server {
+// newCrashProxy forwards requests to the fake at target, counting them in
+// count and asking trigger, when set, before each one.
+func newCrashProxy(t *testing.T, target string, count *atomic.Int64, trigger *atomic.Pointer[func(n int64) bool]) *httptest.Server {
 	u, err := url.Parse(target)
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +40,7 @@ func newCrashProxy(t *testing.T, target string, count *atomic.Int64, trigger *fu
 	rp.ErrorLog = stdlog.New(io.Discard, "", 0) // a killed client's broken connections
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n := count.Add(1)
-		if fn := *trigger; fn != nil && !fn(n) {
+		if fn := trigger.Load(); fn != nil && !(*fn)(n) {
 			http.Error(w, "killed", http.StatusBadGateway)
 			return
 		}
@@ -77,7 +79,9 @@ type crashRig struct {
 	bin     string
 	env     []string
 	count   atomic.Int64
-	trigger func(n int64) bool
+	// trigger is called with the run's request count before each request
+	// is forwarded; it returns false when it killed the child.
+	trigger atomic.Pointer[func(n int64) bool]
 }
 
 func newCrashRig(t *testing.T, bin string) *crashRig {
@@ -143,24 +147,32 @@ func (r *crashRig) run(t *testing.T, dbURL string, killAt int64, killInDerive bo
 	if err != nil {
 		t.Fatal(err)
 	}
+	// mu orders the start of the child before any kill, which the proxy
+	// goroutines may ask for.
 	var mu sync.Mutex
+	var proc *os.Process
 	killed := false
 	kill := func() {
 		mu.Lock()
 		defer mu.Unlock()
-		if !killed {
-			killed = cmd.Process.Kill() == nil
+		if !killed && proc != nil {
+			killed = proc.Kill() == nil
 		}
 	}
 	r.count.Store(0)
-	r.trigger = func(n int64) bool {
+	trigger := func(n int64) bool {
 		if killAt > 0 && n >= killAt {
 			kill()
 			return false
 		}
 		return true
 	}
-	if err := cmd.Start(); err != nil {
+	r.trigger.Store(&trigger)
+	mu.Lock()
+	err = cmd.Start()
+	proc = cmd.Process
+	mu.Unlock()
+	if err != nil {
 		t.Fatal(err)
 	}
 	var log strings.Builder
@@ -174,7 +186,7 @@ func (r *crashRig) run(t *testing.T, dbURL string, killAt int64, killInDerive bo
 		log.WriteString(line + "\n")
 	}
 	err = cmd.Wait()
-	r.trigger = nil
+	r.trigger.Store(nil)
 	res := runResult{requests: r.count.Load(), stderr: log.String()}
 	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() && ws.Signal() == syscall.SIGKILL {
 		res.killed = true
