@@ -8,6 +8,9 @@ require (
 	github.com/chromedp/chromedp v0.23.0
 	// Tests only: checks that /openapi.json is valid OpenAPI 3.
 	github.com/getkin/kin-openapi v0.153.0
+	// Signs (and, in the fake GitHub, verifies) the RS256 JWT a GitHub App
+	// exchanges for installation tokens.
+	github.com/golang-jwt/jwt/v5 v5.3.1
 	// The PostgreSQL driver, through database/sql (pgx/v5/stdlib).
 	github.com/jackc/pgx/v5 v5.12.0
 	// Reads the .env file.
@@ -15,8 +18,14 @@ require (
 	// Parses and validates GraphQL documents against GitHub's and Linear's
 	// official schemas, in the fake servers and the query tests.
 	github.com/vektah/gqlparser/v2 v2.5.64
+	// Hashes the shared sign-in password (AUTH_MODE=password): argon2id
+	// and bcrypt.
+	golang.org/x/crypto v0.59.0
 	// Tests only: parses the dashboard's HTML.
-	golang.org/x/net v0.61.0
+	golang.org/x/net v0.62.0
+	// Sign in with GitHub (AUTH_MODE=github): the OAuth web flow with
+	// state and PKCE.
+	golang.org/x/oauth2 v0.38.0
 	// Live sync progress: is stderr a terminal, and how wide.
 	golang.org/x/term v0.48.0
 	// The embedded default database: SQLite in pure Go, no cgo, so the
@@ -42,9 +51,9 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0 // indirect
 	golang.org/x/exp/typeparams v0.0.0-20231108232855-2478ac86f678 // indirect
 	golang.org/x/mod v0.42.0 // indirect
-	golang.org/x/sync v0.24.0 // indirect
+	golang.org/x/sync v0.25.0 // indirect
 	golang.org/x/sys v0.50.0 // indirect
-	golang.org/x/text v0.43.0 // indirect
+	golang.org/x/text v0.44.0 // indirect
 	golang.org/x/tools v0.52.0 // indirect
 	honnef.co/go/tools v0.8.2 // indirect
 	modernc.org/libc v1.80.1 // indirect

@@ -70,7 +70,13 @@ type Route struct {
 	// Body names the request body's fields, for POST routes.
 	Body []Field
 	// Status is the success status; 200 when zero.
-	Status  int
+	Status int
+	// Access is who may call the route (see Access); the zero value needs
+	// a session or an API token.
+	Access Access
+	// AnyBody lets a state-changing route take a body of any Content-Type;
+	// otherwise one that is not application/json is refused with 415.
+	AnyBody bool
 	Handler HandlerFunc
 }
 
@@ -111,6 +117,7 @@ func (a *API) healthRoutes() []Route {
 	return []Route{{
 		Method: http.MethodGet, Pattern: "/api/v1/health", Tag: "health",
 		Summary: "Liveness and database check",
+		Access:  Public,
 		Handler: a.health,
 	}}
 }

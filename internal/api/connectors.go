@@ -193,5 +193,5 @@ func (a *API) redact(s string) string {
 	if a.sync != nil {
 		return a.sync.Redact(s)
 	}
-	return syncer.NewRedactor(a.cfg.GitHubToken.Reveal(), a.cfg.LinearAPIKey.Reveal(), a.cfg.PagerDutyAPIKey.Reveal()).Redact(s)
+	return syncer.NewRedactor(a.cfg.Secrets()...).Redact(s)
 }

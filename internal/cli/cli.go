@@ -42,18 +42,21 @@ type options struct {
 	database string
 	listen   string
 	demo     demoFlag
+	readOnly bool // token create --read-only
 }
 
 // env is what a running command needs from its surroundings.
 type env struct {
 	stdout, stderr io.Writer
+	// stdin is read by auth hash-password; nil means os.Stdin.
+	stdin io.Reader
 	// dir holds the .env file; "" means the working directory.
 	dir string
 	log *slog.Logger
 }
 
 func commands() []*command {
-	return []*command{serveCmd(), syncCmd(), migrateCmd(), demoCmd(), reportCmd(), healthcheckCmd(), versionCmd()}
+	return []*command{serveCmd(), syncCmd(), migrateCmd(), demoCmd(), reportCmd(), healthcheckCmd(), authCmd(), tokenCmd(), versionCmd()}
 }
 
 // usageError is a mistake in the command line or configuration: it is

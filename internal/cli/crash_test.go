@@ -76,9 +76,9 @@ func buildBinary(t *testing.T) string {
 
 // crashRig is the fakes, behind counting proxies, and the binary.
 type crashRig struct {
-	bin     string
-	env     []string
-	count   atomic.Int64
+	bin   string
+	env   []string
+	count atomic.Int64
 	// trigger is called with the run's request count before each request
 	// is forwarded; it returns false when it killed the child.
 	trigger atomic.Pointer[func(n int64) bool]

@@ -7,6 +7,8 @@ import (
 	"net"
 
 	"github.com/veelocity/veelocity/internal/api"
+	"github.com/veelocity/veelocity/internal/auth"
+	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/server"
 	"github.com/veelocity/veelocity/internal/version"
 	"github.com/veelocity/veelocity/internal/web"
@@ -25,11 +27,19 @@ SIGTERM.
 With no source configured (no GITHUB_TOKEN/GITHUB_REPOS, LINEAR_API_KEY or PAGERDUTY_API_KEY)
 and nothing in the database, it serves a demo dataset instead, kept in
 ` + demoDatabaseURL + ` (apart from real data) and loaded in a few seconds;
---demo forces that, --demo=false turns it off.`,
+--demo forces that, --demo=false turns it off.
+
+AUTH_MODE chooses who may use it: none (the default, allowed only on a
+loopback LISTEN_ADDR unless set explicitly), github, password or proxy.
+Everything but /api/v1/health, the JSON welcome at /, the sign-in flow and
+static files then needs a session or an API token (veelocity token create).
+Every secret may be given as NAME_FILE, a path to read it from.`,
 		vars: []string{"DATABASE_URL", "LISTEN_ADDR", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL",
 			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "PAGERDUTY_API_KEY",
 			"PAGERDUTY_SERVICES", "PAGERDUTY_URGENCIES", "PAGERDUTY_API_URL", "DEPLOYMENT_PATTERNS", "INCIDENT_LABELS",
-			"INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE"},
+			"INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE",
+			"AUTH_MODE", "PUBLIC_URL", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", "GITHUB_WEB_URL", "AUTH_GITHUB_ALLOW",
+			"AUTH_PASSWORD_HASH", "AUTH_PROXY_HEADER", "AUTH_PROXY_TRUSTED", "AUTH_SESSION_LIFETIME"},
 		flags: func(fs *flag.FlagSet, o *options) {
 			fs.StringVar(&o.listen, "listen", "", "host:port to listen on (overrides LISTEN_ADDR)")
 			fs.Var(&o.demo, "demo", "serve the demo dataset (default: only when no source is configured and the database is empty)")
@@ -47,9 +57,18 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	if err != nil {
 		return err
 	}
+	mode, err := cfg.AuthMode(cfg.ListenAddr)
+	if err != nil {
+		return err
+	}
+	explicitNone := cfg.Auth.Mode == config.AuthNone
+	cfg.Auth.Mode = mode
 	log := e.log
 	if log == nil {
 		log = newLogger(e.stderr, cfg.Debug)
+	}
+	if explicitNone && !config.IsLoopback(cfg.ListenAddr) {
+		log.Warn("AUTH_MODE=none on an address other machines can reach: anyone who reaches it can use Veelocity; keep it behind a proxy that authenticates", "listen", cfg.ListenAddr)
 	}
 	useDemo, why, err := wantDemo(ctx, cfg, o.demo)
 	if err != nil {
@@ -83,10 +102,12 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	defer sched.Stop()
 
 	h := server.Handler(server.Options{
-		API:     api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log)}),
-		Pages:   web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
-		Log:     log,
-		Version: version.Version,
+		API:       api.New(api.Deps{Store: st, Config: cfg, Log: log, Sync: eng, Derive: deriveFunc(der, log)}),
+		Pages:     web.New(web.Options{Store: st, Config: cfg, Sync: eng, Log: log}),
+		Log:       log,
+		Version:   version.Version,
+		Auth:      auth.New(auth.Options{Mode: mode, Config: cfg, Store: st, Log: log}),
+		PublicURL: cfg.Auth.PublicURL,
 	})
 	return server.Run(ctx, cfg.ListenAddr, h, log, func(addr net.Addr) {
 		log.Info("veelocity is serving", "url", fmt.Sprintf("http://%s/", addr), "database", st.Dialect().String(), "version", version.String())

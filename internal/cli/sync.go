@@ -150,7 +150,7 @@ func newEngine(cfg *config.Config, st *store.Store, conns []syncer.Connector, de
 		Store:      st,
 		Connectors: conns,
 		Log:        log,
-		Secrets:    []string{cfg.GitHubToken.Reveal(), cfg.LinearAPIKey.Reveal(), cfg.PagerDutyAPIKey.Reveal()},
+		Secrets:    cfg.Secrets(),
 		AfterSync:  deriveFunc(der, log),
 	})
 }

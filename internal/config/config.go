@@ -26,6 +26,10 @@ type Config struct {
 	GitHubAPIURL     string
 	GitHubGraphQLURL string
 
+	GitHubAppID             string
+	GitHubAppPrivateKey     Secret // PEM
+	GitHubAppInstallationID int64  // 0: found per repository owner
+
 	LinearAPIKey Secret
 	LinearAPIURL string
 	LinearTeams  []string
@@ -42,20 +46,35 @@ type Config struct {
 	SyncInterval  time.Duration
 	SyncOnStartup bool
 	SyncSince     time.Duration
+
+	// Auth is who may use the server (AUTH_MODE and its settings).
+	Auth Auth
 }
 
 // GitHubConfigured reports whether the GitHub source has what it needs to
 // sync, and if not, why not, in words a user can act on.
+// Either credential serves: GITHUB_TOKEN, or a GitHub App.
 func (c *Config) GitHubConfigured() (bool, string) {
+	app := c.GitHubAppID != "" || c.GitHubAppPrivateKey != ""
 	switch {
-	case c.GitHubToken == "" && len(c.GitHubRepos) == 0:
+	case app && c.GitHubAppID == "":
+		return false, "GITHUB_APP_PRIVATE_KEY is set but GITHUB_APP_ID is not"
+	case app && c.GitHubAppPrivateKey == "":
+		return false, "GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) is not"
+	case !app && c.GitHubToken == "" && len(c.GitHubRepos) == 0:
 		return false, "GITHUB_TOKEN and GITHUB_REPOS are not set"
-	case c.GitHubToken == "":
+	case !app && c.GitHubToken == "":
 		return false, "GITHUB_TOKEN is not set"
 	case len(c.GitHubRepos) == 0:
 		return false, "GITHUB_REPOS is not set"
 	}
 	return true, ""
+}
+
+// Secrets returns the values of every credential setting, for the
+// redactors that keep them out of logs, errors and stored state.
+func (c *Config) Secrets() []string {
+	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.PagerDutyAPIKey.Reveal()}
 }
 
 // LinearConfigured reports whether the Linear source can sync, and if not,
@@ -169,7 +188,10 @@ func (e *DotEnvError) Unwrap() error { return e.Err }
 func Parse(lookup Lookup) (*Config, error) {
 	c := &Config{}
 	for _, o := range Options {
-		raw, ok := lookup(o.Name)
+		raw, ok, err := lookupSecretFile(lookup, o)
+		if err != nil {
+			return nil, err
+		}
 		raw = strings.TrimSpace(raw)
 		if !ok || raw == "" {
 			raw = o.Default
@@ -179,6 +201,33 @@ func Parse(lookup Lookup) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// lookupSecretFile looks o up. A secret may instead be given as NAME_FILE,
+// the path of a file holding it (Docker secrets); the file's content, less
+// surrounding space, is the value.
+func lookupSecretFile(lookup Lookup, o Option) (string, bool, error) {
+	raw, ok := lookup(o.Name)
+	if !o.Secret {
+		return raw, ok, nil
+	}
+	path, fok := lookup(o.Name + "_FILE")
+	path = strings.TrimSpace(path)
+	if !fok || path == "" {
+		return raw, ok, nil
+	}
+	if strings.TrimSpace(raw) != "" {
+		return "", false, &Error{Name: o.Name + "_FILE", Secret: true, Err: fmt.Errorf("set %s or %s_FILE, not both", o.Name, o.Name)}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", false, &Error{Name: o.Name + "_FILE", Value: path, Err: fmt.Errorf("reading the file: %v", err)}
+	}
+	return string(b), true, nil
 }
 
 // Error is an invalid setting. Its message names the variable, so a user

@@ -2,9 +2,11 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,6 +32,8 @@ func TestDefaults(t *testing.T) {
 		DeploymentPatterns: []string{"deploy", "release", "publish"}, IncidentLabels: []string{"incident"},
 		IncidentWindow: 168 * time.Hour, SyncInterval: 15 * time.Minute, SyncOnStartup: true,
 		SyncSince: 365 * 24 * time.Hour,
+		Auth: Auth{GitHubWebURL: "https://github.com", SessionLifetime: 30 * 24 * time.Hour,
+			ProxyTrusted: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}},
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Fatalf("defaults:\n got %+v\nwant %+v", c, want)
@@ -119,6 +123,10 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"SYNC_SINCE", "106752d"}, // past time.Duration: it would wrap around
 		{"SYNC_SINCE", "300000d"},
 		{"INCIDENT_WINDOW", "99999999h"},
+		{"GITHUB_APP_ID", "my app"},
+		{"GITHUB_APP_PRIVATE_KEY", "ghp_notakey"},
+		{"GITHUB_APP_PRIVATE_KEY_FILE", "/nonexistent/app.pem"},
+		{"GITHUB_APP_INSTALLATION_ID", "-3"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name+"="+tc.value, func(t *testing.T) {
@@ -199,5 +207,58 @@ func TestEveryOptionIsDocumented(t *testing.T) {
 		if !strings.Contains(string(readme), "`"+o.Name+"`") {
 			t.Errorf("README.md does not document %s", o.Name)
 		}
+	}
+}
+
+// testPEM is a syntactically valid PEM block; config checks the form, the
+// GitHub client parses the key.
+const testPEM = "-----BEGIN RSA PRIVATE KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX6Ppy1tPf9Cnzj4p4WGeKLs1Pt8Qu\n-----END RSA PRIVATE KEY-----\n"
+
+func TestGitHubAppSettings(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := dir + "/app.pem"
+	if err := os.WriteFile(keyFile, []byte(testPEM), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		env        map[string]string
+		wantErr    string // prefix of Parse's error
+		configured bool
+		why        string
+	}{
+		{"key as text", map[string]string{"GITHUB_APP_ID": "123", "GITHUB_APP_PRIVATE_KEY": testPEM, "GITHUB_REPOS": "acme/web"}, "", true, ""},
+		{"key with \\n escapes, on one line", map[string]string{"GITHUB_APP_ID": "123",
+			"GITHUB_APP_PRIVATE_KEY": strings.ReplaceAll(testPEM, "\n", `\n`), "GITHUB_REPOS": "acme/web"}, "", true, ""},
+		{"key from a file", map[string]string{"GITHUB_APP_ID": "Iv1.abc123", "GITHUB_APP_PRIVATE_KEY_FILE": keyFile,
+			"GITHUB_APP_INSTALLATION_ID": "42", "GITHUB_REPOS": "acme/web"}, "", true, ""},
+		{"both key settings", map[string]string{"GITHUB_APP_PRIVATE_KEY": testPEM, "GITHUB_APP_PRIVATE_KEY_FILE": keyFile},
+			"invalid GITHUB_APP_PRIVATE_KEY_FILE", false, ""},
+		{"an ID without a key", map[string]string{"GITHUB_APP_ID": "123", "GITHUB_REPOS": "acme/web"}, "", false,
+			"GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) is not"},
+		{"a key without an ID", map[string]string{"GITHUB_APP_PRIVATE_KEY": testPEM, "GITHUB_REPOS": "acme/web"}, "", false,
+			"GITHUB_APP_PRIVATE_KEY is set but GITHUB_APP_ID is not"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse(lookupFrom(tc.env))
+			if tc.wantErr != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "MIIB") {
+					t.Fatalf("err = %v, want %q…", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ok, why := c.GitHubConfigured(); ok != tc.configured || why != tc.why {
+				t.Errorf("GitHubConfigured() = %v, %q", ok, why)
+			}
+			if tc.configured && c.GitHubAppPrivateKey.Reveal() != testPEM {
+				t.Errorf("key = %q", c.GitHubAppPrivateKey.Reveal())
+			}
+			if tc.configured && !slices.Contains(c.Secrets(), testPEM) {
+				t.Error("the key is not among the secrets to redact")
+			}
+		})
 	}
 }

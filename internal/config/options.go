@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"net"
@@ -46,6 +47,32 @@ var Options = []Option{
 	{Name: "GITHUB_TOKEN", Secret: true, Description: "GitHub token; never logged, never returned by the API",
 		set: func(c *Config, raw string) error {
 			c.GitHubToken = Secret(raw)
+			return nil
+		}},
+	{Name: "GITHUB_APP_ID", Description: "GitHub App ID (or client ID), to authenticate as an App instead of with GITHUB_TOKEN",
+		set: func(c *Config, raw string) error {
+			if raw != "" && !appIDRE.MatchString(raw) {
+				return errors.New("must be the App's numeric ID (or its client ID, Iv…), from the App's settings page")
+			}
+			c.GitHubAppID = raw
+			return nil
+		}},
+	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text; \\n escapes are accepted), or GITHUB_APP_PRIVATE_KEY_FILE naming a file that holds it; never logged",
+		set: func(c *Config, raw string) error {
+			key, err := parsePEMKey(raw)
+			c.GitHubAppPrivateKey = Secret(key)
+			return err
+		}},
+	{Name: "GITHUB_APP_INSTALLATION_ID", Description: "the App installation to act as (default: found for each repository owner)",
+		set: func(c *Config, raw string) error {
+			if raw == "" {
+				return nil
+			}
+			n, err := strconv.ParseInt(raw, 10, 64)
+			if err != nil || n <= 0 {
+				return errors.New("must be a positive number, from the installation's settings URL")
+			}
+			c.GitHubAppInstallationID = n
 			return nil
 		}},
 	{Name: "GITHUB_REPOS", Description: "comma-separated owner/repo list to sync",
@@ -149,6 +176,78 @@ var Options = []Option{
 			c.SyncSince, err = parsePositiveDuration(raw)
 			return err
 		}},
+	{Name: "AUTH_MODE", Description: "none, github, password or proxy (default none, allowed only on a loopback LISTEN_ADDR unless set explicitly)",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.Mode, err = parseAuthMode(raw)
+			return err
+		}},
+	{Name: "PUBLIC_URL", Description: "the external address, as in https://veelocity.example.com (OAuth callback; Secure cookies when https)",
+		set: func(c *Config, raw string) (err error) {
+			if raw != "" {
+				c.Auth.PublicURL, err = parseHTTPURL(raw)
+			}
+			return err
+		}},
+	{Name: "GITHUB_OAUTH_CLIENT_ID", Description: "client ID of the GitHub OAuth app for AUTH_MODE=github",
+		set: func(c *Config, raw string) error {
+			c.Auth.GitHubClientID = raw
+			return nil
+		}},
+	{Name: "GITHUB_OAUTH_CLIENT_SECRET", Secret: true, Description: "client secret of that OAuth app",
+		set: func(c *Config, raw string) error {
+			c.Auth.GitHubClientSecret = Secret(raw)
+			return nil
+		}},
+	{Name: "GITHUB_WEB_URL", Default: "https://github.com", Description: "where GitHub's sign-in pages are (GitHub Enterprise: https://HOST)",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.GitHubWebURL, err = parseHTTPURL(raw)
+			return err
+		}},
+	{Name: "AUTH_GITHUB_ALLOW", Description: "who may sign in with GitHub: org, org/team-slug or @login, comma-separated",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.GitHubAllow, err = parseGitHubAllow(raw)
+			return err
+		}},
+	{Name: "AUTH_PASSWORD_HASH", Secret: true, Description: "bcrypt or argon2id hash of the shared password for AUTH_MODE=password (veelocity auth hash-password)",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.PasswordHash, err = parsePasswordHash(raw)
+			return err
+		}},
+	{Name: "AUTH_PROXY_HEADER", Description: "for AUTH_MODE=proxy: the header holding the user, as in X-Forwarded-Email",
+		set: func(c *Config, raw string) error {
+			c.Auth.ProxyHeader = raw
+			return nil
+		}},
+	{Name: "AUTH_PROXY_TRUSTED", Default: "127.0.0.0/8,::1/128", Description: "CIDRs AUTH_PROXY_HEADER is believed from, comma-separated",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.ProxyTrusted, err = parseCIDRs(raw)
+			return err
+		}},
+	{Name: "AUTH_SESSION_LIFETIME", Default: "30d", Description: "how long a sign-in lasts",
+		set: func(c *Config, raw string) (err error) {
+			c.Auth.SessionLifetime, err = parsePositiveDuration(raw)
+			return err
+		}},
+}
+
+// appIDRE matches a GitHub App's ID or client ID.
+var appIDRE = regexp.MustCompile(`^(?:[0-9]+|Iv[0-9A-Za-z.]+)$`)
+
+// parsePEMKey checks that raw is a PEM private key, turning the literal
+// "\n" escapes of a one-line variable into newlines. Its errors never
+// quote the key.
+func parsePEMKey(raw string) (string, error) {
+	if raw == "" {
+		return "", nil
+	}
+	if !strings.Contains(raw, "\n") {
+		raw = strings.ReplaceAll(raw, `\n`, "\n")
+	}
+	block, _ := pem.Decode([]byte(raw))
+	if block == nil || !strings.HasSuffix(block.Type, "PRIVATE KEY") {
+		return "", errors.New("must be the App's private key in PEM form (-----BEGIN RSA PRIVATE KEY-----…)")
+	}
+	return strings.TrimSpace(raw) + "\n", nil
 }
 
 // OptionNamed returns the option called name. It panics on an unknown name, which

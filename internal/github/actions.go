@@ -39,7 +39,11 @@ func (a *ActionsConnector) Configured() (bool, string) { return a.d.Config.GitHu
 // TestConnection asks for the rate-limit status, which checks the token
 // and the REST endpoint and costs nothing.
 func (a *ActionsConnector) TestConnection(ctx context.Context) error {
-	_, err := a.d.Client.Get(ctx, "/rate_limit", "", nil)
+	client := a.d.Client
+	if len(a.d.Config.GitHubRepos) > 0 {
+		client = client.ForRepo(a.d.Config.GitHubRepos[0])
+	}
+	_, err := client.Get(ctx, "/rate_limit", "", nil)
 	return err
 }
 
@@ -47,6 +51,7 @@ func (a *ActionsConnector) TestConnection(ctx context.Context) error {
 func (a *ActionsConnector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Reporter) error {
 	client := a.d.Client.CountingRequests(func() { rep.Requests(1) })
 	return eachScope(ctx, a.d, a.Name(), rep, func(repo string) error {
+		client := client.ForRepo(repo)
 		repoID, err := a.repoID(ctx, repo)
 		if err != nil {
 			return err

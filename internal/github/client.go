@@ -1,19 +1,16 @@
 package github
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/version"
 )
 
@@ -21,64 +18,55 @@ import (
 // rejects the token.
 var ErrUnauthorized = errors.New("GitHub rejected the token (401 Unauthorized)")
 
-// Options configure a Client. Only the URLs and the token are required.
-type Options struct {
+// ClientOptions configure a Client. The URLs and a credential (Token, or
+// App) are required; the shared HTTP settings (clock, retries, backoff)
+// are in the embedded httpapi.Options.
+type ClientOptions struct {
 	RESTURL    string // GITHUB_API_URL, e.g. https://api.github.com
 	GraphQLURL string // GITHUB_GRAPHQL_URL, e.g. https://api.github.com/graphql
 	Token      config.Secret
+	// App, when set, authenticates as a GitHub App installation instead
+	// of with Token.
+	App *AppCredentials
 
-	HTTP *http.Client // default: a client with a 60s timeout
-	Log  *slog.Logger // default: discard
-
-	// Now and Sleep are the clock; tests replace them to assert exact
-	// waits without waiting. Sleep must return ctx.Err() when ctx ends
-	// first.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Jitter spreads a retry backoff d; the default picks uniformly
-	// between d/2 and d.
-	Jitter func(d time.Duration) time.Duration
-	// MaxRetries bounds the retries of one call after server errors,
-	// network errors and secondary rate limits (default 4).
-	MaxRetries int
+	httpapi.Options
 }
 
 // Client talks to GitHub's REST and GraphQL APIs. It waits out rate limits,
-// retries transient failures with backoff, and never reveals its token: not
-// in logs, errors or anything it returns. It is safe for concurrent use.
+// retries transient failures with backoff, shrinks a GraphQL page that
+// times out, and never reveals its credentials: not in logs, errors or
+// anything it returns. It is safe for concurrent use.
 type Client struct {
-	opts      Options
+	opts      ClientOptions
+	base      *httpapi.Client
 	rest      *url.URL
 	limits    *limits
+	auth      auth
+	pages     *pageSizes
 	onRequest func()
+	// owner is the account whose App installation signs the requests
+	// (see ForOwner); "" with a personal token.
+	owner string
 }
 
-// New returns a client for opts.
-func New(opts Options) *Client {
-	if opts.HTTP == nil {
-		opts.HTTP = &http.Client{Timeout: 60 * time.Second}
-	}
-	if opts.Log == nil {
-		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Sleep == nil {
-		opts.Sleep = sleep
-	}
-	if opts.Jitter == nil {
-		opts.Jitter = func(d time.Duration) time.Duration { return d/2 + rand.N(d/2+1) }
-	}
-	if opts.MaxRetries == 0 {
-		opts.MaxRetries = 4
-	}
+// NewClient returns a client for opts.
+func NewClient(opts ClientOptions) *Client {
+	opts.Options = opts.Options.WithDefaults()
 	opts.RESTURL = strings.TrimRight(opts.RESTURL, "/")
 	rest, _ := url.Parse(opts.RESTURL)
 	if rest == nil {
 		rest = &url.URL{}
 	}
-	return &Client{opts: opts, rest: rest, limits: newLimits()}
+	red := httpapi.NewRedactor(opts.Token.Reveal())
+	c := &Client{opts: opts, rest: rest, limits: newLimits(), pages: newPageSizes()}
+	c.base = httpapi.New("GitHub", opts.Options, red)
+	if opts.App != nil {
+		red.Add(opts.App.PrivateKey.Reveal())
+		c.auth = newAppAuth(c, *opts.App)
+	} else {
+		c.auth = staticToken(opts.Token)
+	}
+	return c
 }
 
 // CountingRequests returns a client sharing c's connection and rate-limit
@@ -90,15 +78,48 @@ func (c *Client) CountingRequests(f func()) *Client {
 	return &cc
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
+// ForOwner returns a client sharing c's state that, under a GitHub App,
+// authenticates with the installation on owner's account. With a personal
+// token it is c.
+func (c *Client) ForOwner(owner string) *Client {
+	if _, ok := c.auth.(staticToken); ok {
+		return c
 	}
+	cc := *c
+	cc.owner = owner
+	return &cc
+}
+
+// IsApp reports whether the client authenticates as a GitHub App.
+func (c *Client) IsApp() bool {
+	_, ok := c.auth.(*appAuth)
+	return ok
+}
+
+// ForRepo is ForOwner for the owner of "owner/name".
+func (c *Client) ForRepo(fullName string) *Client {
+	owner, _, _ := strings.Cut(fullName, "/")
+	return c.ForOwner(owner)
+}
+
+// Stats are counters of a client's work since it was made, for the sync
+// benchmark and the logs.
+type Stats struct {
+	// Requests counts HTTP requests to GitHub, retries included.
+	Requests int64
+	// Retries counts the requests sent again after a transient failure, a
+	// broken body, a rate limit or a timed-out page.
+	Retries int64
+	// PageReductions counts the times a GraphQL page size was halved
+	// after GitHub timed out.
+	PageReductions int64
+}
+
+// Stats returns the client's counters; copies made by CountingRequests
+// and ForOwner share them.
+func (c *Client) Stats() Stats {
+	return Stats{Requests: c.base.Requests(), Retries: c.base.Retries() + c.pages.retries.Load(),
+		PageReductions: c.pages.reductions.Load()}
 }
 
 // request is one logical call; do may send it several times.
@@ -108,6 +129,10 @@ type request struct {
 	body   []byte
 	etag   string
 	bucket string // rate-limit bucket: "core" or "graphql"
+	// paged marks a GraphQL page whose size the caller shrinks when
+	// GitHub times out: such a timeout is returned at once as a
+	// *timeoutError instead of being retried as is.
+	paged bool
 }
 
 // response is the final answer to a request.
@@ -117,127 +142,126 @@ type response struct {
 	body   []byte
 }
 
-// do sends req, waiting out rate limits and retrying transient failures,
+// timeoutError is GitHub failing a paged query the way it fails a query
+// too heavy for its current load.
+type timeoutError struct {
+	err error
+}
+
+func (e *timeoutError) Error() string { return e.err.Error() }
+func (e *timeoutError) Unwrap() error { return e.err }
+
+// do sends req with a current token, once more with a fresh one if GitHub
+// rejects an App installation token (it may have expired in flight).
+func (c *Client) do(ctx context.Context, req request, checkBody func([]byte) (*limitHit, bool)) (*response, error) {
+	for refreshed := false; ; refreshed = true {
+		token, err := c.auth.token(ctx, c.owner)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.send(ctx, req, token, checkBody)
+		if errors.Is(err, ErrUnauthorized) && !refreshed && c.auth.invalidate(c.owner, token) {
+			c.opts.Log.Info("GitHub rejected the installation token; fetching a new one", "owner", c.owner)
+			continue
+		}
+		return resp, err
+	}
+}
+
+// send sends req, waiting out rate limits and retrying transient failures,
 // until it gets a final answer: a 2xx or 304 response, or an error.
 // checkBody, if set, inspects a 200 body for failures that GitHub reports
-// with status 200 (GraphQL rate limits).
-func (c *Client) do(ctx context.Context, req request, checkBody func([]byte) *limitHit) (*response, error) {
-	retries, rateWaits := 0, 0
-	for {
-		if err := c.waitForBudget(ctx, req.bucket); err != nil {
-			return nil, err
-		}
-		resp, err := c.send(ctx, req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if retries >= c.opts.MaxRetries {
-				return nil, fmt.Errorf("github: %s %s failed after %d attempts: %s", req.method, c.logPath(req.url), retries+1, c.redact(err.Error()))
-			}
-			if err := c.backoff(ctx, req, retries, "network error", err.Error()); err != nil {
-				return nil, err
-			}
-			retries++
-			continue
-		}
-		c.limits.update(req.bucket, resp.header)
-
-		var hit *limitHit
-		switch {
-		case resp.status == http.StatusUnauthorized:
-			return nil, ErrUnauthorized
-		case resp.status == http.StatusForbidden || resp.status == http.StatusTooManyRequests:
-			hit = classifyLimit(resp)
-			if hit == nil {
-				return nil, c.httpError(req, resp)
-			}
-		case resp.status >= 500:
-			if retries >= c.opts.MaxRetries {
-				return nil, c.httpError(req, resp)
-			}
-			if err := c.backoff(ctx, req, retries, "server error", http.StatusText(resp.status)); err != nil {
-				return nil, err
-			}
-			retries++
-			continue
-		case resp.status == http.StatusOK && checkBody != nil:
-			hit = checkBody(resp.body)
-		}
-		if hit == nil {
-			if resp.status >= 300 && resp.status != http.StatusNotModified {
-				return nil, c.httpError(req, resp)
-			}
-			return resp, nil
-		}
-
-		// A rate limit: primary (wait for the reset) or secondary (back off).
-		var wait time.Duration
-		if hit.primary {
-			if rateWaits >= 3 {
-				return nil, fmt.Errorf("github: rate limit still exceeded after waiting for %d resets", rateWaits)
-			}
-			rateWaits++
-			wait = c.untilReset(hit.reset)
-		} else {
-			if retries >= c.opts.MaxRetries {
-				return nil, fmt.Errorf("github: %s %s: secondary rate limit still exceeded after %d attempts", req.method, c.logPath(req.url), retries+1)
-			}
-			wait = c.secondaryWait(hit, retries)
-			retries++
-		}
-		c.opts.Log.Warn("GitHub rate limit reached; waiting", "kind", hit.kind(), "wait", wait, "path", c.logPath(req.url))
-		if err := c.opts.Sleep(ctx, wait); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// send makes one HTTP request.
-func (c *Client) send(ctx context.Context, req request) (*response, error) {
-	var body io.Reader
+// with status 200: rate limits, and (second result) an execution timeout.
+func (c *Client) send(ctx context.Context, req request, token string, checkBody func([]byte) (*limitHit, bool)) (*response, error) {
+	h := http.Header{}
+	h.Set("Authorization", "Bearer "+token)
+	h.Set("Accept", "application/vnd.github+json")
+	h.Set("X-GitHub-Api-Version", "2022-11-28")
+	h.Set("User-Agent", "veelocity/"+version.Version)
 	if req.body != nil {
-		body = bytes.NewReader(req.body)
-	}
-	hr, err := http.NewRequestWithContext(ctx, req.method, req.url, body)
-	if err != nil {
-		return nil, fmt.Errorf("github: building request: %w", err)
-	}
-	hr.Header.Set("Authorization", "Bearer "+c.opts.Token.Reveal())
-	hr.Header.Set("Accept", "application/vnd.github+json")
-	hr.Header.Set("X-GitHub-Api-Version", "2022-11-28")
-	hr.Header.Set("User-Agent", "veelocity/"+version.Version)
-	if req.body != nil {
-		hr.Header.Set("Content-Type", "application/json")
+		h.Set("Content-Type", "application/json")
 	}
 	if req.etag != "" {
-		hr.Header.Set("If-None-Match", req.etag)
+		h.Set("If-None-Match", req.etag)
 	}
-	if c.onRequest != nil {
-		c.onRequest()
-	}
-	start := c.opts.Now()
-	hresp, err := c.opts.HTTP.Do(hr)
+	hreq := &httpapi.Request{Method: req.method, URL: req.url, Header: h, Body: req.body, OnSend: c.onRequest}
+	rateWaits, secondary := 0, 0
+	resp, err := c.base.Do(ctx, httpapi.Call{
+		Req:    hreq,
+		Before: func(ctx context.Context) error { return c.waitForBudget(ctx, req.bucket) },
+		Judge: func(resp *httpapi.Response, err error) httpapi.Verdict {
+			if err != nil {
+				if req.paged && httpapi.Timeout(nil, err) {
+					return httpapi.Verdict{Err: &timeoutError{fmt.Errorf("github: %s %s timed out: %s", req.method, c.logPath(req.url), c.redact(err.Error()))}}
+				}
+				return httpapi.Verdict{Retry: true, Reason: "network error", Detail: err.Error()}
+			}
+			c.limits.update(req.bucket, resp.Header)
+			r := &response{status: resp.Status, header: resp.Header, body: resp.Body}
+			var hit *limitHit
+			switch {
+			case resp.Status == http.StatusUnauthorized:
+				return httpapi.Verdict{Err: ErrUnauthorized}
+			case resp.Status == http.StatusForbidden || resp.Status == http.StatusTooManyRequests:
+				if hit = classifyLimit(r); hit == nil {
+					return httpapi.Verdict{Err: c.httpError(req, r)}
+				}
+			case resp.Status >= 500:
+				if req.paged && httpapi.Timeout(resp, nil) {
+					return httpapi.Verdict{Err: &timeoutError{c.httpError(req, r)}}
+				}
+				return httpapi.Verdict{Retry: true, Reason: "server error", Detail: http.StatusText(resp.Status)}
+			case resp.Status == http.StatusOK:
+				if err := httpapi.CheckJSON(resp); err != nil {
+					return httpapi.Verdict{Retry: true, Reason: "broken body", Detail: err.Error()}
+				}
+				if checkBody != nil {
+					var timedOut bool
+					if hit, timedOut = checkBody(resp.Body); timedOut {
+						if req.paged {
+							return httpapi.Verdict{Err: &timeoutError{fmt.Errorf("github: %s: GitHub timed out executing the query", c.logPath(req.url))}}
+						}
+						return httpapi.Verdict{Retry: true, Reason: "GitHub timed out executing the query"}
+					}
+				}
+			}
+			if hit == nil {
+				if resp.Status >= 300 && resp.Status != http.StatusNotModified {
+					return httpapi.Verdict{Err: c.httpError(req, r)}
+				}
+				return httpapi.Verdict{}
+			}
+			// A rate limit: primary (wait for the reset) or secondary (back off).
+			if hit.primary {
+				if rateWaits >= 3 {
+					return httpapi.Verdict{Err: fmt.Errorf("github: rate limit still exceeded after waiting for %d resets", rateWaits)}
+				}
+				rateWaits++
+				return httpapi.Verdict{Wait: c.untilReset(hit.reset), Reason: hit.kind() + " rate limit reached"}
+			}
+			if secondary >= c.opts.MaxRetries {
+				return httpapi.Verdict{Err: fmt.Errorf("github: %s %s: secondary rate limit still exceeded after %d attempts", req.method, c.logPath(req.url), secondary+1)}
+			}
+			secondary++
+			return httpapi.Verdict{Wait: c.secondaryWait(hit, secondary-1), Reason: hit.kind() + " rate limit reached"}
+		},
+		GiveUp: func(resp *httpapi.Response, err error, attempts int) error {
+			if resp != nil && resp.Status >= 500 {
+				return c.httpError(req, &response{status: resp.Status, body: resp.Body})
+			}
+			detail := "GitHub timed out executing the query"
+			if err != nil {
+				detail = err.Error()
+			} else if resp != nil && resp.Status == http.StatusOK && httpapi.CheckJSON(resp) != nil {
+				detail = httpapi.CheckJSON(resp).Error()
+			}
+			return fmt.Errorf("github: %s %s failed after %d attempts: %s", req.method, c.logPath(req.url), attempts, c.redact(detail))
+		},
+	})
 	if err != nil {
-		c.opts.Log.Debug("github request failed", "method", req.method, "path", c.logPath(req.url), "error", c.redact(err.Error()))
 		return nil, err
 	}
-	defer hresp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(hresp.Body, 64<<20))
-	if err != nil {
-		return nil, fmt.Errorf("reading the response: %w", err)
-	}
-	c.opts.Log.Debug("github request", "method", req.method, "path", c.logPath(req.url), "status", hresp.StatusCode,
-		"bytes", len(b), "duration", c.opts.Now().Sub(start), "ratelimit_remaining", hresp.Header.Get("X-RateLimit-Remaining"))
-	return &response{status: hresp.StatusCode, header: hresp.Header, body: b}, nil
-}
-
-// backoff sleeps before retry number n+1 of req: 1s, 2s, 4s, … with jitter.
-func (c *Client) backoff(ctx context.Context, req request, n int, why, detail string) error {
-	d := c.opts.Jitter(time.Second << n)
-	c.opts.Log.Info("GitHub request failed; retrying", "reason", why, "detail", c.redact(detail),
-		"path", c.logPath(req.url), "attempt", n+1, "wait", d)
-	return c.opts.Sleep(ctx, d)
+	return &response{status: resp.Status, header: resp.Header, body: resp.Body}, nil
 }
 
 // untilReset is the wait until a rate-limit window resets, plus a second
@@ -297,19 +321,8 @@ func (c *Client) httpError(req request, resp *response) error {
 
 // logPath is the path and query of u, without the host: enough to know
 // which request it was.
-func (c *Client) logPath(u string) string {
-	p, err := url.Parse(u)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return p.RequestURI()
-}
+func (c *Client) logPath(u string) string { return c.redact(httpapi.LogPath(u)) }
 
-// redact removes the token from text that came from elsewhere (a server's
-// message, a transport error), in case it was echoed.
-func (c *Client) redact(s string) string {
-	if t := c.opts.Token.Reveal(); t != "" {
-		s = strings.ReplaceAll(s, t, "[redacted]")
-	}
-	return s
-}
+// redact removes credentials from text that came from elsewhere (a
+// server's message, a transport error), in case one was echoed.
+func (c *Client) redact(s string) string { return c.base.Redact(s) }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
+	"github.com/veelocity/veelocity/internal/httpapi"
 )
 
 // clientEnv is a fake GitHub with one repository and a client on a fake
@@ -185,13 +186,15 @@ func TestClientGraphQLWaitsWhenPointsCannotCoverTheNextQuery(t *testing.T) {
 func TestClientWaitRespectsCancellation(t *testing.T) {
 	e := clientEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	e.client.opts.Sleep = func(ctx context.Context, d time.Duration) error {
+	sleep := func(ctx context.Context, d time.Duration) error {
 		cancel() // the user gives up while the client waits
 		<-ctx.Done()
 		return ctx.Err()
 	}
+	c := NewClient(ClientOptions{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
+		Options: httpapi.Options{Now: e.clock.Now, Sleep: sleep}})
 	e.fake.Inject(githubfake.Fault{Kind: githubfake.PrimaryLimit})
-	_, err := e.client.Get(ctx, runsPath, "", nil)
+	_, err := c.Get(ctx, runsPath, "", nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
@@ -290,7 +293,7 @@ func TestNextLink(t *testing.T) {
 }
 
 func TestClientRefusesLinksToOtherHosts(t *testing.T) {
-	c := New(Options{RESTURL: "https://api.github.com", Token: config.Secret("t")})
+	c := NewClient(ClientOptions{RESTURL: "https://api.github.com", Token: config.Secret("t")})
 	if _, err := c.resolve("https://evil.example/repositories/1/issues?page=2"); err == nil {
 		t.Error("followed a link to another host, which would send it the token")
 	}
@@ -326,7 +329,7 @@ func TestClientReadsGraphQLRateLimitFromTheBody(t *testing.T) {
 	}))
 	defer srv.Close()
 	clk := &clock{t: t0}
-	c := New(Options{RESTURL: srv.URL, GraphQLURL: srv.URL, Token: "ghp_x", Now: clk.Now, Sleep: clk.Sleep})
+	c := NewClient(ClientOptions{RESTURL: srv.URL, GraphQLURL: srv.URL, Token: "ghp_x", Options: httpapi.Options{Now: clk.Now, Sleep: clk.Sleep}})
 	for range 2 {
 		var out map[string]any
 		if err := c.Query(context.Background(), QueryViewer, nil, &out); err != nil {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -39,7 +40,8 @@ func (d Deps) withDefaults() Deps {
 
 // NewFromConfig returns a client for the GITHUB_* settings of cfg.
 func NewFromConfig(cfg *config.Config, log *slog.Logger) *Client {
-	return New(Options{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken, Log: log})
+	return NewClient(ClientOptions{RESTURL: cfg.GitHubAPIURL, GraphQLURL: cfg.GitHubGraphQLURL, Token: cfg.GitHubToken,
+		App: AppFromConfig(cfg), Options: httpapi.Options{Log: log}})
 }
 
 // eachScope runs fn for every repository in GITHUB_REPOS as a scope of

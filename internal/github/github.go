@@ -37,8 +37,16 @@ func (c *Connector) Name() string { return "github" }
 func (c *Connector) Configured() (bool, string) { return c.d.Config.GitHubConfigured() }
 
 // TestConnection runs the cheapest GraphQL query, which checks the token
-// and the endpoint.
+// and the endpoint. Under a GitHub App, which has no viewer, it asks for
+// the rate limit with the first repository owner's installation.
 func (c *Connector) TestConnection(ctx context.Context) error {
+	if c.d.Client.IsApp() {
+		client := c.d.Client
+		if len(c.d.Config.GitHubRepos) > 0 {
+			client = client.ForRepo(c.d.Config.GitHubRepos[0])
+		}
+		return client.Query(ctx, QueryRateLimit, nil, &struct{}{})
+	}
 	var out struct {
 		Viewer struct {
 			Login string `json:"login"`
@@ -52,7 +60,7 @@ func (c *Connector) TestConnection(ctx context.Context) error {
 func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Reporter) error {
 	client := c.d.Client.CountingRequests(func() { rep.Requests(1) })
 	return eachScope(ctx, c.d, c.Name(), rep, func(repo string) error {
-		return c.syncRepo(ctx, client, repo, mode, rep)
+		return c.syncRepo(ctx, client.ForRepo(repo), repo, mode, rep)
 	})
 }
 
@@ -81,7 +89,8 @@ func (c *Connector) syncRepo(ctx context.Context, client *Client, fullName strin
 		var out struct {
 			Repository *gqlRepo `json:"repository"`
 		}
-		err := client.Query(ctx, QuerySyncPage, map[string]any{
+		// The page size shrinks while GitHub times out on it (QueryPage).
+		_, err := client.QueryPage(ctx, QuerySyncPage, "prFirst", map[string]any{
 			"owner": owner, "name": name,
 			"withPRs": !prsDone, "prFirst": prFirst, "prAfter": nullable(cur.PRs.After),
 			"withIssues": !issuesDone, "issuesSince": cur.Issues.Since.UTC().Format(time.RFC3339), "issuesAfter": nullable(cur.Issues.After),

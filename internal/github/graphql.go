@@ -33,6 +33,12 @@ func (e *GraphQLError) Error() string {
 // A response with errors is an error, even with partial data. Rate limits
 // (RATE_LIMITED, secondary limits) are waited out like REST ones.
 func (c *Client) Query(ctx context.Context, query string, vars map[string]any, v any) error {
+	return c.query(ctx, query, vars, v, false)
+}
+
+// query is Query; paged marks a page whose size the caller adapts (see
+// QueryPage).
+func (c *Client) query(ctx context.Context, query string, vars map[string]any, v any, paged bool) error {
 	body, err := json.Marshal(struct {
 		Query     string         `json:"query"`
 		Variables map[string]any `json:"variables,omitempty"`
@@ -40,7 +46,7 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, v
 	if err != nil {
 		return fmt.Errorf("github: encoding GraphQL request: %w", err)
 	}
-	req := request{method: http.MethodPost, url: c.opts.GraphQLURL, body: body, bucket: bucketGraphQL}
+	req := request{method: http.MethodPost, url: c.opts.GraphQLURL, body: body, bucket: bucketGraphQL, paged: paged}
 	resp, err := c.do(ctx, req, c.graphQLLimit)
 	if err != nil {
 		return err
@@ -80,27 +86,32 @@ func (c *Client) Query(ctx context.Context, query string, vars map[string]any, v
 	return nil
 }
 
-// graphQLLimit spots the rate limits GraphQL reports with status 200: an
-// error of type RATE_LIMITED (primary) or a secondary-limit message.
-func (c *Client) graphQLLimit(body []byte) *limitHit {
+// graphQLLimit spots the failures GraphQL reports with status 200: the
+// rate limits, an error of type RATE_LIMITED (primary) or a
+// secondary-limit message; and (second result) GitHub giving up on a query
+// it could not run in time, "Something went wrong while executing your
+// query. This may be the result of a timeout…".
+func (c *Client) graphQLLimit(body []byte) (*limitHit, bool) {
 	var out struct {
 		Errors []GraphQLErrorItem `json:"errors"`
 	}
 	if json.Unmarshal(body, &out) != nil {
-		return nil
+		return nil, false
 	}
 	for _, e := range out.Errors {
 		msg := strings.ToLower(e.Message)
 		switch {
 		case e.Type == "RATE_LIMITED":
 			_, reset := c.limits.state(bucketGraphQL)
-			return &limitHit{primary: true, remaining: 0, reset: reset}
+			return &limitHit{primary: true, remaining: 0, reset: reset}, false
 		case strings.Contains(msg, "secondary rate limit"):
 			remaining, reset := c.limits.state(bucketGraphQL)
-			return &limitHit{remaining: remaining, reset: reset}
+			return &limitHit{remaining: remaining, reset: reset}, false
+		case strings.HasPrefix(msg, "something went wrong while executing your query"):
+			return nil, true
 		}
 	}
-	return nil
+	return nil, false
 }
 
 // rateLimitFields is selected by every query, so the client learns each

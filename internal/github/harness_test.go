@@ -13,6 +13,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 	"github.com/veelocity/veelocity/internal/syncer"
@@ -27,11 +28,15 @@ type clock struct {
 	mu     sync.Mutex
 	t      time.Time
 	sleeps []time.Duration
+	// tick, if set, is how far each reading moves the clock: time passes
+	// as the sync works.
+	tick time.Duration
 }
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.t = c.t.Add(c.tick)
 	return c.t
 }
 
@@ -93,6 +98,9 @@ type env struct {
 	github  *Connector
 	actions *ActionsConnector
 	logs    *syncBuffer
+	// sleep, if set, replaces the clock's Sleep in the client: retries
+	// then leave the fake's clock (and so its answers) alone.
+	sleep func(context.Context, time.Duration) error
 }
 
 // syncBuffer is a bytes.Buffer safe for the logger's concurrent writes.
@@ -117,6 +125,12 @@ func (s *syncBuffer) String() string {
 func newEnv(t *testing.T, repos ...string) *env {
 	t.Helper()
 	t.Parallel()
+	return newSerialEnv(t, repos...)
+}
+
+// newSerialEnv is newEnv for a test that makes more than one env.
+func newSerialEnv(t *testing.T, repos ...string) *env {
+	t.Helper()
 	e := newFakeEnv(t, repos...)
 	e.store = storetest.New(t)
 	e.store.SetClock(e.clock.Now)
@@ -143,8 +157,12 @@ func newFakeEnv(t *testing.T, repos ...string) *env {
 // rebuild makes new connectors from e.cfg, as a restarted process would.
 func (e *env) rebuild() {
 	log := slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e.client = New(Options{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
-		Log: log, Now: e.clock.Now, Sleep: e.clock.Sleep, Jitter: func(d time.Duration) time.Duration { return d }})
+	sleep := e.clock.Sleep
+	if e.sleep != nil {
+		sleep = e.sleep
+	}
+	e.client = NewClient(ClientOptions{RESTURL: e.cfg.GitHubAPIURL, GraphQLURL: e.cfg.GitHubGraphQLURL, Token: e.cfg.GitHubToken,
+		App: AppFromConfig(e.cfg), Options: httpapi.Options{Log: log, Now: e.clock.Now, Sleep: sleep, Jitter: func() float64 { return 1 }}})
 	d := Deps{Config: e.cfg, Store: e.store, Client: e.client, Log: log, Now: e.clock.Now}
 	e.github, e.actions = NewConnector(d), NewActionsConnector(d)
 }

@@ -77,6 +77,10 @@ const QueryReviewComments = `query ReviewComments($id: ID!, $after: String) {
 // QueryViewer is the cheapest authenticated query, for TestConnection.
 const QueryViewer = `query Viewer { viewer { login } ` + rateLimitFields + ` }`
 
+// QueryRateLimit is the cheapest query an App installation may send (it
+// has no viewer), for TestConnection under a GitHub App.
+const QueryRateLimit = `query RateLimit { ` + rateLimitFields + ` }`
+
 const fragmentPullRequest = `
 fragment PullRequestFields on PullRequest {
   id number title body url state isDraft createdAt updatedAt mergedAt closedAt

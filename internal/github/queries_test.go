@@ -21,6 +21,7 @@ func TestQueriesValidateAgainstSchema(t *testing.T) {
 			"withComments": true, "commentsAfter": "y"}},
 		{"ReviewComments", QueryReviewComments, map[string]any{"id": "PRR_1", "after": "x"}},
 		{"Viewer", QueryViewer, map[string]any{}},
+		{"RateLimit", QueryRateLimit, map[string]any{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if err := githubfake.Validate(tc.query, tc.vars); err != nil {

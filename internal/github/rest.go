@@ -3,6 +3,7 @@ package github
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -78,4 +79,40 @@ func nextLink(h string) string {
 		}
 	}
 	return ""
+}
+
+// InstallationRepo is a repository an App installation can read, as GET
+// /installation/repositories lists it.
+type InstallationRepo struct {
+	FullName string `json:"full_name"`
+	Fork     bool   `json:"fork"`
+	Archived bool   `json:"archived"`
+	Owner    struct {
+		Login string `json:"login"`
+	} `json:"owner"`
+}
+
+// InstallationRepositories lists every repository the App installation on
+// owner's account can read (GET /installation/repositories, 100 a page),
+// for an `owner/*` entry of GITHUB_REPOS under an App. It needs a client
+// made with App credentials.
+func (c *Client) InstallationRepositories(ctx context.Context, owner string) ([]InstallationRepo, error) {
+	if _, ok := c.auth.(*appAuth); !ok {
+		return nil, errors.New("github: listing an installation's repositories needs GitHub App credentials (GITHUB_APP_ID)")
+	}
+	cc := c.ForOwner(owner)
+	var all []InstallationRepo
+	for target := "/installation/repositories?per_page=100"; target != ""; {
+		var page struct {
+			TotalCount   int                `json:"total_count"`
+			Repositories []InstallationRepo `json:"repositories"`
+		}
+		p, err := cc.Get(ctx, target, "", &page)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Repositories...)
+		target = p.Next
+	}
+	return all, nil
 }

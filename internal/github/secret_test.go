@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
@@ -87,7 +88,7 @@ func TestClientRedactsEchoedToken(t *testing.T) {
 	}))
 	defer srv.Close()
 	const token = "ghp_secretsecretsecret"
-	c := New(Options{RESTURL: srv.URL, GraphQLURL: srv.URL + "/graphql", Token: token})
+	c := NewClient(ClientOptions{RESTURL: srv.URL, GraphQLURL: srv.URL + "/graphql", Token: token})
 	_, restErr := c.Get(context.Background(), "/x", "", nil)
 	gqlErr := c.Query(context.Background(), QueryViewer, nil, &struct{}{})
 	for _, err := range []error{restErr, gqlErr} {
@@ -95,4 +96,66 @@ func TestClientRedactsEchoedToken(t *testing.T) {
 			t.Errorf("err = %v", err)
 		}
 	}
+}
+
+// Under a GitHub App, neither the private key, nor the signed JWTs, nor
+// any installation token shows up in logs (at DEBUG), errors or stored
+// sync state, through a sync full of failures and expiring tokens.
+func TestAppCredentialsNeverLeak(t *testing.T) {
+	e := newEnv(t, "acme/web")
+	e.cfg.GitHubRepos = []string{"acme/web", "acme/missing", "nobody/else"}
+	e.fake.Generate(e.fake.Repo("acme/web"), githubfake.Bulk{PullRequests: 120, MaxCommits: 2, Runs: 150, Issues: 5, Seed: 1})
+	useApp(t, e, 4*time.Second, "acme")
+	e.clock.mu.Lock()
+	e.clock.tick = 50 * time.Millisecond
+	e.clock.mu.Unlock()
+	e.fake.SetLoad(githubfake.Load{Truncate: 0.05, ServerErrors: 0.1, Seed: 9})
+	e.fake.Inject(
+		githubfake.Fault{Kind: githubfake.ServerError, Match: "/access_tokens"},
+		githubfake.Fault{Kind: githubfake.SecondaryLimit, Status: 429, RetryAfter: 8},
+		githubfake.Fault{Kind: githubfake.Disconnect},
+		githubfake.Fault{Kind: githubfake.PrimaryLimit, Match: "/graphql"},
+	)
+	var errs []string
+	for _, c := range []syncer.Connector{e.github, e.actions} {
+		if _, err := e.sync(c, syncer.Recent); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	e.fake.ExpireTokens()
+	e.cfg.GitHubAppID = "999" // a wrong App ID: GitHub refuses the JWT
+	e.rebuild()
+	if err := e.github.TestConnection(context.Background()); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if len(errs) != 3 {
+		t.Errorf("want the missing repository, the owner without the App and the wrong App ID to fail; got %q", errs)
+	}
+
+	minted := e.fake.TokensMinted()
+	if len(minted) < 2 {
+		t.Fatalf("%d tokens minted; the test needs a few", len(minted))
+	}
+	_, keyPEM := testAppKey(t)
+	keyLines := strings.Split(strings.TrimSpace(keyPEM), "\n")
+	secrets := append([]string{keyLines[1], keyLines[len(keyLines)/2], keyLines[len(keyLines)-2]}, minted...)
+	logs := e.logs.String()
+	if !strings.Contains(logs, "level=DEBUG") || !strings.Contains(logs, "installation token minted") {
+		t.Fatalf("the log did not capture the sync (%d bytes)", len(logs))
+	}
+	var state strings.Builder
+	for _, table := range []string{"sync_state", "http_cache"} {
+		state.WriteString(strings.Join(e.dump()[table], "\n"))
+	}
+	for where, text := range map[string]string{"logs": logs, "errors": strings.Join(errs, "\n"), "stored state": state.String()} {
+		for _, s := range secrets {
+			if strings.Contains(text, s) || strings.Contains(text, s[4:]) {
+				t.Errorf("a credential (%.8s…) appears in the %s", s, where)
+			}
+		}
+		if strings.Contains(text, "eyJ") || strings.Contains(text, "PRIVATE KEY") || strings.Contains(text, "Bearer") {
+			t.Errorf("the %s mention a JWT, the key or a Bearer header", where)
+		}
+	}
+	t.Logf("checked %d bytes of logs, %d errors, %d minted tokens", len(logs), len(errs), len(minted))
 }

@@ -4,49 +4,30 @@
 package linear
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/version"
 )
 
-// ClientOptions configure a Client. Zero fields take the defaults.
+// ClientOptions configure a Client. Zero fields take the defaults; the
+// shared HTTP settings (clock, retries, backoff) are in the embedded
+// httpapi.Options.
 type ClientOptions struct {
 	// URL is the GraphQL endpoint (LINEAR_API_URL).
 	URL string
 	// Key is the personal API key, sent as "Authorization: <key>".
-	Key        config.Secret
-	HTTPClient *http.Client
-	Logger     *slog.Logger
-	// Now and Sleep are the clock and the way to wait; tests replace them
-	// to check waits exactly without waiting. Sleep must return early
-	// with ctx's error when ctx ends.
-	Now   func() time.Time
-	Sleep func(ctx context.Context, d time.Duration) error
-	// Jitter returns a number in [0, 1) that spreads retry backoffs.
-	Jitter func() float64
-	// MaxRetries bounds the retries of a 5xx answer or network error
-	// (default 4, so 5 attempts).
-	MaxRetries int
+	Key config.Secret
 	// MaxRateLimitRetries bounds the retries of a RATELIMITED answer
 	// (default 5).
 	MaxRateLimitRetries int
-	// BaseBackoff is the first retry backoff (default 1s); it doubles on
-	// each retry up to MaxBackoff (default 1m).
-	BaseBackoff time.Duration
-	MaxBackoff  time.Duration
 	// MaxWait caps one wait for a rate-limit reset (default 1h, Linear's
 	// rate-limit period).
 	MaxWait time.Duration
@@ -56,13 +37,15 @@ type ClientOptions struct {
 	// left.
 	MinRequestsRemaining   int
 	MinComplexityRemaining int
+
+	httpapi.Options
 }
 
 // Client sends GraphQL queries to Linear. It is safe for concurrent use.
 // The API key never appears in its logs or errors.
 type Client struct {
-	o        ClientOptions
-	requests atomic.Int64
+	o    ClientOptions
+	base *httpapi.Client
 
 	mu         sync.Mutex
 	pauseUntil time.Time // when the budget is low: its reset
@@ -70,32 +53,9 @@ type Client struct {
 
 // NewClient returns a client for the endpoint and key in o.
 func NewClient(o ClientOptions) *Client {
-	if o.HTTPClient == nil {
-		o.HTTPClient = &http.Client{Timeout: time.Minute}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.Sleep == nil {
-		o.Sleep = sleep
-	}
-	if o.Jitter == nil {
-		o.Jitter = rand.Float64
-	}
-	if o.MaxRetries == 0 {
-		o.MaxRetries = 4
-	}
+	o.Options = o.Options.WithDefaults()
 	if o.MaxRateLimitRetries == 0 {
 		o.MaxRateLimitRetries = 5
-	}
-	if o.BaseBackoff == 0 {
-		o.BaseBackoff = time.Second
-	}
-	if o.MaxBackoff == 0 {
-		o.MaxBackoff = time.Minute
 	}
 	if o.MaxWait == 0 {
 		o.MaxWait = time.Hour
@@ -106,24 +66,16 @@ func NewClient(o ClientOptions) *Client {
 	if o.MinComplexityRemaining == 0 {
 		o.MinComplexityRemaining = 10000
 	}
-	return &Client{o: o}
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return &Client{o: o, base: httpapi.New("Linear", o.Options, httpapi.NewRedactor(o.Key.Reveal()))}
 }
 
 // Requests returns how many HTTP requests the client has sent, retries
 // included.
-func (c *Client) Requests() int64 { return c.requests.Load() }
+func (c *Client) Requests() int64 { return c.base.Requests() }
+
+// Retries returns how many requests the client sent again after a
+// transient failure or a rate limit.
+func (c *Client) Retries() int64 { return c.base.Retries() }
 
 // response is a GraphQL answer.
 type response struct {
@@ -156,112 +108,68 @@ func (c *Client) do(ctx context.Context, query string, vars map[string]any, out 
 		return 0, err
 	}
 	op := operationName(query)
-	failures, limited := 0, 0
-	for {
-		if err := c.waitForBudget(ctx, op); err != nil {
-			return requests, err
-		}
-		requests++
-		status, h, raw, err := c.send(ctx, body)
-		if err != nil {
-			if ctx.Err() != nil {
-				return requests, ctx.Err()
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	h.Set("Accept", "application/json")
+	h.Set("User-Agent", "veelocity/"+version.Version)
+	h.Set("Authorization", c.o.Key.Reveal())
+	limited := 0
+	var res response
+	resp, err := c.base.Do(ctx, httpapi.Call{
+		Req:    &httpapi.Request{Method: http.MethodPost, URL: c.o.URL, Header: h, Body: body, OnSend: func() { requests++ }},
+		Before: func(ctx context.Context) error { return c.waitForBudget(ctx, op) },
+		Judge: func(resp *httpapi.Response, err error) httpapi.Verdict {
+			if err != nil {
+				return httpapi.Verdict{Retry: true, Reason: "network error", Detail: err.Error()}
 			}
-			cause := c.redact(err.Error())
-			if failures >= c.o.MaxRetries {
-				return requests, &UnavailableError{Attempts: failures + 1, Cause: cause}
-			}
-			if err := c.retryAfter(ctx, c.backoff(failures), op, "network error", "error", cause); err != nil {
-				return requests, err
-			}
-			failures++
-			continue
-		}
-		c.observe(h, op, status)
-		var res response
-		jsonErr := json.Unmarshal(raw, &res)
-		switch {
-		case status == http.StatusUnauthorized || hasCode(res.Errors, "AUTHENTICATION_ERROR", "authentication error"):
-			return requests, &AuthError{Status: status}
-		case status == http.StatusTooManyRequests || hasCode(res.Errors, "RATELIMITED", "ratelimited"):
-			if limited >= c.o.MaxRateLimitRetries {
-				return requests, &RateLimitError{Attempts: limited + 1}
-			}
-			if err := c.retryAfter(ctx, c.rateLimitWait(h, limited), op, "rate limited", "status", status); err != nil {
-				return requests, err
-			}
-			limited++
-			continue
-		case status >= 500:
-			if failures >= c.o.MaxRetries {
-				return requests, &UnavailableError{Attempts: failures + 1, Status: status}
-			}
-			if err := c.retryAfter(ctx, c.backoff(failures), op, "server error", "status", status); err != nil {
-				return requests, err
-			}
-			failures++
-			continue
-		case jsonErr != nil:
-			return requests, &APIError{Status: status, Message: "the answer is not GraphQL JSON"}
-		case len(res.Errors) > 0 || status != http.StatusOK:
-			e := &APIError{Status: status, Message: http.StatusText(status)}
-			if len(res.Errors) > 0 {
-				e.Code = res.Errors[0].Extensions.Code
-				e.Message = c.redact(res.Errors[0].Message)
-				if n := len(res.Errors); n > 1 {
-					e.Message += " (and " + strconv.Itoa(n-1) + " more errors)"
+			c.observe(resp.Header, op, resp.Status)
+			res = response{}
+			jsonErr := json.Unmarshal(resp.Body, &res)
+			switch {
+			case resp.Status == http.StatusUnauthorized || hasCode(res.Errors, "AUTHENTICATION_ERROR", "authentication error"):
+				return httpapi.Verdict{Err: &AuthError{Status: resp.Status}}
+			case resp.Status == http.StatusTooManyRequests || hasCode(res.Errors, "RATELIMITED", "ratelimited"):
+				if limited >= c.o.MaxRateLimitRetries {
+					return httpapi.Verdict{Err: &RateLimitError{Attempts: limited + 1}}
 				}
+				limited++
+				return httpapi.Verdict{Wait: c.rateLimitWait(resp.Header, limited-1), Reason: "rate limited", Detail: "op " + op}
+			case resp.Status >= 500:
+				return httpapi.Verdict{Retry: true, Reason: "server error", Detail: "op " + op + ": " + http.StatusText(resp.Status)}
+			case resp.Status == http.StatusOK && httpapi.CheckJSON(resp) != nil:
+				return httpapi.Verdict{Retry: true, Reason: "broken body", Detail: "op " + op + ": " + httpapi.CheckJSON(resp).Error()}
+			case jsonErr != nil:
+				return httpapi.Verdict{Err: &APIError{Status: resp.Status, Message: "the answer is not GraphQL JSON"}}
+			case len(res.Errors) > 0 || resp.Status != http.StatusOK:
+				e := &APIError{Status: resp.Status, Message: http.StatusText(resp.Status)}
+				if len(res.Errors) > 0 {
+					e.Code = res.Errors[0].Extensions.Code
+					e.Message = c.base.Redact(res.Errors[0].Message)
+					if n := len(res.Errors); n > 1 {
+						e.Message += " (and " + strconv.Itoa(n-1) + " more errors)"
+					}
+				}
+				return httpapi.Verdict{Err: e}
 			}
-			return requests, e
-		}
-		if out == nil {
-			return requests, nil
-		}
-		if err := json.Unmarshal(res.Data, out); err != nil {
-			return requests, &APIError{Status: status, Message: "unexpected data in the answer to " + op}
-		}
+			return httpapi.Verdict{}
+		},
+		GiveUp: func(resp *httpapi.Response, err error, attempts int) error {
+			if resp != nil {
+				return &UnavailableError{Attempts: attempts, Status: resp.Status}
+			}
+			return &UnavailableError{Attempts: attempts, Cause: c.base.Redact(err.Error())}
+		},
+	})
+	if err != nil {
+		return requests, err
+	}
+	if out == nil {
 		return requests, nil
 	}
-}
-
-// send makes one HTTP request and reads the whole answer.
-func (c *Client) send(ctx context.Context, body []byte) (int, http.Header, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.o.URL, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, nil, errors.New("invalid LINEAR_API_URL")
+	if err := json.Unmarshal(res.Data, out); err != nil {
+		return requests, &APIError{Status: resp.Status, Message: "unexpected data in the answer to " + op}
 	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "veelocity/"+version.Version)
-	req.Header.Set("Authorization", c.o.Key.Reveal())
-	c.requests.Add(1)
-	resp, err := c.o.HTTPClient.Do(req)
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
-	if err != nil {
-		return 0, nil, nil, err
-	}
-	return resp.StatusCode, resp.Header, raw, nil
-}
-
-// retryAfter logs a retry and waits d.
-func (c *Client) retryAfter(ctx context.Context, d time.Duration, op, why string, attrs ...any) error {
-	c.o.Logger.Warn("linear: "+why+"; retrying", append([]any{"op", op, "wait", d}, attrs...)...)
-	return c.o.Sleep(ctx, d)
-}
-
-// backoff is the wait before retry n (0-based) of a failed request:
-// BaseBackoff doubled n times, capped at MaxBackoff, of which the upper
-// half is jittered.
-func (c *Client) backoff(n int) time.Duration {
-	d := c.o.BaseBackoff << min(n, 30)
-	if d <= 0 || d > c.o.MaxBackoff {
-		d = c.o.MaxBackoff
-	}
-	return d/2 + time.Duration(c.o.Jitter()*float64(d/2))
+	return requests, nil
 }
 
 func hasCode(errs []gqlError, code, typ string) bool {
@@ -271,15 +179,6 @@ func hasCode(errs []gqlError, code, typ string) bool {
 		}
 	}
 	return false
-}
-
-// redact removes the key from text that came from elsewhere (an error
-// message from the server or the network stack).
-func (c *Client) redact(s string) string {
-	if k := c.o.Key.Reveal(); len(k) >= 4 {
-		s = strings.ReplaceAll(s, k, "[redacted]")
-	}
-	return s
 }
 
 // operationName returns the name of a query document's operation, for

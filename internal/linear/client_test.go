@@ -15,6 +15,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/fake/linearfake"
+	"github.com/veelocity/veelocity/internal/httpapi"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -101,8 +102,7 @@ func newClientEnv(t *testing.T) *clientEnv {
 	clk := newClock()
 	f.SetClock(clk.Now)
 	log, buf := debugLogger(t)
-	c := NewClient(ClientOptions{URL: f.URL(), Key: config.Secret(f.Key()), Logger: log, Now: clk.Now,
-		Sleep: clk.Sleep, Jitter: func() float64 { return 0.5 }})
+	c := NewClient(ClientOptions{URL: f.URL(), Key: config.Secret(f.Key()), Options: httpapi.Options{Log: log, Now: clk.Now, Sleep: clk.Sleep, Jitter: func() float64 { return 0.5 }}})
 	e := &clientEnv{fake: f, clock: clk, logs: buf, c: c}
 	t.Cleanup(func() { assertNoKey(t, f.Key(), buf.String()) })
 	return e
@@ -134,8 +134,7 @@ func TestClientReportsARejectedKeyAtOnce(t *testing.T) {
 			e.fake.RejectKeysWith(status)
 			key := "lin_api_wrongWrongWrong0123456789"
 			log, buf := debugLogger(t)
-			c := NewClient(ClientOptions{URL: e.fake.URL(), Key: config.Secret(key), Logger: log, Now: e.clock.Now,
-				Sleep: e.clock.Sleep})
+			c := NewClient(ClientOptions{URL: e.fake.URL(), Key: config.Secret(key), Options: httpapi.Options{Log: log, Now: e.clock.Now, Sleep: e.clock.Sleep}})
 			err := c.Do(context.Background(), viewerQuery, nil, nil)
 			var auth *AuthError
 			if !errors.As(err, &auth) || err.Error() != "Linear rejected the API key" {
@@ -252,8 +251,7 @@ func TestClientRetriesNetworkErrors(t *testing.T) {
 	clk := newClock()
 	log, buf := debugLogger(t)
 	key := "lin_api_networkNetwork0123456789"
-	c := NewClient(ClientOptions{URL: gone.URL + "/graphql", Key: config.Secret(key), Logger: log, Now: clk.Now,
-		Sleep: clk.Sleep, Jitter: func() float64 { return 0 }, MaxRetries: 2})
+	c := NewClient(ClientOptions{URL: gone.URL + "/graphql", Key: config.Secret(key), Options: httpapi.Options{Log: log, Now: clk.Now, Sleep: clk.Sleep, Jitter: func() float64 { return 0 }, MaxRetries: 2}})
 	n, err := c.do(context.Background(), viewerQuery, nil, nil)
 	var down *UnavailableError
 	if !errors.As(err, &down) || n != 3 || !strings.HasPrefix(err.Error(), "Linear API unreachable after 3 attempts") {
@@ -281,16 +279,18 @@ func TestClientStopsWaitingWhenCanceled(t *testing.T) {
 	e := newClientEnv(t)
 	e.fake.FailNext(1, http.StatusServiceUnavailable)
 	ctx, cancel := context.WithCancel(context.Background())
-	e.c.o.Sleep = func(ctx context.Context, d time.Duration) error {
+	o := e.c.o
+	o.Sleep = func(ctx context.Context, d time.Duration) error {
 		cancel()
-		return sleep(ctx, d)
+		return httpapi.Sleep(ctx, d)
 	}
+	e.c = NewClient(o)
 	_, n, err := e.viewer(ctx)
 	if !errors.Is(err, context.Canceled) || n != 1 {
 		t.Errorf("got %v after %d requests, want context.Canceled after 1", err, n)
 	}
 	// The real sleeper returns at once on a context that has ended.
-	if err := sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
+	if err := httpapi.Sleep(ctx, time.Hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("sleep: %v", err)
 	}
 }
@@ -323,8 +323,7 @@ func TestClientUsesRetryAfterAndBacksOffWithoutHeaders(t *testing.T) {
 			}))
 			defer srv.Close()
 			clk := newClock()
-			c := NewClient(ClientOptions{URL: srv.URL, Key: "lin_api_x", Now: clk.Now, Sleep: clk.Sleep,
-				Jitter: func() float64 { return 0.5 }})
+			c := NewClient(ClientOptions{URL: srv.URL, Key: "lin_api_x", Options: httpapi.Options{Now: clk.Now, Sleep: clk.Sleep, Jitter: func() float64 { return 0.5 }}})
 			if err := c.Do(context.Background(), viewerQuery, nil, nil); err != nil {
 				t.Fatal(err)
 			}
@@ -343,7 +342,7 @@ func TestClientRedactsTheKeyFromServerMessages(t *testing.T) {
 	}))
 	defer srv.Close()
 	log, buf := debugLogger(t)
-	c := NewClient(ClientOptions{URL: srv.URL, Key: config.Secret(key), Logger: log})
+	c := NewClient(ClientOptions{URL: srv.URL, Key: config.Secret(key), Options: httpapi.Options{Log: log}})
 	err := c.Do(context.Background(), viewerQuery, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "key [redacted] may not read this") {
 		t.Fatalf("got %v", err)

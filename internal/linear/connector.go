@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
@@ -58,7 +59,7 @@ func NewConnector(cfg *config.Config, st *store.Store, o Options) *Connector {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	if c.client == nil {
-		c.client = NewClient(ClientOptions{URL: cfg.LinearAPIURL, Key: cfg.LinearAPIKey, Logger: c.log})
+		c.client = NewClient(ClientOptions{URL: cfg.LinearAPIURL, Key: cfg.LinearAPIKey, Options: httpapi.Options{Log: c.log}})
 	}
 	if c.now == nil {
 		c.now = time.Now

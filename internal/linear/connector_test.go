@@ -12,6 +12,7 @@ import (
 
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/fake/linearfake"
+	"github.com/veelocity/veelocity/internal/httpapi"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 	"github.com/veelocity/veelocity/internal/syncer"
@@ -113,8 +114,7 @@ func testConfig(f *linearfake.Server) *config.Config {
 }
 
 func (e *syncEnv) newConnector(pageSize int, log *slog.Logger) *Connector {
-	client := NewClient(ClientOptions{URL: e.cfg.LinearAPIURL, Key: e.cfg.LinearAPIKey, Logger: log, Now: e.clock.Now,
-		Sleep: e.clock.Sleep, Jitter: func() float64 { return 0 }})
+	client := NewClient(ClientOptions{URL: e.cfg.LinearAPIURL, Key: e.cfg.LinearAPIKey, Options: httpapi.Options{Log: log, Now: e.clock.Now, Sleep: e.clock.Sleep, Jitter: func() float64 { return 0 }}})
 	return NewConnector(e.cfg, e.st, Options{Client: client, Logger: log, Now: e.clock.Now, PageSize: pageSize})
 }
 

@@ -28,7 +28,7 @@ func readBudget(h http.Header, prefix string) budget {
 func (c *Client) observe(h http.Header, op string, status int) {
 	reqs := readBudget(h, "X-RateLimit-Requests")
 	cx := readBudget(h, "X-RateLimit-Complexity")
-	c.o.Logger.Debug("linear: request", "op", op, "status", status, "complexity", h.Get("X-Complexity"),
+	c.o.Log.Debug("linear: request", "op", op, "status", status, "complexity", h.Get("X-Complexity"),
 		"requests_remaining", h.Get("X-RateLimit-Requests-Remaining"),
 		"complexity_remaining", h.Get("X-RateLimit-Complexity-Remaining"))
 	now := c.o.Now()
@@ -56,7 +56,7 @@ func (c *Client) waitForBudget(ctx context.Context, op string) error {
 		return ctx.Err()
 	}
 	d = min(d, c.o.MaxWait)
-	c.o.Logger.Info("linear: rate-limit budget nearly spent; waiting for the reset", "op", op, "wait", d,
+	c.o.Log.Info("linear: rate-limit budget nearly spent; waiting for the reset", "op", op, "wait", d,
 		"reset", until.UTC().Format(time.RFC3339))
 	return c.o.Sleep(ctx, d)
 }
@@ -85,5 +85,5 @@ func (c *Client) rateLimitWait(h http.Header, n int) time.Duration {
 	if d := reset.Sub(now); !reset.IsZero() && d > 0 {
 		return min(d, c.o.MaxWait)
 	}
-	return c.backoff(n)
+	return c.o.Backoff(n)
 }

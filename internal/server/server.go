@@ -15,13 +15,15 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/api"
+	"github.com/veelocity/veelocity/internal/auth"
 )
 
 // Pages is the web dashboard as the server sees it: routes of its own, and
 // the page shown to a browser that asks for "/" or a path that does not
 // exist.
 type Pages interface {
-	Register(mux *http.ServeMux)
+	// Register adds the pages' routes to mux and returns their patterns.
+	Register(mux *http.ServeMux) []string
 	Home(w http.ResponseWriter, r *http.Request)
 	NotFound(w http.ResponseWriter, r *http.Request)
 }
@@ -32,12 +34,35 @@ type Options struct {
 	Pages   Pages // nil: a minimal HTML page
 	Log     *slog.Logger
 	Version string
+	// Auth decides who may make requests; nil serves everyone, as
+	// AUTH_MODE=none does.
+	Auth *auth.Auth
+	// PublicURL is PUBLIC_URL, trusted as an Origin for state-changing
+	// requests; "" when unset.
+	PublicURL string
 }
 
 // Handler returns the whole HTTP handler: routes plus middleware.
 func Handler(o Options) http.Handler {
-	mux, _ := newMux(o)
-	return logRequests(o.logger(), recoverPanics(o.logger(), securityHeaders(mux)))
+	mux, _, _, access := newMux(o)
+	g := &guard{auth: o.Auth, mux: mux, access: access, log: o.logger()}
+	return logRequests(o.logger(), recoverPanics(o.logger(), securityHeaders(crossOrigin(o.PublicURL, o.logger(), g))))
+}
+
+// Patterns lists every route the handler for o serves, as "METHOD path"
+// (or a bare path for the catch-all ones), with the Access of each: the
+// routes the security tests walk.
+func Patterns(o Options) map[string]api.Access {
+	_, apiPatterns, pagePatterns, access := newMux(o)
+	out := map[string]api.Access{}
+	for _, p := range append(apiPatterns, pagePatterns...) {
+		a, ok := access[p]
+		if !ok {
+			a = api.Private
+		}
+		out[p] = a
+	}
+	return out
 }
 
 func (o Options) logger() *slog.Logger {
@@ -47,18 +72,25 @@ func (o Options) logger() *slog.Logger {
 	return o.Log
 }
 
-// newMux builds the router. It also returns the API patterns it registered
-// (everything but the web pages), which the OpenAPI test checks against the
-// published description.
-func newMux(o Options) (*http.ServeMux, []string) {
+// newMux builds the router. It also returns the patterns it registered
+// ("METHOD path"): the API's (which the OpenAPI test checks against the
+// published description) and the pages' and sign-in flow's; and the Access
+// of those that are not Private.
+func newMux(o Options) (mux *http.ServeMux, apiPatterns, pagePatterns []string, access map[string]api.Access) {
 	log := o.logger()
 	pages := o.Pages
 	if pages == nil {
 		pages = placeholderPages{}
 	}
-	mux := http.NewServeMux()
+	mux = http.NewServeMux()
 	routes := o.API.Routes()
 	patterns := registerAPI(mux, log, routes)
+	access = map[string]api.Access{}
+	for _, rt := range routes {
+		if rt.Access != api.Private {
+			access[rt.Method+" "+rt.Pattern] = rt.Access
+		}
+	}
 
 	doc := api.OpenAPI(o.Version, append(routes, rootRoutes()...))
 	mux.Handle("/openapi.json", api.Handle(log, func(w http.ResponseWriter, r *http.Request) error {
@@ -67,7 +99,18 @@ func newMux(o Options) (*http.ServeMux, []string) {
 		}
 		return api.WriteJSON(w, http.StatusOK, doc)
 	}))
-	pages.Register(mux)
+	pagePatterns = pages.Register(mux)
+	for _, p := range pagePatterns {
+		if strings.HasPrefix(p, "GET /static/") {
+			access[p] = api.Public // the stylesheet and scripts the sign-in page uses
+		}
+	}
+	if o.Auth != nil {
+		for _, p := range o.Auth.Register(mux) {
+			access[p] = api.Public // the sign-in flow
+			pagePatterns = append(pagePatterns, p)
+		}
+	}
 	mux.Handle("/{$}", api.Handle(log, func(w http.ResponseWriter, r *http.Request) error {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return methodNotAllowed(w, "GET")
@@ -85,7 +128,7 @@ func newMux(o Options) (*http.ServeMux, []string) {
 		}
 		api.WriteError(w, http.StatusNotFound, "no such path: "+r.URL.Path)
 	})
-	return mux, append(patterns, "GET /openapi.json", "GET /")
+	return mux, append(patterns, "GET /openapi.json", "GET /"), pagePatterns, access
 }
 
 // rootRoutes describes, for OpenAPI, the routes the server adds beside the
@@ -108,7 +151,11 @@ func registerAPI(mux *http.ServeMux, log *slog.Logger, routes []api.Route) []str
 			byPath[rt.Pattern] = map[string]http.Handler{}
 			order = append(order, rt.Pattern)
 		}
-		byPath[rt.Pattern][rt.Method] = api.Handle(log, rt.Handler)
+		h := api.Handle(log, rt.Handler)
+		if !rt.AnyBody {
+			h = jsonBody(h)
+		}
+		byPath[rt.Pattern][rt.Method] = h
 	}
 	for _, pattern := range order {
 		methods := byPath[pattern]
@@ -186,7 +233,7 @@ func Run(ctx context.Context, addr string, h http.Handler, log *slog.Logger, rea
 
 type placeholderPages struct{}
 
-func (placeholderPages) Register(*http.ServeMux) {}
+func (placeholderPages) Register(*http.ServeMux) []string { return nil }
 
 func (placeholderPages) Home(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")

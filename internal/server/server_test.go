@@ -134,7 +134,7 @@ func TestPanicIsContained(t *testing.T) {
 // the routes the router actually registered, and that it is valid OpenAPI 3.
 func TestOpenAPIDescribesEveryRoute(t *testing.T) {
 	o := Options{API: newTestAPI(t), Log: slog.New(slog.DiscardHandler), Version: "test"}
-	_, registered := newMux(o)
+	_, registered, _, _ := newMux(o)
 	srv := httptest.NewServer(Handler(o))
 	defer srv.Close()
 	resp, body := get(t, srv, "/openapi.json", "")

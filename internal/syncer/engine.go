@@ -60,7 +60,7 @@ type Options struct {
 	Log        *slog.Logger
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
-	// Secrets are credential values (GITHUB_TOKEN, LINEAR_API_KEY) removed
+	// Secrets are credential values (config.Config.Secrets) removed
 	// from every error message before it is stored, logged or returned.
 	Secrets []string
 	// AfterSync, if set, runs after the connectors of a sync in which at
@@ -74,7 +74,7 @@ type Engine struct {
 	conns     []Connector
 	log       *slog.Logger
 	now       func() time.Time
-	redactor  Redactor
+	redactor  *Redactor
 	afterSync func(ctx context.Context) error
 
 	// life is canceled by Close; every sync stops with it.

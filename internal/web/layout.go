@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/veelocity/veelocity/internal/auth"
 	"github.com/veelocity/veelocity/internal/demo"
 )
 
@@ -21,6 +22,8 @@ type page struct {
 	// Setup says what to do when the database holds no data yet.
 	Setup *notice
 	Body  any
+	// User is who is signed in; nil with AUTH_MODE=none.
+	User *auth.User
 }
 
 type navItem struct {
@@ -55,6 +58,7 @@ func carry(v url.Values) string {
 // Over an empty database it also drops the page's messages about an empty
 // range (dropEmptyMessages): the setup notice says why there is nothing.
 func (p *Pages) fillLayout(r *http.Request, pg *page) error {
+	pg.User = auth.UserFrom(r.Context())
 	qs := carry(r.URL.Query())
 	for _, rt := range p.routes() {
 		u := rt.path

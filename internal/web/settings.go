@@ -40,6 +40,8 @@ type settingsBody struct {
 	Running    bool
 	Sync       *syncer.Progress
 	Panel      Panel
+	// Tokens is the API tokens section; nil with AUTH_MODE=none.
+	Tokens *tokensView
 }
 
 var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear", "pagerduty": "PagerDuty"}
@@ -52,9 +54,24 @@ var sourceSetup = map[string]string{
 }
 
 func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
+	return p.settingsPage(w, r, http.StatusOK, nil)
+}
+
+// settingsPage renders Settings with status; tokens, if not nil, is the
+// outcome of a token action to show.
+func (p *Pages) settingsPage(w http.ResponseWriter, r *http.Request, status int, tokens *tokensView) error {
 	ctx := r.Context()
-	pg := &page{Title: "Settings"}
+	pg := &page{Title: "Settings", status: status}
 	b := &settingsBody{CanSync: p.sync != nil}
+	if p.tokensEnabled() {
+		if tokens == nil {
+			tokens = &tokensView{}
+		}
+		if err := p.listTokens(ctx, tokens); err != nil {
+			return err
+		}
+		b.Tokens = tokens
+	}
 	if p.sync != nil {
 		if pr, ok := p.sync.Progress(); ok {
 			b.Running, b.Sync = pr.Running, &pr
@@ -125,7 +142,7 @@ func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {
 	}
 	b.Panel = newPanel(r, "Sources", nil, t)
 	pg.Body = b
-	return p.render(w, r, http.StatusOK, "settings", pg)
+	return p.render(w, r, status, "settings", pg)
 }
 
 // redact removes credentials from stored error text.
@@ -136,5 +153,5 @@ func (p *Pages) redact(s string) string {
 	if p.sync != nil {
 		return p.sync.Redact(s)
 	}
-	return syncer.NewRedactor(p.cfg.GitHubToken.Reveal(), p.cfg.LinearAPIKey.Reveal(), p.cfg.PagerDutyAPIKey.Reveal()).Redact(s)
+	return syncer.NewRedactor(p.cfg.Secrets()...).Redact(s)
 }

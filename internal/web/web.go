@@ -75,12 +75,20 @@ func (p *Pages) routes() []route {
 	}
 }
 
-// Register adds the pages and the static files to mux.
-func (p *Pages) Register(mux *http.ServeMux) {
+// Register adds the pages and the static files to mux, and returns their
+// patterns.
+func (p *Pages) Register(mux *http.ServeMux) []string {
+	var patterns []string
 	for _, rt := range p.routes() {
 		mux.Handle("GET "+rt.path, p.handle(rt.handler))
+		patterns = append(patterns, "GET "+rt.path)
+	}
+	for pattern, h := range p.actions() {
+		mux.Handle(pattern, p.handle(h))
+		patterns = append(patterns, pattern)
 	}
 	mux.Handle("GET /static/", staticHandler())
+	return append(patterns, "GET /static/")
 }
 
 // Home serves the dashboard at "/" to a browser.

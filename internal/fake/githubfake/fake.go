@@ -53,6 +53,10 @@ type Server struct {
 	muxOnce sync.Once
 	mux     *http.ServeMux
 
+	appMuxOnce sync.Once
+	appMux     *http.ServeMux
+	app        *appState // nil until SetApp
+
 	mu        sync.Mutex
 	repos     map[string]*Repo // by lower-case full name
 	reposByID map[int64]*Repo
@@ -63,6 +67,12 @@ type Server struct {
 	failAfter int // fail every request once this many more have been answered; -1: never
 	log       []Request
 	gqlErrors []string
+	load      Load
+	seen      map[uint64]int // Load: times each request was answered
+	injected  Injected
+
+	oauthOnce sync.Once
+	oauth     *oauthState // sign-in with GitHub (oauth.go)
 }
 
 // New starts a fake GitHub. Close it when done.
@@ -170,7 +180,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Path == "/graphql" {
 		bucket = "graphql"
 	}
-	if !s.authorized(r) {
+	if s.serveOAuth(rw, r) {
+		return
+	}
+	app := s.appHandler(r) // authenticated by the App's JWT
+	install, ok := s.authorized(r)
+	if app == nil && !ok {
 		s.writeJSON(rw, bucket, http.StatusUnauthorized, map[string]string{
 			"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"})
 		return
@@ -182,16 +197,42 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.injectFault(rw, r, bucket) {
 		return
 	}
-	if bucket == "graphql" {
-		s.serveGraphQL(rw, r, rec)
+	if serverError, truncate := s.loadFaults(r); serverError {
+		s.writeJSON(rw, bucket, http.StatusBadGateway, map[string]string{"message": "Server Error"})
 		return
+	} else if truncate {
+		rw.truncate = true
 	}
-	s.serveREST(rw, r)
+	switch {
+	case app != nil:
+		app.ServeHTTP(rw, r)
+	case bucket == "graphql":
+		s.serveGraphQL(rw, r, rec)
+	case r.Method == http.MethodGet && r.URL.Path == "/installation/repositories":
+		if install == nil {
+			s.writeJSON(rw, bucket, http.StatusForbidden, map[string]string{
+				"message": "This endpoint requires an installation access token", "documentation_url": "https://docs.github.com/rest"})
+			return
+		}
+		s.listInstallationRepos(rw, r, install)
+	default:
+		s.serveREST(rw, r)
+	}
 }
 
-func (s *Server) authorized(r *http.Request) bool {
+// authorized reports whether r carries the personal token or a live
+// installation token (and which installation); an expired installation
+// token is refused, as GitHub does.
+func (s *Server) authorized(r *http.Request) (*Installation, bool) {
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	return ok && (strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) && tok == s.token
+	if !ok || !(strings.EqualFold(scheme, "bearer") || strings.EqualFold(scheme, "token")) {
+		return nil, false
+	}
+	if tok == s.token {
+		return nil, true
+	}
+	in, _ := s.installationToken(tok)
+	return in, in != nil
 }
 
 // writeJSON writes v with status and the rate-limit headers of bucket.
@@ -215,6 +256,8 @@ type recorder struct {
 	rec    *Request
 	s      *Server
 	logged bool
+	// truncate cuts a 200 body in half (Load.Truncate).
+	truncate bool
 }
 
 // logOnce adds the request to the log. A handler's response reaches the
@@ -233,7 +276,23 @@ func (r *recorder) logOnce() {
 
 func (r *recorder) WriteHeader(code int) {
 	r.status = code
+	if r.truncate && code == http.StatusOK {
+		r.Header().Del("Content-Length")
+	}
 	r.ResponseWriter.WriteHeader(code)
+}
+
+// Write writes b, or half of it when the answer is a 200 to truncate.
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.truncate && r.status == http.StatusOK && len(b) > 1 {
+		r.truncate = false
+		r.s.count(func(i *Injected) { i.Truncated++ })
+		if _, err := r.ResponseWriter.Write(b[:len(b)/2]); err != nil {
+			return 0, err
+		}
+		return len(b), nil
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection, which the

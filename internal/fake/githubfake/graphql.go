@@ -45,6 +45,10 @@ func (s *Server) serveGraphQL(w http.ResponseWriter, r *http.Request, rec *Reque
 		s.writeJSON(w, "graphql", http.StatusOK, map[string]any{"errors": []error{err}})
 		return
 	}
+	if s.tooManyNodes(nodes) {
+		s.writeJSON(w, "graphql", http.StatusBadGateway, timeoutBody)
+		return
+	}
 	if !s.spend("graphql", cost) {
 		s.writeJSON(w, "graphql", http.StatusOK, rateLimitedGraphQL)
 		return
