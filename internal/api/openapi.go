@@ -26,7 +26,14 @@ func OpenAPI(version string, routes []Route) map[string]any {
 			"description": "DORA and development metrics from GitHub, GitHub Actions and Linear. Metric definitions: METRICS.md.",
 		},
 		"paths": paths,
+		// With AUTH_MODE on, a route needs an API token or a session
+		// unless its operation says otherwise (security: []).
+		"security": []any{map[string]any{"bearerAuth": []string{}}, map[string]any{"sessionCookie": []string{}}},
 		"components": map[string]any{
+			"securitySchemes": map[string]any{
+				"bearerAuth":    map[string]any{"type": "http", "scheme": "bearer", "description": "An API token: veelocity token create NAME, or Settings"},
+				"sessionCookie": map[string]any{"type": "apiKey", "in": "cookie", "name": "veelocity_session", "description": "A signed-in browser's session"},
+			},
 			"schemas": map[string]any{
 				"Error": map[string]any{
 					"type":       "object",
@@ -64,6 +71,18 @@ func operation(rt Route) map[string]any {
 	}
 	if rt.Tag != "" {
 		op["tags"] = []string{rt.Tag}
+	}
+	responses := op["responses"].(map[string]any)
+	if rt.Access == Private {
+		responses["401"] = errorResp("No valid session or API token (with AUTH_MODE on)")
+	} else {
+		op["security"] = []any{} // open: no credentials needed
+	}
+	if rt.Method != http.MethodGet && rt.Method != http.MethodHead {
+		responses["403"] = errorResp("A cross-site request from a browser, or a read-only token")
+		if !rt.AnyBody {
+			responses["415"] = errorResp("The body is not application/json")
+		}
 	}
 	var params []map[string]any
 	declared := map[string]bool{}

@@ -74,7 +74,8 @@ func (c *Config) GitHubConfigured() (bool, string) {
 // Secrets returns the values of every credential setting, for the
 // redactors that keep them out of logs, errors and stored state.
 func (c *Config) Secrets() []string {
-	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.PagerDutyAPIKey.Reveal()}
+	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.PagerDutyAPIKey.Reveal(),
+		c.Auth.GitHubClientSecret.Reveal()}
 }
 
 // LinearConfigured reports whether the Linear source can sync, and if not,

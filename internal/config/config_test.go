@@ -125,7 +125,6 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"INCIDENT_WINDOW", "99999999h"},
 		{"GITHUB_APP_ID", "my app"},
 		{"GITHUB_APP_PRIVATE_KEY", "ghp_notakey"},
-		{"GITHUB_APP_PRIVATE_KEY_FILE", "/nonexistent/app.pem"},
 		{"GITHUB_APP_INSTALLATION_ID", "-3"},
 	}
 	for _, tc := range tests {
@@ -233,7 +232,7 @@ func TestGitHubAppSettings(t *testing.T) {
 		{"key from a file", map[string]string{"GITHUB_APP_ID": "Iv1.abc123", "GITHUB_APP_PRIVATE_KEY_FILE": keyFile,
 			"GITHUB_APP_INSTALLATION_ID": "42", "GITHUB_REPOS": "acme/web"}, "", true, ""},
 		{"both key settings", map[string]string{"GITHUB_APP_PRIVATE_KEY": testPEM, "GITHUB_APP_PRIVATE_KEY_FILE": keyFile},
-			"invalid GITHUB_APP_PRIVATE_KEY_FILE", false, ""},
+			"invalid GITHUB_APP_PRIVATE_KEY_FILE: set GITHUB_APP_PRIVATE_KEY or", false, ""},
 		{"an ID without a key", map[string]string{"GITHUB_APP_ID": "123", "GITHUB_REPOS": "acme/web"}, "", false,
 			"GITHUB_APP_ID is set but GITHUB_APP_PRIVATE_KEY (or GITHUB_APP_PRIVATE_KEY_FILE) is not"},
 		{"a key without an ID", map[string]string{"GITHUB_APP_PRIVATE_KEY": testPEM, "GITHUB_REPOS": "acme/web"}, "", false,

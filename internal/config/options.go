@@ -57,7 +57,7 @@ var Options = []Option{
 			c.GitHubAppID = raw
 			return nil
 		}},
-	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text; \\n escapes are accepted), or GITHUB_APP_PRIVATE_KEY_FILE naming a file that holds it; never logged",
+	{Name: "GITHUB_APP_PRIVATE_KEY", Secret: true, Description: "the App's private key (PEM text, \\n escapes accepted; or GITHUB_APP_PRIVATE_KEY_FILE, a path); never logged",
 		set: func(c *Config, raw string) error {
 			key, err := parsePEMKey(raw)
 			c.GitHubAppPrivateKey = Secret(key)

@@ -54,7 +54,7 @@ func useApp(t *testing.T, e *env, lifetime time.Duration, owners ...string) {
 	e.rebuild()
 }
 
-// A sync as a GitHub App whose installation tokens live three seconds,
+// A sync as a GitHub App whose installation tokens live two seconds,
 // while each reading of the clock moves it 100ms: tokens expire again and
 // again mid-sync, some in flight. The sync completes and stores exactly
 // what a sync with a personal token stores.
@@ -62,7 +62,7 @@ func TestAppSyncSurvivesExpiringTokens(t *testing.T) {
 	t.Parallel()
 	newMediumEnv := func(t *testing.T) *env {
 		e := newSerialEnv(t, "acme/web", "acme/api")
-		e.fake.Generate(e.fake.Repo("acme/web"), medium)
+		e.fake.Generate(e.fake.Repo("acme/web"), githubfake.Bulk{PullRequests: 120, MaxCommits: 4, MaxReviews: 3, MaxComments: 4, Runs: 150, Issues: 110, Seed: 11})
 		e.fake.Generate(e.fake.Repo("acme/api"), githubfake.Bulk{PullRequests: 20, MaxCommits: 2, Runs: 30, Issues: 6, Seed: 12})
 		return e
 	}
@@ -71,7 +71,7 @@ func TestAppSyncSurvivesExpiringTokens(t *testing.T) {
 	wantDump := withoutETags(want.dump())
 
 	e := newMediumEnv(t)
-	useApp(t, e, 3*time.Second, "acme")
+	useApp(t, e, 2*time.Second, "acme")
 	e.clock.mu.Lock()
 	e.clock.tick = 100 * time.Millisecond
 	e.clock.mu.Unlock()

@@ -94,8 +94,8 @@ type InstallationRepo struct {
 
 // InstallationRepositories lists every repository the App installation on
 // owner's account can read (GET /installation/repositories, 100 a page),
-// for an `owner/*` entry of GITHUB_REPOS under an App. It needs a client
-// made with App credentials.
+// for an `owner/*` entry of GITHUB_REPOS under an App; repositories of
+// other accounts are left out. It needs a client made with App credentials.
 func (c *Client) InstallationRepositories(ctx context.Context, owner string) ([]InstallationRepo, error) {
 	if _, ok := c.auth.(*appAuth); !ok {
 		return nil, errors.New("github: listing an installation's repositories needs GitHub App credentials (GITHUB_APP_ID)")
@@ -111,7 +111,13 @@ func (c *Client) InstallationRepositories(ctx context.Context, owner string) ([]
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, page.Repositories...)
+		for _, r := range page.Repositories {
+			// An installation is on one account; GITHUB_APP_INSTALLATION_ID
+			// may name another owner's.
+			if strings.EqualFold(r.Owner.Login, owner) {
+				all = append(all, r)
+			}
+		}
 		target = p.Next
 	}
 	return all, nil

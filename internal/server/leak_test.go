@@ -50,6 +50,9 @@ func TestAuthSecretsNeverLeak(t *testing.T) {
 	if len(secrets) != 4 {
 		t.Fatalf("mona's sign-in set no session: %d secrets", len(secrets))
 	}
+	for _, tok := range []string{gs.rw, gs.ro + "x"} {
+		record("github status", gs.do(t, nil, request{method: "GET", path: "/api/v1/connectors/status", header: map[string]string{"Authorization": "Bearer " + tok}}))
+	}
 	logs = append(logs, gs.logs.String())
 
 	// Password: failures, a success, tokens good, read-only, revoked.

@@ -186,3 +186,31 @@ func TestRoutesNeedCredentials(t *testing.T) {
 		t.Errorf("a CSV download without credentials: %d", csv.status)
 	}
 }
+
+// /openapi.json tells clients which routes need credentials: bearer or
+// session by default, none for the open ones.
+func TestOpenAPIDescribesCredentials(t *testing.T) {
+	s := newSecureSite(t, config.AuthPassword, nil)
+	got := s.do(t, nil, request{method: "GET", path: "/openapi.json", header: map[string]string{"Authorization": "Bearer " + s.ro}})
+	var doc struct {
+		Security   []map[string][]string
+		Components struct{ SecuritySchemes map[string]any }
+		Paths      map[string]map[string]struct {
+			Security  *[]any
+			Responses map[string]any
+		}
+	}
+	if err := json.Unmarshal([]byte(got.body), &doc); err != nil || got.status != 200 {
+		t.Fatalf("GET /openapi.json with a token: %d %v", got.status, err)
+	}
+	if len(doc.Security) != 2 || doc.Components.SecuritySchemes["bearerAuth"] == nil {
+		t.Fatalf("no global security: %v", doc.Security)
+	}
+	for _, rt := range s.opts.API.Routes() {
+		op := doc.Paths[rt.Pattern][strings.ToLower(rt.Method)]
+		open := op.Security != nil && len(*op.Security) == 0
+		if open != (rt.Access != api.Private) || (rt.Access == api.Private) != (op.Responses["401"] != nil) {
+			t.Errorf("%s %s is %s, but the description says open=%v", rt.Method, rt.Pattern, rt.Access, open)
+		}
+	}
+}

@@ -135,7 +135,7 @@ func newMux(o Options) (mux *http.ServeMux, apiPatterns, pagePatterns []string, 
 // API's own.
 func rootRoutes() []api.Route {
 	return []api.Route{
-		{Method: http.MethodGet, Pattern: "/", Tag: "meta", Summary: `Welcome message ({"message":"Welcome to Veelocity"}); browsers get the dashboard`},
+		{Method: http.MethodGet, Pattern: "/", Tag: "meta", Access: api.Public, Summary: `Welcome message ({"message":"Welcome to Veelocity"}); browsers get the dashboard`},
 		{Method: http.MethodGet, Pattern: "/openapi.json", Tag: "meta", Summary: "This OpenAPI 3 description"},
 	}
 }

@@ -301,3 +301,32 @@ func (r *statusOnly) WriteHeader(code int) {
 func (s *secureSite) dumpSessions(t *testing.T) []string {
 	return storetestRows(t, s, "SELECT id_hash || ' ' || username FROM sessions")
 }
+
+// API tokens work in every AUTH_MODE but none (where nothing needs one).
+func TestTokensWorkInEveryMode(t *testing.T) {
+	for _, mode := range []string{config.AuthGitHub, config.AuthPassword, config.AuthProxy} {
+		var s *secureSite
+		if mode == config.AuthGitHub {
+			s, _ = githubSite(t)
+		} else {
+			s = newSecureSite(t, mode, map[string]string{"AUTH_PROXY_HEADER": "X-Forwarded-User"})
+		}
+		for _, tc := range []struct {
+			token string
+			want  int
+		}{{"", 401}, {s.rw, 200}, {s.ro, 200}} {
+			h := map[string]string{}
+			if tc.token != "" {
+				h["Authorization"] = "Bearer " + tc.token
+			}
+			if got := s.do(t, nil, request{method: "GET", path: "/api/v1/metrics/dora", header: h}); got.status != tc.want {
+				t.Errorf("%s: GET with a token (%v): %d, want %d", mode, tc.token != "", got.status, tc.want)
+			}
+		}
+		h := map[string]string{"Authorization": "Bearer " + s.rw, "Content-Type": "application/json"}
+		if got := s.do(t, nil, request{method: "POST", path: "/api/v1/incidents", header: h,
+			body: `{"external_id":"pd-1","opened_at":"2026-03-01T10:00:00Z","title":"outage"}`}); got.status != http.StatusCreated {
+			t.Errorf("%s: POST with a read-write token: %d %s", mode, got.status, got.body)
+		}
+	}
+}
