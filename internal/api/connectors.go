@@ -177,10 +177,7 @@ func (a *API) sourceInfos() []syncer.SourceInfo {
 	}
 	var out []syncer.SourceInfo
 	for _, name := range syncer.KnownSources {
-		ok, reason := a.cfg.GitHubConfigured()
-		if name == "linear" {
-			ok, reason = a.cfg.LinearConfigured()
-		}
+		ok, reason := a.cfg.SourceConfigured(name)
 		out = append(out, syncer.SourceInfo{Name: name, Configured: ok, Reason: reason})
 	}
 	return out

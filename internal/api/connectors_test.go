@@ -110,7 +110,8 @@ func (e *syncEnv) status() (statusJSON, string) {
 	if err := json.Unmarshal([]byte(body), &s); code != http.StatusOK || err != nil {
 		e.t.Fatalf("status: %d %s (%v)", code, body, err)
 	}
-	if len(s.Sources) != 3 || s.Sources[0].Source != "github" || s.Sources[1].Source != "actions" || s.Sources[2].Source != "linear" {
+	if len(s.Sources) != 4 || s.Sources[0].Source != "github" || s.Sources[1].Source != "actions" || s.Sources[2].Source != "linear" ||
+		s.Sources[3].Source != "pagerduty" {
 		e.t.Fatalf("status sources: %s", body)
 	}
 	return s, body
@@ -264,6 +265,10 @@ func TestSyncAPIWithoutAnEngine(t *testing.T) {
 	s, _ := e.status()
 	if s.Sources[0].Configured || s.Sources[0].Reason != "GITHUB_TOKEN and GITHUB_REPOS are not set" || !s.Sources[2].Configured {
 		t.Errorf("configured from the config: %+v", s.Sources)
+	}
+	if s.Sources[3].Configured ||
+		s.Sources[3].Reason != "PAGERDUTY_API_KEY and PAGERDUTY_SERVICES are not set" {
+		t.Errorf("the PagerDuty source in the status: %+v", s.Sources)
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // dataNow is the server's clock in the record tests.
 var dataNow = dataTime("2026-04-01T12:00:00Z")
 
-func newRecordEnv(t *testing.T) *dataEnv {
+func newRecordEnv(t testing.TB) *dataEnv {
 	e := newDataEnv(t)
 	e.store.SetClock(func() time.Time { return dataNow })
 	return e

@@ -6,6 +6,7 @@ import (
 	"github.com/veelocity/veelocity/internal/config"
 	"github.com/veelocity/veelocity/internal/github"
 	"github.com/veelocity/veelocity/internal/linear"
+	"github.com/veelocity/veelocity/internal/pagerduty"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
@@ -19,5 +20,6 @@ func buildConnectors(cfg *config.Config, st *store.Store, log *slog.Logger) []sy
 		github.NewConnector(gh),
 		github.NewActionsConnector(gh),
 		linear.NewConnector(cfg, st, linear.Options{Logger: log}),
+		pagerduty.NewConnector(cfg, st, pagerduty.Options{Logger: log}),
 	}
 }

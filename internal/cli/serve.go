@@ -28,7 +28,7 @@ func serveCmd() *command {
 applies pending database migrations first. It stops gracefully on SIGINT or
 SIGTERM.
 
-With no source configured (no GITHUB_TOKEN/GITHUB_REPOS, no LINEAR_API_KEY)
+With no source configured (no GITHUB_TOKEN/GITHUB_REPOS, LINEAR_API_KEY or PAGERDUTY_API_KEY)
 and nothing in the database, it serves a demo dataset instead, kept in
 ` + demoDatabaseURL + ` (apart from real data) and loaded in a few seconds;
 --demo forces that, --demo=false turns it off.
@@ -39,8 +39,9 @@ Everything but /api/v1/health, the JSON welcome at /, the sign-in flow and
 static files then needs a session or an API token (veelocity token create).
 Every secret may be given as NAME_FILE, a path to read it from.`,
 		vars: []string{"DATABASE_URL", "LISTEN_ADDR", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL",
-			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "DEPLOYMENT_PATTERNS",
-			"INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE",
+			"GITHUB_GRAPHQL_URL", "LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "PAGERDUTY_API_KEY",
+			"PAGERDUTY_SERVICES", "PAGERDUTY_URGENCIES", "PAGERDUTY_API_URL", "DEPLOYMENT_PATTERNS", "INCIDENT_LABELS",
+			"INCIDENT_WINDOW", "SYNC_INTERVAL", "SYNC_ON_STARTUP", "SYNC_SINCE",
 			"GITHUB_WEBHOOK_SECRET", "LINEAR_WEBHOOK_SECRET",
 			"AUTH_MODE", "PUBLIC_URL", "GITHUB_OAUTH_CLIENT_ID", "GITHUB_OAUTH_CLIENT_SECRET", "GITHUB_WEB_URL", "AUTH_GITHUB_ALLOW",
 			"AUTH_PASSWORD_HASH", "AUTH_PROXY_HEADER", "AUTH_PROXY_TRUSTED", "AUTH_SESSION_LIFETIME"},

@@ -56,6 +56,9 @@ func wantDemo(ctx context.Context, cfg *config.Config, f demoFlag) (bool, string
 	if ok, _ := cfg.LinearConfigured(); ok {
 		return false, "", nil
 	}
+	if ok, _ := cfg.PagerDutyConfigured(); ok {
+		return false, "", nil
+	}
 	empty, err := databaseEmpty(ctx, cfg.DatabaseURL)
 	if err != nil || !empty {
 		return false, "", err

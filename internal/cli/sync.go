@@ -30,15 +30,16 @@ const liveRedraw = 200 * time.Millisecond
 
 // syncVars are the settings a sync reads.
 var syncVars = []string{"DATABASE_URL", "DEBUG", "GITHUB_TOKEN", "GITHUB_REPOS", "GITHUB_API_URL", "GITHUB_GRAPHQL_URL",
-	"LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "DEPLOYMENT_PATTERNS", "INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_SINCE"}
+	"LINEAR_API_KEY", "LINEAR_API_URL", "LINEAR_TEAMS", "PAGERDUTY_API_KEY", "PAGERDUTY_SERVICES", "PAGERDUTY_URGENCIES",
+	"PAGERDUTY_API_URL", "DEPLOYMENT_PATTERNS", "INCIDENT_LABELS", "INCIDENT_WINDOW", "SYNC_SINCE"}
 
 func syncCmd() *command {
 	var full bool
 	var source string
 	return &command{
 		name:    "sync",
-		summary: "sync GitHub, GitHub Actions and Linear now, showing progress",
-		usage:   " [--full] [--source github|actions|linear] [--database URL]",
+		summary: "sync GitHub, GitHub Actions, Linear and PagerDuty now, showing progress",
+		usage:   " [--full] [--source github|actions|linear|pagerduty] [--database URL]",
 		help: `Runs one sync now and shows its progress: live counts per source and per
 repository or team on a terminal, one line per step otherwise, then a
 summary. It is incremental (each repository and team resumes where the last
@@ -128,21 +129,17 @@ func runSync(ctx context.Context, e *env, o *options, args []string, full bool, 
 // checkConfigured refuses a sync when the configuration names no source
 // (or not the one asked for), saying which variables to set.
 func checkConfigured(cfg *config.Config, source string) error {
-	gh, ghWhy := cfg.GitHubConfigured()
-	ln, lnWhy := cfg.LinearConfigured()
-	switch source {
-	case "":
-		if !gh && !ln {
-			return usageError{errors.New("no source is configured: set GITHUB_TOKEN and GITHUB_REPOS to sync GitHub and GitHub Actions, and/or LINEAR_API_KEY to sync Linear")}
+	gh, _ := cfg.GitHubConfigured()
+	ln, _ := cfg.LinearConfigured()
+	pd, _ := cfg.PagerDutyConfigured()
+	if source == "" {
+		if !gh && !ln && !pd {
+			return usageError{errors.New("no source is configured: set GITHUB_TOKEN and GITHUB_REPOS to sync GitHub and GitHub Actions, LINEAR_API_KEY to sync Linear, and/or PAGERDUTY_API_KEY and PAGERDUTY_SERVICES to sync PagerDuty")}
 		}
-	case "linear":
-		if !ln {
-			return usageError{fmt.Errorf("linear is not configured: %s", lnWhy)}
-		}
-	default:
-		if !gh {
-			return usageError{fmt.Errorf("%s is not configured: %s", source, ghWhy)}
-		}
+		return nil
+	}
+	if ok, why := cfg.SourceConfigured(source); !ok {
+		return usageError{fmt.Errorf("%s is not configured: %s", source, why)}
 	}
 	return nil
 }
@@ -179,6 +176,9 @@ func newDeriver(cfg *config.Config, st *store.Store, log *slog.Logger) *derive.D
 func deriveFunc(der *derive.Deriver, log *slog.Logger) func(ctx context.Context) error {
 	return func(ctx context.Context) error {
 		start := time.Now()
+		// The crash test (TestKilledSyncEndsLikeAFaultFreeOne) waits for
+		// this line to kill the process during derive.
+		log.Debug("derive: started")
 		stats, err := der.Run(ctx, derive.Incremental)
 		if err != nil {
 			return err

@@ -5,9 +5,11 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/fake/githubfake"
 	"github.com/veelocity/veelocity/internal/fake/linearfake"
+	"github.com/veelocity/veelocity/internal/fake/pagerdutyfake"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 )
 
@@ -128,5 +130,41 @@ func TestSyncGitHubEndToEnd(t *testing.T) {
 		if err != nil || len(runs) != 2 || runs[0].Status != "success" || runs[1].Status != "success" {
 			t.Errorf("%s runs %+v, %v", source, runs, err)
 		}
+	}
+}
+
+// TestSyncPagerDutyEndToEnd runs `veelocity sync --source pagerduty`
+// against the fake PagerDuty API.
+func TestSyncPagerDutyEndToEnd(t *testing.T) {
+	f := pagerdutyfake.New()
+	defer f.Close()
+	f.AddService("PWEB", "Web")
+	f.AddService("POPS", "Ops")
+	now := time.Now().UTC().Truncate(time.Second)
+	resolved := now.Add(-time.Hour)
+	f.AddIncident(pagerdutyfake.Incident{Service: "PWEB", Title: "Checkout down", CreatedAt: now.Add(-2 * time.Hour), ResolvedAt: &resolved})
+	f.AddIncident(pagerdutyfake.Incident{Service: "POPS", Title: "Disk full", CreatedAt: now.Add(-3 * time.Hour)})
+	dir := syncDir(t, "PAGERDUTY_API_KEY="+pagerdutyfake.DefaultKey+"\nPAGERDUTY_SERVICES=PWEB=acme/web,POPS\nPAGERDUTY_API_URL="+f.URL()+"\n")
+	url := storetest.URL(t)
+
+	code, stdout, stderr := runCLI(t, dir, "sync", "--source", "pagerduty", "--database", url)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	for _, want := range []string{"pagerduty: PWEB: ", "pagerduty: POPS: ", "pagerduty: done: "} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("progress lacks %q:\n%s", want, stderr)
+		}
+	}
+	if !strings.Contains(stdout, "pagerduty") || !strings.Contains(stdout, "2 incidents") || strings.Contains(stdout, "github ") {
+		t.Errorf("summary:\n%s", stdout)
+	}
+	if strings.Contains(stdout+stderr, pagerdutyfake.DefaultKey) {
+		t.Errorf("the output shows the key")
+	}
+	st := storetest.Open(t, url)
+	counts, err := st.SourceCounts(context.Background(), "pagerduty")
+	if err != nil || counts["incidents"] != 2 {
+		t.Fatalf("stored %v, %v; want 2 incidents", counts, err)
 	}
 }

@@ -69,6 +69,8 @@ func secretValue(c *Config, name string) string {
 		return c.GitHubToken.Reveal()
 	case "LINEAR_API_KEY":
 		return c.LinearAPIKey.Reveal()
+	case "PAGERDUTY_API_KEY":
+		return c.PagerDutyAPIKey.Reveal()
 	case "GITHUB_OAUTH_CLIENT_SECRET":
 		return c.Auth.GitHubClientSecret.Reveal()
 	case "AUTH_PASSWORD_HASH":

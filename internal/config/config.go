@@ -39,6 +39,11 @@ type Config struct {
 	LinearAPIURL string
 	LinearTeams  []string
 
+	PagerDutyAPIKey    Secret
+	PagerDutyServices  []PagerDutyService
+	PagerDutyUrgencies []string
+	PagerDutyAPIURL    string
+
 	DeploymentPatterns []string
 	IncidentLabels     []string
 	IncidentWindow     time.Duration
@@ -82,8 +87,8 @@ func (c *Config) GitHubConfigured() (bool, string) {
 // Secrets returns the values of every credential setting, for the
 // redactors that keep them out of logs, errors and stored state.
 func (c *Config) Secrets() []string {
-	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.Auth.GitHubClientSecret.Reveal(),
-		c.GitHubWebhookSecret.Reveal(), c.LinearWebhookSecret.Reveal()}
+	return []string{c.GitHubToken.Reveal(), c.GitHubAppPrivateKey.Reveal(), c.LinearAPIKey.Reveal(), c.PagerDutyAPIKey.Reveal(),
+		c.Auth.GitHubClientSecret.Reveal(), c.GitHubWebhookSecret.Reveal(), c.LinearWebhookSecret.Reveal()}
 }
 
 // LinearConfigured reports whether the Linear source can sync, and if not,
@@ -93,6 +98,39 @@ func (c *Config) LinearConfigured() (bool, string) {
 		return false, "LINEAR_API_KEY is not set"
 	}
 	return true, ""
+}
+
+// PagerDutyConfigured reports whether the PagerDuty source can sync, and
+// if not, why not.
+func (c *Config) PagerDutyConfigured() (bool, string) {
+	switch {
+	case c.PagerDutyAPIKey == "" && len(c.PagerDutyServices) == 0:
+		return false, "PAGERDUTY_API_KEY and PAGERDUTY_SERVICES are not set"
+	case c.PagerDutyAPIKey == "":
+		return false, "PAGERDUTY_API_KEY is not set"
+	case len(c.PagerDutyServices) == 0:
+		return false, "PAGERDUTY_SERVICES is not set"
+	}
+	return true, ""
+}
+
+// SourceConfigured reports whether the named source ("github", "actions",
+// "linear", "pagerduty") can sync, and if not, why not.
+func (c *Config) SourceConfigured(source string) (bool, string) {
+	switch source {
+	case "linear":
+		return c.LinearConfigured()
+	case "pagerduty":
+		return c.PagerDutyConfigured()
+	}
+	return c.GitHubConfigured()
+}
+
+// PagerDutyService is one entry of PAGERDUTY_SERVICES: a service and the
+// repository its incidents belong to ("" for none).
+type PagerDutyService struct {
+	ID   string
+	Repo string
 }
 
 // Secret is a credential. Its String, GoString and slog forms are redacted, so

@@ -28,6 +28,7 @@ func TestDefaults(t *testing.T) {
 		DatabaseURL: "sqlite:veelocity.db", ListenAddr: "127.0.0.1:8000",
 		GitHubAPIURL: "https://api.github.com", GitHubGraphQLURL: "https://api.github.com/graphql",
 		LinearAPIURL:       "https://api.linear.app/graphql",
+		PagerDutyUrgencies: []string{"high"}, PagerDutyAPIURL: "https://api.pagerduty.com",
 		DeploymentPatterns: []string{"deploy", "release", "publish"}, IncidentLabels: []string{"incident"},
 		IncidentWindow: 168 * time.Hour, SyncInterval: 15 * time.Minute, SyncOnStartup: true,
 		SyncSince: 365 * 24 * time.Hour, SyncConcurrency: 4,
@@ -56,6 +57,8 @@ func TestValues(t *testing.T) {
 		"SYNC_ON_STARTUP":     "false",
 		"SYNC_SINCE":          "2w",
 		"LINEAR_TEAMS":        "eng,ops",
+		"PAGERDUTY_SERVICES":  "PABC123=acme/web, PXYZ",
+		"PAGERDUTY_URGENCIES": "High,low,high",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +78,8 @@ func TestValues(t *testing.T) {
 		{"SyncOnStartup", c.SyncOnStartup, false},
 		{"SyncSince", c.SyncSince, 14 * 24 * time.Hour},
 		{"LinearTeams", c.LinearTeams, []string{"ENG", "OPS"}},
+		{"PagerDutyServices", c.PagerDutyServices, []PagerDutyService{{"PABC123", "acme/web"}, {"PXYZ", ""}}},
+		{"PagerDutyUrgencies", c.PagerDutyUrgencies, []string{"high", "low"}},
 	}
 	for _, ch := range checks {
 		if !reflect.DeepEqual(ch.got, ch.want) {
@@ -108,6 +113,12 @@ func TestInvalidValuesNameTheVariable(t *testing.T) {
 		{"GITHUB_GRAPHQL_URL", "ftp://x/graphql"},
 		{"LINEAR_API_URL", "not a url"},
 		{"LINEAR_TEAMS", "ENG-1"},
+		{"PAGERDUTY_SERVICES", "PABC=acme"},
+		{"PAGERDUTY_SERVICES", "=acme/web"},
+		{"PAGERDUTY_SERVICES", "PABC,PABC=acme/web"},
+		{"PAGERDUTY_URGENCIES", "urgent"},
+		{"PAGERDUTY_URGENCIES", ","},
+		{"PAGERDUTY_API_URL", "api.pagerduty.com"},
 		{"DEPLOYMENT_PATTERNS", " , "},
 		{"DEPLOYMENT_SOURCE", "jenkins"},
 		{"PRODUCTION_ENVIRONMENTS", " , "},

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,6 +120,26 @@ var Options = []Option{
 	{Name: "LINEAR_TEAMS", Description: "comma-separated Linear team keys to sync (default: all teams)",
 		set: func(c *Config, raw string) (err error) {
 			c.LinearTeams, err = parseTeamKeys(raw)
+			return err
+		}},
+	{Name: "PAGERDUTY_API_KEY", Secret: true, Description: "PagerDuty REST API key (sent as Authorization: Token token=<key>); a read-only key is enough",
+		set: func(c *Config, raw string) error {
+			c.PagerDutyAPIKey = Secret(raw)
+			return nil
+		}},
+	{Name: "PAGERDUTY_SERVICES", Description: "comma-separated PagerDuty services to sync incidents of, as SERVICE_ID=owner/repo, or SERVICE_ID alone for incidents of no repository",
+		set: func(c *Config, raw string) (err error) {
+			c.PagerDutyServices, err = parsePagerDutyServices(raw)
+			return err
+		}},
+	{Name: "PAGERDUTY_URGENCIES", Default: "high", Description: "comma-separated urgencies (high, low) of the PagerDuty incidents that count",
+		set: func(c *Config, raw string) (err error) {
+			c.PagerDutyUrgencies, err = parseUrgencies(raw)
+			return err
+		}},
+	{Name: "PAGERDUTY_API_URL", Default: "https://api.pagerduty.com", Description: "PagerDuty REST API base URL",
+		set: func(c *Config, raw string) (err error) {
+			c.PagerDutyAPIURL, err = parseHTTPURL(raw)
 			return err
 		}},
 	{Name: "DEPLOYMENT_PATTERNS", Default: "deploy,release,publish",
@@ -373,6 +394,49 @@ func parseTeamKeys(raw string) ([]string, error) {
 		}
 	}
 	return keys, nil
+}
+
+var pagerDutyIDRE = regexp.MustCompile(`^[A-Za-z0-9]{1,32}$`)
+
+func parsePagerDutyServices(raw string) ([]PagerDutyService, error) {
+	var out []PagerDutyService
+	seen := map[string]bool{}
+	for _, entry := range splitList(raw, nil) {
+		id, repo, mapped := strings.Cut(entry, "=")
+		id, repo = strings.TrimSpace(id), strings.TrimSpace(repo)
+		if !pagerDutyIDRE.MatchString(id) {
+			return nil, fmt.Errorf("%q is not SERVICE_ID=owner/repo or SERVICE_ID (a service id is letters and digits, as in PXXXXXX)", entry)
+		}
+		if mapped {
+			repos, err := parseRepos(repo)
+			if err != nil || len(repos) != 1 {
+				return nil, fmt.Errorf("%q: %q is not owner/repo", entry, repo)
+			}
+			repo = repos[0]
+		}
+		if seen[id] {
+			return nil, fmt.Errorf("service %s is listed twice", id)
+		}
+		seen[id] = true
+		out = append(out, PagerDutyService{ID: id, Repo: repo})
+	}
+	return out, nil
+}
+
+func parseUrgencies(raw string) ([]string, error) {
+	var out []string
+	for _, u := range splitList(raw, strings.ToLower) {
+		if u != "high" && u != "low" {
+			return nil, fmt.Errorf("%q is not an urgency: use high, low or both", u)
+		}
+		if !slices.Contains(out, u) {
+			out = append(out, u)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("needs at least one urgency: high, low or both")
+	}
+	return out, nil
 }
 
 func parseHTTPURL(raw string) (string, error) {

@@ -171,6 +171,8 @@ const (
 	SourceLinear        = "linear"
 	// SourceGitHubDeployment is a deployment from GitHub's Deployments API.
 	SourceGitHubDeployment = "github_deployment"
+	// SourcePagerDuty is an incident from PagerDuty.
+	SourcePagerDuty = "pagerduty"
 )
 
 // EnvironmentProduction is the environment of deployment workflow runs and

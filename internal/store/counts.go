@@ -27,10 +27,13 @@ var sourceCounts = map[string][]struct{ kind, from string }{
 		{"issues", "linear_issues"},
 		{"attachments", "linear_attachments"},
 	},
+	"pagerduty": {
+		{"incidents", "incidents WHERE source = 'pagerduty'"},
+	},
 }
 
 // SourceCounts returns how many records of each kind the database holds
-// for source ("github", "actions", "linear"); nil for another source.
+// for source ("github", "actions", "linear", "pagerduty"); nil for another source.
 func (s *Store) SourceCounts(ctx context.Context, source string) (map[string]int64, error) {
 	kinds := sourceCounts[source]
 	if len(kinds) == 0 {

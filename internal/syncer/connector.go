@@ -26,7 +26,7 @@ func (m Mode) String() string {
 	return "recent"
 }
 
-// Connector is one source: GitHub, GitHub Actions or Linear.
+// Connector is one source: GitHub, GitHub Actions, Linear or PagerDuty.
 //
 // A connector fetches pages from its API and stores each page with its
 // cursor in one store transaction (store.Store.Tx, then Tx.SetSyncCursor), so
@@ -38,7 +38,7 @@ func (m Mode) String() string {
 // Errors and everything reported must never contain a credential.
 type Connector interface {
 	// Name is the source's name in sync_state, sync_runs and the status
-	// API: "github", "actions" or "linear".
+	// API: "github", "actions", "linear" or "pagerduty".
 	Name() string
 	// Configured reports whether the source has what it needs to sync, and
 	// if not, what the user should set.

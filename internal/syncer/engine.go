@@ -9,6 +9,8 @@ import (
 	"os"
 	"runtime/debug"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -300,13 +302,28 @@ func leaseOwner() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), rand.Text()[:8])
 }
 
+// deadHolder reports whether a lease owner (see leaseOwner) is a process
+// of this host that no longer runs.
+func deadHolder(owner string) bool {
+	host, _ := os.Hostname()
+	parts := strings.Split(owner, "/")
+	if len(parts) != 3 || parts[0] != host {
+		return false
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil || pid <= 0 || pid == os.Getpid() {
+		return false
+	}
+	return !processAlive(pid)
+}
+
 // closeInterrupted records the end of the sync runs a previous process left
 // running, unless a sync runs now, here or in another process.
 func (e *Engine) closeInterrupted(ctx context.Context, log *slog.Logger) {
 	if e.Running() {
 		return
 	}
-	if held, ok, err := e.store.SyncLeaseHolder(ctx, e.now()); err != nil || ok {
+	if held, ok, err := e.store.SyncLeaseHolder(ctx, e.now()); err != nil || (ok && !deadHolder(held.Owner)) {
 		if err != nil {
 			log.Error("sync: reading the sync lease", "err", err)
 		} else {
@@ -378,6 +395,18 @@ func (e *Engine) begin(req Request) (*run, error) {
 	held, ok, err := e.store.AcquireSyncLease(ctx, e.owner, string(req.Trigger), now, now.Add(e.leaseTTL))
 	if err != nil {
 		return nil, fmt.Errorf("claiming the sync lease: %w", err)
+	}
+	if !ok && deadHolder(held.Owner) {
+		// A process of this host that was killed (SIGKILL, a crash) left
+		// its lease; it will never renew it, so take it over now rather
+		// than a minute later.
+		if err := e.store.ReleaseSyncLease(ctx, held.Owner); err != nil {
+			return nil, fmt.Errorf("releasing a dead process's sync lease: %w", err)
+		}
+		held, ok, err = e.store.AcquireSyncLease(ctx, e.owner, string(req.Trigger), now, now.Add(e.leaseTTL))
+		if err != nil {
+			return nil, fmt.Errorf("claiming the sync lease: %w", err)
+		}
 	}
 	if !ok {
 		return nil, &BusyError{StartedAt: held.StartedAt, Trigger: Trigger(held.Trigger), OtherProcess: true}

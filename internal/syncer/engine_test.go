@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"sync"
@@ -174,6 +176,7 @@ func TestSyncStoresDataAndRecordsRunsAndState(t *testing.T) {
 		"4 github success",
 		"4 actions skipped",
 		"4 linear skipped",
+		"4 pagerduty skipped",
 	}
 	if !reflect.DeepEqual(events, wantEvents) {
 		t.Errorf("events:\n%s\nwant:\n%s", strings.Join(events, "\n"), strings.Join(wantEvents, "\n"))
@@ -415,8 +418,24 @@ func TestOnlyOneSyncAcrossProcesses(t *testing.T) {
 		t.Errorf("%d runs recorded, want 2 (the refused one is not)", len(runs))
 	}
 
-	// A process killed mid-sync leaves its lease: it holds until it lapses.
+	// A process of this host killed mid-sync leaves its lease: it is taken
+	// over at once, as that process is gone.
+	dead := exec.Command("true")
+	if err := dead.Run(); err != nil {
+		t.Fatal(err)
+	}
+	host, _ := os.Hostname()
 	now := f.clk.Now()
+	if _, ok, err := f.st.AcquireSyncLease(ctx, fmt.Sprintf("%s/%d/abcdefgh", host, dead.Process.Pid), "cli", now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("lease: %v %v", ok, err)
+	}
+	if p, err := cli.Run(ctx, syncer.Request{Trigger: syncer.TriggerCLI}); err != nil || !p.OK() {
+		t.Fatalf("after a dead process's lease: %+v, %v", p, err)
+	}
+
+	// One of another host (or of a process that cannot be checked) holds
+	// until it lapses.
+	now = f.clk.Now()
 	if _, ok, err := f.st.AcquireSyncLease(ctx, "killed-process", "cli", now, now.Add(time.Minute)); err != nil || !ok {
 		t.Fatalf("lease: %v %v", ok, err)
 	}
@@ -439,14 +458,15 @@ func TestNothingConfiguredOrUnknown(t *testing.T) {
 		&synctest.Connector{Source: "github", NotConfigured: "GITHUB_TOKEN is not set"},
 		&synctest.Connector{Source: "actions", NotConfigured: "GITHUB_TOKEN is not set"},
 		&synctest.Connector{Source: "linear", NotConfigured: "LINEAR_API_KEY is not set"},
+		&synctest.Connector{Source: "pagerduty", NotConfigured: "PAGERDUTY_API_KEY is not set"},
 	)
 	tests := []struct {
 		sources []string
 		want    string
 	}{
-		{nil, "no source is configured (github: GITHUB_TOKEN is not set; actions: GITHUB_TOKEN is not set; linear: LINEAR_API_KEY is not set)"},
+		{nil, "no source is configured (github: GITHUB_TOKEN is not set; actions: GITHUB_TOKEN is not set; linear: LINEAR_API_KEY is not set; pagerduty: PAGERDUTY_API_KEY is not set)"},
 		{[]string{"linear"}, "linear is not configured (linear: LINEAR_API_KEY is not set)"},
-		{[]string{"gitlab"}, `unknown source "gitlab" (want github, actions, linear)`},
+		{[]string{"gitlab"}, `unknown source "gitlab" (want github, actions, linear, pagerduty)`},
 	}
 	for _, tc := range tests {
 		_, err := e.Run(ctx, syncer.Request{Sources: tc.sources, Trigger: syncer.TriggerCLI})

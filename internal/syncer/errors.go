@@ -67,7 +67,7 @@ func (e *NotConfiguredError) Error() string {
 }
 
 // KnownSources are the sources Veelocity syncs, in the order they run.
-var KnownSources = []string{"github", "actions", "linear"}
+var KnownSources = []string{"github", "actions", "linear", "pagerduty"}
 
 // sourceOrder ranks a source name by KnownSources, unknown names last.
 func sourceOrder(name string) int {

@@ -440,8 +440,12 @@ func TestPagesShowTheDemoData(t *testing.T) {
 		r := s.page(t, "/settings", http.StatusOK)
 		checkLayout(t, r, "Settings")
 		sources := findAll(r.doc, sel("section", ".source"))
-		if len(sources) != 3 {
-			t.Fatalf("%d sources, want github, actions and linear", len(sources))
+		if len(sources) != 4 {
+			t.Fatalf("%d sources, want github, actions, linear and pagerduty", len(sources))
+		}
+		if pd := find(r.doc, sel("section", "#source-pagerduty")); !strings.Contains(text(pd), "PagerDuty") ||
+			!strings.Contains(text(pd), "PAGERDUTY_API_KEY and PAGERDUTY_SERVICES are not set") {
+			t.Errorf("the PagerDuty source: %q", text(pd))
 		}
 		gh := find(r.doc, sel("section", "#source-github"))
 		if !strings.Contains(text(find(gh, sel("p", ".reason"))), "GITHUB_TOKEN and GITHUB_REPOS are not set") {
@@ -454,7 +458,7 @@ func TestPagesShowTheDemoData(t *testing.T) {
 			t.Error("Sync now is offered by a server without a sync engine")
 		}
 		_, rows := tableData(find(r.doc, sel("table", "#table-sources")))
-		if len(rows) != 3 || rows[0][1] != "no: GITHUB_TOKEN and GITHUB_REPOS are not set" {
+		if len(rows) != 4 || rows[0][1] != "no: GITHUB_TOKEN and GITHUB_REPOS are not set" {
 			t.Errorf("sources table %q", rows)
 		}
 		checkCSV(t, s, r, "sources")

@@ -49,12 +49,13 @@ type settingsBody struct {
 	Teams *teamsSettings
 }
 
-var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear"}
+var sourceLabels = map[string]string{"github": "GitHub", "actions": "GitHub Actions", "linear": "Linear", "pagerduty": "PagerDuty"}
 
 var sourceSetup = map[string]string{
-	"github":  "Set GITHUB_TOKEN (a token that can read the repositories) and GITHUB_REPOS (comma-separated owner/name, owner/* or !owner/name), then press Sync now or run veelocity sync.",
-	"actions": "Uses the GitHub settings: set GITHUB_TOKEN and GITHUB_REPOS. Deployments are runs of workflows matching DEPLOYMENT_PATTERNS.",
-	"linear":  "Set LINEAR_API_KEY (a Linear personal API key), then press Sync now or run veelocity sync.",
+	"github":    "Set GITHUB_TOKEN (a token that can read the repositories) and GITHUB_REPOS (comma-separated owner/name, owner/* or !owner/name), then press Sync now or run veelocity sync.",
+	"actions":   "Uses the GitHub settings: set GITHUB_TOKEN and GITHUB_REPOS. Deployments are runs of workflows matching DEPLOYMENT_PATTERNS.",
+	"linear":    "Set LINEAR_API_KEY (a Linear personal API key), then press Sync now or run veelocity sync.",
+	"pagerduty": "Set PAGERDUTY_API_KEY (a read-only REST API key) and PAGERDUTY_SERVICES (SERVICE_ID=owner/repo, or SERVICE_ID alone), then press Sync now or run veelocity sync.",
 }
 
 func (p *Pages) settings(w http.ResponseWriter, r *http.Request) error {

@@ -50,7 +50,7 @@ func TestSyncNowNeedsASource(t *testing.T) {
 				t.Errorf("Sync now disabled %v, note %q", disabled, text(note))
 			}
 			if !tt.wantButton {
-				for _, v := range []string{"GITHUB_TOKEN", "GITHUB_REPOS", "LINEAR_API_KEY"} {
+				for _, v := range []string{"GITHUB_TOKEN", "GITHUB_REPOS", "LINEAR_API_KEY", "PAGERDUTY_API_KEY", "PAGERDUTY_SERVICES"} {
 					if !strings.Contains(text(note), v) {
 						t.Errorf("the note does not name %s: %q", v, text(note))
 					}

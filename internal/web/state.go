@@ -24,10 +24,7 @@ func (p *Pages) sourceInfos() []syncer.SourceInfo {
 	}
 	var out []syncer.SourceInfo
 	for _, name := range syncer.KnownSources {
-		ok, reason := p.cfg.GitHubConfigured()
-		if name == "linear" {
-			ok, reason = p.cfg.LinearConfigured()
-		}
+		ok, reason := p.cfg.SourceConfigured(name)
 		out = append(out, syncer.SourceInfo{Name: name, Configured: ok, Reason: reason})
 	}
 	return out
