@@ -304,7 +304,10 @@ var crashTables = []struct {
 	{"linear_attachments", map[string]string{"issue_id": "linear_issues"}},
 	{"deployments", map[string]string{"repo_id": "repositories", "workflow_run_id": "workflow_runs"}},
 	{"incidents", map[string]string{"repo_id": "repositories", "deployment_id": "deployments"}},
-	{"pr_facts", map[string]string{"pr_id": "pull_requests", "deployment_id": "deployments"}},
+	{"github_deployments", map[string]string{"repo_id": "repositories"}},
+	{"github_deployment_statuses", map[string]string{"deployment_id": "github_deployments"}},
+	{"pr_facts", map[string]string{"pr_id": "pull_requests", "repo_id": "repositories", "deployment_id": "deployments"}},
+	{"pr_rollup", map[string]string{"repo_id": "repositories"}},
 	{"linear_issue_prs", map[string]string{"issue_id": "linear_issues", "pr_id": "pull_requests"}},
 	{"pr_mentions", map[string]string{"pr_id": "pull_requests"}},
 }
