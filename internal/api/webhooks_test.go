@@ -456,12 +456,16 @@ func TestWebhookAnswersWhileSyncAndDeriveAreHeld(t *testing.T) {
 	if held, ok, err := e.store.SyncLeaseHolder(e.ctx, time.Now()); err != nil || !ok {
 		t.Fatalf("the sync lease is not held: %+v %v %v", held, ok, err)
 	}
+	var slowest time.Duration // reported, not asserted: the machine is shared
 	for i := range 3 {
+		began := time.Now()
 		status, out := e.send(ghDelivery("workflow_run", fmt.Sprintf("h-%d", i), runPayload("acme/docs")))
+		slowest = max(slowest, time.Since(began))
 		if status != 202 || out["status"] != "scheduled" {
 			t.Fatalf("delivery %d while a sync runs: %d %v", i, status, out)
 		}
 	}
+	t.Logf("3 GitHub deliveries answered while the sync lease and the derive lock were held; the slowest in %v", slowest)
 	if !e.eng.Running() {
 		t.Fatal("the sync ended while the test held it")
 	}
