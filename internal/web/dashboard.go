@@ -63,7 +63,7 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 	b.DORA = []kpi{
 		{Name: "Deployment frequency", Value: perDay(&df.PerDay), Detail: plural(df.Total, "deployment", "deployments"),
 			Tier: tierOf(df.Tier), Trend: newTrendView(df.Trend, perDay), URL: link("/dora") + "#deployment-frequency",
-			Help: "Successful runs of deployment workflows per day"},
+			Help: "Production deployments per day"},
 		{Name: "Lead time for changes", Value: hoursText(lt.MedianHours), Detail: plural(lt.Count, "PR", "PRs") + " deployed · p90 " + hoursText(lt.P90Hours),
 			Tier: tierOf(lt.Tier), Trend: newTrendView(lt.Trend, hoursText), URL: link("/dora") + "#lead-time",
 			Help: "Median time from a PR's first commit to its deployment"},

@@ -67,7 +67,7 @@ func deploymentFrequencyPanel(r *http.Request, m *metrics.DeploymentFrequency, q
 	pn := newPanel(r, "Deployment frequency", c, t)
 	pn.Headline = plural(m.Total, "deployment", "deployments") + " · " + numberText(m.PerDay) + " per day · " + numberText(m.Average) + " " + perPeriod(q.Period)
 	pn.Tier = tierOf(m.Tier)
-	pn.Help = "Successful runs of deployment workflows (and deployments recorded through the API), by completion time."
+	pn.Help = "Production deployments (successful deployment workflow runs or GitHub deployments, and those recorded through the API), by deployment time."
 	if m.Total == 0 {
 		pn.Empty = "No deployments from " + rng + ". A deployment is a successful run of a workflow whose name or file matches DEPLOYMENT_PATTERNS (default deploy,release,publish)."
 	}
