@@ -128,22 +128,13 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	for _, t := range teams {
 		rep.Scope(t.Key)
 		err := c.syncTeam(ctx, mode, rep, t)
+		if merr := syncer.EndScope(ctx, c.st, Source, t.Key, err); merr != nil {
+			errs = append(errs, merr)
+		}
 		if err == nil {
-			if err := c.st.MarkSyncSucceeded(ctx, Source, t.Key); err != nil {
-				errs = append(errs, err)
-			}
 			continue
 		}
 		c.log.Warn("linear: team sync failed", "team", t.Key, "err", err)
-		markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		msg := store.PublicMessage(err)
-		if ctx.Err() != nil {
-			msg = "sync interrupted: " + msg
-		}
-		if merr := c.st.MarkSyncFailed(markCtx, Source, t.Key, msg); merr != nil {
-			errs = append(errs, merr)
-		}
-		cancel()
 		errs = append(errs, fmt.Errorf("team %s: %w", t.Key, err))
 		var auth *AuthError
 		if ctx.Err() != nil || errors.As(err, &auth) {

@@ -115,22 +115,13 @@ func (c *Connector) Sync(ctx context.Context, mode syncer.Mode, rep syncer.Repor
 	for _, svc := range c.cfg.PagerDutyServices {
 		rep.Scope(svc.ID)
 		err := c.syncService(ctx, mode, rep, svc)
+		if merr := syncer.EndScope(ctx, c.st, Source, svc.ID, err); merr != nil {
+			errs = append(errs, merr)
+		}
 		if err == nil {
-			if err := c.st.MarkSyncSucceeded(ctx, Source, svc.ID); err != nil {
-				errs = append(errs, err)
-			}
 			continue
 		}
 		c.log.Warn("pagerduty: service sync failed", "service", svc.ID, "err", err)
-		markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		msg := store.PublicMessage(err)
-		if ctx.Err() != nil {
-			msg = "sync interrupted: " + msg
-		}
-		if merr := c.st.MarkSyncFailed(markCtx, Source, svc.ID, msg); merr != nil {
-			errs = append(errs, merr)
-		}
-		cancel()
 		errs = append(errs, fmt.Errorf("PagerDuty service %s: %w", svc.ID, err))
 		var auth *AuthError
 		if ctx.Err() != nil || errors.As(err, &auth) {
