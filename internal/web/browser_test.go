@@ -126,28 +126,11 @@ func TestDashboardInABrowser(t *testing.T) {
 
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		browserDo(t, ctx, what, actions...)
 	}
-	// str reads a value. Right after a navigation Chromium may still
-	// report the old page's nodes or script context as gone ("No node
-	// with given id", "Cannot find context"), so a failed read is retried
-	// a few times before it fails the test.
 	str := func(what string, a chromedp.Action[string]) string {
 		t.Helper()
-		var err error
-		for range 20 {
-			var v string
-			if v, err = chromedp.Run(ctx, a); err == nil {
-				return v
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("%s: %v", what, err)
-		return ""
+		return browserRead(t, ctx, what, a)
 	}
 	const deployCard = `a.kpi[data-kpi="Deployment frequency"] .kpi-value`
 	const leadCard = `a.kpi[data-kpi="Lead time for changes"] .kpi-value`
@@ -391,4 +374,33 @@ var recordsRE = regexp.MustCompile(`· (\d+) (records?)\b`)
 // jsString quotes s for JavaScript.
 func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// browserDo runs actions in the browser tab ctx, failing the test (naming
+// what) when they fail or take over 30 s.
+func browserDo(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// browserRead reads a value in the browser tab ctx. Right after a
+// navigation Chromium may still report the old page's nodes or script
+// context as gone ("No node with given id", "Cannot find context"), so a
+// failed read is retried a few times before it fails the test.
+func browserRead(t *testing.T, ctx context.Context, what string, a chromedp.Action[string]) string {
+	t.Helper()
+	var err error
+	for range 20 {
+		var v string
+		if v, err = chromedp.Run(ctx, a); err == nil {
+			return v
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s: %v", what, err)
+	return ""
 }

@@ -1,14 +1,12 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"golang.org/x/crypto/bcrypt"
@@ -153,24 +151,11 @@ func TestSignInInABrowser(t *testing.T) {
 
 	do := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		browserDo(t, ctx, what, actions...)
 	}
 	read := func(what string, a chromedp.Action[string]) string {
 		t.Helper()
-		var err error
-		for range 20 {
-			var v string
-			if v, err = chromedp.Run(ctx, a); err == nil {
-				return v
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-		t.Fatalf("%s: %v", what, err)
-		return ""
+		return browserRead(t, ctx, what, a)
 	}
 
 	do("open DORA", chromedp.Navigate(srv.URL+"/dora?start_date=2026-01-01"), chromedp.WaitVisible(chromedp.ID("signin-github")))
