@@ -58,6 +58,10 @@ func main() {
 		defer os.RemoveAll(dir)
 		o.Dir = dir
 	}
+	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, "bench-sync:", err)
+		os.Exit(1)
+	}
 	o.Log = os.Stderr
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"time"
 
@@ -31,12 +32,27 @@ func main() {
 	flag.StringVar(&cfg.Dir, "dir", os.TempDir(), "directory for the SQLite file (removed afterwards)")
 	flag.IntVar(&cfg.Samples, "samples", 5, "cold requests per case, each over another date range")
 	flag.IntVar(&cfg.LoadRate, "load-rate", 200, "requests per second of the load test")
-	flag.DurationVar(&cfg.LoadDuration, "load-duration", 60*time.Second, "length of each load run")
-	var existing string
+	flag.DurationVar(&cfg.LoadDuration, "load-duration", 60*time.Second, "length of each load run (0 skips the load test)")
+	var existing, pgExisting, run string
 	flag.StringVar(&existing, "sqlite-existing", "", "measure this SQLite file, already loaded by veelocity demo, instead of loading a fresh one")
+	flag.StringVar(&pgExisting, "postgres-existing", "", "measure this PostgreSQL database URL, already loaded by veelocity demo, instead of loading a fresh one")
+	flag.StringVar(&run, "run", "", "time only the cold-request cases whose name matches this regular expression")
+	flag.BoolVar(&cfg.SkipDerive, "skip-derive", false, "leave out the derive measurements")
 	flag.Parse()
+	cfg.Existing = map[string]string{}
 	if existing != "" {
-		cfg.Existing = map[string]string{"sqlite": "sqlite:" + existing}
+		cfg.Existing["sqlite"] = "sqlite:" + existing
+	}
+	if pgExisting != "" {
+		cfg.Existing["postgres"] = pgExisting
+	}
+	if run != "" {
+		re, err := regexp.Compile(run)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "veelocity-bench: -run:", err)
+			os.Exit(2)
+		}
+		cfg.Run = re
 	}
 	cfg.Databases = strings.Split(dbs, ",")
 	cfg.Log = slog.New(slog.NewTextHandler(os.Stderr, nil))

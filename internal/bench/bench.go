@@ -49,7 +49,13 @@ type Config struct {
 	// measure instead of loading a fresh one (by database: "sqlite" →
 	// URL). It is used as is, and not removed.
 	Existing map[string]string
-	Log      *slog.Logger
+	// Run, if set, keeps only the cold-request cases whose name it
+	// matches (e.g. "development.*90 days").
+	Run *regexp.Regexp
+	// SkipDerive leaves out the derive rows (the full derive run again,
+	// the incremental one), to measure queries alone.
+	SkipDerive bool
+	Log        *slog.Logger
 }
 
 // Row is one line of the table.
@@ -98,7 +104,7 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 		dbURL = u
 		// 1. The demo load, with its full derive, as a user runs it.
 		cfg.Log.Info("loading the demo", "database", db, "prs", cfg.PRs)
-		out, usage, wall, err := runCommand(ctx, cfg.Veelocity, []string{"demo", "--prs", strconv.Itoa(cfg.PRs), "--database", dbURL}, nil)
+		out, usage, wall, err := runCommand(ctx, cfg.Veelocity, []string{"demo", "--prs", strconv.Itoa(cfg.PRs), "--teams", strconv.Itoa(BenchTeams), "--database", dbURL}, nil)
 		if err != nil {
 			return fmt.Errorf("demo: %w\n%s", err, out)
 		}
@@ -120,15 +126,17 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 
 	// A full derive again, in this process, for its CPU time as well as
 	// its wall time (the machine may be shared).
-	d, err := newDeriver(st, dbURL)
-	if err != nil {
-		return err
+	if !cfg.SkipDerive {
+		d, err := newDeriver(st, dbURL)
+		if err != nil {
+			return err
+		}
+		before, start := selfCPU(), time.Now()
+		if _, err := d.Run(ctx, derive.Full); err != nil {
+			return err
+		}
+		add(Row{What: "full derive, run again (wall)", P50: time.Since(start), Note: fmt.Sprintf("CPU %s", (selfCPU() - before).Round(100*time.Millisecond))})
 	}
-	before, start := selfCPU(), time.Now()
-	if _, err := d.Run(ctx, derive.Full); err != nil {
-		return err
-	}
-	add(Row{What: "full derive, run again (wall)", P50: time.Since(start), Note: fmt.Sprintf("CPU %s", (selfCPU() - before).Round(100*time.Millisecond))})
 
 	// 2. Cold requests, one at a time, against serve.
 	srv, err := startServe(ctx, cfg, dbURL)
@@ -143,6 +151,9 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 	}()
 	end := time.Now().UTC()
 	for _, c := range cases() {
+		if cfg.Run != nil && !cfg.Run.MatchString(c.name()) {
+			continue
+		}
 		var times, floors []time.Duration
 		for k := range cfg.Samples {
 			to := end.AddDate(0, 0, -k)
@@ -167,6 +178,9 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 
 	// 3. Load: the mix at LoadRate, then again while a writer syncs.
 	for _, withWrites := range []bool{false, true} {
+		if cfg.LoadDuration <= 0 {
+			break
+		}
 		res, err := load(ctx, cfg, srv.base, end, st, dbURL, withWrites)
 		if err != nil {
 			return err
@@ -194,7 +208,10 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 
 	// 4. An incremental derive after 1,000 changed PRs, written through the
 	// store as a sync writes them.
-	before = selfCPU()
+	if cfg.SkipDerive {
+		return nil
+	}
+	before := selfCPU()
 	n, took, err := incremental(ctx, st, dbURL, 1000)
 	if err != nil {
 		return err

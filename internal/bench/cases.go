@@ -25,6 +25,7 @@ var targets = []target{
 	{"/pull-requests", "pr_facts", false},
 	{"/deployments", "deployments", false},
 	{"/incidents", "incidents", false},
+	{"/teams", "pr_facts", false},
 }
 
 // filter is one of the filters every target is timed with. The demo's
@@ -39,7 +40,16 @@ var filters = []filter{
 	{"repo", "repo", "acme/api"},
 	{"author", "author", "hiro"},
 	{"include_trend", "include_trend", "true"},
+	{"team", "team", BenchTeam},
 }
+
+// BenchTeam is the team the team= filter names: the first of the
+// benchmark teams `demo --teams` adds (10 to 40 members).
+const BenchTeam = "acme/bench-01"
+
+// BenchTeams is how many benchmark teams the bench's demo has, as issue 12
+// asks: 20 teams of 10 to 40 members.
+const BenchTeams = 20
 
 // benchCase is one row of the cold-request table.
 type benchCase struct {
@@ -87,6 +97,8 @@ func (c benchCase) floor(from, to time.Time) store.FloorQuery {
 		f.Repo = c.value
 	case "author":
 		f.Author = c.value
+	case "team":
+		f.Team = c.value
 	}
 	return f
 }

@@ -95,7 +95,8 @@ func runSync(ctx context.Context, e *env, o *options, args []string, full bool, 
 		return err
 	}
 	defer st.Close()
-	eng := newEngine(cfg, st, connectorsFor(cfg, st, leveled(log, cfg.Debug, slog.LevelWarn)), newDeriver(cfg, st, log),
+	conns := connectorsFor(cfg, st, leveled(log, cfg.Debug, slog.LevelWarn))
+	eng := newEngine(cfg, st, conns, newDeriver(cfg, st, log),
 		leveled(log, cfg.Debug, slog.LevelError))
 	defer eng.Close()
 
@@ -113,6 +114,7 @@ func runSync(ctx context.Context, e *env, o *options, args []string, full bool, 
 	}
 	disp.Draw(p)
 	syncer.Summary(e.stdout, p)
+	clientReports(e.stdout, conns, p)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -124,6 +126,22 @@ func runSync(ctx context.Context, e *env, o *options, args []string, full bool, 
 		return fmt.Errorf("failed: %s", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// clientReports prints, for each API client of a source that ran, what it
+// did on the wire: requests, retries and page-size reductions.
+func clientReports(w io.Writer, conns []syncer.Connector, p syncer.Progress) {
+	for _, c := range conns {
+		r, ok := c.(interface{ ClientReport() string })
+		if !ok {
+			continue
+		}
+		for _, s := range p.Sources {
+			if s.Source == c.Name() && s.Status != syncer.StatusSkipped {
+				fmt.Fprintln(w, "  "+r.ClientReport())
+			}
+		}
+	}
 }
 
 // checkConfigured refuses a sync when the configuration names no source

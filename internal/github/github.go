@@ -427,3 +427,11 @@ func (c *Connector) Retries() int64 { return c.d.Client.Retries() }
 // RateLimits is what remains of the GitHub client's rate-limit buckets, for
 // the Prometheus metrics.
 func (c *Connector) RateLimits() map[string]float64 { return c.d.Client.RateLimits() }
+
+// ClientReport is the line the sync's summary prints about the GitHub
+// client, shared with the Actions connector: its requests, retries and
+// GraphQL page-size reductions over the process's life.
+func (c *Connector) ClientReport() string {
+	s := c.d.Client.Stats()
+	return fmt.Sprintf("github client: %d requests, %d retried, %d page-size reductions", s.Requests, s.Retries, s.PageReductions)
+}

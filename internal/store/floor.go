@@ -13,6 +13,9 @@ type FloorQuery struct {
 	From, To time.Time
 	Repo     string // full name, "" for all
 	Author   string // login, pr_facts only, "" for all
+	// Team is a team's slug: its members' PRs (pr_facts) or its
+	// repositories' rows (the other tables), as METRICS.md scopes a team.
+	Team string
 }
 
 // floorColumns are the time column of each table FloorQuery allows.
@@ -35,6 +38,14 @@ func (s *Store) BenchFloor(ctx context.Context, f FloorQuery) (time.Duration, er
 	if f.Author != "" && f.Table == "pr_facts" {
 		args = append(args, f.Author)
 		q += fmt.Sprintf(` AND t.author_login = $%d`, len(args))
+	}
+	if f.Team != "" {
+		args = append(args, f.Team)
+		if f.Table == "pr_facts" {
+			q += fmt.Sprintf(` AND lower(t.author_login) IN (SELECT m.login FROM team_members m JOIN teams tm ON tm.id = m.team_id WHERE tm.slug_key = lower($%d))`, len(args))
+		} else {
+			q += fmt.Sprintf(` AND t.repo_id IN (SELECT r.id FROM repositories r JOIN team_repositories tr ON tr.repo_key = r.full_name_key JOIN teams tm ON tm.id = tr.team_id WHERE tm.slug_key = lower($%d))`, len(args))
+		}
 	}
 	var n int64
 	start := time.Now()

@@ -55,6 +55,10 @@ type Result struct {
 	// Retries are the answers that made the client retry (5xx, 429 and
 	// rate-limit 403s), counted by the fake.
 	Retries int
+	// ClientRetries and PageReductions are the GitHub client's own counts,
+	// from the sync's summary: the requests it sent again (broken bodies
+	// included) and the times it halved a GraphQL page after a timeout.
+	ClientRetries, PageReductions int
 }
 
 // PerKPR returns n per 1,000 pull requests.
@@ -168,7 +172,16 @@ var summaryLine = regexp.MustCompile(`^\s*github\s+(\S+)\s+(\d+)\s+(\d+)\s+(\S+)
 
 var prCount = regexp.MustCompile(`(\d+) pull_requests`)
 
+// clientLine matches the GitHub client's line under the summary.
+var clientLine = regexp.MustCompile(`github client: \d+ requests, (\d+) retried, (\d+) page-size reductions`)
+
 func parseSummary(out string, res *Result) error {
+	if m := clientLine.FindStringSubmatch(out); m != nil {
+		res.ClientRetries, _ = strconv.Atoi(m[1])
+		res.PageReductions, _ = strconv.Atoi(m[2])
+	} else {
+		return fmt.Errorf("no github client line in the sync's summary:\n%s", out)
+	}
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		m := summaryLine.FindStringSubmatch(sc.Text())
@@ -202,15 +215,15 @@ func lastLines(s string, n int) string {
 // WriteTable writes results as a Markdown table, with the speed-up of
 // each run over the first.
 func WriteTable(w io.Writer, results []Result) {
-	fmt.Fprintln(w, "| SYNC_CONCURRENCY | wall (process) | github source | speed-up | PRs | PRs/s | requests / 1,000 PRs | GraphQL points / 1,000 PRs | peak RSS | retries | page-size reductions |")
+	fmt.Fprintln(w, "| SYNC_CONCURRENCY | wall (process) | github source | speed-up | PRs | PRs/s | requests / 1,000 PRs | GraphQL points / 1,000 PRs | peak RSS | retries (fake / client) | page-size reductions |")
 	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	for _, r := range results {
 		speedup := "1.00×"
 		if len(results) > 0 && r.SourceTime > 0 {
 			speedup = fmt.Sprintf("%.2f×", results[0].SourceTime.Seconds()/r.SourceTime.Seconds())
 		}
-		fmt.Fprintf(w, "| %d | %s | %s | %s | %d | %.0f | %.1f | %.1f | %.0f MiB | %d | n/a |\n",
+		fmt.Fprintf(w, "| %d | %s | %s | %s | %d | %.0f | %.1f | %.1f | %.0f MiB | %d / %d | %d |\n",
 			r.Concurrency, r.Wall.Round(100*time.Millisecond), r.SourceTime.Round(100*time.Millisecond), speedup, r.PRs,
-			r.PRsPerSecond(), r.PerKPR(r.Requests), r.PerKPR(r.Points), float64(r.PeakRSSKiB)/1024, r.Retries)
+			r.PRsPerSecond(), r.PerKPR(r.Requests), r.PerKPR(r.Points), float64(r.PeakRSSKiB)/1024, r.Retries, r.ClientRetries, r.PageReductions)
 	}
 }

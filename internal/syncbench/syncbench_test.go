@@ -34,7 +34,8 @@ func TestBenchmarkSmoke(t *testing.T) {
 		t.Fatalf("%d results, want 2", len(results))
 	}
 	for _, r := range results {
-		if r.PRs != 45 || r.Requests == 0 || r.Points == 0 || r.PeakRSSKiB == 0 || r.Retries != 0 {
+		if r.PRs != 45 || r.Requests == 0 || r.Points == 0 || r.PeakRSSKiB == 0 || r.Retries != 0 ||
+			r.ClientRetries != 0 || r.PageReductions != 0 {
 			t.Errorf("SYNC_CONCURRENCY=%d: %+v; want 45 PRs, requests, points, a peak RSS and no retries", r.Concurrency, r)
 		}
 	}
