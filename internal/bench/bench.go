@@ -159,6 +159,12 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 			to := end.AddDate(0, 0, -k)
 			from := to.AddDate(0, 0, -(c.days - 1))
 			u := c.url(srv.base, from, to)
+			// A new data version, as a sync's derive sets it, so that the
+			// answer cannot come from the result cache: pages share the
+			// API's cache, and an earlier case may have asked the same.
+			if err := st.Tx(ctx, func(tx *store.Tx) error { return tx.BumpDataVersion(ctx) }); err != nil {
+				return err
+			}
 			d, status, body, err := get(ctx, u)
 			if err != nil {
 				return err
