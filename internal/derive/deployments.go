@@ -52,14 +52,17 @@ func (d *Deriver) classifyWorkflows(ctx context.Context, st *Stats) error {
 // completed, successful run of a deployment workflow is a deployment; any
 // other run is not (a deployment whose run was re-run and failed goes away).
 func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
+	var last int64
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
+			cond, args := d.pick("r", last, 3, batchSize, model.SourceGitHubActions)
 			rows, err := tx.Query(ctx, `/* derive.convertRuns */
 				SELECT r.id, r.repo_id, r.github_id, r.status, r.conclusion, r.head_sha, r.head_branch, r.html_url,
-					r.created_at, r.updated_at, w.is_deployment AND s.deployment_source = 'actions'
+					r.created_at, r.updated_at, w.is_deployment AND s.deployment_source = 'actions',
+					EXISTS (SELECT 1 FROM deployments x WHERE x.source = $2 AND x.external_id = CAST(r.github_id AS TEXT))
 				FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id JOIN repositories s ON s.id = r.repo_id
-				WHERE r.dirty ORDER BY r.id LIMIT $1`, batchSize)
+				WHERE `+cond+` ORDER BY r.id LIMIT $1`, args...)
 			if err != nil {
 				return err
 			}
@@ -69,13 +72,13 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 				url                     string
 				conclusion              sql.NullString
 				createdAt, updatedAt    int64
-				isDeployment            bool
+				isDeployment, stored    bool // stored: it has a deployment now
 			}
 			var runs []run
 			for rows.Next() {
 				var r run
 				if err := rows.Scan(&r.id, &r.repoID, &r.githubID, &r.status, &r.conclusion, &r.headSHA, &r.branch, &r.url,
-					&r.createdAt, &r.updatedAt, &r.isDeployment); err != nil {
+					&r.createdAt, &r.updatedAt, &r.isDeployment, &r.stored); err != nil {
 					rows.Close()
 					return err
 				}
@@ -100,7 +103,9 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 					})
 					continue
 				}
-				gone = append(gone, external)
+				if r.stored { // most runs are not deployments and never were
+					gone = append(gone, external)
+				}
 			}
 			// Deletes first: a run is either, and its deployment's external
 			// id is its own.
@@ -112,7 +117,10 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 			}
 			n = len(runs)
 			st.Runs += n
-			return execIn(ctx, tx, `UPDATE workflow_runs SET dirty = FALSE WHERE id IN (%s)`, ids)
+			if n > 0 {
+				last = runs[n-1].id
+			}
+			return d.clearDirty(ctx, tx, "workflow_runs", ids)
 		})
 		if err != nil || n < batchSize {
 			return err

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -104,6 +105,15 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	start := time.Now()
+	if mode != Full {
+		due, err := d.fullDue(ctx)
+		if err != nil {
+			return Stats{}, fmt.Errorf("derive: %w", err)
+		}
+		if due {
+			mode = Full
+		}
+	}
 	d.mode = mode
 	var st Stats
 	if err := d.prepare(ctx, mode); err != nil {
@@ -131,15 +141,26 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		}{"deployment flags", d.allDeploymentFlags})
 	}
 	for _, s := range steps {
+		began := time.Now()
 		if err := s.fn(ctx, &st); err != nil {
 			return st, fmt.Errorf("derive: %s: %w", s.name, err)
 		}
+		d.log.Debug("derive step", "step", s.name, "duration", time.Since(began))
 	}
+	began := time.Now()
 	if err := d.updateRollup(ctx); err != nil {
 		return st, fmt.Errorf("derive: PR rollup: %w", err)
 	}
+	d.log.Debug("derive step", "step", "PR rollup", "duration", time.Since(began))
 	if mode == Full || st != (Stats{}) {
-		if err := d.tx(ctx, func(tx *store.Tx) error { return tx.BumpDataVersion(ctx) }); err != nil {
+		if err := d.tx(ctx, func(tx *store.Tx) error {
+			if mode == Full {
+				if _, err := tx.Exec(ctx, `/* derive.fullDone */ DELETE FROM app_state WHERE key = $1`, store.FullDeriveKey); err != nil {
+					return err
+				}
+			}
+			return tx.BumpDataVersion(ctx)
+		}); err != nil {
 			return st, fmt.Errorf("derive: %w", err)
 		}
 	}
@@ -168,7 +189,8 @@ func (d *Deriver) analyzeTables(mode Mode, st Stats) []string {
 }
 
 // allDeploymentFlags recomputes every deployment's failed and rework flags,
-// which a full run guarantees even if they were somehow out of step.
+// which a full run guarantees even if they were somehow out of step (the
+// PR step of a full run leaves them to this step).
 func (d *Deriver) allDeploymentFlags(ctx context.Context, _ *Stats) error {
 	return d.tx(ctx, func(tx *store.Tx) error {
 		_, err := tx.Exec(ctx, `/* derive.allDeploymentFlags */ UPDATE deployments SET
@@ -195,17 +217,7 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 			return err
 		}
 		var marks []string
-		if mode == Full {
-			marks = []string{
-				`UPDATE workflow_runs SET dirty = TRUE WHERE NOT dirty`,
-				`UPDATE github_deployments SET dirty = TRUE WHERE NOT dirty`,
-				`UPDATE github_issues SET dirty = TRUE WHERE NOT dirty`,
-				`UPDATE linear_issues SET dirty = TRUE WHERE NOT dirty`,
-				`UPDATE deployments SET dirty = TRUE WHERE NOT dirty`,
-				`UPDATE incidents SET dirty = TRUE WHERE NOT dirty`,
-				`UPDATE pull_requests SET dirty = TRUE WHERE NOT dirty`,
-			}
-		} else {
+		if mode != Full { // a full run reads every row, dirty or not (pick)
 			if prev != "" && prev != d.opts.fingerprint() {
 				// Workflows are reclassified on every run; labels and the
 				// window need their rows looked at again.
@@ -237,6 +249,12 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 				return err
 			}
 		}
+		if mode == Full {
+			// Until this run completes, the next one is full too.
+			if err := tx.SetAppState(ctx, store.FullDeriveKey, "due"); err != nil {
+				return err
+			}
+		}
 		if err := tx.SetAppState(ctx, "derive.options", d.opts.fingerprint()); err != nil {
 			return err
 		}
@@ -245,6 +263,47 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 		}
 		return tx.SetAppState(ctx, "derive.team_keys", strings.Join(keys, ","))
 	})
+}
+
+// fullDue reports whether a full run is due: one started and did not
+// complete, or records were loaded in bulk without their dirty flags
+// (store.FullDeriveKey).
+func (d *Deriver) fullDue(ctx context.Context) (bool, error) {
+	var due bool
+	err := d.tx(ctx, func(tx *store.Tx) error {
+		var err error
+		_, due, err = appState(ctx, tx, store.FullDeriveKey)
+		return err
+	})
+	return due, err
+}
+
+// pick returns the condition that selects the next batch of a step's rows
+// of a table (alias a), ordered by id, and args with its argument (the
+// statement's parameter n) appended: the dirty rows in an incremental run;
+// in a full run every row after the batch before (after id last), dirty or
+// not, so that a full run needs no flag set on every row first, nor a
+// write to clear it.
+func (d *Deriver) pick(a string, last int64, n int, args ...any) (string, []any) {
+	if d.mode == Full {
+		return a + ".id > $" + strconv.Itoa(n), append(args, last)
+	}
+	return a + ".dirty", args
+}
+
+// clearDirty clears the dirty flags of a batch's rows of table, their ids
+// in increasing order, in the transaction that derived them. A full run
+// clears the flags of its batch's range of ids, where most rows have none.
+func (d *Deriver) clearDirty(ctx context.Context, tx *store.Tx, table string, ids []any) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if d.mode == Full {
+		_, err := tx.Exec(ctx, `/* derive.clearDirty */ UPDATE `+table+` SET dirty = FALSE WHERE dirty AND id >= $1 AND id <= $2`,
+			ids[0], ids[len(ids)-1])
+		return err
+	}
+	return execIn(ctx, tx, `UPDATE `+table+` SET dirty = FALSE WHERE id IN (%s)`, ids)
 }
 
 // tx runs fn in a write transaction; on PostgreSQL it first takes an

@@ -123,13 +123,15 @@ func GitHubDeploymentOutcome(statuses []model.DeploymentStatus) (deployed bool, 
 // success, in a repository whose deployments come from GitHub deployments,
 // is a deployment to its environment; any other is not.
 func (d *Deriver) convertGitHubDeployments(ctx context.Context, st *Stats) error {
+	var last int64
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
+			cond, args := d.pick("g", last, 2, batchSize)
 			rows, err := tx.Query(ctx, `/* derive.convertGitHubDeployments */
 				SELECT g.id, g.repo_id, g.github_id, g.environment, g.sha, g.ref, g.created_at, r.deployment_source, r.html_url
 				FROM github_deployments g JOIN repositories r ON r.id = g.repo_id
-				WHERE g.dirty ORDER BY g.id LIMIT $1`, batchSize)
+				WHERE `+cond+` ORDER BY g.id LIMIT $1`, args...)
 			if err != nil {
 				return err
 			}
@@ -189,7 +191,10 @@ func (d *Deriver) convertGitHubDeployments(ctx context.Context, st *Stats) error
 			}
 			n = len(deps)
 			st.Runs += n
-			return execIn(ctx, tx, `UPDATE github_deployments SET dirty = FALSE WHERE id IN (%s)`, ids)
+			if n > 0 {
+				last = deps[n-1].id
+			}
+			return d.clearDirty(ctx, tx, "github_deployments", ids)
 		})
 		if err != nil || n < batchSize {
 			return err
@@ -226,8 +231,12 @@ func (d *Deriver) productionDeployments(ctx context.Context, _ *Stats) error {
 		args[i] = e
 	}
 	return d.tx(ctx, func(tx *store.Tx) error {
+		where := " WHERE dirty"
+		if d.mode == Full {
+			where = "" // every deployment, dirty or not
+		}
 		_, err := tx.Exec(ctx, `/* derive.productionDeployments */ UPDATE deployments
-			SET production = (lower(environment) IN (`+inList(tx.Dialect(), len(envs), 0)+`)) WHERE dirty`, args...)
+			SET production = (lower(environment) IN (`+inList(tx.Dialect(), len(envs), 0)+`))`+where, args...)
 		return err
 	})
 }

@@ -15,12 +15,14 @@ import (
 // issues: an issue with an INCIDENT_LABELS label is an incident, opened at
 // its creation and resolved when closed.
 func (d *Deriver) convertGitHubIssues(ctx context.Context, st *Stats) error {
+	var last int64
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
+			cond, args := d.pick("g", last, 2, batchSize)
 			rows, err := tx.Query(ctx, `/* derive.convertGitHubIssues */
-				SELECT id, repo_id, github_id, title, labels, html_url, created_at, closed_at
-				FROM github_issues WHERE dirty ORDER BY id LIMIT $1`, batchSize)
+				SELECT g.id, g.repo_id, g.github_id, g.title, g.labels, g.html_url, g.created_at, g.closed_at
+				FROM github_issues g WHERE `+cond+` ORDER BY g.id LIMIT $1`, args...)
 			if err != nil {
 				return err
 			}
@@ -55,7 +57,10 @@ func (d *Deriver) convertGitHubIssues(ctx context.Context, st *Stats) error {
 				return err
 			}
 			n = len(ids)
-			return execIn(ctx, tx, `UPDATE github_issues SET dirty = FALSE WHERE id IN (%s)`, ids)
+			if n > 0 {
+				last = ids[n-1].(int64)
+			}
+			return d.clearDirty(ctx, tx, "github_issues", ids)
 		})
 		if err != nil || n < batchSize {
 			return err
@@ -110,9 +115,11 @@ func updateFailed(ctx context.Context, tx *store.Tx, deployments idSet) error {
 // repo when it names one (GitHub issues always do), else of any repo.
 func (d *Deriver) attributeIncidents(ctx context.Context, st *Stats) error {
 	window := d.opts.IncidentWindow.Milliseconds()
+	var last int64
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
+			cond, args := d.pick("i", last, 3, batchSize, window)
 			// Each incident's deployment comes with it, from a correlated
 			// subquery, rather than from a query per incident.
 			rows, err := tx.Query(ctx, `/* derive.attributeIncidents */
@@ -124,7 +131,7 @@ func (d *Deriver) attributeIncidents(ctx context.Context, st *Stats) error {
 						(SELECT d.id FROM deployments d WHERE d.deployed_at <= i.opened_at
 							AND d.deployed_at >= i.opened_at - $2 AND d.production ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1)
 					END
-				FROM incidents i WHERE i.dirty ORDER BY i.id LIMIT $1`, batchSize, window)
+				FROM incidents i WHERE `+cond+` ORDER BY i.id LIMIT $1`, args...)
 			if err != nil {
 				return err
 			}
@@ -161,10 +168,13 @@ func (d *Deriver) attributeIncidents(ctx context.Context, st *Stats) error {
 			}
 			n = len(incs)
 			st.Incidents += n
+			if n > 0 {
+				last = incs[n-1].id
+			}
 			if err := updateFailed(ctx, tx, affected); err != nil {
 				return err
 			}
-			return execIn(ctx, tx, `UPDATE incidents SET dirty = FALSE WHERE id IN (%s)`, ids)
+			return d.clearDirty(ctx, tx, "incidents", ids)
 		})
 		if err != nil || n < batchSize {
 			return err

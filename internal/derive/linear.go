@@ -17,12 +17,14 @@ import (
 // mention its identifier, PRs its attachments name); its cycle end is
 // recomputed.
 func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
+	var last int64
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
+			cond, args := d.pick("l", last, 2, batchSize)
 			rows, err := tx.Query(ctx, `/* derive.linearIssues */
-				SELECT id, linear_id, identifier, title, url, state_type, labels, created_at, completed_at, canceled_at
-				FROM linear_issues WHERE dirty ORDER BY id LIMIT $1`, batchSize)
+				SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at
+				FROM linear_issues l WHERE `+cond+` ORDER BY l.id LIMIT $1`, args...)
 			if err != nil {
 				return err
 			}
@@ -76,7 +78,10 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 			}
 			n = len(issues)
 			st.Issues += n
-			return execIn(ctx, tx, `UPDATE linear_issues SET dirty = FALSE WHERE id IN (%s)`, ids)
+			if n > 0 {
+				last = issues[n-1].id
+			}
+			return d.clearDirty(ctx, tx, "linear_issues", ids)
 		})
 		if err != nil || n < batchSize {
 			return err

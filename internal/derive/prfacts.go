@@ -50,15 +50,18 @@ const linkCandidatesSQL = `
 // linked to, and the cycle end of the issues it was and is linked to. Each
 // batch costs a fixed number of statements, whatever its size.
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
+	var last int64
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
-			prs, err := dirtyPRs(ctx, tx)
+			cond, args := d.pick("p", last, 2, batchSize)
+			prs, err := dirtyPRs(ctx, tx, cond, args)
 			if err != nil || len(prs) == 0 {
 				return err
 			}
 			n = len(prs)
 			st.PRs += n
+			last = prs[n-1].id
 			ids := make([]any, len(prs))
 			for i, p := range prs {
 				ids[i] = p.id
@@ -73,17 +76,26 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			if err := d.markRollup(ctx, tx, ids); err != nil { // the days they join
 				return err
 			}
-			issues, err := writePRLinks(ctx, tx, prs, ids)
+			// In a full run every Linear issue is dirty, and the Linear
+			// step, which comes next, replaces every issue's links and
+			// cycle end from the mentions written here; and every
+			// deployment's flags are recomputed at the end
+			// (deploymentFlags). Doing either here too would be work done
+			// twice over, so a full run only writes the mentions.
+			full := d.mode == Full
+			issues, err := writePRLinks(ctx, tx, prs, ids, !full)
 			if err != nil {
 				return err
 			}
-			if err := updateRework(ctx, tx, deployments); err != nil {
-				return err
+			if !full {
+				if err := updateRework(ctx, tx, deployments); err != nil {
+					return err
+				}
+				if err := updateCycleEnd(ctx, tx, issues); err != nil {
+					return err
+				}
 			}
-			if err := updateCycleEnd(ctx, tx, issues); err != nil {
-				return err
-			}
-			return execIn(ctx, tx, `UPDATE pull_requests SET dirty = FALSE WHERE id IN (%s)`, ids)
+			return d.clearDirty(ctx, tx, "pull_requests", ids)
 		})
 		if err != nil || n < batchSize {
 			return err
@@ -91,8 +103,9 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	}
 }
 
-// dirtyPRs reads a batch of changed PRs with what their facts need.
-func dirtyPRs(ctx context.Context, tx *store.Tx) ([]prRow, error) {
+// dirtyPRs reads a batch of changed PRs (cond, from pick) with what their
+// facts need.
+func dirtyPRs(ctx context.Context, tx *store.Tx, cond string, args []any) ([]prRow, error) {
 	rows, err := tx.Query(ctx, `/* derive.prFacts */
 		SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
 			p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
@@ -101,7 +114,7 @@ func dirtyPRs(ctx context.Context, tx *store.Tx) ([]prRow, error) {
 		FROM pull_requests p
 		JOIN repositories r ON r.id = p.repo_id
 		LEFT JOIN pr_facts f ON f.pr_id = p.id
-		WHERE p.dirty ORDER BY p.id LIMIT $1`, batchSize)
+		WHERE `+cond+` ORDER BY p.id LIMIT $1`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -194,11 +207,11 @@ func deployedTimes(ctx context.Context, tx *store.Tx, ids idSet) (map[int64]int6
 	return out, err
 }
 
-// writePRLinks stores the Linear identifiers a batch of PRs mentions and
-// replaces their links to Linear issues: issues they mention, and issues
-// with an attachment naming them. It returns the issues they were and are
-// linked to.
-func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (idSet, error) {
+// writePRLinks stores the Linear identifiers a batch of PRs mentions and,
+// if links, replaces their links to Linear issues: issues they mention, and
+// issues with an attachment naming them. It returns the issues they were
+// and are linked to.
+func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any, links bool) (idSet, error) {
 	keys, err := teamKeys(ctx, tx)
 	if err != nil {
 		return nil, err
@@ -220,6 +233,18 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (id
 		prByKey[key] = p.id
 		prKeys = append(prKeys, key)
 	}
+	if !links {
+		var mentionRows [][]any
+		for _, p := range prs {
+			for _, ident := range mentions[p.id] {
+				mentionRows = append(mentionRows, []any{p.id, ident})
+			}
+		}
+		if err := execIn(ctx, tx, `DELETE FROM pr_mentions WHERE pr_id IN (%s)`, ids); err != nil {
+			return nil, err
+		}
+		return nil, insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionRows)
+	}
 	issuesByIdent := map[string][]int64{}
 	if err := queryIn(ctx, tx, `/* derive.issuesByIdentifier */ SELECT id, identifier FROM linear_issues WHERE identifier IN (%s)`,
 		idents, func(rows *sql.Rows) error {
@@ -233,13 +258,13 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (id
 		}); err != nil {
 		return nil, err
 	}
-	var links linkSet
+	var found linkSet
 	var mentionRows [][]any
 	for _, p := range prs {
 		for _, ident := range mentions[p.id] {
 			mentionRows = append(mentionRows, []any{p.id, ident})
 			for _, issue := range issuesByIdent[ident] {
-				links.add(issue, p.id, "identifier")
+				found.add(issue, p.id, "identifier")
 			}
 		}
 	}
@@ -250,7 +275,7 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (id
 		if err := rows.Scan(&issue, &key); err != nil {
 			return err
 		}
-		links.add(issue, prByKey[key], "attachment")
+		found.add(issue, prByKey[key], "attachment")
 		return nil
 	}); err != nil {
 		return nil, err
@@ -274,10 +299,10 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any) (id
 	if err := insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionRows); err != nil {
 		return nil, err
 	}
-	for _, l := range links.order {
+	for _, l := range found.order {
 		affected.add(l.issue)
 	}
-	return affected, links.insert(ctx, tx)
+	return affected, found.insert(ctx, tx)
 }
 
 // updateRework recomputes the rework flag of deployments: a deployment is

@@ -76,6 +76,9 @@ func Identifiers(keys map[string]bool, texts ...string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, t := range texts {
+		if !hyphenDigit(t) {
+			continue // no match is possible: skip the regular expression
+		}
 		for _, m := range identifierRE.FindAllStringSubmatchIndex(t, -1) {
 			// \b knows only ASCII: "éENG-9" and "ENG-9é" are no mentions.
 			before, _ := utf8.DecodeLastRuneInString(t[:m[0]])
@@ -99,6 +102,21 @@ func Identifiers(keys map[string]bool, texts ...string) []string {
 		}
 	}
 	return out
+}
+
+// hyphenDigit reports whether t holds a hyphen followed by an ASCII digit,
+// which every identifier has.
+func hyphenDigit(t string) bool {
+	for {
+		i := strings.IndexByte(t, '-')
+		if i < 0 || i+1 >= len(t) {
+			return false
+		}
+		if c := t[i+1]; c >= '0' && c <= '9' {
+			return true
+		}
+		t = t[i+1:]
+	}
 }
 
 // wordRune reports whether r is part of a word, in any script.

@@ -16,7 +16,17 @@ import (
 // dataset and benchmarks, where the per-record upserts would spend most of
 // their time on round trips. Unlike the upserts they fail on a record that
 // is already stored; the SQL is plain multi-row INSERT, valid on both
-// engines.
+// engines. Unlike the upserts, they do not mark their records dirty: they
+// set FullDeriveKey instead, so that the next derive is a full one, which
+// reads every record (see dueFull).
+
+// dueFull records that a full derive is due, after n records are inserted.
+func (tx *Tx) dueFull(ctx context.Context, n int) error {
+	if n == 0 {
+		return nil
+	}
+	return tx.SetAppState(ctx, FullDeriveKey, "due")
+}
 
 // maxBulkParams keeps a statement under SQLite's default limit of 32766
 // host parameters (PostgreSQL allows 65535).
@@ -121,7 +131,7 @@ func (tx *Tx) bulkInsert(ctx context.Context, name, table string, cols []string,
 var (
 	prCols = []string{"repo_id", "number", "node_id", "title", "body", "state", "draft", "author_login",
 		"head_branch", "base_branch", "head_sha", "merge_commit_sha", "additions", "deletions", "changed_files",
-		"commit_count", "labels", "html_url", "created_at", "updated_at", "merged_at", "closed_at", "ready_at"}
+		"commit_count", "labels", "html_url", "created_at", "updated_at", "merged_at", "closed_at", "ready_at", "dirty"}
 	reviewCols  = []string{"pr_id", "github_id", "author_login", "state", "body", "html_url", "submitted_at"}
 	commentCols = []string{"pr_id", "github_id", "kind", "author_login", "body", "html_url", "created_at", "updated_at"}
 	commitCols  = []string{"pr_id", "sha", "message_headline", "author_login", "author_name", "authored_at", "committed_at"}
@@ -129,8 +139,11 @@ var (
 
 // InsertPullRequests inserts new pull requests, each with its RepoID set,
 // together with their reviews, comments and commits, and sets their IDs.
-// They are marked for the derive step.
+// A full derive is due after them (FullDeriveKey).
 func (tx *Tx) InsertPullRequests(ctx context.Context, prs []model.PullRequest) error {
+	if err := tx.dueFull(ctx, len(prs)); err != nil {
+		return err
+	}
 	type key struct {
 		repo   int64
 		number int
@@ -141,7 +154,7 @@ func (tx *Tx) InsertPullRequests(ctx context.Context, prs []model.PullRequest) e
 		return append(a, pr.RepoID, pr.Number, pr.NodeID, pr.Title, pr.Body, pr.State, pr.Draft, nullStr(pr.AuthorLogin),
 			pr.HeadBranch, pr.BaseBranch, pr.HeadSHA, nullStr(pr.MergeCommitSHA), pr.Additions, pr.Deletions,
 			pr.ChangedFiles, pr.CommitCount, labelsJSON(pr.Labels), pr.HTMLURL, ms(pr.CreatedAt), ms(pr.UpdatedAt),
-			nullMS(pr.MergedAt), nullMS(pr.ClosedAt), nullMS(pr.ReadyAt))
+			nullMS(pr.MergedAt), nullMS(pr.ClosedAt), nullMS(pr.ReadyAt), false)
 	}, "id, repo_id, number", func(rows *sql.Rows) error {
 		var id int64
 		var k key
@@ -199,12 +212,15 @@ func (tx *Tx) InsertPullRequests(ctx context.Context, prs []model.PullRequest) e
 }
 
 var runCols = []string{"repo_id", "workflow_id", "github_id", "name", "run_number", "run_attempt", "event", "status",
-	"conclusion", "head_sha", "head_branch", "html_url", "created_at", "run_started_at", "updated_at"}
+	"conclusion", "head_sha", "head_branch", "html_url", "created_at", "run_started_at", "updated_at", "dirty"}
 
-// InsertWorkflowRuns inserts new workflow runs, each with its RepoID set,
-// and marks them for the derive step. Their workflows (by
-// WorkflowGitHubID) must already be stored. IDs are not set.
+// InsertWorkflowRuns inserts new workflow runs, each with its RepoID set;
+// a full derive is due after them. Their workflows (by WorkflowGitHubID)
+// must already be stored. IDs are not set.
 func (tx *Tx) InsertWorkflowRuns(ctx context.Context, runs []model.WorkflowRun) error {
+	if err := tx.dueFull(ctx, len(runs)); err != nil {
+		return err
+	}
 	workflows, err := tx.idsByKey(ctx, `/* Tx.InsertWorkflowRuns.workflows */ SELECT github_id, id FROM workflows WHERE github_id IN (%s)`,
 		len(runs), func(i int) any { return runs[i].WorkflowGitHubID })
 	if err != nil {
@@ -219,34 +235,40 @@ func (tx *Tx) InsertWorkflowRuns(ctx context.Context, runs []model.WorkflowRun) 
 		r := &runs[i]
 		return append(a, r.RepoID, workflows[fmt.Sprint(r.WorkflowGitHubID)], r.GitHubID, r.Name, r.RunNumber,
 			max(r.RunAttempt, 1), r.Event, r.Status, nullStr(r.Conclusion), r.HeadSHA, r.HeadBranch, r.HTMLURL,
-			ms(r.CreatedAt), nullMS(r.RunStartedAt), ms(r.UpdatedAt))
+			ms(r.CreatedAt), nullMS(r.RunStartedAt), ms(r.UpdatedAt), false)
 	}, "", nil)
 }
 
 var issueCols = []string{"repo_id", "github_id", "number", "title", "state", "labels", "html_url", "created_at",
-	"updated_at", "closed_at"}
+	"updated_at", "closed_at", "dirty"}
 
-// InsertIssues inserts new GitHub issues, each with its RepoID set, and
-// marks them for the derive step. IDs are not set.
+// InsertIssues inserts new GitHub issues, each with its RepoID set; a full
+// derive is due after them. IDs are not set.
 func (tx *Tx) InsertIssues(ctx context.Context, issues []model.Issue) error {
+	if err := tx.dueFull(ctx, len(issues)); err != nil {
+		return err
+	}
 	return tx.bulkInsert(ctx, "Tx.InsertIssues", "github_issues", issueCols, len(issues), func(i int, a []any) []any {
 		is := &issues[i]
 		return append(a, is.RepoID, is.GitHubID, is.Number, is.Title, is.State, labelsJSON(is.Labels), is.HTMLURL,
-			ms(is.CreatedAt), ms(is.UpdatedAt), nullMS(is.ClosedAt))
+			ms(is.CreatedAt), ms(is.UpdatedAt), nullMS(is.ClosedAt), false)
 	}, "", nil)
 }
 
 var (
 	linearIssueCols = []string{"team_id", "linear_id", "identifier", "number", "title", "url", "branch_name",
 		"state_name", "state_type", "priority", "estimate", "assignee_name", "assignee_email", "labels", "created_at",
-		"updated_at", "started_at", "completed_at", "canceled_at"}
+		"updated_at", "started_at", "completed_at", "canceled_at", "dirty"}
 	attachmentCols = []string{"issue_id", "linear_id", "url", "source_type"}
 )
 
-// InsertLinearIssues inserts new Linear issues with their attachments, and
-// marks them for the derive step. Their teams (by TeamLinearID) must already
-// be stored. It sets their IDs.
+// InsertLinearIssues inserts new Linear issues with their attachments; a
+// full derive is due after them. Their teams (by TeamLinearID) must
+// already be stored. It sets their IDs.
 func (tx *Tx) InsertLinearIssues(ctx context.Context, issues []model.LinearIssue) error {
+	if err := tx.dueFull(ctx, len(issues)); err != nil {
+		return err
+	}
 	teams, err := tx.idsByKey(ctx, `/* Tx.InsertLinearIssues.teams */ SELECT linear_id, id FROM linear_teams WHERE linear_id IN (%s)`,
 		len(issues), func(i int) any { return issues[i].TeamLinearID })
 	if err != nil {
@@ -262,7 +284,7 @@ func (tx *Tx) InsertLinearIssues(ctx context.Context, issues []model.LinearIssue
 		is := &issues[i]
 		return append(a, teams[is.TeamLinearID], is.LinearID, is.Identifier, is.Number, is.Title, is.URL, is.BranchName,
 			is.StateName, is.StateType, is.Priority, is.Estimate, is.AssigneeName, is.AssigneeEmail, labelsJSON(is.Labels),
-			ms(is.CreatedAt), ms(is.UpdatedAt), nullMS(is.StartedAt), nullMS(is.CompletedAt), nullMS(is.CanceledAt))
+			ms(is.CreatedAt), ms(is.UpdatedAt), nullMS(is.StartedAt), nullMS(is.CompletedAt), nullMS(is.CanceledAt), false)
 	}, "id, linear_id", func(rows *sql.Rows) error {
 		var id int64
 		var lid string

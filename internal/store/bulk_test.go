@@ -82,7 +82,11 @@ func TestBulkInserts(t *testing.T) {
 		}
 	}
 	// IDs are set, children hang off the right parent, and the new rows
-	// wait for the derive step.
+	// wait for a full derive: not flagged one by one, but with the key set.
+	var due string
+	if err := s.DB().QueryRow(`SELECT value FROM app_state WHERE key = $1`, store.FullDeriveKey).Scan(&due); err != nil {
+		t.Errorf("no full derive is due after bulk inserts: %v", err)
+	}
 	for _, i := range []int{0, 99, 100, 249} {
 		var number int
 		var title, merge string
@@ -91,7 +95,7 @@ func TestBulkInserts(t *testing.T) {
 			Scan(&number, &title, &merge, &dirty); err != nil {
 			t.Fatalf("PR %d (id %d): %v", i, prs[i].ID, err)
 		}
-		if number != i+1 || title != prs[i].Title || merge != prs[i].MergeCommitSHA || !dirty {
+		if number != i+1 || title != prs[i].Title || merge != prs[i].MergeCommitSHA || dirty {
 			t.Errorf("PR id %d holds #%d %q %q dirty=%v, want #%d %q", prs[i].ID, number, title, merge, dirty, i+1, prs[i].Title)
 		}
 		var reviewer string

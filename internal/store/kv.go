@@ -45,6 +45,14 @@ func (tx *Tx) SetAppState(ctx context.Context, key, value string) error {
 	return err
 }
 
+// FullDeriveKey is the app_state key set while a full derive is due: the
+// bulk inserts set it, since they store records without their dirty flags
+// (a flag on every one of a million rows costs two writes of each: the
+// flag, then its clearing), and a full derive sets it when it starts. The
+// derive step runs in full while it is set, and removes it once a full run
+// completes.
+const FullDeriveKey = "derive.full"
+
 // DataVersionKey is the app_state key of the data version: the derive step
 // changes it whenever it changes a derived fact, so readers that cache
 // answers (the metrics) know when to drop them.
