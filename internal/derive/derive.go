@@ -308,11 +308,16 @@ func (d *Deriver) clearDirty(ctx context.Context, tx *store.Tx, table string, id
 
 // tx runs fn in a write transaction; on PostgreSQL it first takes an
 // advisory lock, one per schema, so that two processes deriving the same
-// data take turns.
+// data take turns, and turns JIT compilation off.
 func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 	return d.st.Tx(ctx, func(tx *store.Tx) error {
 		if tx.Dialect() == store.Postgres {
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969, hashtext(current_schema()))`); err != nil {
+			// And without JIT compilation: the derive's statements are
+			// small, but over a table whose statistics lag behind a bulk
+			// write their estimated cost passes jit_above_cost, and each
+			// then spent longer compiling than running (most of a 1M-PR
+			// demo's derive, in the Linear step).
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969, hashtext(current_schema())), set_config('jit', 'off', true)`); err != nil {
 				return err
 			}
 		}

@@ -97,23 +97,33 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			}
 			return d.clearDirty(ctx, tx, "pull_requests", ids)
 		})
-		if err != nil || n < batchSize {
+		if err != nil {
 			return err
+		}
+		if n < batchSize {
+			if d.mode == Full && d.st.Dialect() == store.Postgres {
+				// The statistics of the tables this step filled date from
+				// before it (prepare); the Linear step's lookups in them
+				// would be planned as if they were still empty.
+				return d.st.Optimize(ctx, "pr_facts", "pr_mentions", "linear_issue_prs")
+			}
+			return nil
 		}
 	}
 }
 
 // dirtyPRs reads a batch of changed PRs (cond, from pick) with what their
-// facts need.
+// facts need. Every lookup is a correlated subquery, one index probe per
+// PR: as a join, PostgreSQL merged pr_facts in from its first row for
+// every batch, which made a full derive quadratic in the number of PRs.
 func dirtyPRs(ctx context.Context, tx *store.Tx, cond string, args []any) ([]prRow, error) {
 	rows, err := tx.Query(ctx, `/* derive.prFacts */
 		SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
 			p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
 			r.first_deploy_created_at, (SELECT min(c.authored_at) FROM commits c WHERE c.pr_id = p.id), `+firstReviewSQL+`,
-			`+linkCandidatesSQL+`, f.deployment_id
+			`+linkCandidatesSQL+`, (SELECT f.deployment_id FROM pr_facts f WHERE f.pr_id = p.id)
 		FROM pull_requests p
 		JOIN repositories r ON r.id = p.repo_id
-		LEFT JOIN pr_facts f ON f.pr_id = p.id
 		WHERE `+cond+` ORDER BY p.id LIMIT $1`, args...)
 	if err != nil {
 		return nil, err
@@ -316,8 +326,11 @@ func updateRework(ctx context.Context, tx *store.Tx, deployments idSet) error {
 // updateCycleEnd recomputes the cycle end of Linear issues: the latest merge
 // among their merged linked PRs.
 func updateCycleEnd(ctx context.Context, tx *store.Tx, issues idSet) error {
+	// Only the rows whose value changes are written: most do not, and on
+	// PostgreSQL every write is a new row version in all seven indexes.
 	return execIn(ctx, tx, `/* derive.updateCycleEnd */ UPDATE linear_issues
 		SET cycle_end_at = (SELECT max(p.merged_at) FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id
 			WHERE l.issue_id = linear_issues.id AND p.merged_at IS NOT NULL)
-		WHERE id IN (%s)`, issues.args())
+		WHERE id IN (%s) AND cycle_end_at IS DISTINCT FROM (SELECT max(p.merged_at) FROM linear_issue_prs l
+			JOIN pull_requests p ON p.id = l.pr_id WHERE l.issue_id = linear_issues.id AND p.merged_at IS NOT NULL)`, issues.args())
 }
