@@ -57,12 +57,15 @@ func (d *Deriver) convertRuns(ctx context.Context, st *Stats) error {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
 			cond, args := d.pick("r", last, 3, batchSize, model.SourceGitHubActions)
+			// CROSS JOIN: the runs are the outer loop (on SQLite, a
+			// plain join went through the workflows and sorted every run
+			// for each batch).
 			rows, err := tx.Query(ctx, `/* derive.convertRuns */
 				SELECT r.id, r.repo_id, r.github_id, r.status, r.conclusion, r.head_sha, r.head_branch, r.html_url,
 					r.created_at, r.updated_at, w.is_deployment AND s.deployment_source = 'actions',
 					EXISTS (SELECT 1 FROM deployments x WHERE x.source = $2 AND x.external_id = CAST(r.github_id AS TEXT))
-				FROM workflow_runs r JOIN workflows w ON w.id = r.workflow_id JOIN repositories s ON s.id = r.repo_id
-				WHERE `+cond+` ORDER BY r.id LIMIT $1`, args...)
+				FROM workflow_runs r CROSS JOIN workflows w CROSS JOIN repositories s
+				WHERE w.id = r.workflow_id AND s.id = r.repo_id AND `+cond+` ORDER BY r.id LIMIT $1`, args...)
 			if err != nil {
 				return err
 			}

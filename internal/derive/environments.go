@@ -130,8 +130,8 @@ func (d *Deriver) convertGitHubDeployments(ctx context.Context, st *Stats) error
 			cond, args := d.pick("g", last, 2, batchSize)
 			rows, err := tx.Query(ctx, `/* derive.convertGitHubDeployments */
 				SELECT g.id, g.repo_id, g.github_id, g.environment, g.sha, g.ref, g.created_at, r.deployment_source, r.html_url
-				FROM github_deployments g JOIN repositories r ON r.id = g.repo_id
-				WHERE `+cond+` ORDER BY g.id LIMIT $1`, args...)
+				FROM github_deployments g CROSS JOIN repositories r
+				WHERE r.id = g.repo_id AND `+cond+` ORDER BY g.id LIMIT $1`, args...)
 			if err != nil {
 				return err
 			}

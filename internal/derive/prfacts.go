@@ -116,15 +116,16 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 // facts need. Every lookup is a correlated subquery, one index probe per
 // PR: as a join, PostgreSQL merged pr_facts in from its first row for
 // every batch, which made a full derive quadratic in the number of PRs.
+// (CROSS JOIN keeps the PRs the outer loop on SQLite, which would
+// otherwise go through repositories and sort every PR for each batch.)
 func dirtyPRs(ctx context.Context, tx *store.Tx, cond string, args []any) ([]prRow, error) {
 	rows, err := tx.Query(ctx, `/* derive.prFacts */
 		SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
 			p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
 			r.first_deploy_created_at, (SELECT min(c.authored_at) FROM commits c WHERE c.pr_id = p.id), `+firstReviewSQL+`,
 			`+linkCandidatesSQL+`, (SELECT f.deployment_id FROM pr_facts f WHERE f.pr_id = p.id)
-		FROM pull_requests p
-		JOIN repositories r ON r.id = p.repo_id
-		WHERE `+cond+` ORDER BY p.id LIMIT $1`, args...)
+		FROM pull_requests p CROSS JOIN repositories r
+		WHERE r.id = p.repo_id AND `+cond+` ORDER BY p.id LIMIT $1`, args...)
 	if err != nil {
 		return nil, err
 	}
