@@ -39,6 +39,9 @@ func (d *Deriver) classifyWorkflows(ctx context.Context, st *Stats) error {
 			if _, err := tx.Exec(ctx, `UPDATE workflows SET is_deployment = $2 WHERE id = $1`, id, is); err != nil {
 				return err
 			}
+			if d.mode == Full {
+				continue // a full run reads every run anyway
+			}
 			if _, err := tx.Exec(ctx, `UPDATE workflow_runs SET dirty = TRUE WHERE workflow_id = $1`, id); err != nil {
 				return err
 			}

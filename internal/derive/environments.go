@@ -69,6 +69,9 @@ func (d *Deriver) deploymentSources(ctx context.Context, _ *Stats) error {
 			if _, err := tx.Exec(ctx, `UPDATE repositories SET deployment_source = $2 WHERE id = $1`, id, src); err != nil {
 				return err
 			}
+			if d.mode == Full {
+				continue // a full run reads every run and GitHub deployment anyway
+			}
 			for _, q := range []string{
 				`UPDATE workflow_runs SET dirty = TRUE WHERE repo_id = $1`,
 				`UPDATE github_deployments SET dirty = TRUE WHERE repo_id = $1`,
