@@ -9,8 +9,11 @@ import (
 	"github.com/veelocity/veelocity/internal/store"
 )
 
-// cacheSize bounds the number of answers kept.
-const cacheSize = 256
+// cacheSize bounds the number of answers kept. One page view looks up
+// twenty or so (each metric, its trend, its series), so 256 held about a
+// dozen views; most answers are a few KB, the developers table a few
+// hundred bytes per developer.
+const cacheSize = 2048
 
 // resultCache keeps recent answers for as long as the data version they
 // were computed from is current. A dashboard asks the same questions on
