@@ -436,3 +436,47 @@ func TestLinearLinksAndCycleEnd(t *testing.T) {
 		t.Errorf("after merging PR 5, ENG-1 cycle end %v, want +12h", got)
 	}
 }
+
+// TestFullDue: while store.FullDeriveKey is set (bulk inserts set it, and
+// leave their rows unflagged; a full run sets it until it completes), an
+// incremental run is a full one, which derives rows whatever their flags,
+// and clears it.
+func TestFullDue(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	pr := b.PullRequest(web, scenario.PR{Author: "alice", Created: at(0), Commits: []time.Time{at(-2)}})
+	b.Derive()
+	due := func() bool {
+		var n int
+		if err := st.DB().QueryRow(`SELECT count(*) FROM app_state WHERE key = $1`, store.FullDeriveKey).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	if due() {
+		t.Fatal("a full derive is due after a completed run")
+	}
+	// A fact lost (as if the PR had been bulk-loaded, unflagged), and a
+	// full run due, as an interrupted one leaves it.
+	if err := st.Tx(t.Context(), func(tx *store.Tx) error {
+		if _, err := tx.Exec(t.Context(), `DELETE FROM pr_facts WHERE pr_id = $1`, pr); err != nil {
+			return err
+		}
+		return tx.SetAppState(t.Context(), store.FullDeriveKey, "due")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if s := b.Derive(); s.PRs != 1 {
+		t.Errorf("the incremental run derived %d PRs, want the one unflagged PR of a full run", s.PRs)
+	}
+	if f := factOf(t, st, pr); f.firstCommitAt != store.MS(at(-2)) {
+		t.Errorf("first_commit_at %v after the due full run, want the commit's time", store.FromMS(f.firstCommitAt))
+	}
+	if due() {
+		t.Error("the full run left a full derive due")
+	}
+	if s := b.Derive(); s.PRs != 0 {
+		t.Errorf("the next run derived %d PRs, want none", s.PRs)
+	}
+}
