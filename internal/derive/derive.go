@@ -308,7 +308,7 @@ func (d *Deriver) clearDirty(ctx context.Context, tx *store.Tx, table string, id
 
 // tx runs fn in a write transaction; on PostgreSQL it first takes an
 // advisory lock, one per schema, so that two processes deriving the same
-// data take turns, and turns JIT compilation off.
+// data take turns, turns JIT compilation off and commits asynchronously.
 func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 	return d.st.Tx(ctx, func(tx *store.Tx) error {
 		if tx.Dialect() == store.Postgres {
@@ -317,7 +317,13 @@ func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 			// write their estimated cost passes jit_above_cost, and each
 			// then spent longer compiling than running (most of a 1M-PR
 			// demo's derive, in the Linear step).
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969, hashtext(current_schema())), set_config('jit', 'off', true)`); err != nil {
+			// Nor does the commit wait for its WAL to reach the disk (a
+			// full derive commits thousands of batches): a crash can only
+			// lose the last few whole transactions, each of which clears
+			// the dirty flags of the rows it derived, so the next run
+			// derives them again.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969, hashtext(current_schema())),
+				set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)`); err != nil {
 				return err
 			}
 		}
