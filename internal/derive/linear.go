@@ -67,7 +67,7 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 					gone = append(gone, x.linearID)
 				}
 			}
-			if err := writeIssueLinks(ctx, tx, ids, idents); err != nil {
+			if err := writeIssueLinks(ctx, tx, ids, idents, d.mode == Full); err != nil {
 				return err
 			}
 			if err := d.writeIncidents(ctx, tx, model.SourceLinear, incidents, gone); err != nil {
@@ -97,8 +97,9 @@ func isCanceled(stateType string, canceledAt sql.NullInt64) bool {
 
 // writeIssueLinks sets the PR keys of a batch of issues' attachments and
 // replaces their links: PRs that mention their identifiers (pr_mentions,
-// kept by the PR step) and PRs that an attachment names.
-func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[int64]string) error {
+// kept by the PR step) and PRs that an attachment names. In a full run
+// (full) the batch is every issue of its range of ids, in order.
+func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[int64]string, full bool) error {
 	var links linkSet
 	issueByIdent := map[string][]int64{}
 	var identArgs []any
@@ -183,7 +184,16 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 			links.add(a.issue, pr, "attachment")
 		}
 	}
-	if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE issue_id IN (%s)`, ids); err != nil {
+	if len(ids) == 0 {
+		return nil
+	}
+	if full {
+		// A full run's batch is every issue of its range of ids: delete
+		// by range (see writePRLinks).
+		if _, err := tx.Exec(ctx, `DELETE FROM linear_issue_prs WHERE issue_id >= $1 AND issue_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
+			return err
+		}
+	} else if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE issue_id IN (%s)`, ids); err != nil {
 		return err
 	}
 	return links.insert(ctx, tx)

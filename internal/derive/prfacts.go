@@ -221,7 +221,8 @@ func deployedTimes(ctx context.Context, tx *store.Tx, ids idSet) (map[int64]int6
 // writePRLinks stores the Linear identifiers a batch of PRs mentions and,
 // if links, replaces their links to Linear issues: issues they mention, and
 // issues with an attachment naming them. It returns the issues they were
-// and are linked to.
+// and are linked to. Without links (a full run), the batch must be every
+// PR of its range of ids.
 func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any, links bool) (idSet, error) {
 	keys, err := teamKeys(ctx, tx)
 	if err != nil {
@@ -244,14 +245,18 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any, lin
 		prByKey[key] = p.id
 		prKeys = append(prKeys, key)
 	}
-	if !links {
+	if !links && len(ids) > 0 {
 		var mentionRows [][]any
 		for _, p := range prs {
 			for _, ident := range mentions[p.id] {
 				mentionRows = append(mentionRows, []any{p.id, ident})
 			}
 		}
-		if err := execIn(ctx, tx, `DELETE FROM pr_mentions WHERE pr_id IN (%s)`, ids); err != nil {
+		// A full run's batch is every PR of its range of ids: delete by
+		// range, which PostgreSQL reads through the index even while
+		// pr_mentions has no statistics (an IN list was planned as a
+		// scan of the whole table, for every batch).
+		if _, err := tx.Exec(ctx, `DELETE FROM pr_mentions WHERE pr_id >= $1 AND pr_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
 			return nil, err
 		}
 		return nil, insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionRows)
