@@ -162,6 +162,12 @@ func (s *Service) leadTimeRollup(ctx context.Context, q Query) (*leadTimeBoth, e
 	if err != nil {
 		return nil, err
 	}
+	return r.leadTime(), nil
+}
+
+// leadTime computes the lead time and its series from a read of the rollup
+// that holds the lead-time populations.
+func (r *rolled) leadTime() *leadTimeBoth {
 	lead := r.pops[rollup.LeadTimes]
 	phases := func(i int) Phases {
 		return Phases{CodingHours: medianHours(r.pops[rollup.CodingTimes].bucket(i)), PickupHours: medianHours(r.pops[rollup.PickupTimes].bucket(i)),
@@ -189,7 +195,7 @@ func (s *Service) leadTimeRollup(ctx context.Context, q Query) (*leadTimeBoth, e
 			ReviewHours: medianHours(r.pops[rollup.ReviewPhaseTimes].vals), DeployHours: medianHours(r.pops[rollup.DeployTimes].vals)}}
 	m.Tier = tierBelow(m.MedianHours, 24, 168, 720)
 	out.lead = m
-	return out, nil
+	return out
 }
 
 // authorRow is one author's part of the rollup over a range.
