@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -145,14 +147,46 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 		scope = " AND " + strings.Join(w.conds, " AND ")
 	}
 	created := "f.created_at >= " + from + " AND f.created_at < " + until
-	// Opened in the range, or merged in it and opened outside it: two
-	// disjoint parts, each counted from an index.
-	mergedOnly := "f.merged_at >= " + from + " AND f.merged_at < " + until + " AND (f.created_at < " + from + " OR f.created_at >= " + until + ")"
-	var total int
-	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.countFacts */ SELECT
-		(SELECT count(*) FROM pr_facts f WHERE `+created+scope+`) +
-		(SELECT count(*) FROM pr_facts f WHERE `+mergedOnly+scope+`)`, w.args...).Scan(&total); err != nil {
+	// (Unary plus: the merge range must not pick the index to read by, the
+	// creation bounds are far narrower; SQLite cannot tell without them.)
+	inRange := "+f.merged_at >= " + from + " AND +f.merged_at < " + until
+	// The PRs opened in the range, then those merged in it but opened
+	// outside it: before it, no longer before its start than the longest
+	// time any PR stayed open, or (bad data, merged before opened) after
+	// it. Each part is read from an index. (The bounds are written into the
+	// SQL, so that every query here takes the same arguments.)
+	var shortest, longest sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.openTimes */ SELECT
+		(SELECT min(merged_at - created_at) FROM pr_facts WHERE merged_at IS NOT NULL),
+		(SELECT max(merged_at - created_at) FROM pr_facts WHERE merged_at IS NOT NULL)`).Scan(&shortest, &longest); err != nil {
 		return nil, 0, err
+	}
+	parts := []string{created}
+	if longest.Valid && longest.Int64 > 0 {
+		parts = append(parts, "f.created_at >= "+strconv.FormatInt(ms(f.Span.From)-longest.Int64, 10)+" AND f.created_at < "+from+" AND "+inRange)
+	}
+	if shortest.Valid && shortest.Int64 < 0 {
+		parts = append(parts, "f.created_at >= "+until+" AND f.created_at < "+strconv.FormatInt(ms(f.Span.Until)-shortest.Int64, 10)+" AND "+inRange)
+	}
+	opened, ok, err := s.openedFromRollup(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	counted := parts
+	if ok {
+		counted = parts[1:] // the PRs opened in the range are counted
+	}
+	total := opened
+	if len(counted) > 0 {
+		counts := make([]string, len(counted))
+		for i, part := range counted {
+			counts[i] = "(SELECT count(*) FROM pr_facts f WHERE " + part + scope + ")"
+		}
+		var n int
+		if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.countFacts */ SELECT `+strings.Join(counts, " + "), w.args...).Scan(&n); err != nil {
+			return nil, 0, err
+		}
+		total += n
 	}
 	if len(dirty) > 0 {
 		// The dirty PRs count as they are now, not as their facts say.
@@ -201,9 +235,11 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 	}
 	if cand == nil {
 		var err error
-		cand, err = s.ids(ctx, `/* Store.PRTable.candidates */ SELECT x.pr_id FROM (
-				SELECT f.pr_id, `+key+` AS k FROM pr_facts f WHERE `+created+scope+`
-				UNION ALL SELECT f.pr_id, `+key+` AS k FROM pr_facts f WHERE `+mergedOnly+scope+`) x
+		sel := make([]string, len(parts))
+		for i, part := range parts {
+			sel[i] = "SELECT f.pr_id, " + key + " AS k FROM pr_facts f WHERE " + part + scope
+		}
+		cand, err = s.ids(ctx, `/* Store.PRTable.candidates */ SELECT x.pr_id FROM (`+strings.Join(sel, " UNION ALL ")+`) x
 			ORDER BY x.k`+dir+` NULLS LAST, x.pr_id DESC LIMIT `+w.arg(n), w.args)
 		if err != nil {
 			return nil, 0, err
@@ -211,6 +247,43 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 	}
 	rows, _, err := s.prTableScan(ctx, f, p, append(cand, dirty...), false)
 	return rows, total, err
+}
+
+// RollupBuiltKey is the app_state key set while the PR rollup (package
+// rollup, table pr_rollup) is complete.
+const RollupBuiltKey = "rollup.built"
+
+// openedFromRollup counts the PRs whose facts say they were opened in f's
+// span, of f's repository, author and members, from the PR rollup's daily
+// counts, when the rollup is complete and current (built, no day waiting
+// to be rebuilt: it then sums pr_facts exactly) and the span is whole UTC
+// days; ok is false otherwise.
+func (s *Store) openedFromRollup(ctx context.Context, f PRTableFilter) (n int, ok bool, err error) {
+	from, until := ms(f.Span.From), ms(f.Span.Until)
+	const day = 86_400_000
+	if from%day != 0 || until%day != 0 || from < 0 {
+		return 0, false, nil
+	}
+	var w whereClause
+	w.and("EXISTS (SELECT 1 FROM app_state WHERE key = " + w.arg(RollupBuiltKey) + ")")
+	w.and("NOT EXISTS (SELECT 1 FROM pr_rollup_dirty)")
+	var ready bool
+	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.rollupReady */ SELECT count(*) > 0 FROM (SELECT 1 AS one) x`+w.String(), w.args...).Scan(&ready); err != nil || !ready {
+		return 0, false, err
+	}
+	w = whereClause{}
+	w.and("day >= " + w.arg(from/day) + " AND day < " + w.arg(until/day))
+	if f.RepoID != 0 {
+		w.and("repo_id = " + w.arg(f.RepoID))
+	}
+	if f.Author != "" {
+		w.and("author = " + w.arg(strings.ToLower(f.Author)))
+	}
+	if f.Members != nil {
+		w.and("author IN (" + w.argList(f.Members) + ")")
+	}
+	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.opened */ SELECT coalesce(sum(opened), 0) FROM pr_rollup`+w.String(), w.args...).Scan(&n)
+	return n, err == nil, err
 }
 
 // ids runs a query of one integer column.

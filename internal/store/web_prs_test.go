@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/scenario"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
@@ -52,6 +53,9 @@ func TestPRTableFastEqualsScan(t *testing.T) {
 		prs = append(prs, spec{repo, p})
 		b.PullRequest(repo, p)
 	}
+	// Bad data: merged before it was opened, and open for a long time.
+	b.PullRequest(web, scenario.PR{Number: 900, Author: "alice", Created: at(30*24 + 5), Merged: scenario.Ptr(at(18 * 24))})
+	b.PullRequest(api, scenario.PR{Number: 901, Author: "carol", Created: at(-200 * 24), Merged: scenario.Ptr(at(12 * 24))})
 	for d := range 12 {
 		b.Deployment(web, fmt.Sprintf("w%d", d), at(d*80+5), fmt.Sprintf("w%d", d))
 		b.Deployment(api, fmt.Sprintf("a%d", d), at(d*80+40), fmt.Sprintf("a%d", d))
@@ -74,7 +78,13 @@ func TestPRTableFastEqualsScan(t *testing.T) {
 		t.Fatalf("%d dirty PRs (%v), want some", dirty, err)
 	}
 	spans := []store.TimeSpan{{From: day.AddDate(0, 0, 5), Until: day.AddDate(0, 0, 20)}, {From: day, Until: day.AddDate(0, 0, 60)},
-		{From: day.AddDate(0, 0, 38), Until: day.AddDate(0, 0, 39)}}
+		{From: day.AddDate(0, 0, 38), Until: day.AddDate(0, 0, 39)},
+		// Not whole days: the PRs opened in it are counted from pr_facts, not
+		// from the rollup's daily counts.
+		{From: day.AddDate(0, 0, 5).Add(7 * time.Hour), Until: day.AddDate(0, 0, 20).Add(-3 * time.Hour)}}
+	if store.RollupBuiltKey != rollup.BuiltKey {
+		t.Fatalf("store.RollupBuiltKey %q, rollup.BuiltKey %q", store.RollupBuiltKey, rollup.BuiltKey)
+	}
 	filters := []store.PRTableFilter{{}, {RepoID: api}, {Author: "BOB"}, {Members: []string{"alice", "carol"}}, {Members: []string{}},
 		{RepoID: web, Author: "alice"}, {State: "merged"}}
 	compared, nonEmpty := 0, 0

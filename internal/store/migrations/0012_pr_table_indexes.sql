@@ -21,3 +21,6 @@ CREATE INDEX pr_facts_lead_order ON pr_facts ((deployed_at - first_commit_at), p
 CREATE INDEX pr_facts_author_created ON pr_facts (lower(author_login), created_at, merged_at);
 DROP INDEX pr_facts_author_merged;
 CREATE INDEX pr_facts_author_merged ON pr_facts (lower(author_login), merged_at, created_at);
+-- The longest and shortest time a PR stayed open, read from the index's
+-- ends, bound the PRs opened before a range and merged in it.
+CREATE INDEX pr_facts_open_time ON pr_facts ((merged_at - created_at)) WHERE merged_at IS NOT NULL;
