@@ -27,7 +27,7 @@ func (d *Deriver) markRollup(ctx context.Context, tx *store.Tx, ids []any) error
 // updateRollup rebuilds the dirty days of the rollup, or all of it after a
 // full run or when it was never built.
 func (d *Deriver) updateRollup(ctx context.Context) error {
-	return d.tx(ctx, func(tx *store.Tx) error {
+	if err := d.tx(ctx, func(tx *store.Tx) error {
 		_, built, err := appState(ctx, tx, rollup.BuiltKey)
 		if err != nil {
 			return err
@@ -45,5 +45,52 @@ func (d *Deriver) updateRollup(ctx context.Context) error {
 			return err
 		}
 		return tx.SetAppState(ctx, rollup.BuiltKey, "1")
+	}); err != nil {
+		return err
+	}
+	return d.updateIssueRollup(ctx)
+}
+
+// cycleEnd recomputes the cycle end of issues (updateCycleEnd), after
+// recording them for the issue rollup: every change of an issue, or of a PR
+// linked to it before or after, passes through here.
+func (d *Deriver) cycleEnd(ctx context.Context, tx *store.Tx, issues idSet) error {
+	if len(issues) > 0 {
+		if d.mode == Full {
+			// Rebuilt whole at the end; incomplete until then.
+			if _, err := tx.Exec(ctx, `/* derive.issueRollupIncomplete */ DELETE FROM app_state WHERE key = $1`, rollup.IssuesBuiltKey); err != nil {
+				return err
+			}
+		} else if err := rollup.MarkIssues(ctx, tx, issues.args()); err != nil {
+			return err
+		}
+	}
+	return updateCycleEnd(ctx, tx, issues)
+}
+
+// updateIssueRollup rebuilds the days of the marked issues in the issue
+// rollup, or all of it after a full run or when it was never built.
+func (d *Deriver) updateIssueRollup(ctx context.Context) error {
+	return d.tx(ctx, func(tx *store.Tx) error {
+		_, built, err := appState(ctx, tx, rollup.IssuesBuiltKey)
+		if err != nil {
+			return err
+		}
+		var days []int64 // nil: every day
+		if built && d.mode != Full {
+			if days, err = rollup.DirtyIssueDays(ctx, tx); err != nil || len(days) == 0 {
+				if err == nil {
+					err = rollup.ClearDirtyIssues(ctx, tx)
+				}
+				return err
+			}
+		}
+		if err := rollup.RebuildIssues(ctx, tx, days); err != nil {
+			return err
+		}
+		if err := rollup.ClearDirtyIssues(ctx, tx); err != nil {
+			return err
+		}
+		return tx.SetAppState(ctx, rollup.IssuesBuiltKey, "1")
 	})
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/veelocity/veelocity/internal/rollup"
+	"github.com/veelocity/veelocity/internal/scenario"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 )
@@ -30,7 +31,11 @@ func TestRollupEqualsFacts(t *testing.T) {
 			_, web, api := doraScenario(t, st)
 			return web, api
 		}},
-		{"development", devScenario},
+		{"development", func(t *testing.T, st *store.Store) (int64, int64) {
+			web, api := devScenario(t, st)
+			defineTeams(t, scenario.New(t, st))
+			return web, api
+		}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			st := storetest.New(t)
@@ -46,7 +51,7 @@ func TestRollupEqualsFacts(t *testing.T) {
 			if err := st.DB().QueryRow(`SELECT count(*) FROM pr_rollup`).Scan(&cells); err != nil || cells == 0 {
 				t.Fatalf("pr_rollup has %d rows (%v)", cells, err)
 			}
-			for _, params := range []string{
+			params := []string{
 				"start_date=2026-03-01&end_date=2026-03-07&period=day",
 				"start_date=2026-02-20&end_date=2026-03-10&period=week&include_trend=true",
 				"start_date=2026-01-15&end_date=2026-03-31&period=month",
@@ -54,7 +59,17 @@ func TestRollupEqualsFacts(t *testing.T) {
 				"start_date=2026-03-01&end_date=2026-03-07&author=alice",
 				"start_date=2026-03-01&end_date=2026-03-07&author=ALICE&period=day",
 				"start_date=2025-01-01&end_date=2026-12-31&period=month",
-			} {
+			}
+			if sc.name == "development" { // with teams, and Linear issues
+				params = append(params,
+					"start_date=2026-03-01&end_date=2026-03-07&period=day&team=web&include_trend=true",
+					"start_date=2026-03-01&end_date=2026-03-07&team=platform",
+					fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&team=platform&repo_id=%d", web),
+					"start_date=2026-03-01&end_date=2026-03-07&team=web&author=alice",
+					"start_date=2026-03-01&end_date=2026-03-07&team=norepos")
+			}
+			cycles := 0
+			for _, params := range params {
 				q := query(t, st, params)
 				answers := func(s *Service) []byte {
 					dora, err := s.DORA(ctx, q)
@@ -87,6 +102,12 @@ func TestRollupEqualsFacts(t *testing.T) {
 				if !regexp.MustCompile(`"median_hours":[0-9]`).Match(want) {
 					t.Errorf("%s: nothing to compare: %s", params, want)
 				}
+				if regexp.MustCompile(`"cycle_time":\{"count":[1-9]`).Match(want) {
+					cycles++
+				}
+			}
+			if sc.name == "development" && cycles < 5 {
+				t.Errorf("only %d parameter sets have a cycle time: the issue rollup is hardly compared", cycles)
 			}
 		})
 	}
