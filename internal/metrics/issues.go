@@ -31,7 +31,7 @@ type issueRolled struct {
 }
 
 // issueCell is the cell q's repository and author filters read: repository
-// 0 is every repository, author '' everyone.
+// 0 is every repository, author ” everyone.
 func issueCell(q Query) (int64, string) {
 	return q.RepoID, strings.ToLower(q.Author)
 }
