@@ -101,6 +101,11 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	for i := range blobs {
 		dest = append(dest, &blobs[i])
 	}
+	// The arrays are copied as they come and decoded after, each
+	// population in its own goroutine, into slices of the exact size.
+	type segment struct{ end, bucket int }
+	raw := make([][]byte, len(pops))
+	segs := make([][]segment, len(pops))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -111,17 +116,36 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		}
 		r.merged[b] += merged
 		r.undeployed[b] += undeployed
-		for i, p := range pops {
-			rp := r.pops[p]
-			var sum int64
-			if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, blobs[i]); err != nil {
-				return nil, err
+		for i := range pops {
+			if len(blobs[i]) > 0 {
+				raw[i] = append(raw[i], blobs[i]...)
+				segs[i] = append(segs[i], segment{len(raw[i]), b})
 			}
-			rp.sum += sum
-			rp.ends[b] = len(rp.vals)
 		}
 	}
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	fns := make([]func(context.Context) error, len(pops))
+	for i, p := range pops {
+		fns[i] = func(context.Context) error {
+			rp := r.pops[p]
+			rp.vals = make([]int64, 0, rollup.Count(raw[i]))
+			start := 0
+			for _, sg := range segs[i] {
+				var sum int64
+				var err error
+				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, raw[i][start:sg.end]); err != nil {
+					return err
+				}
+				start = sg.end
+				rp.sum += sum
+				rp.ends[sg.bucket] = len(rp.vals)
+			}
+			return nil
+		}
+	}
+	if err := parallel(ctx, fns...); err != nil {
 		return nil, err
 	}
 	// Rows come by day, so each bucket's values are contiguous; a bucket
@@ -163,30 +187,54 @@ func (s *Service) leadTimeRollup(ctx context.Context, q Query) (*leadTimeBoth, e
 		return nil, err
 	}
 	lead := r.pops[rollup.LeadTimes]
-	phases := func(i int) Phases {
-		return Phases{CodingHours: medianHours(r.pops[rollup.CodingTimes].bucket(i)), PickupHours: medianHours(r.pops[rollup.PickupTimes].bucket(i)),
-			ReviewHours: medianHours(r.pops[rollup.ReviewPhaseTimes].bucket(i)), DeployHours: medianHours(r.pops[rollup.DeployTimes].bucket(i))}
-	}
-	out := &leadTimeBoth{series: make([]LeadTimeBucket, len(r.ser.dates))}
-	data := make([]MedianPoint, len(r.ser.dates))
-	for i := range out.series {
-		b := lead.bucket(i)
-		var sum int64
-		for _, v := range b {
-			sum += v
+	n := len(r.ser.dates)
+	out := &leadTimeBoth{series: make([]LeadTimeBucket, n)}
+	data := make([]MedianPoint, n)
+	// Each population's percentiles, per bucket and over the range, in
+	// its own goroutine.
+	var all Durations
+	phases := [4]rollup.Pop{rollup.CodingTimes, rollup.PickupTimes, rollup.ReviewPhaseTimes, rollup.DeployTimes}
+	phaseBuckets := [4][]*float64{}
+	phaseAll := [4]*float64{}
+	fns := []func(context.Context) error{func(context.Context) error {
+		for i := range out.series {
+			b := lead.bucket(i)
+			var sum int64
+			for _, v := range b {
+				sum += v
+			}
+			d := summarize(b, sum)
+			data[i] = MedianPoint{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours}
+			out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours, P75Hours: d.P75Hours,
+				P90Hours: d.P90Hours}
 		}
-		d := summarize(b, sum)
-		data[i] = MedianPoint{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours}
-		out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours, P75Hours: d.P75Hours,
-			P90Hours: d.P90Hours, Phases: phases(i)}
+		all = summarize(lead.vals, lead.sum)
+		return nil
+	}}
+	for j, p := range phases {
+		fns = append(fns, func(context.Context) error {
+			rp := r.pops[p]
+			phaseBuckets[j] = make([]*float64, n)
+			for i := range n {
+				phaseBuckets[j][i] = medianHours(rp.bucket(i))
+			}
+			phaseAll[j] = medianHours(rp.vals)
+			return nil
+		})
+	}
+	if err := parallel(ctx, fns...); err != nil {
+		return nil, err
+	}
+	for i := range out.series {
+		out.series[i].Phases = Phases{CodingHours: phaseBuckets[0][i], PickupHours: phaseBuckets[1][i],
+			ReviewHours: phaseBuckets[2][i], DeployHours: phaseBuckets[3][i]}
 	}
 	undeployed := 0
 	for _, n := range r.undeployed {
 		undeployed += n
 	}
-	m := &LeadTime{Data: data, Count: len(lead.vals), Durations: summarize(lead.vals, lead.sum), UndeployedCount: undeployed,
-		Phases: Phases{CodingHours: medianHours(r.pops[rollup.CodingTimes].vals), PickupHours: medianHours(r.pops[rollup.PickupTimes].vals),
-			ReviewHours: medianHours(r.pops[rollup.ReviewPhaseTimes].vals), DeployHours: medianHours(r.pops[rollup.DeployTimes].vals)}}
+	m := &LeadTime{Data: data, Count: len(lead.vals), Durations: all, UndeployedCount: undeployed,
+		Phases: Phases{CodingHours: phaseAll[0], PickupHours: phaseAll[1], ReviewHours: phaseAll[2], DeployHours: phaseAll[3]}}
 	m.Tier = tierBelow(m.MedianHours, 24, 168, 720)
 	out.lead = m
 	return out, nil

@@ -129,3 +129,15 @@ func DecodeList(dst []int64, b []byte) ([]int64, int64, error) {
 	}
 	return dst, sum, nil
 }
+
+// Count returns how many varints b holds (the bytes that end one), so that
+// a decoder can size its slice: the values of any of the encodings above.
+func Count(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c < 0x80 {
+			n++
+		}
+	}
+	return n
+}
