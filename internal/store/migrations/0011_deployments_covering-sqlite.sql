@@ -1,0 +1,6 @@
+-- The DORA metrics read every production deployment of a range (deployed_at,
+-- failed, is_rework, optionally by repository): answered from this index
+-- alone, without a visit to each deployment's row. It has
+-- deployments_deployed's columns first, and takes its place.
+CREATE INDEX deployments_deployed_production ON deployments (deployed_at, production, failed, is_rework, repo_id);
+DROP INDEX deployments_deployed;
