@@ -117,11 +117,21 @@ func TestRollupEqualsFacts(t *testing.T) {
 // populations with many ties and sorted runs, as the rollup's arrays are.
 func TestPercentilesBySelection(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, n := range []int{1, 2, 3, 10, 17, 100, 1000, 20000} {
-		for _, spread := range []int64{1, 5, 1 << 40} {
+	for _, n := range []int{1, 2, 3, 10, 17, 100, 1000, 4095, 4096, 20000, 300000} {
+		for _, spread := range []int64{1, 5, 1 << 40, -1, -2} {
 			v := make([]int64, n)
 			for i := range v {
-				v[i] = rng.Int64N(spread)
+				switch spread {
+				case -1: // heavy-tailed, as durations are, with a few huge outliers
+					v[i] = int64(rng.ExpFloat64() * 3.6e6)
+					if rng.IntN(1000) == 0 {
+						v[i] = 1 << 50
+					}
+				case -2: // negative and positive, up to int64's extremes
+					v[i] = int64(rng.Uint64())
+				default:
+					v[i] = rng.Int64N(spread)
+				}
 			}
 			// Sorted runs, as concatenated rollup arrays come.
 			for i := 0; i < n; i += 50 {
