@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
@@ -118,7 +119,7 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		r.undeployed[b] += undeployed
 		for i := range pops {
 			if len(blobs[i]) > 0 {
-				raw[i] = append(raw[i], blobs[i]...)
+				raw[i] = appendDoubling(raw[i], blobs[i])
 				segs[i] = append(segs[i], segment{len(raw[i]), b})
 			}
 		}
@@ -130,7 +131,8 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	for i, p := range pops {
 		fns[i] = func(context.Context) error {
 			rp := r.pops[p]
-			rp.vals = make([]int64, 0, rollup.Count(raw[i]))
+			rp.vals = getValues(rollup.Count(raw[i]))
+			defer putBytes(raw[i])
 			start := 0
 			for _, sg := range segs[i] {
 				var sum int64
@@ -161,6 +163,57 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	return r, nil
 }
 
+// appendDoubling appends src to dst, doubling dst's capacity when it must
+// grow (append grows large slices by a quarter, copying them more often),
+// from a pooled buffer.
+func appendDoubling(dst, src []byte) []byte {
+	if len(dst)+len(src) > cap(dst) {
+		grown := getBytes(max(2*cap(dst), len(dst)+len(src), 64<<10))
+		grown = append(grown, dst...)
+		putBytes(dst)
+		dst = grown
+	}
+	return append(dst, src...)
+}
+
+// Pools of the buffers a rollup read decodes into, which are large (up to
+// a few megabytes per population) and short-lived.
+var (
+	bytesPool  sync.Pool
+	valuesPool sync.Pool
+)
+
+func getBytes(n int) []byte {
+	if b, ok := bytesPool.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, n)
+}
+
+func putBytes(b []byte) {
+	if cap(b) > 0 {
+		bytesPool.Put(&b)
+	}
+}
+
+func getValues(n int) []int64 {
+	if v, ok := valuesPool.Get().(*[]int64); ok && cap(*v) >= n {
+		return (*v)[:0]
+	}
+	return make([]int64, 0, n)
+}
+
+// release returns the values read to the pool: r must not be used after.
+func (r *rolled) release() {
+	for i, p := range r.pops {
+		if p != nil && cap(p.vals) > 0 {
+			v := p.vals
+			valuesPool.Put(&v)
+			r.pops[i] = nil
+		}
+	}
+}
+
 // medianPoints reports each bucket's count and median. It reorders the
 // values within each bucket.
 func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
@@ -176,7 +229,9 @@ func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
 func (r *rolled) durationMetric(p rollup.Pop) *DurationMetric {
 	rp := r.pops[p]
 	data := rp.medianPoints(r.ser)
-	return &DurationMetric{Count: len(rp.vals), Durations: summarize(rp.vals, rp.sum), Data: data}
+	m := &DurationMetric{Count: len(rp.vals), Durations: summarize(rp.vals, rp.sum), Data: data}
+	r.release()
+	return m
 }
 
 // leadTimeRollup computes the lead time and its per-bucket series from one
@@ -237,6 +292,7 @@ func (s *Service) leadTimeRollup(ctx context.Context, q Query) (*leadTimeBoth, e
 		Phases: Phases{CodingHours: phaseAll[0], PickupHours: phaseAll[1], ReviewHours: phaseAll[2], DeployHours: phaseAll[3]}}
 	m.Tier = tierBelow(m.MedianHours, 24, 168, 720)
 	out.lead = m
+	r.release()
 	return out, nil
 }
 
