@@ -67,6 +67,7 @@ type Row struct {
 	Errors         int // failed requests (load rows), "database is locked" included
 	Locked         int // answers or log lines that said "database is locked"
 	Written        int // PRs the writer wrote during a load run
+	Misses         int // result cache misses during a load run (-1: unknown)
 }
 
 // Report is what Run measured.
@@ -195,13 +196,13 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 		if withWrites {
 			what += ", with a writer"
 		}
-		note := fmt.Sprintf("%d requests, %d errors, %d \"database is locked\", max %s", res.requests, res.errors, res.locked,
-			res.max.Round(time.Millisecond))
+		note := fmt.Sprintf("%d requests, %d errors, %d \"database is locked\", max %s, result cache %d misses / %d lookups",
+			res.requests, res.errors, res.locked, res.max.Round(time.Millisecond), res.misses, res.hits+res.misses)
 		if withWrites {
 			note += fmt.Sprintf(", %d PRs written in %d derives", res.written, res.derives)
 		}
 		add(Row{What: what + " (p50, p99)", P50: res.p50, P95: res.p99, Note: note, Errors: res.errors, Locked: res.locked,
-			Written: res.written})
+			Written: res.written, Misses: res.misses})
 	}
 	stopped = true
 	usage, err := srv.stop()

@@ -60,6 +60,9 @@ func TestBenchSmoke(t *testing.T) {
 			if r.Errors != 0 || r.Locked != 0 {
 				t.Errorf("%s: %d errors, %d locked (%s)", r.What, r.Errors, r.Locked, r.Note)
 			}
+			if r.Misses <= 0 {
+				t.Errorf("%s: %d result cache misses read from serve's /metrics, want some (%s)", r.What, r.Misses, r.Note)
+			}
 		}
 		if r.Locked != 0 {
 			t.Errorf("%s: %d \"database is locked\"", r.What, r.Locked)

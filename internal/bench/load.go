@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +19,9 @@ type loadResult struct {
 	requests, errors, locked int
 	p50, p99, max            time.Duration
 	written, derives         int
+	// hits and misses are the result cache's lookups during the run, from
+	// serve's /metrics (-1 when it could not be read).
+	hits, misses int
 }
 
 // maxInFlight bounds the open requests: past it a tick counts as an error
@@ -71,6 +75,7 @@ func load(parent context.Context, cfg Config, base string, end time.Time, st *st
 		}()
 	}
 
+	hits0, misses0 := cacheLookups(parent, base)
 	all := cases()
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 7))
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -130,5 +135,36 @@ loop:
 		return nil, writerErr
 	}
 	res.p50, res.p99, res.max = percentile(times, 50), percentile(times, 99), percentile(times, 100)
+	res.hits, res.misses = -1, -1
+	if hits1, misses1 := cacheLookups(parent, base); hits0 >= 0 && hits1 >= 0 {
+		res.hits, res.misses = hits1-hits0, misses1-misses0
+	}
 	return res, nil
+}
+
+// cacheLookups reads the result cache's hit and miss counts from serve's
+// Prometheus metrics; -1, -1 when they cannot be read.
+func cacheLookups(ctx context.Context, base string) (hits, misses int) {
+	_, status, body, err := get(ctx, base+"/metrics")
+	if err != nil || status != http.StatusOK {
+		return -1, -1
+	}
+	hits, misses = -1, -1
+	for _, line := range strings.Split(body, "\n") {
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case `veelocity_metrics_cache_lookups_total{result="hit"}`:
+			hits = int(n)
+		case `veelocity_metrics_cache_lookups_total{result="miss"}`:
+			misses = int(n)
+		}
+	}
+	return hits, misses
 }

@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/veelocity/veelocity/internal/store"
 )
 
-// cacheSize bounds the number of answers kept.
-const cacheSize = 256
+// cacheSize bounds the number of answers kept. One page view looks up
+// twenty or so (each metric, its trend, its series), so 256 held about a
+// dozen views; most answers are a few KB, the developers table a few
+// hundred bytes per developer.
+const cacheSize = 2048
 
 // resultCache keeps recent answers for as long as the data version they
 // were computed from is current. A dashboard asks the same questions on
@@ -18,6 +22,22 @@ type resultCache struct {
 	mu      sync.Mutex
 	entries map[string]cacheEntry
 	order   []string // insertion order, for eviction
+
+	hits, misses atomic.Int64
+}
+
+// CacheStats counts the result cache's lookups since the service started:
+// Misses computed an answer, Hits did not (a request that waited for an
+// identical one computing counts as a hit). Every metric a page or an
+// endpoint asks for is a lookup of its own.
+type CacheStats struct{ Hits, Misses int64 }
+
+// CacheStats returns the result cache's counts.
+func (s *Service) CacheStats() CacheStats {
+	if s.cache == nil {
+		return CacheStats{}
+	}
+	return CacheStats{Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load()}
 }
 
 type cacheEntry struct {
@@ -79,12 +99,15 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 	}
 	key := name + "|" + q.key() + "|" + extra
 	if v, ok := s.cache.get(key, version); ok {
+		s.cache.hits.Add(1)
 		return v.(T), nil
 	}
+	computed := false
 	v, err, _ := s.flight.Do(key+"|"+version, func() (any, error) {
 		if v, ok := s.cache.get(key, version); ok {
 			return v, nil // computed while this call waited for its turn
 		}
+		computed = true
 		v, err := fn()
 		if err != nil {
 			return nil, err
@@ -92,6 +115,11 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 		s.cache.put(key, version, v)
 		return v, nil
 	})
+	if computed {
+		s.cache.misses.Add(1)
+	} else {
+		s.cache.hits.Add(1)
+	}
 	if err != nil {
 		var zero T
 		return zero, err

@@ -511,6 +511,9 @@ func TestResultCache(t *testing.T) {
 	if again != first {
 		t.Error("the unchanged data's answer was computed again")
 	}
+	if c := s.CacheStats(); c.Misses != 1 || c.Hits != 1 {
+		t.Errorf("cache counts after one answer asked twice: %+v, want 1 miss and 1 hit", c)
+	}
 	b.Deployment(web, "d2", ts(3, 12), "y")
 	b.Derive()
 	after, _ := s.DeploymentFrequency(ctx, q)

@@ -206,6 +206,9 @@ func TestSimultaneousMissesComputeOnce(t *testing.T) {
 	if n := computed.Load(); n != 1 {
 		t.Errorf("ten simultaneous identical requests computed %d times, want 1", n)
 	}
+	if c := s.CacheStats(); c.Misses != 1 || c.Hits != 9 {
+		t.Errorf("cache counts: %+v, want 1 miss and 9 hits (the nine that waited for it)", c)
+	}
 	for i, a := range answers {
 		if a == nil || *a != 42 || a != answers[0] {
 			t.Errorf("request %d got %v, not the shared answer", i, a)

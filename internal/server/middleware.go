@@ -3,7 +3,9 @@ package server
 import (
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/api"
@@ -85,3 +87,48 @@ func securityHeaders(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// limitWork admits at most n GET and HEAD requests at a time to the routes
+// that compute something (the metrics, the lists, the pages); the others
+// wait their turn. A burst of cold requests then queues instead of
+// computing hundreds of answers at once, which on a small machine made
+// each of them slower and held all their memory together. A request that
+// waits longer than maxWait gets 503 with Retry-After. Health checks,
+// static files and /metrics are never held back, nor are writes.
+func limitWork(n int, maxWait time.Duration, next http.Handler) http.Handler {
+	slots := make(chan struct{}, n)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if (r.Method != http.MethodGet && r.Method != http.MethodHead) || unlimited(r.URL.Path) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case slots <- struct{}{}:
+		default:
+			t := time.NewTimer(maxWait)
+			select {
+			case slots <- struct{}{}:
+				t.Stop()
+			case <-r.Context().Done():
+				t.Stop()
+				return // the client went away
+			case <-t.C:
+				w.Header().Set("Retry-After", "5")
+				api.WriteError(w, http.StatusServiceUnavailable, "busy: too many requests are being computed; try again in a few seconds")
+				return
+			}
+		}
+		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// unlimited reports whether a path is cheap and must answer even when the
+// server is busy.
+func unlimited(path string) bool {
+	return path == "/api/v1/health" || path == "/metrics" || strings.HasPrefix(path, "/static/")
+}
+
+// workSlots is how many requests compute at once: enough to keep every
+// core busy while others wait on the database.
+func workSlots() int { return max(4, 2*runtime.GOMAXPROCS(0)) }

@@ -73,13 +73,17 @@ func (s *Store) openSQLite(path string) error {
 		}
 	}
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)" +
-		// Metric queries scan large ranges: read through a memory map and
-		// keep a page cache per connection, both bounded so that loading or
-		// serving a million PRs stays well under 512 MiB resident (a 1 GiB
-		// map and 64 MiB caches took the demo loader to 1,070 MB): 256 MiB
-		// of map shared by all connections, 16 MiB of cache each (at most
-		// five: four readers and the writer).
-		"&_pragma=mmap_size(268435456)&_pragma=cache_size(-16384)"
+		// Read through a memory map and keep a page cache per connection,
+		// both bounded so that syncing, loading or serving a million PRs
+		// stays well under 512 MiB resident: every mapped page a query or
+		// the derive touches counts in the process's RSS (a 1 GiB map and
+		// 64 MiB caches took the demo loader to 1,070 MB; a 256 MiB map
+		// took a first sync of 100,000 PRs to 516 MiB, 150 MiB of it the
+		// map). 64 MiB of map, shared by all connections, covers a small
+		// database whole; past it SQLite reads through the operating
+		// system's cache, which is not the process's. 16 MiB of page cache
+		// per connection (at most five: four readers and the writer).
+		"&_pragma=mmap_size(67108864)&_pragma=cache_size(-16384)"
 	// "file:" URIs treat '?' and '#' as delimiters, so escape them in the path.
 	name := "file:" + strings.NewReplacer("?", "%3f", "#", "%23").Replace(path)
 	write, err := sql.Open("sqlite", name+"?"+pragmas+"&_txlock=immediate")

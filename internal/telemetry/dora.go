@@ -83,6 +83,19 @@ func (t *Telemetry) WatchDORA(src DORASource) {
 	}
 	t.dora = &doraCollector{src: src}
 	t.reg.MustRegister(t.dora)
+	for _, result := range []string{"hit", "miss"} {
+		t.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "veelocity_metrics_cache_lookups_total",
+			Help:        "Lookups of the metrics' result cache, by result: a miss computed the answer. Each metric a page or an endpoint asks for is a lookup.",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 {
+			st := src.Metrics.CacheStats()
+			if result == "hit" {
+				return float64(st.Hits)
+			}
+			return float64(st.Misses)
+		}))
+	}
 }
 
 // RefreshDORA recomputes the DORA gauges now, unless they are current.

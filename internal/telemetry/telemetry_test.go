@@ -184,6 +184,10 @@ func TestDORAGaugesMatchTheAPI(t *testing.T) {
 		checkRate("veelocity_dora_lead_time_median_seconds", dora.LeadTime.MedianHours, 3600)
 		checkRate("veelocity_dora_recovery_median_seconds", dora.RecoveryTime.MedianHours, 3600)
 	}
+	// The API calls above computed answers through the same service.
+	if got[`veelocity_metrics_cache_lookups_total{result="miss"}`] == 0 {
+		t.Errorf("the metrics cache counted no miss: %v", got[`veelocity_metrics_cache_lookups_total{result="miss"}`])
+	}
 	if got[`veelocity_dora_deployments{repo="all"}`] != 3 || got[`veelocity_dora_deployments{repo="acme/web"}`] != 2 {
 		t.Errorf("deployments in 30 days: all %v, acme/web %v; want 3 and 2 (one is 40 days old)",
 			got[`veelocity_dora_deployments{repo="all"}`], got[`veelocity_dora_deployments{repo="acme/web"}`])
