@@ -2,6 +2,7 @@ package derive
 
 import (
 	"context"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
@@ -71,6 +72,9 @@ func (d *Deriver) cycleEnd(ctx context.Context, tx *store.Tx, issues idSet) erro
 // updateIssueRollup rebuilds the days of the marked issues in the issue
 // rollup, or all of it after a full run or when it was never built.
 func (d *Deriver) updateIssueRollup(ctx context.Context) error {
+	start := time.Now()
+	rebuilt := -1 // every day
+	defer func() { d.log.Debug("issue rollup", "days", rebuilt, "duration", time.Since(start)) }()
 	return d.tx(ctx, func(tx *store.Tx) error {
 		_, built, err := appState(ctx, tx, rollup.IssuesBuiltKey)
 		if err != nil {
@@ -84,6 +88,9 @@ func (d *Deriver) updateIssueRollup(ctx context.Context) error {
 				}
 				return err
 			}
+		}
+		if days != nil {
+			rebuilt = len(days)
 		}
 		if err := rollup.RebuildIssues(ctx, tx, days); err != nil {
 			return err

@@ -208,14 +208,13 @@ func RebuildIssues(ctx context.Context, tx *store.Tx, days []int64) error {
 	for len(all) > 0 {
 		part := all[:min(spansPerStatement, len(all))]
 		all = all[len(part):]
-		var conds, del []string
+		var cycle, done, del []string
 		var args []any
 		for _, s := range part {
 			lo, hi := "$"+strconv.Itoa(len(args)+1), "$"+strconv.Itoa(len(args)+2)
 			args = append(args, s.from*MsPerDay, s.to*MsPerDay)
-			for _, col := range []string{"li.cycle_end_at", "li.completed_at"} {
-				conds = append(conds, "("+col+" >= "+lo+" AND "+col+" < "+hi+")")
-			}
+			cycle = append(cycle, "(cycle_end_at >= "+lo+" AND cycle_end_at < "+hi+")")
+			done = append(done, "(completed_at >= "+lo+" AND completed_at < "+hi+")")
 			del = append(del, fmt.Sprintf("(day >= %d AND day < %d)", s.from, s.to))
 		}
 		// An issue whose two days fall in different statements' spans is
@@ -227,7 +226,11 @@ func RebuildIssues(ctx context.Context, tx *store.Tx, days []int64) error {
 			}
 		}
 		b.keep = func(d int64) bool { return partSet[d] }
-		if err := scanIssues(ctx, tx, " AND ("+strings.Join(conds, " OR ")+")", args, b); err != nil {
+		// The issues by id, found through the indexes on either day: a
+		// condition on the days themselves would have the planner scan
+		// every issue in id order.
+		if err := scanIssues(ctx, tx, ` AND li.id IN (SELECT id FROM linear_issues WHERE `+strings.Join(cycle, " OR ")+`
+			UNION ALL SELECT id FROM linear_issues WHERE `+strings.Join(done, " OR ")+`)`, args, b); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `/* rollup.clearIssueDays */ DELETE FROM issue_rollup WHERE `+strings.Join(del, " OR ")); err != nil {
@@ -322,8 +325,8 @@ func DirtyIssueDays(ctx context.Context, tx *store.Tx) ([]int64, error) {
 	}
 	days := map[int64]bool{}
 	// Their days now.
-	rows, err = tx.Query(ctx, `/* rollup.dirtyIssueDays */ SELECT li.cycle_end_at, li.completed_at FROM linear_issues li
-		JOIN issue_rollup_dirty d ON d.issue_id = li.id`)
+	rows, err = tx.Query(ctx, `/* rollup.dirtyIssueDays */ SELECT cycle_end_at, completed_at FROM linear_issues
+		WHERE id IN (SELECT issue_id FROM issue_rollup_dirty)`)
 	if err != nil {
 		return nil, err
 	}
