@@ -173,6 +173,35 @@ func TestCodec(t *testing.T) {
 	}
 }
 
+// TestIDCodec round-trips the issue rollup's id lists (ascending) and value
+// lists (in their order), and counts their values.
+func TestIDCodec(t *testing.T) {
+	for _, ids := range [][]int64{nil, {0}, {1}, {5, 6, 7, 300, 1 << 40}} {
+		enc := rollup.EncodeIDs(ids)
+		got, err := rollup.DecodeIDs(nil, enc)
+		if err != nil || !slices.Equal(got, ids) || rollup.Count(enc) != len(ids) {
+			t.Errorf("%v: decoded %v (%v), counted %d", ids, got, err, rollup.Count(enc))
+		}
+	}
+	for _, v := range [][]int64{nil, {0}, {-3, 7, 2, -1 << 50, 1 << 50}} {
+		enc := rollup.EncodeList(v)
+		got, sum, err := rollup.DecodeList(nil, enc)
+		var want int64
+		for _, x := range v {
+			want += x
+		}
+		if err != nil || !slices.Equal(got, v) || sum != want || rollup.Count(enc) != len(v) {
+			t.Errorf("%v: decoded %v (sum %d, %v), counted %d", v, got, sum, err, rollup.Count(enc))
+		}
+	}
+	if _, err := rollup.DecodeIDs(nil, []byte{0x80}); !errors.Is(err, rollup.ErrCorrupt) {
+		t.Errorf("a truncated id list decodes without error: %v", err)
+	}
+	if _, _, err := rollup.DecodeList(nil, []byte{0x80}); !errors.Is(err, rollup.ErrCorrupt) {
+		t.Errorf("a truncated value list decodes without error: %v", err)
+	}
+}
+
 // TestSimultaneousMissesComputeOnce sends ten identical requests at once to
 // an empty cache: one computes, the others share its answer.
 func TestSimultaneousMissesComputeOnce(t *testing.T) {
