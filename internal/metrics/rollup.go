@@ -301,6 +301,10 @@ type authorRow struct {
 	login                                  string
 	opened, merged, reviewed, reviewsGiven int
 	merge, sizes, review                   []int64
+	// The encoded arrays of merge, sizes and review as read, and where
+	// each row's ends.
+	raw  [3][]byte
+	ends [3][]int
 }
 
 // readAuthors reads the rollup per author over q's range (authors known
@@ -341,17 +345,41 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 		a.reviewed += reviewed
 		a.reviewsGiven += given
 		if values {
-			for _, x := range []struct {
-				dst *[]int64
-				b   []byte
-			}{{&a.merge, merge}, {&a.sizes, sizes}, {&a.review, review}} {
-				if *x.dst, _, err = rollup.DecodeAppend(*x.dst, x.b); err != nil {
-					return nil, err
+			for i, b := range []sql.RawBytes{merge, sizes, review} {
+				if len(b) > 0 {
+					a.raw[i] = appendDoubling(a.raw[i], b)
+					a.ends[i] = append(a.ends[i], len(a.raw[i]))
 				}
 			}
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || !values {
+		return out, err
+	}
+	// The arrays, copied as they came, are decoded now: into slices of
+	// their exact size, one population per goroutine.
+	fns := make([]func(context.Context) error, 3)
+	for i := range fns {
+		fns[i] = func(context.Context) error {
+			for _, a := range out {
+				dst := &[]*[]int64{&a.merge, &a.sizes, &a.review}[i]
+				v := make([]int64, 0, rollup.Count(a.raw[i]))
+				start := 0
+				for _, end := range a.ends[i] {
+					var err error
+					if v, _, err = rollup.DecodeAppend(v, a.raw[i][start:end]); err != nil {
+						return err
+					}
+					start = end
+				}
+				**dst = v
+				putBytes(a.raw[i])
+				a.raw[i] = nil
+			}
+			return nil
+		}
+	}
+	return out, parallel(ctx, fns...)
 }
 
 // Authors lists the authors of the PRs merged in q's range (in its
