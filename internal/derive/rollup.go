@@ -42,6 +42,9 @@ func (d *Deriver) updateRollup(ctx context.Context) error {
 		if err := rollup.Rebuild(ctx, tx, days); err != nil {
 			return err
 		}
+		if err := analyzeRebuilt(ctx, tx, days, "pr_rollup"); err != nil {
+			return err
+		}
 		if err := rollup.ClearDirty(ctx, tx); err != nil {
 			return err
 		}
@@ -95,9 +98,24 @@ func (d *Deriver) updateIssueRollup(ctx context.Context) error {
 		if err := rollup.RebuildIssues(ctx, tx, days); err != nil {
 			return err
 		}
+		if err := analyzeRebuilt(ctx, tx, days, "issue_rollup"); err != nil {
+			return err
+		}
 		if err := rollup.ClearDirtyIssues(ctx, tx); err != nil {
 			return err
 		}
 		return tx.SetAppState(ctx, rollup.IssuesBuiltKey, "1")
 	})
+}
+
+// analyzeRebuilt gives PostgreSQL's planner the statistics of a rollup
+// table rebuilt whole (days nil): without them it takes the table for a
+// few rows, and sorts megabytes of arrays where an index would do.
+// (SQLite's are kept by PRAGMA optimize after derive.)
+func analyzeRebuilt(ctx context.Context, tx *store.Tx, days []int64, table string) error {
+	if days != nil || tx.Dialect() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `ANALYZE `+table)
+	return err
 }

@@ -55,7 +55,7 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 		cols += ", cycle_times"
 	}
 	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.issueRollup */ SELECT `+cols+` FROM issue_rollup
-		WHERE repo_id = $1 AND author = $2 AND day >= $3 AND day < $4 ORDER BY day`, repo, author, from, to)
+		WHERE repo_id = $1 AND author = $2 AND day >= $3 AND day < $4`, repo, author, from, to)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +67,8 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 	if cycle {
 		dest = append(dest, &blob)
 	}
-	p := &r.cycle
+	// In any order (see readRollup): bucket by bucket, then in one slice.
+	buckets := make([][]int64, len(ser.dates))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -78,25 +79,32 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 		}
 		r.done[b] += n
 		if cycle {
-			var sum int64
-			if p.vals, sum, err = rollup.DecodeList(p.vals, blob); err != nil {
+			if buckets[b], _, err = rollup.DecodeList(buckets[b], blob); err != nil {
 				return nil, err
 			}
-			p.sum += sum
-			p.ends[b] = len(p.vals)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Rows come by day, so each bucket's values are contiguous; a bucket
-	// without rows ends where the one before it does.
-	for i := range p.ends {
-		if i > 0 && p.ends[i] < p.ends[i-1] {
-			p.ends[i] = p.ends[i-1]
-		}
-	}
+	r.cycle.fill(buckets)
 	return r, nil
+}
+
+// fill sets p to the values of buckets, in bucket order.
+func (p *rolledPop) fill(buckets [][]int64) {
+	n := 0
+	for _, vals := range buckets {
+		n += len(vals)
+	}
+	p.vals = make([]int64, 0, n)
+	for i, vals := range buckets {
+		for _, v := range vals {
+			p.sum += v
+		}
+		p.vals = append(p.vals, vals...)
+		p.ends[i] = len(p.vals)
+	}
 }
 
 // idSet is a set of issue ids.
@@ -221,14 +229,7 @@ func (s *Service) readIssueRollupTeam(ctx context.Context, q Query, ser *series,
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	p := &r.cycle
-	for i, vals := range buckets {
-		for _, v := range vals {
-			p.sum += v
-		}
-		p.vals = append(p.vals, vals...)
-		p.ends[i] = len(p.vals)
-	}
+	r.cycle.fill(buckets)
 	return nil
 }
 

@@ -90,7 +90,9 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		cols += ", " + p.Column()
 	}
 	f := rollupFilter(q)
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql()+` ORDER BY day`, f.args...)
+	// In any order: an ORDER BY had PostgreSQL sort megabytes of arrays
+	// (on disk, past work_mem); the values are put in bucket order here.
+	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql(), f.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +106,7 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	}
 	// The arrays are copied as they come and decoded after, each
 	// population in its own goroutine, into slices of the exact size.
-	type segment struct{ end, bucket int }
+	type segment struct{ start, end, bucket int }
 	raw := make([][]byte, len(pops))
 	segs := make([][]segment, len(pops))
 	for rows.Next() {
@@ -119,8 +121,9 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		r.undeployed[b] += undeployed
 		for i := range pops {
 			if len(blobs[i]) > 0 {
+				start := len(raw[i])
 				raw[i] = appendDoubling(raw[i], blobs[i])
-				segs[i] = append(segs[i], segment{len(raw[i]), b})
+				segs[i] = append(segs[i], segment{start, len(raw[i]), b})
 			}
 		}
 	}
@@ -133,14 +136,13 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 			rp := r.pops[p]
 			rp.vals = getValues(rollup.Count(raw[i]))
 			defer putBytes(raw[i])
-			start := 0
+			slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
 			for _, sg := range segs[i] {
 				var sum int64
 				var err error
-				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, raw[i][start:sg.end]); err != nil {
+				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, raw[i][sg.start:sg.end]); err != nil {
 					return err
 				}
-				start = sg.end
 				rp.sum += sum
 				rp.ends[sg.bucket] = len(rp.vals)
 			}
@@ -150,8 +152,8 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	if err := parallel(ctx, fns...); err != nil {
 		return nil, err
 	}
-	// Rows come by day, so each bucket's values are contiguous; a bucket
-	// without rows ends where the one before it does.
+	// Each bucket's values are contiguous; a bucket without rows ends
+	// where the one before it does.
 	for _, p := range pops {
 		rp := r.pops[p]
 		for i := range rp.ends {
