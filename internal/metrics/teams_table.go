@@ -104,6 +104,9 @@ type teamsData struct {
 	deps      []teamDeployment
 	cycles    []*teamIssue
 	completed []*teamIssue
+	// issueRollup is set when the issue rollup is built: cycle time and
+	// issues completed are then read from it per team.
+	issueRollup bool
 }
 
 func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
@@ -122,7 +125,11 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 	}
 	// Each read covers both ranges; rows before q.Start are the previous
 	// range's.
-	var cur, prev teamsData
+	issueRollup, err := s.issueRollupReady(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cur, prev := teamsData{issueRollup: issueRollup}, teamsData{issueRollup: issueRollup}
 	split := store.MS(q.Start)
 	err = parallel(ctx, func(ctx context.Context) error {
 		rows, err := s.teamRollup(ctx, both, members)
@@ -145,6 +152,9 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 		}
 		return err
 	}, func(ctx context.Context) error {
+		if issueRollup {
+			return nil
+		}
 		f := rangeFilter("li.cycle_end_at", both)
 		issueFilter(f, both, true)
 		issues, err := s.teamIssues(ctx, `/* metrics.teamsCycleTime */ SELECT li.id, li.cycle_end_at, li.created_at, lower(p.author_login)`, f)
@@ -157,7 +167,7 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 		}
 		return err
 	}, func(ctx context.Context) error {
-		if !linear {
+		if !linear || issueRollup {
 			return nil
 		}
 		f := rangeFilter("li.completed_at", both)
@@ -229,38 +239,39 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 	}
 	ser := newSeries(tq)
 
-	// The PR metrics: the members' rollup rows, in day order, as
-	// readRollup gathers them.
-	r := &rolled{ser: ser, merged: make([]int, len(ser.dates)), undeployed: make([]int, len(ser.dates))}
-	for _, p := range teamPops {
-		r.pops[p] = &rolledPop{ends: make([]int, len(ser.dates))}
-	}
-	for _, row := range d.rows {
-		if !member[row.author] {
-			continue
+	// The PR metrics: the members' rollup rows, a rolled read per use, as
+	// readRollup gathers them (a rolled is released once used).
+	rolledOf := func(pops ...rollup.Pop) *rolled {
+		r := &rolled{ser: ser, merged: make([]int, len(ser.dates)), undeployed: make([]int, len(ser.dates))}
+		buckets := make([][][]int64, len(pops))
+		for i, p := range pops {
+			r.pops[p] = &rolledPop{ends: make([]int, len(ser.dates))}
+			buckets[i] = make([][]int64, len(ser.dates))
 		}
-		b := ser.slot(row.day * rollup.MsPerDay)
-		if b < 0 {
-			continue
-		}
-		r.merged[b] += row.merged
-		r.undeployed[b] += row.undeployed
-		for _, p := range teamPops {
-			rp := r.pops[p]
-			rp.vals = append(rp.vals, row.vals[p]...)
-			rp.sum += row.sums[p]
-			rp.ends[b] = len(rp.vals)
-		}
-	}
-	for _, p := range teamPops {
-		rp := r.pops[p]
-		for i := range rp.ends {
-			if i > 0 && rp.ends[i] < rp.ends[i-1] {
-				rp.ends[i] = rp.ends[i-1]
+		for _, row := range d.rows {
+			if !member[row.author] {
+				continue
+			}
+			b := ser.slot(row.day * rollup.MsPerDay)
+			if b < 0 {
+				continue
+			}
+			r.merged[b] += row.merged
+			r.undeployed[b] += row.undeployed
+			for i, p := range pops {
+				buckets[i][b] = append(buckets[i][b], row.vals[p]...)
+				r.pops[p].sum += row.sums[p]
 			}
 		}
+		for i, p := range pops {
+			rp := r.pops[p]
+			for b, vals := range buckets[i] {
+				rp.vals = append(rp.vals, vals...)
+				rp.ends[b] = len(rp.vals)
+			}
+		}
+		return r
 	}
-
 	var deps []deployment
 	for _, dp := range d.deps {
 		if repo[dp.repo] {
@@ -275,14 +286,39 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 	if m.DORA.RecoveryTime, err = s.recoveryTime(ctx, tq); err != nil {
 		return m, err
 	}
-	lead := *r.leadTime().lead
+	both, err := rolledOf(rollup.LeadTimes, rollup.CodingTimes, rollup.PickupTimes, rollup.ReviewPhaseTimes, rollup.DeployTimes).leadTime(ctx)
+	if err != nil {
+		return m, err
+	}
+	lead := *both.lead
 	m.DORA.LeadTime = &lead
 	m.DORA.ChangeFailureRate = changeFailureRate(tq, deps)
 	m.DORA.ReworkRate = reworkRate(tq, deps)
 
 	dev := m.Development
-	dev.PRReviewTime = r.durationMetric(rollup.ReviewTimes)
+	dev.PRReviewTime = rolledOf(rollup.ReviewTimes).durationMetric(rollup.ReviewTimes)
+	r := rolledOf(rollup.MergeTimes)
 	dev.PRMergeTime = r.durationMetric(rollup.MergeTimes)
+	tp := &Throughput{Data: make([]CountPoint, len(ser.dates))}
+	for i := range tp.Data {
+		tp.Data[i] = CountPoint{Date: ser.date(i), Count: r.merged[i]}
+		tp.Total += r.merged[i]
+	}
+	tp.Average = float64(tp.Total) / float64(len(tp.Data))
+	dev.Throughput = tp
+	if d.issueRollup {
+		// The issue rollup answers a team's cycle time and issues completed
+		// from a few cells: asked per team.
+		if dev.CycleTime, err = s.cycleTimeRollup(ctx, tq); err != nil {
+			return m, err
+		}
+		if linear {
+			if tp.IssuesCompleted, err = s.issuesCompletedRollup(ctx, tq); err != nil {
+				return m, err
+			}
+		}
+		return m, nil
+	}
 	// Cycle time: the issues with a merged linked PR by a member.
 	buckets := make([]population, len(ser.dates))
 	var all population
@@ -295,12 +331,6 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 		}
 	}
 	dev.CycleTime = &DurationMetric{Count: len(all), Durations: all.summary(), Data: medianPoints(ser, buckets)}
-	tp := &Throughput{Data: make([]CountPoint, len(ser.dates))}
-	for i := range tp.Data {
-		tp.Data[i] = CountPoint{Date: ser.date(i), Count: r.merged[i]}
-		tp.Total += r.merged[i]
-	}
-	tp.Average = float64(tp.Total) / float64(len(tp.Data))
 	if linear {
 		ic := &IssuesCompleted{Data: make([]CountPoint, len(ser.dates))}
 		for i := range ic.Data {
@@ -318,7 +348,6 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 		ic.Average = float64(ic.Total) / float64(len(ic.Data))
 		tp.IssuesCompleted = ic
 	}
-	dev.Throughput = tp
 	return m, nil
 }
 

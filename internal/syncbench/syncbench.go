@@ -153,11 +153,12 @@ func runSync(ctx context.Context, o Options, fake *githubfake.Server, db string,
 	return res, nil
 }
 
-// childEnv is the environment the child keeps: enough to run, and no
-// VEELOCITY or GitHub settings of the caller's.
+// childEnv is the environment the child keeps: enough to run, the Go
+// runtime's settings (GODEBUG, GOGC, GOMEMLIMIT), and no VEELOCITY or
+// GitHub settings of the caller's.
 func childEnv() []string {
 	var env []string
-	for _, k := range []string{"PATH", "HOME", "TMPDIR", "SYNCBENCH_CHILD"} {
+	for _, k := range []string{"PATH", "HOME", "TMPDIR", "SYNCBENCH_CHILD", "GODEBUG", "GOGC", "GOMEMLIMIT"} {
 		if v, ok := os.LookupEnv(k); ok {
 			env = append(env, k+"="+v)
 		}
