@@ -242,11 +242,18 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 	// The PR metrics: the members' rollup rows, a rolled read per use, as
 	// readRollup gathers them (a rolled is released once used).
 	rolledOf := func(pops ...rollup.Pop) *rolled {
-		r := &rolled{ser: ser, merged: make([]int, len(ser.dates)), undeployed: make([]int, len(ser.dates))}
-		buckets := make([][][]int64, len(pops))
-		for i, p := range pops {
-			r.pops[p] = &rolledPop{ends: make([]int, len(ser.dates))}
-			buckets[i] = make([][]int64, len(ser.dates))
+		n := len(ser.dates)
+		r := &rolled{ser: ser, merged: make([]int, n), undeployed: make([]int, n)}
+		// The member's rows and their buckets, then each population laid
+		// out bucket after bucket in a slice of its exact size.
+		type hit struct {
+			row *teamRollRow
+			b   int
+		}
+		var hits []hit
+		sizes := make([][]int, len(pops))
+		for i := range pops {
+			sizes[i] = make([]int, n)
 		}
 		for _, row := range d.rows {
 			if !member[row.author] {
@@ -256,18 +263,27 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 			if b < 0 {
 				continue
 			}
+			hits = append(hits, hit{row, b})
 			r.merged[b] += row.merged
 			r.undeployed[b] += row.undeployed
 			for i, p := range pops {
-				buckets[i][b] = append(buckets[i][b], row.vals[p]...)
-				r.pops[p].sum += row.sums[p]
+				sizes[i][b] += len(row.vals[p])
 			}
 		}
 		for i, p := range pops {
-			rp := r.pops[p]
-			for b, vals := range buckets[i] {
-				rp.vals = append(rp.vals, vals...)
-				rp.ends[b] = len(rp.vals)
+			rp := &rolledPop{ends: make([]int, n)}
+			r.pops[p] = rp
+			next := make([]int, n) // where bucket b's next value goes
+			total := 0
+			for b, size := range sizes[i] {
+				next[b] = total
+				total += size
+				rp.ends[b] = total
+			}
+			rp.vals = make([]int64, total)
+			for _, h := range hits {
+				next[h.b] += copy(rp.vals[next[h.b]:], h.row.vals[p])
+				rp.sum += h.row.sums[p]
 			}
 		}
 		return r
