@@ -36,7 +36,9 @@ func snapshot(t *testing.T, st *store.Store) map[string][]string {
 		"pr_keys":           `SELECT id, pr_key FROM linear_attachments ORDER BY id`,
 		"pr_rollup": `SELECT day, repo_id, author, login, opened, merged, undeployed, reviewed, reviews_given, merge_times, pr_sizes,
 			review_times, lead_times, coding_times, pickup_times, review_phase_times, deploy_times FROM pr_rollup ORDER BY day, repo_id, author`,
-		"dirty": `SELECT 'rollup', count(*) FROM pr_rollup_dirty UNION ALL SELECT 'pr', count(*) FROM pull_requests WHERE dirty UNION ALL SELECT 'dep', count(*) FROM deployments WHERE dirty
+		"issue_rollup": `SELECT repo_id, author, day, done, completed, cycle_times, cycle_ids, done_ids, done_merged_ids, canceled_ids
+			FROM issue_rollup ORDER BY repo_id, author, day`,
+		"dirty": `SELECT 'rollup', count(*) FROM pr_rollup_dirty UNION ALL SELECT 'issue_rollup', count(*) FROM issue_rollup_dirty UNION ALL SELECT 'pr', count(*) FROM pull_requests WHERE dirty UNION ALL SELECT 'dep', count(*) FROM deployments WHERE dirty
 			UNION ALL SELECT 'inc', count(*) FROM incidents WHERE dirty UNION ALL SELECT 'run', count(*) FROM workflow_runs WHERE dirty
 			UNION ALL SELECT 'li', count(*) FROM linear_issues WHERE dirty UNION ALL SELECT 'gi', count(*) FROM github_issues WHERE dirty
 			UNION ALL SELECT 'gd', count(*) FROM github_deployments WHERE dirty`,
@@ -203,16 +205,24 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			editTeam("blue")
 			teams := map[string]string{}
 			issueN := 0
-			newIssue := func() {
+			// newIssue adds an issue, or changes issue n (its state, completion,
+			// identifier and links) when n > 0.
+			newIssue := func(n int) {
 				key := keys[rng.IntN(2)]
 				if teams[key] == "" {
 					teams[key] = b.Team(key)
 				}
-				issueN++
+				if n == 0 {
+					issueN++
+					n = issueN
+				}
 				is := model.LinearIssue{TeamLinearID: teams[key], Identifier: fmt.Sprintf("%s-%d", key, rng.IntN(20)),
 					CreatedAt: hour(-100, 300), StateType: []string{"started", "completed", "canceled"}[rng.IntN(3)]}
-				is.Number = issueN
-				is.LinearID = fmt.Sprintf("li-%d", issueN)
+				is.Number = n
+				is.LinearID = fmt.Sprintf("li-%d", n)
+				if is.StateType == "completed" || (is.StateType == "canceled" && rng.IntN(2) == 0) {
+					is.CompletedAt = scenario.Ptr(hour(0, 500))
+				}
 				if rng.IntN(3) == 0 {
 					is.Labels = []string{"incident"}
 				}
@@ -266,7 +276,11 @@ func TestIncrementalEqualsFull(t *testing.T) {
 					b.Issue(repos[rng.IntN(3)], rng.IntN(6)+1, labels, hour(0, 500), nil)
 				}
 				for range 4 {
-					newIssue()
+					if issueN > 0 && rng.IntN(3) == 0 {
+						newIssue(rng.IntN(issueN) + 1)
+					} else {
+						newIssue(0)
+					}
 				}
 				for range 4 {
 					newGitHubDeployment()
@@ -333,6 +347,12 @@ func TestIncrementalEqualsFull(t *testing.T) {
 			st.DB().QueryRow(`SELECT count(*), count(lead_times) FROM pr_rollup`).Scan(&cells, &leadCells)
 			if cells == 0 || leadCells == 0 {
 				t.Fatalf("the PR rollup has %d rows, %d with lead times: the comparison would be vacuous", cells, leadCells)
+			}
+			var issueCells, cycleCells, doneCells int
+			st.DB().QueryRow(`SELECT count(*), count(cycle_ids), count(done_ids) FROM issue_rollup WHERE repo_id <> 0 AND author <> ''`).Scan(&issueCells, &cycleCells, &doneCells)
+			if cycleCells == 0 || doneCells == 0 {
+				t.Fatalf("the issue rollup has %d repo and author cells, %d with cycle times, %d with completed issues: the comparison would be vacuous",
+					issueCells, cycleCells, doneCells)
 			}
 			var linked, attributed int
 			st.DB().QueryRow(`SELECT count(*) FROM pr_facts WHERE deployment_id IS NOT NULL`).Scan(&linked)

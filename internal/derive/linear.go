@@ -73,7 +73,7 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 			if err := d.writeIncidents(ctx, tx, model.SourceLinear, incidents, gone); err != nil {
 				return err
 			}
-			if err := updateCycleEnd(ctx, tx, affected); err != nil {
+			if err := d.cycleEnd(ctx, tx, affected); err != nil {
 				return err
 			}
 			n = len(issues)

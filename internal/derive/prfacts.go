@@ -91,7 +91,7 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 				if err := updateRework(ctx, tx, deployments); err != nil {
 					return err
 				}
-				if err := updateCycleEnd(ctx, tx, issues); err != nil {
+				if err := d.cycleEnd(ctx, tx, issues); err != nil {
 					return err
 				}
 			}

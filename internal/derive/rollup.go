@@ -2,6 +2,7 @@ package derive
 
 import (
 	"context"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
@@ -27,7 +28,7 @@ func (d *Deriver) markRollup(ctx context.Context, tx *store.Tx, ids []any) error
 // updateRollup rebuilds the dirty days of the rollup, or all of it after a
 // full run or when it was never built.
 func (d *Deriver) updateRollup(ctx context.Context) error {
-	return d.tx(ctx, func(tx *store.Tx) error {
+	if err := d.tx(ctx, func(tx *store.Tx) error {
 		_, built, err := appState(ctx, tx, rollup.BuiltKey)
 		if err != nil {
 			return err
@@ -41,9 +42,80 @@ func (d *Deriver) updateRollup(ctx context.Context) error {
 		if err := rollup.Rebuild(ctx, tx, days); err != nil {
 			return err
 		}
+		if err := analyzeRebuilt(ctx, tx, days, "pr_rollup"); err != nil {
+			return err
+		}
 		if err := rollup.ClearDirty(ctx, tx); err != nil {
 			return err
 		}
 		return tx.SetAppState(ctx, rollup.BuiltKey, "1")
+	}); err != nil {
+		return err
+	}
+	return d.updateIssueRollup(ctx)
+}
+
+// cycleEnd recomputes the cycle end of issues (updateCycleEnd), after
+// recording them for the issue rollup: every change of an issue, or of a PR
+// linked to it before or after, passes through here.
+func (d *Deriver) cycleEnd(ctx context.Context, tx *store.Tx, issues idSet) error {
+	if len(issues) > 0 {
+		if d.mode == Full {
+			// Rebuilt whole at the end; incomplete until then.
+			if _, err := tx.Exec(ctx, `/* derive.issueRollupIncomplete */ DELETE FROM app_state WHERE key = $1`, rollup.IssuesBuiltKey); err != nil {
+				return err
+			}
+		} else if err := rollup.MarkIssues(ctx, tx, issues.args()); err != nil {
+			return err
+		}
+	}
+	return updateCycleEnd(ctx, tx, issues)
+}
+
+// updateIssueRollup rebuilds the days of the marked issues in the issue
+// rollup, or all of it after a full run or when it was never built.
+func (d *Deriver) updateIssueRollup(ctx context.Context) error {
+	start := time.Now()
+	rebuilt := -1 // every day
+	defer func() { d.log.Debug("issue rollup", "days", rebuilt, "duration", time.Since(start)) }()
+	return d.tx(ctx, func(tx *store.Tx) error {
+		_, built, err := appState(ctx, tx, rollup.IssuesBuiltKey)
+		if err != nil {
+			return err
+		}
+		var days []int64 // nil: every day
+		if built && d.mode != Full {
+			if days, err = rollup.DirtyIssueDays(ctx, tx); err != nil || len(days) == 0 {
+				if err == nil {
+					err = rollup.ClearDirtyIssues(ctx, tx)
+				}
+				return err
+			}
+		}
+		if days != nil {
+			rebuilt = len(days)
+		}
+		if err := rollup.RebuildIssues(ctx, tx, days); err != nil {
+			return err
+		}
+		if err := analyzeRebuilt(ctx, tx, days, "issue_rollup"); err != nil {
+			return err
+		}
+		if err := rollup.ClearDirtyIssues(ctx, tx); err != nil {
+			return err
+		}
+		return tx.SetAppState(ctx, rollup.IssuesBuiltKey, "1")
 	})
+}
+
+// analyzeRebuilt gives PostgreSQL's planner the statistics of a rollup
+// table rebuilt whole (days nil): without them it takes the table for a
+// few rows, and sorts megabytes of arrays where an index would do.
+// (SQLite's are kept by PRAGMA optimize after derive.)
+func analyzeRebuilt(ctx context.Context, tx *store.Tx, days []int64, table string) error {
+	if days != nil || tx.Dialect() != store.Postgres {
+		return nil
+	}
+	_, err := tx.Exec(ctx, `ANALYZE `+table)
+	return err
 }

@@ -109,6 +109,12 @@ func (s *Service) developerRows(ctx context.Context, q Query) ([]Developer, erro
 // issuesCompletedBy counts, per PR author, the Linear issues completed in
 // q's range that are linked to their PRs.
 func (s *Service) issuesCompletedBy(ctx context.Context, q Query, counts map[string]int) error {
+	if ok, err := s.issueRollupReady(ctx); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return s.issuesCompletedByRollup(ctx, q, counts)
+	}
 	// pr_facts holds the PRs' repository and author in narrow rows.
 	i := rangeFilter("li.completed_at", q)
 	if q.RepoID != 0 {
@@ -118,9 +124,9 @@ func (s *Service) issuesCompletedBy(ctx context.Context, q Query, counts map[str
 		i.add("lower(p.author_login) = ?", strings.ToLower(q.Author))
 	}
 	return s.groupCounts(ctx, `/* metrics.developers.issuesCompleted */
-		SELECT p.author_login, count(DISTINCT li.id) FROM linear_issues li
+		SELECT lower(p.author_login), count(DISTINCT li.id) FROM linear_issues li
 		JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pr_facts p ON p.pr_id = l.pr_id
-		WHERE p.author_login IS NOT NULL AND `+i.sql()+` GROUP BY p.author_login`, i.args, counts)
+		WHERE p.author_login IS NOT NULL AND `+i.sql()+` GROUP BY lower(p.author_login)`, i.args, counts)
 }
 
 // developerRowsFacts computes the table's rows from pr_facts.
@@ -196,9 +202,9 @@ func (s *Service) developerRowsFacts(ctx context.Context, q Query) ([]Developer,
 			GROUP BY v.author_login`, g.args, reviewsGiven)
 	}, func(ctx context.Context) error {
 		return s.groupCounts(ctx, `/* metrics.developers.issuesCompleted */
-			SELECT p.author_login, count(DISTINCT li.id) FROM linear_issues li
+			SELECT lower(p.author_login), count(DISTINCT li.id) FROM linear_issues li
 			JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
-			WHERE p.author_login IS NOT NULL AND `+i.sql()+` GROUP BY p.author_login`, i.args, completed)
+			WHERE p.author_login IS NOT NULL AND `+i.sql()+` GROUP BY lower(p.author_login)`, i.args, completed)
 	})
 	if err != nil {
 		return nil, err

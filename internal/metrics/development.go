@@ -166,6 +166,12 @@ func (s *Service) CycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 }
 
 func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, error) {
+	if ok, err := s.issueRollupReady(ctx); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return s.cycleTimeRollup(ctx, q)
+	}
 	return s.durationScan(ctx, q, func(part Query) (string, []any) {
 		f := rangeFilter("li.cycle_end_at", part)
 		// The repo filter keeps an issue when one of its merged linked PRs
@@ -213,6 +219,16 @@ func (s *Service) throughput(ctx context.Context, q Query) (*Throughput, error) 
 	linear, err := s.linearConfigured(ctx)
 	if err != nil || !linear {
 		return m, err
+	}
+	if ok, err := s.issueRollupReady(ctx); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		m.IssuesCompleted, err = s.issuesCompletedRollup(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return m, nil
 	}
 	f := rangeFilter("li.completed_at", q)
 	// A canceled issue is not completed work, whatever its completedAt.

@@ -476,11 +476,18 @@ func reworkRate(q Query, deps []deployment) *ReworkRate {
 // DORA computes the five DORA metrics for q, reading each population once.
 func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
 	return cached(ctx, s, "dora", q, "", func() (*DORA, error) {
-		cur, err := s.dora(ctx, q)
-		if err != nil || !q.Trend {
-			return cur, err
+		if !q.Trend {
+			return s.dora(ctx, q)
 		}
-		prev, err := s.dora(ctx, q.Previous())
+		// The range and the one before it, at once.
+		var cur, prev *DORA
+		err := parallel(ctx, func(ctx context.Context) (err error) {
+			cur, err = s.dora(ctx, q)
+			return err
+		}, func(ctx context.Context) (err error) {
+			prev, err = s.dora(ctx, q.Previous())
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -521,11 +528,18 @@ func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {
 // metric over the previous range, and sets the trend of their headlines.
 func withTrend[T any](ctx context.Context, q Query, compute func(context.Context, Query) (*T, error), headline func(*T) *float64,
 	higherIsBetter bool, setTrend func(*T, *Trend)) (*T, error) {
-	cur, err := compute(ctx, q)
-	if err != nil || !q.Trend {
-		return cur, err
+	if !q.Trend {
+		return compute(ctx, q)
 	}
-	prev, err := compute(ctx, q.Previous())
+	// The range and the one before it, at once.
+	var cur, prev *T
+	err := parallel(ctx, func(ctx context.Context) (err error) {
+		cur, err = compute(ctx, q)
+		return err
+	}, func(ctx context.Context) (err error) {
+		prev, err = compute(ctx, q.Previous())
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
@@ -89,7 +90,9 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		cols += ", " + p.Column()
 	}
 	f := rollupFilter(q)
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql()+` ORDER BY day`, f.args...)
+	// In any order: an ORDER BY had PostgreSQL sort megabytes of arrays
+	// (on disk, past work_mem); the values are put in bucket order here.
+	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql(), f.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +104,11 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	for i := range blobs {
 		dest = append(dest, &blobs[i])
 	}
+	// The arrays are copied as they come and decoded after, each
+	// population in its own goroutine, into slices of the exact size.
+	type segment struct{ start, end, bucket int }
+	raw := make([][]byte, len(pops))
+	segs := make([][]segment, len(pops))
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return nil, err
@@ -111,21 +119,41 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		}
 		r.merged[b] += merged
 		r.undeployed[b] += undeployed
-		for i, p := range pops {
-			rp := r.pops[p]
-			var sum int64
-			if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, blobs[i]); err != nil {
-				return nil, err
+		for i := range pops {
+			if len(blobs[i]) > 0 {
+				start := len(raw[i])
+				raw[i] = appendDoubling(raw[i], blobs[i])
+				segs[i] = append(segs[i], segment{start, len(raw[i]), b})
 			}
-			rp.sum += sum
-			rp.ends[b] = len(rp.vals)
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	// Rows come by day, so each bucket's values are contiguous; a bucket
-	// without rows ends where the one before it does.
+	fns := make([]func(context.Context) error, len(pops))
+	for i, p := range pops {
+		fns[i] = func(context.Context) error {
+			rp := r.pops[p]
+			rp.vals = getValues(rollup.Count(raw[i]))
+			defer putBytes(raw[i])
+			slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
+			for _, sg := range segs[i] {
+				var sum int64
+				var err error
+				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, raw[i][sg.start:sg.end]); err != nil {
+					return err
+				}
+				rp.sum += sum
+				rp.ends[sg.bucket] = len(rp.vals)
+			}
+			return nil
+		}
+	}
+	if err := parallel(ctx, fns...); err != nil {
+		return nil, err
+	}
+	// Each bucket's values are contiguous; a bucket without rows ends
+	// where the one before it does.
 	for _, p := range pops {
 		rp := r.pops[p]
 		for i := range rp.ends {
@@ -135,6 +163,57 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		}
 	}
 	return r, nil
+}
+
+// appendDoubling appends src to dst, doubling dst's capacity when it must
+// grow (append grows large slices by a quarter, copying them more often),
+// from a pooled buffer.
+func appendDoubling(dst, src []byte) []byte {
+	if len(dst)+len(src) > cap(dst) {
+		grown := getBytes(max(2*cap(dst), len(dst)+len(src), 64<<10))
+		grown = append(grown, dst...)
+		putBytes(dst)
+		dst = grown
+	}
+	return append(dst, src...)
+}
+
+// Pools of the buffers a rollup read decodes into, which are large (up to
+// a few megabytes per population) and short-lived.
+var (
+	bytesPool  sync.Pool
+	valuesPool sync.Pool
+)
+
+func getBytes(n int) []byte {
+	if b, ok := bytesPool.Get().(*[]byte); ok && cap(*b) >= n {
+		return (*b)[:0]
+	}
+	return make([]byte, 0, n)
+}
+
+func putBytes(b []byte) {
+	if cap(b) > 0 {
+		bytesPool.Put(&b)
+	}
+}
+
+func getValues(n int) []int64 {
+	if v, ok := valuesPool.Get().(*[]int64); ok && cap(*v) >= n {
+		return (*v)[:0]
+	}
+	return make([]int64, 0, n)
+}
+
+// release returns the values read to the pool: r must not be used after.
+func (r *rolled) release() {
+	for i, p := range r.pops {
+		if p != nil && cap(p.vals) > 0 {
+			v := p.vals
+			valuesPool.Put(&v)
+			r.pops[i] = nil
+		}
+	}
 }
 
 // medianPoints reports each bucket's count and median. It reorders the
@@ -152,7 +231,9 @@ func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
 func (r *rolled) durationMetric(p rollup.Pop) *DurationMetric {
 	rp := r.pops[p]
 	data := rp.medianPoints(r.ser)
-	return &DurationMetric{Count: len(rp.vals), Durations: summarize(rp.vals, rp.sum), Data: data}
+	m := &DurationMetric{Count: len(rp.vals), Durations: summarize(rp.vals, rp.sum), Data: data}
+	r.release()
+	return m
 }
 
 // leadTimeRollup computes the lead time and its per-bucket series from one
@@ -162,33 +243,64 @@ func (s *Service) leadTimeRollup(ctx context.Context, q Query) (*leadTimeBoth, e
 	if err != nil {
 		return nil, err
 	}
+	return r.leadTime(ctx)
+}
+
+// leadTime computes the lead time and its series from a read of the rollup
+// that holds the lead-time populations, and releases r.
+func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 	lead := r.pops[rollup.LeadTimes]
-	phases := func(i int) Phases {
-		return Phases{CodingHours: medianHours(r.pops[rollup.CodingTimes].bucket(i)), PickupHours: medianHours(r.pops[rollup.PickupTimes].bucket(i)),
-			ReviewHours: medianHours(r.pops[rollup.ReviewPhaseTimes].bucket(i)), DeployHours: medianHours(r.pops[rollup.DeployTimes].bucket(i))}
-	}
-	out := &leadTimeBoth{series: make([]LeadTimeBucket, len(r.ser.dates))}
-	data := make([]MedianPoint, len(r.ser.dates))
-	for i := range out.series {
-		b := lead.bucket(i)
-		var sum int64
-		for _, v := range b {
-			sum += v
+	n := len(r.ser.dates)
+	out := &leadTimeBoth{series: make([]LeadTimeBucket, n)}
+	data := make([]MedianPoint, n)
+	// Each population's percentiles, per bucket and over the range, in
+	// its own goroutine.
+	var all Durations
+	phases := [4]rollup.Pop{rollup.CodingTimes, rollup.PickupTimes, rollup.ReviewPhaseTimes, rollup.DeployTimes}
+	phaseBuckets := [4][]*float64{}
+	phaseAll := [4]*float64{}
+	fns := []func(context.Context) error{func(context.Context) error {
+		for i := range out.series {
+			b := lead.bucket(i)
+			var sum int64
+			for _, v := range b {
+				sum += v
+			}
+			d := summarize(b, sum)
+			data[i] = MedianPoint{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours}
+			out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours, P75Hours: d.P75Hours,
+				P90Hours: d.P90Hours}
 		}
-		d := summarize(b, sum)
-		data[i] = MedianPoint{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours}
-		out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours, P75Hours: d.P75Hours,
-			P90Hours: d.P90Hours, Phases: phases(i)}
+		all = summarize(lead.vals, lead.sum)
+		return nil
+	}}
+	for j, p := range phases {
+		fns = append(fns, func(context.Context) error {
+			rp := r.pops[p]
+			phaseBuckets[j] = make([]*float64, n)
+			for i := range n {
+				phaseBuckets[j][i] = medianHours(rp.bucket(i))
+			}
+			phaseAll[j] = medianHours(rp.vals)
+			return nil
+		})
+	}
+	if err := parallel(ctx, fns...); err != nil {
+		return nil, err
+	}
+	for i := range out.series {
+		out.series[i].Phases = Phases{CodingHours: phaseBuckets[0][i], PickupHours: phaseBuckets[1][i],
+			ReviewHours: phaseBuckets[2][i], DeployHours: phaseBuckets[3][i]}
 	}
 	undeployed := 0
 	for _, n := range r.undeployed {
 		undeployed += n
 	}
-	m := &LeadTime{Data: data, Count: len(lead.vals), Durations: summarize(lead.vals, lead.sum), UndeployedCount: undeployed,
-		Phases: Phases{CodingHours: medianHours(r.pops[rollup.CodingTimes].vals), PickupHours: medianHours(r.pops[rollup.PickupTimes].vals),
-			ReviewHours: medianHours(r.pops[rollup.ReviewPhaseTimes].vals), DeployHours: medianHours(r.pops[rollup.DeployTimes].vals)}}
+	m := &LeadTime{Data: data, Count: len(lead.vals), Durations: all, UndeployedCount: undeployed,
+		Phases: Phases{CodingHours: phaseAll[0], PickupHours: phaseAll[1], ReviewHours: phaseAll[2], DeployHours: phaseAll[3]}}
 	m.Tier = tierBelow(m.MedianHours, 24, 168, 720)
 	out.lead = m
+	r.release()
 	return out, nil
 }
 
@@ -197,6 +309,10 @@ type authorRow struct {
 	login                                  string
 	opened, merged, reviewed, reviewsGiven int
 	merge, sizes, review                   []int64
+	// The encoded arrays of merge, sizes and review as read, and where
+	// each row's ends.
+	raw  [3][]byte
+	ends [3][]int
 }
 
 // readAuthors reads the rollup per author over q's range (authors known
@@ -237,17 +353,41 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 		a.reviewed += reviewed
 		a.reviewsGiven += given
 		if values {
-			for _, x := range []struct {
-				dst *[]int64
-				b   []byte
-			}{{&a.merge, merge}, {&a.sizes, sizes}, {&a.review, review}} {
-				if *x.dst, _, err = rollup.DecodeAppend(*x.dst, x.b); err != nil {
-					return nil, err
+			for i, b := range []sql.RawBytes{merge, sizes, review} {
+				if len(b) > 0 {
+					a.raw[i] = appendDoubling(a.raw[i], b)
+					a.ends[i] = append(a.ends[i], len(a.raw[i]))
 				}
 			}
 		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil || !values {
+		return out, err
+	}
+	// The arrays, copied as they came, are decoded now: into slices of
+	// their exact size, one population per goroutine.
+	fns := make([]func(context.Context) error, 3)
+	for i := range fns {
+		fns[i] = func(context.Context) error {
+			for _, a := range out {
+				dst := &[]*[]int64{&a.merge, &a.sizes, &a.review}[i]
+				v := make([]int64, 0, rollup.Count(a.raw[i]))
+				start := 0
+				for _, end := range a.ends[i] {
+					var err error
+					if v, _, err = rollup.DecodeAppend(v, a.raw[i][start:end]); err != nil {
+						return err
+					}
+					start = end
+				}
+				**dst = v
+				putBytes(a.raw[i])
+				a.raw[i] = nil
+			}
+			return nil
+		}
+	}
+	return out, parallel(ctx, fns...)
 }
 
 // Authors lists the authors of the PRs merged in q's range (in its

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/veelocity/veelocity/internal/rollup"
+	"github.com/veelocity/veelocity/internal/scenario"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 )
@@ -30,7 +31,11 @@ func TestRollupEqualsFacts(t *testing.T) {
 			_, web, api := doraScenario(t, st)
 			return web, api
 		}},
-		{"development", devScenario},
+		{"development", func(t *testing.T, st *store.Store) (int64, int64) {
+			web, api := devScenario(t, st)
+			defineTeams(t, scenario.New(t, st))
+			return web, api
+		}},
 	} {
 		t.Run(sc.name, func(t *testing.T) {
 			st := storetest.New(t)
@@ -46,7 +51,7 @@ func TestRollupEqualsFacts(t *testing.T) {
 			if err := st.DB().QueryRow(`SELECT count(*) FROM pr_rollup`).Scan(&cells); err != nil || cells == 0 {
 				t.Fatalf("pr_rollup has %d rows (%v)", cells, err)
 			}
-			for _, params := range []string{
+			params := []string{
 				"start_date=2026-03-01&end_date=2026-03-07&period=day",
 				"start_date=2026-02-20&end_date=2026-03-10&period=week&include_trend=true",
 				"start_date=2026-01-15&end_date=2026-03-31&period=month",
@@ -54,7 +59,17 @@ func TestRollupEqualsFacts(t *testing.T) {
 				"start_date=2026-03-01&end_date=2026-03-07&author=alice",
 				"start_date=2026-03-01&end_date=2026-03-07&author=ALICE&period=day",
 				"start_date=2025-01-01&end_date=2026-12-31&period=month",
-			} {
+			}
+			if sc.name == "development" { // with teams, and Linear issues
+				params = append(params,
+					"start_date=2026-03-01&end_date=2026-03-07&period=day&team=web&include_trend=true",
+					"start_date=2026-03-01&end_date=2026-03-07&team=platform",
+					fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&team=platform&repo_id=%d", web),
+					"start_date=2026-03-01&end_date=2026-03-07&team=web&author=alice",
+					"start_date=2026-03-01&end_date=2026-03-07&team=norepos")
+			}
+			cycles := 0
+			for _, params := range params {
 				q := query(t, st, params)
 				answers := func(s *Service) []byte {
 					dora, err := s.DORA(ctx, q)
@@ -87,6 +102,12 @@ func TestRollupEqualsFacts(t *testing.T) {
 				if !regexp.MustCompile(`"median_hours":[0-9]`).Match(want) {
 					t.Errorf("%s: nothing to compare: %s", params, want)
 				}
+				if regexp.MustCompile(`"cycle_time":\{"count":[1-9]`).Match(want) {
+					cycles++
+				}
+			}
+			if sc.name == "development" && cycles < 5 {
+				t.Errorf("only %d parameter sets have a cycle time: the issue rollup is hardly compared", cycles)
 			}
 		})
 	}
@@ -96,11 +117,21 @@ func TestRollupEqualsFacts(t *testing.T) {
 // populations with many ties and sorted runs, as the rollup's arrays are.
 func TestPercentilesBySelection(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
-	for _, n := range []int{1, 2, 3, 10, 17, 100, 1000, 20000} {
-		for _, spread := range []int64{1, 5, 1 << 40} {
+	for _, n := range []int{1, 2, 3, 10, 17, 100, 1000, 4095, 4096, 20000, 300000} {
+		for _, spread := range []int64{1, 5, 1 << 40, -1, -2} {
 			v := make([]int64, n)
 			for i := range v {
-				v[i] = rng.Int64N(spread)
+				switch spread {
+				case -1: // heavy-tailed, as durations are, with a few huge outliers
+					v[i] = int64(rng.ExpFloat64() * 3.6e6)
+					if rng.IntN(1000) == 0 {
+						v[i] = 1 << 50
+					}
+				case -2: // negative and positive, up to int64's extremes
+					v[i] = int64(rng.Uint64())
+				default:
+					v[i] = rng.Int64N(spread)
+				}
 			}
 			// Sorted runs, as concatenated rollup arrays come.
 			for i := 0; i < n; i += 50 {
@@ -139,6 +170,35 @@ func TestCodec(t *testing.T) {
 	}
 	if _, _, err := rollup.DecodeAppend(nil, []byte{0x80}); !errors.Is(err, rollup.ErrCorrupt) {
 		t.Errorf("a truncated array decodes without error: %v", err)
+	}
+}
+
+// TestIDCodec round-trips the issue rollup's id lists (ascending) and value
+// lists (in their order), and counts their values.
+func TestIDCodec(t *testing.T) {
+	for _, ids := range [][]int64{nil, {0}, {1}, {5, 6, 7, 300, 1 << 40}} {
+		enc := rollup.EncodeIDs(ids)
+		got, err := rollup.DecodeIDs(nil, enc)
+		if err != nil || !slices.Equal(got, ids) || rollup.Count(enc) != len(ids) {
+			t.Errorf("%v: decoded %v (%v), counted %d", ids, got, err, rollup.Count(enc))
+		}
+	}
+	for _, v := range [][]int64{nil, {0}, {-3, 7, 2, -1 << 50, 1 << 50}} {
+		enc := rollup.EncodeList(v)
+		got, sum, err := rollup.DecodeList(nil, enc)
+		var want int64
+		for _, x := range v {
+			want += x
+		}
+		if err != nil || !slices.Equal(got, v) || sum != want || rollup.Count(enc) != len(v) {
+			t.Errorf("%v: decoded %v (sum %d, %v), counted %d", v, got, sum, err, rollup.Count(enc))
+		}
+	}
+	if _, err := rollup.DecodeIDs(nil, []byte{0x80}); !errors.Is(err, rollup.ErrCorrupt) {
+		t.Errorf("a truncated id list decodes without error: %v", err)
+	}
+	if _, _, err := rollup.DecodeList(nil, []byte{0x80}); !errors.Is(err, rollup.ErrCorrupt) {
+		t.Errorf("a truncated value list decodes without error: %v", err)
 	}
 }
 

@@ -139,21 +139,93 @@ func percentiles(v []int64, ps ...float64) []float64 {
 			}
 		}
 	}
-	// Each selection leaves smaller values before the rank and larger
-	// ones after it, so the next one only looks after it.
-	from := 0
-	for _, r := range ranks {
-		selectNth(v[from:], r-from)
-		from = r
+	at := map[int]int64{}
+	if len(v) >= binnedFrom {
+		binnedSelect(v, ranks, at)
+	} else {
+		// Each selection leaves smaller values before the rank and larger
+		// ones after it, so the next one only looks after it.
+		from := 0
+		for _, r := range ranks {
+			selectNth(v[from:], r-from)
+			from = r
+			at[r] = v[r]
+		}
 	}
 	out := make([]float64, len(ps))
 	for i, p := range ps {
 		rank := p * float64(len(v)-1)
 		lo, hi := math.Floor(rank), math.Ceil(rank)
-		a, b := float64(v[int(lo)]), float64(v[int(hi)])
+		a, b := float64(at[int(lo)]), float64(at[int(hi)])
 		out[i] = a + (rank-lo)*(b-a)
 	}
 	return out
+}
+
+// binnedFrom is the population size from which percentiles selects through
+// bins: below it, selection in place is as fast.
+const binnedFrom = 4096
+
+// binBits sets the number of bins binnedSelect counts values into.
+const binBits = 11
+
+// binnedSelect finds the values at ranks (ascending) of v, a population
+// too large to select in place cheaply, into at: one pass finds the
+// smallest and largest values, one counts the values per bin (equal
+// slices of that span), one gathers the few bins that hold the ranks, and
+// selection runs within those alone. It leaves v as it was.
+func binnedSelect(v []int64, ranks []int, at map[int]int64) {
+	lo, hi := v[0], v[0]
+	for _, x := range v {
+		lo = min(lo, x)
+		hi = max(hi, x)
+	}
+	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
+	if span == 0 {
+		for _, r := range ranks {
+			at[r] = lo
+		}
+		return
+	}
+	shift := max(0, bits.Len64(span)-binBits)
+	bin := func(x int64) uint64 { return (uint64(x) - uint64(lo)) >> shift }
+	var counts [1<<binBits + 1]int
+	for _, x := range v {
+		counts[bin(x)]++
+	}
+	// The bin of each rank, and the rank within it.
+	type want struct{ bin, local int }
+	wants := make([]want, len(ranks))
+	slot := make(map[int]int) // bin → index in gathered
+	var sizes []int
+	b, below := 0, 0
+	for i, r := range ranks {
+		for below+counts[b] <= r {
+			below += counts[b]
+			b++
+		}
+		wants[i] = want{b, r - below}
+		if _, ok := slot[b]; !ok {
+			slot[b] = len(sizes)
+			sizes = append(sizes, counts[b])
+		}
+	}
+	var index [1<<binBits + 1]int8 // bin → 1 + its gathered index, 0 when not wanted
+	gathered := make([][]int64, len(sizes))
+	for bn, i := range slot {
+		index[bn] = int8(i + 1)
+		gathered[i] = make([]int64, 0, sizes[i])
+	}
+	for _, x := range v {
+		if i := index[bin(x)]; i != 0 {
+			gathered[i-1] = append(gathered[i-1], x)
+		}
+	}
+	for i, r := range ranks {
+		g := gathered[slot[wants[i].bin]]
+		selectNth(g, wants[i].local)
+		at[r] = g[wants[i].local]
+	}
 }
 
 // selectNth reorders v so that v[k] is the value a sort would put there,

@@ -233,10 +233,11 @@ func scanFacts(ctx context.Context, tx *store.Tx, where string, args []any, b *b
 
 // scanReviews counts the reviews given, per day, repository and reviewer:
 // not pending, by someone other than the PR's author (METRICS.md's
-// developers table).
+// developers table). The PR's repository and author come from pr_facts,
+// whose rows are narrow, rather than from pull_requests.
 func scanReviews(ctx context.Context, tx *store.Tx, where string, args []any, b *builder) error {
 	rows, err := tx.Query(ctx, `/* rollup.reviews */ SELECT v.submitted_at / `+strconv.Itoa(MsPerDay)+`, p.repo_id, v.author_login, count(*)
-		FROM pr_reviews v JOIN pull_requests p ON p.id = v.pr_id
+		FROM pr_reviews v JOIN pr_facts p ON p.pr_id = v.pr_id
 		WHERE v.state <> '`+model.ReviewPending+`' AND v.author_login IS NOT NULL AND v.submitted_at IS NOT NULL
 		  AND (p.author_login IS NULL OR lower(p.author_login) <> lower(v.author_login))`+where+`
 		GROUP BY 1, 2, 3`, args...)

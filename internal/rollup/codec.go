@@ -69,3 +69,75 @@ func DecodeAppend(dst []int64, b []byte) ([]int64, int64, error) {
 	}
 	return dst, sum, nil
 }
+
+// EncodeIDs encodes ascending ids: the first as an unsigned varint, then
+// each difference from the one before. An empty slice encodes as nil.
+func EncodeIDs(ids []int64) []byte {
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]byte, 0, len(ids)*2)
+	prev := int64(0)
+	for _, id := range ids {
+		out = binary.AppendUvarint(out, uint64(id-prev))
+		prev = id
+	}
+	return out
+}
+
+// DecodeIDs appends the ids EncodeIDs encoded in b to dst.
+func DecodeIDs(dst []int64, b []byte) ([]int64, error) {
+	prev := int64(0)
+	for len(b) > 0 {
+		d, n := binary.Uvarint(b)
+		if n <= 0 {
+			return dst, ErrCorrupt
+		}
+		b = b[n:]
+		prev += int64(d)
+		dst = append(dst, prev)
+	}
+	return dst, nil
+}
+
+// EncodeList encodes values in their order, each as a signed varint (the
+// values that go with ids, in the ids' order). An empty slice encodes as
+// nil.
+func EncodeList(values []int64) []byte {
+	if len(values) == 0 {
+		return nil
+	}
+	out := make([]byte, 0, len(values)*4)
+	for _, v := range values {
+		out = binary.AppendVarint(out, v)
+	}
+	return out
+}
+
+// DecodeList appends the values EncodeList encoded in b to dst, and
+// returns it with their sum.
+func DecodeList(dst []int64, b []byte) ([]int64, int64, error) {
+	var sum int64
+	for len(b) > 0 {
+		v, n := binary.Varint(b)
+		if n <= 0 {
+			return dst, 0, ErrCorrupt
+		}
+		b = b[n:]
+		sum += v
+		dst = append(dst, v)
+	}
+	return dst, sum, nil
+}
+
+// Count returns how many varints b holds (the bytes that end one), so that
+// a decoder can size its slice: the values of any of the encodings above.
+func Count(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if c < 0x80 {
+			n++
+		}
+	}
+	return n
+}

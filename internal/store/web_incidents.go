@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/model"
@@ -44,15 +45,24 @@ func incidentOfRepos(p string) string {
 }
 
 // IncidentTable returns one page of the incidents opened or resolved in
-// span that concern repoID (unless 0; see IncidentOfRepoSQL), newest first,
-// and how many there are.
-func (s *Store) IncidentTable(ctx context.Context, span TimeSpan, repoID int64, p Page) ([]IncidentRow, int, error) {
+// span that concern repoID (unless 0; see IncidentOfRepoSQL) and, when
+// teamRepos is not nil, one of those repositories (a team's: METRICS.md, the
+// repo-filter rule applied to a set of repositories; an empty set selects
+// nothing), newest first, and how many there are.
+func (s *Store) IncidentTable(ctx context.Context, span TimeSpan, repoID int64, teamRepos []int64, p Page) ([]IncidentRow, int, error) {
 	var w whereClause
 	from, until := w.arg(ms(span.From)), w.arg(ms(span.Until))
 	w.and("((i.opened_at >= " + from + " AND i.opened_at < " + until + ") OR (i.resolved_at >= " + from + " AND i.resolved_at < " + until + "))")
 	if repoID != 0 {
 		id := w.arg(repoID)
 		w.and(IncidentOfRepoSQL(id))
+	}
+	if teamRepos != nil {
+		list := ""
+		if len(teamRepos) > 0 {
+			list = strings.TrimSuffix(strings.TrimPrefix(w.idList(teamRepos), "("), ")")
+		}
+		w.and(IncidentOfReposSQL(list))
 	}
 	const tables = ` FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
 		LEFT JOIN deployments d ON d.id = i.deployment_id LEFT JOIN repositories dr ON dr.id = d.repo_id`

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -66,7 +68,249 @@ var PRSorts = map[string]string{
 
 // PRTable returns one page of the pull requests f selects, in f's order,
 // and how many there are in all.
+//
+// A PR whose facts are current (not dirty: the derive step has copied its
+// repository, author, creation, merge and size into pr_facts and computed
+// the rest) is found through pr_facts' indexes alone (prTableFast); the
+// few dirty ones, and the cases those indexes do not serve (a state
+// filter, the order by number, a page far down), are read from
+// pull_requests as they are. Either way the page is the same.
 func (s *Store) PRTable(ctx context.Context, f PRTableFilter, p Page) ([]PRRow, int, error) {
+	if _, ok := prFactSorts[f.Sort]; ok && f.State == "" && p.Offset()+p.Limit <= prTableMaxRows {
+		dirty, err := s.dirtyPRIDs(ctx, prTableMaxDirty+1)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(dirty) <= prTableMaxDirty {
+			return s.prTableFast(ctx, f, p, dirty)
+		}
+	}
+	return s.prTableScan(ctx, f, p, nil, true)
+}
+
+const (
+	// prTableMaxDirty bounds the dirty PRs the fast path reads as they are;
+	// with more (a database not derived yet) the table reads pull_requests.
+	prTableMaxDirty = 500
+	// prTableMaxRows bounds offset + limit on the fast path, whose
+	// candidates are the first offset + limit rows.
+	prTableMaxRows = 5000
+)
+
+// prFactSorts are PRSorts' expressions over pr_facts (alias f), equal for
+// a PR whose facts are current.
+var prFactSorts = map[string]string{
+	"lead_time":   "(f.deployed_at - f.first_commit_at)",
+	"review_time": "(f.first_review_at - f.created_at)",
+	"merge_time":  "(f.merged_at - f.created_at)",
+	"size":        "f.size",
+	"created":     "f.created_at",
+	"merged":      "f.merged_at",
+}
+
+// dirtyPRIDs returns the ids of up to limit PRs whose facts are not
+// current.
+func (s *Store) dirtyPRIDs(ctx context.Context, limit int) ([]int64, error) {
+	rows, err := s.read.QueryContext(ctx, `/* Store.dirtyPRIDs */ SELECT id FROM pull_requests WHERE dirty LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// prTableFast counts the clean PRs f selects and finds the first offset +
+// limit of them in f's order from pr_facts' indexes, then reads the page
+// from those candidates and the dirty PRs with prTableScan's query.
+func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty []int64) ([]PRRow, int, error) {
+	var w whereClause
+	from, until := w.arg(ms(f.Span.From)), w.arg(ms(f.Span.Until))
+	if f.RepoID != 0 {
+		w.and("f.repo_id = " + w.arg(f.RepoID))
+	}
+	if f.Author != "" {
+		w.and("lower(f.author_login) = " + w.arg(strings.ToLower(f.Author)))
+	}
+	if f.Members != nil {
+		w.and("lower(f.author_login) IN (" + w.argList(f.Members) + ")")
+	}
+	scope := ""
+	if len(w.conds) > 0 {
+		scope = " AND " + strings.Join(w.conds, " AND ")
+	}
+	created := "f.created_at >= " + from + " AND f.created_at < " + until
+	// (Unary plus: the merge range must not pick the index to read by, the
+	// creation bounds are far narrower; SQLite cannot tell without them.)
+	inRange := "+f.merged_at >= " + from + " AND +f.merged_at < " + until
+	// The PRs opened in the range, then those merged in it but opened
+	// outside it: before it, no longer before its start than the longest
+	// time any PR stayed open, or (bad data, merged before opened) after
+	// it. Each part is read from an index. (The bounds are written into the
+	// SQL, so that every query here takes the same arguments.)
+	var shortest, longest sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.openTimes */ SELECT
+		(SELECT min(merged_at - created_at) FROM pr_facts WHERE merged_at IS NOT NULL),
+		(SELECT max(merged_at - created_at) FROM pr_facts WHERE merged_at IS NOT NULL)`).Scan(&shortest, &longest); err != nil {
+		return nil, 0, err
+	}
+	parts := []string{created}
+	if longest.Valid && longest.Int64 > 0 {
+		parts = append(parts, "f.created_at >= "+strconv.FormatInt(ms(f.Span.From)-longest.Int64, 10)+" AND f.created_at < "+from+" AND "+inRange)
+	}
+	if shortest.Valid && shortest.Int64 < 0 {
+		parts = append(parts, "f.created_at >= "+until+" AND f.created_at < "+strconv.FormatInt(ms(f.Span.Until)-shortest.Int64, 10)+" AND "+inRange)
+	}
+	opened, ok, err := s.openedFromRollup(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	counted := parts
+	if ok {
+		counted = parts[1:] // the PRs opened in the range are counted
+	}
+	total := opened
+	if len(counted) > 0 {
+		counts := make([]string, len(counted))
+		for i, part := range counted {
+			counts[i] = "(SELECT count(*) FROM pr_facts f WHERE " + part + scope + ")"
+		}
+		var n int
+		if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.countFacts */ SELECT `+strings.Join(counts, " + "), w.args...).Scan(&n); err != nil {
+			return nil, 0, err
+		}
+		total += n
+	}
+	if len(dirty) > 0 {
+		// The dirty PRs count as they are now, not as their facts say.
+		var stale int
+		cw := whereClause{args: append([]any{}, w.args...)}
+		if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.countStale */ SELECT count(*) FROM pr_facts f
+			WHERE f.pr_id IN `+cw.idList(dirty)+` AND ((`+created+`) OR (f.merged_at >= `+from+` AND f.merged_at < `+until+`))`+scope,
+			cw.args...).Scan(&stale); err != nil {
+			return nil, 0, err
+		}
+		_, now, err := s.prTableScan(ctx, f, Page{Page: 1, Limit: 0}, dirty, true)
+		if err != nil {
+			return nil, 0, err
+		}
+		total += now - stale
+		w.and("f.pr_id NOT IN " + w.idList(dirty))
+		scope = " AND " + strings.Join(w.conds, " AND ")
+	}
+	if p.Offset() >= total {
+		return []PRRow{}, total, nil
+	}
+	key := prFactSorts[f.Sort]
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	n := p.Offset() + p.Limit
+	var cand []int64
+	if f.Sort == "lead_time" && f.Desc {
+		// The longest lead times first: walk the lead-time index from the
+		// top, a bounded stretch of it; if that stretch holds n PRs of the
+		// range and scope, they are the first n.
+		var err error
+		cand, err = s.ids(ctx, `/* Store.PRTable.leadOrder */ SELECT f.pr_id FROM (SELECT f.pr_id, f.deployed_at, f.first_commit_at,
+				f.created_at, f.merged_at, f.repo_id, f.author_login FROM pr_facts f WHERE f.deployed_at IS NOT NULL
+				ORDER BY (f.deployed_at - f.first_commit_at) DESC, f.pr_id DESC LIMIT `+w.arg(min(200*n, 50_000))+`) f
+			WHERE ((`+created+`) OR (f.merged_at >= `+from+` AND f.merged_at < `+until+`))`+scope+`
+			ORDER BY (f.deployed_at - f.first_commit_at) DESC, f.pr_id DESC LIMIT `+w.arg(n), w.args)
+		if err != nil {
+			return nil, 0, err
+		}
+		if len(cand) < n {
+			cand = nil
+			w.args = w.args[:len(w.args)-2]
+		}
+	}
+	if cand == nil {
+		var err error
+		sel := make([]string, len(parts))
+		for i, part := range parts {
+			sel[i] = "SELECT f.pr_id, " + key + " AS k FROM pr_facts f WHERE " + part + scope
+		}
+		cand, err = s.ids(ctx, `/* Store.PRTable.candidates */ SELECT x.pr_id FROM (`+strings.Join(sel, " UNION ALL ")+`) x
+			ORDER BY x.k`+dir+` NULLS LAST, x.pr_id DESC LIMIT `+w.arg(n), w.args)
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	rows, _, err := s.prTableScan(ctx, f, p, append(cand, dirty...), false)
+	return rows, total, err
+}
+
+// RollupBuiltKey is the app_state key set while the PR rollup (package
+// rollup, table pr_rollup) is complete.
+const RollupBuiltKey = "rollup.built"
+
+// openedFromRollup counts the PRs whose facts say they were opened in f's
+// span, of f's repository, author and members, from the PR rollup's daily
+// counts, when the rollup is complete and current (built, no day waiting
+// to be rebuilt: it then sums pr_facts exactly) and the span is whole UTC
+// days; ok is false otherwise.
+func (s *Store) openedFromRollup(ctx context.Context, f PRTableFilter) (n int, ok bool, err error) {
+	from, until := ms(f.Span.From), ms(f.Span.Until)
+	const day = 86_400_000
+	if from%day != 0 || until%day != 0 || from < 0 {
+		return 0, false, nil
+	}
+	var w whereClause
+	w.and("EXISTS (SELECT 1 FROM app_state WHERE key = " + w.arg(RollupBuiltKey) + ")")
+	w.and("NOT EXISTS (SELECT 1 FROM pr_rollup_dirty)")
+	var ready bool
+	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.rollupReady */ SELECT count(*) > 0 FROM (SELECT 1 AS one) x`+w.String(), w.args...).Scan(&ready); err != nil || !ready {
+		return 0, false, err
+	}
+	w = whereClause{}
+	w.and("day >= " + w.arg(from/day) + " AND day < " + w.arg(until/day))
+	if f.RepoID != 0 {
+		w.and("repo_id = " + w.arg(f.RepoID))
+	}
+	if f.Author != "" {
+		w.and("author = " + w.arg(strings.ToLower(f.Author)))
+	}
+	if f.Members != nil {
+		w.and("author IN (" + w.argList(f.Members) + ")")
+	}
+	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.opened */ SELECT coalesce(sum(opened), 0) FROM pr_rollup`+w.String(), w.args...).Scan(&n)
+	return n, err == nil, err
+}
+
+// ids runs a query of one integer column.
+func (s *Store) ids(ctx context.Context, q string, args []any) ([]int64, error) {
+	rows, err := s.read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// prTableScan reads the page p of the PRs f selects from pull_requests
+// (among ids, when not nil) and, when count, how many there are in all.
+// A page of limit 0 only counts.
+func (s *Store) prTableScan(ctx context.Context, f PRTableFilter, p Page, ids []int64, count bool) ([]PRRow, int, error) {
+	if ids != nil && len(ids) == 0 {
+		return []PRRow{}, 0, nil
+	}
 	var w whereClause
 	from, until := w.arg(ms(f.Span.From)), w.arg(ms(f.Span.Until))
 	w.and("((p.created_at >= " + from + " AND p.created_at < " + until + ") OR (p.merged_at >= " + from + " AND p.merged_at < " + until + "))")
@@ -82,9 +326,17 @@ func (s *Store) PRTable(ctx context.Context, f PRTableFilter, p Page) ([]PRRow, 
 	if f.State != "" {
 		w.and("p.state = " + w.arg(f.State))
 	}
+	if ids != nil {
+		w.and("p.id IN " + w.idList(ids))
+	}
 	var total int
-	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.count */ SELECT count(*) FROM pull_requests p`+w.String(), w.args...).Scan(&total); err != nil {
-		return nil, 0, err
+	if count {
+		if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.count */ SELECT count(*) FROM pull_requests p`+w.String(), w.args...).Scan(&total); err != nil {
+			return nil, 0, err
+		}
+	}
+	if p.Limit == 0 {
+		return []PRRow{}, total, nil
 	}
 	expr, ok := PRSorts[f.Sort]
 	if !ok {

@@ -20,7 +20,13 @@ func (p *Pages) incidents(w http.ResponseWriter, r *http.Request) error {
 		pg.Error = "Invalid page: it must be a whole number from 1."
 		return p.render(w, r, http.StatusBadRequest, "list", pg)
 	}
-	rows, total, err := p.st.IncidentTable(r.Context(), store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, store.Page{Page: page, Limit: pageSize})
+	var teamRepos []int64
+	if q.Team != nil {
+		// The team's repositories (METRICS.md: recovery counts incidents of
+		// the team's repositories, by the repo-filter rule).
+		teamRepos = append([]int64{}, q.Team.RepoIDs...)
+	}
+	rows, total, err := p.st.IncidentTable(r.Context(), store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, teamRepos, store.Page{Page: page, Limit: pageSize})
 	if err != nil {
 		return err
 	}

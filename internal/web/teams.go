@@ -125,21 +125,20 @@ func (p *Pages) teams(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q.Trend = true
-	var rows []*teamRow
-	for _, t := range teams {
-		tq := q
-		if tq.Team, err = metrics.ResolveTeam(ctx, p.st, t.Slug); err != nil {
+	scopes := make([]*metrics.TeamScope, len(teams))
+	for i, t := range teams {
+		if scopes[i], err = metrics.ResolveTeam(ctx, p.st, t.Slug); err != nil {
 			return err
 		}
-		row := &teamRow{slug: t.Slug}
-		if row.dora, err = p.metrics.DORA(ctx, tq); err != nil {
-			return err
-		}
-		if row.dev, err = p.metrics.Development(ctx, tq); err != nil {
-			return err
-		}
-		rows = append(rows, row)
+	}
+	// Every team's DORA and development metrics with trends, read at once.
+	all, err := p.metrics.TeamsTable(ctx, q, scopes)
+	if err != nil {
+		return err
+	}
+	rows := make([]*teamRow, len(all))
+	for i, m := range all {
+		rows[i] = &teamRow{slug: m.Slug, dora: m.DORA, dev: m.Development}
 	}
 	v := r.URL.Query()
 	sortKey, order := v.Get("sort"), v.Get("order")

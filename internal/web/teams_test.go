@@ -110,3 +110,46 @@ func TestSettingsTeamsForm(t *testing.T) {
 	}
 	s.page(t, "/dashboard?team=web-team", http.StatusNotFound)
 }
+
+// TestIncidentsPageTeam: team= restricts the incidents list to the team's
+// repositories (METRICS.md: the repo-filter rule, applied to a set of
+// repositories), and a team without repositories lists none.
+func TestIncidentsPageTeam(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web, api := b.Repo("acme/web"), b.Repo("acme/api")
+	b.Incident(web, "web-outage", testNow.AddDate(0, 0, -3), scenario.Ptr(testNow.AddDate(0, 0, -2)))
+	b.Incident(api, "api-outage", testNow.AddDate(0, 0, -3), scenario.Ptr(testNow.AddDate(0, 0, -2)))
+	b.Derive()
+	ctx := context.Background()
+	if err := st.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateTeam(ctx, model.Team{Slug: "web-team", Name: "Web", Members: []string{"alice"}, Repositories: []string{"acme/web"}}); err != nil {
+			return err
+		}
+		return tx.CreateTeam(ctx, model.Team{Slug: "no-repos", Name: "None", Members: []string{"alice"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s := newSite(t, st, testConfig(t), nil)
+	list := func(query string) []string {
+		r := s.page(t, "/incidents?start_date=2026-03-01&end_date=2026-03-19"+query, http.StatusOK)
+		_, rows := tableData(find(r.doc, sel("table", "#table-incidents")))
+		var out []string
+		for _, row := range rows {
+			out = append(out, row[2])
+		}
+		return out
+	}
+	if got := list(""); len(got) != 2 {
+		t.Errorf("all incidents: %q, want both", got)
+	}
+	if got := list("&team=web-team"); len(got) != 1 || got[0] != "acme/web" {
+		t.Errorf("web-team's incidents: %q, want acme/web's only", got)
+	}
+	if got := list("&team=no-repos"); len(got) != 0 {
+		t.Errorf("a team without repositories: %q, want none", got)
+	}
+	if got := list("&team=web-team&repo=acme/api"); len(got) != 0 {
+		t.Errorf("web-team with repo=acme/api: %q, want none", got)
+	}
+}

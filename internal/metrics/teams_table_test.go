@@ -1,0 +1,101 @@
+package metrics
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"testing"
+
+	"github.com/veelocity/veelocity/internal/scenario"
+	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+// TestTeamsTableEqualsPerTeam: the Teams page's batched computation gives,
+// for every team, exactly what DORA and Development with a trend give with
+// team= set to it, from the rollup and before it is built, with and without
+// the repo and author filters.
+func TestTeamsTableEqualsPerTeam(t *testing.T) {
+	for _, sc := range []struct {
+		name  string
+		build func(*testing.T, *store.Store) (int64, int64)
+	}{
+		{"dora", func(t *testing.T, st *store.Store) (int64, int64) {
+			b, web, api := doraScenario(t, st)
+			b.GitHubDeployment(api, 0, "production", "a3", ts(6, 8), scenario.Status{State: "success", At: ts(6, 9)},
+				scenario.Status{State: "failure", At: ts(6, 10)})
+			b.Derive()
+			defineTeams(t, b)
+			return web, api
+		}},
+		{"development", func(t *testing.T, st *store.Store) (int64, int64) {
+			web, api := devScenario(t, st)
+			defineTeams(t, scenario.New(t, st))
+			return web, api
+		}},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			st := storetest.New(t)
+			web, _ := sc.build(t, st)
+			ctx := context.Background()
+			list, err := st.Teams(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var teams []*TeamScope
+			for _, tm := range list {
+				ts, err := ResolveTeam(ctx, st, tm.Slug)
+				if err != nil {
+					t.Fatal(err)
+				}
+				teams = append(teams, ts)
+			}
+			if len(teams) != 4 {
+				t.Fatalf("%d teams, want the 4 of defineTeams", len(teams))
+			}
+			for _, noRollup := range []bool{false, true} {
+				for _, params := range []string{
+					"start_date=2026-03-01&end_date=2026-03-07&period=day",
+					"start_date=2026-03-04&end_date=2026-03-10&period=day",
+					"start_date=2026-02-20&end_date=2026-03-10&period=week",
+					"start_date=2026-01-15&end_date=2026-03-31&period=month",
+					fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&repo_id=%d", web),
+					"start_date=2026-03-01&end_date=2026-03-07&author=Alice",
+				} {
+					q := query(t, st, params)
+					batched := New(st, false)
+					batched.noRollup = noRollup
+					got, err := batched.TeamsTable(ctx, q, teams)
+					if err != nil {
+						t.Fatal(err)
+					}
+					one := New(st, false)
+					one.noRollup = noRollup
+					var want []TeamMetrics
+					for _, tm := range teams {
+						tq := q
+						tq.Trend, tq.Team = true, tm
+						m := TeamMetrics{Slug: tm.Slug}
+						if m.DORA, err = one.DORA(ctx, tq); err != nil {
+							t.Fatal(err)
+						}
+						if m.Development, err = one.Development(ctx, tq); err != nil {
+							t.Fatal(err)
+						}
+						want = append(want, m)
+					}
+					g, _ := json.Marshal(got)
+					w, _ := json.Marshal(want)
+					if !bytes.Equal(g, w) {
+						t.Errorf("%s (no rollup: %v): the batch answers\n%s\nper team\n%s", params, noRollup, g, w)
+					}
+					if !regexp.MustCompile(`"median_hours":[0-9]`).Match(w) || !regexp.MustCompile(`"direction":"`).Match(w) {
+						t.Errorf("%s: nothing to compare: %s", params, w)
+					}
+				}
+			}
+		})
+	}
+}

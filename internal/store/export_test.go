@@ -1,0 +1,9 @@
+package store
+
+import "context"
+
+// PRTableScan is PRTable's plain query over pull_requests, for the test
+// that compares it with the fast path.
+func (s *Store) PRTableScan(ctx context.Context, f PRTableFilter, p Page) ([]PRRow, int, error) {
+	return s.prTableScan(ctx, f, p, nil, true)
+}
