@@ -16,11 +16,7 @@ import (
 
 // issueRollupReady reports whether the issue rollup is complete.
 func (s *Service) issueRollupReady(ctx context.Context) (bool, error) {
-	if s.noRollup {
-		return false, nil
-	}
-	_, ok, err := s.st.AppState(ctx, rollup.IssuesBuiltKey)
-	return ok, err
+	return s.rollupBuilt(ctx, rollup.IssuesBuiltKey)
 }
 
 // issueRolled is what the issue rollup holds for a query: the cycle-time

@@ -19,12 +19,18 @@ import (
 // database migrated but not yet derived) they read pr_facts, by the same
 // rules; the two paths are checked against each other in the tests.
 
-// rollupReady reports whether the rollup is complete.
+// rollupReady reports whether the PR rollup is complete.
 func (s *Service) rollupReady(ctx context.Context) (bool, error) {
+	return s.rollupBuilt(ctx, rollup.BuiltKey)
+}
+
+// rollupBuilt reports whether the rollup whose app_state key is key is
+// complete (and the service may read rollups at all).
+func (s *Service) rollupBuilt(ctx context.Context, key string) (bool, error) {
 	if s.noRollup {
 		return false, nil
 	}
-	_, ok, err := s.st.AppState(ctx, rollup.BuiltKey)
+	_, ok, err := s.st.AppState(ctx, key)
 	return ok, err
 }
 
@@ -57,7 +63,8 @@ type rolled struct {
 // team members.
 func rollupFilter(q Query) *filter {
 	f := &filter{}
-	f.add("day >= ? AND day < ?", rollup.Day(store.MS(q.Start)), rollup.Day(store.MS(q.End)))
+	from, to := dayRange(q)
+	f.add("day >= ? AND day < ?", from, to)
 	if q.RepoID != 0 {
 		f.add("repo_id = ?", q.RepoID)
 	}

@@ -279,36 +279,15 @@ func write(ctx context.Context, tx *store.Tx, b *builder) error {
 	})
 	cols := []string{"day", "repo_id", "author", "login", "opened", "merged", "undeployed", "reviewed", "reviews_given"}
 	cols = append(cols, popColumns[:]...)
-	for len(keys) > 0 {
-		part := keys[:min(rowsPerInsert, len(keys))]
-		keys = keys[len(part):]
-		var q strings.Builder
-		q.WriteString(`/* rollup.write */ INSERT INTO pr_rollup (` + strings.Join(cols, ", ") + `) VALUES `)
-		args := make([]any, 0, len(part)*len(cols))
-		for i, k := range part {
-			c := b.cells[k]
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(")
-			for j := range cols {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
-			}
-			q.WriteString(")")
-			args = append(args, k.day, k.repo, k.author, c.login, c.opened, c.merged, c.undeployed, c.reviewed, c.rvw)
-			for p := range NumPops {
-				args = append(args, Encode(c.vals[p]))
-			}
-			delete(b.cells, k) // let the values go as they are written
+	return insertRows(ctx, tx, `/* rollup.write */ INSERT INTO pr_rollup`, cols, keys, func(k cellKey) []any {
+		c := b.cells[k]
+		delete(b.cells, k) // let the values go as they are written
+		args := []any{k.day, k.repo, k.author, c.login, c.opened, c.merged, c.undeployed, c.reviewed, c.rvw}
+		for p := range NumPops {
+			args = append(args, Encode(c.vals[p]))
 		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+		return args
+	})
 }
 
 // MarkDirty records, in tx, the days that the facts of the PRs ids touch
@@ -362,4 +341,35 @@ func DirtyDays(ctx context.Context, tx *store.Tx) ([]int64, error) {
 func ClearDirty(ctx context.Context, tx *store.Tx) error {
 	_, err := tx.Exec(ctx, `/* rollup.clearDirty */ DELETE FROM pr_rollup_dirty`)
 	return err
+}
+
+// insertRows writes one row per key, rowsPerInsert rows to a statement:
+// head is the statement up to the column list, row gives a key's values
+// in the order of cols.
+func insertRows(ctx context.Context, tx *store.Tx, head string, cols []string, keys []cellKey, row func(cellKey) []any) error {
+	for len(keys) > 0 {
+		part := keys[:min(rowsPerInsert, len(keys))]
+		keys = keys[len(part):]
+		var q strings.Builder
+		q.WriteString(head + ` (` + strings.Join(cols, ", ") + `) VALUES `)
+		args := make([]any, 0, len(part)*len(cols))
+		for i, k := range part {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(")
+			for j := range cols {
+				if j > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
+			}
+			q.WriteString(")")
+			args = append(args, row(k)...)
+		}
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return err
+		}
+	}
+	return nil
 }

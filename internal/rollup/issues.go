@@ -255,34 +255,12 @@ func writeIssues(ctx context.Context, tx *store.Tx, b *issueBuilder) error {
 		return int(x.day - y.day)
 	})
 	cols := []string{"repo_id", "author", "day", "done", "completed", "cycle_times", "cycle_ids", "done_ids", "done_merged_ids", "canceled_ids"}
-	for len(keys) > 0 {
-		part := keys[:min(rowsPerInsert, len(keys))]
-		keys = keys[len(part):]
-		var q strings.Builder
-		q.WriteString(`/* rollup.writeIssues */ INSERT INTO issue_rollup (` + strings.Join(cols, ", ") + `) VALUES `)
-		args := make([]any, 0, len(part)*len(cols))
-		for i, k := range part {
-			c := b.cells[k]
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(")
-			for j := range cols {
-				if j > 0 {
-					q.WriteString(", ")
-				}
-				q.WriteString("$" + strconv.Itoa(len(args)+j+1))
-			}
-			q.WriteString(")")
-			args = append(args, k.repo, k.author, k.day, c.done, c.completed, EncodeList(c.cycleTimes), EncodeIDs(c.cycleIDs),
-				EncodeIDs(c.doneIDs), EncodeIDs(c.doneMergedIDs), EncodeIDs(c.canceledIDs))
-			delete(b.cells, k)
-		}
-		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	return insertRows(ctx, tx, `/* rollup.writeIssues */ INSERT INTO issue_rollup`, cols, keys, func(k cellKey) []any {
+		c := b.cells[k]
+		delete(b.cells, k)
+		return []any{k.repo, k.author, k.day, c.done, c.completed, EncodeList(c.cycleTimes), EncodeIDs(c.cycleIDs),
+			EncodeIDs(c.doneIDs), EncodeIDs(c.doneMergedIDs), EncodeIDs(c.canceledIDs)}
+	})
 }
 
 // MarkIssues records, in tx, that the issues ids need their rollup days
