@@ -48,7 +48,7 @@ func (d *Deriver) updateRollup(ctx context.Context) error {
 		if err := rollup.ClearDirty(ctx, tx); err != nil {
 			return err
 		}
-		return tx.SetAppState(ctx, rollup.BuiltKey, "1")
+		return rollup.MarkBuilt(ctx, tx, days)
 	}); err != nil {
 		return err
 	}

@@ -3,7 +3,6 @@ package metrics
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -86,68 +85,107 @@ func rollupFilter(q Query) *filter {
 	return f
 }
 
+// eachRollupRow calls fn with each pr_rollup row of q's days and filters
+// that holds one of pops (every row when pops is empty), from the mirror
+// when it holds the rollup and from the database otherwise. fn may keep
+// the row: its arrays are never modified.
+func (s *Service) eachRollupRow(ctx context.Context, q Query, pops []rollup.Pop, fn func(day int64, r *mirrorRow)) error {
+	m, err := s.mirror(ctx)
+	if err != nil {
+		return err
+	}
+	from, to := dayRange(q)
+	if m != nil {
+		match := newRollupMatch(q)
+		for day := from; day < to; day++ {
+			for _, r := range m.rows(day) {
+				if match.ok(r) {
+					fn(day, r)
+				}
+			}
+		}
+		return nil
+	}
+	cols := "day, repo_id, author, login, opened, merged, undeployed, reviewed, reviews_given"
+	for _, p := range pops {
+		cols += ", " + p.Column()
+	}
+	f := rollupFilter(q)
+	// In any order: an ORDER BY had PostgreSQL sort megabytes of arrays
+	// (on disk, past work_mem); the callers put the values in order.
+	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql(), f.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r := &mirrorRow{counts: noCounts}
+		var day int64
+		dest := []any{&day, &r.repo, &r.author, &r.login, &r.opened, &r.merged, &r.undeployed, &r.reviewed, &r.reviews}
+		for _, p := range pops {
+			dest = append(dest, &r.pops[p]) // *[]byte: Scan copies
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return err
+		}
+		fn(day, r)
+	}
+	return rows.Err()
+}
+
+// noCounts marks a row's counts as not counted.
+var noCounts = func() (c [rollup.NumPops]int32) {
+	for i := range c {
+		c[i] = -1
+	}
+	return c
+}()
+
 // readRollup reads the populations pops over q's range, bucketed by q's
 // period.
 func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (*rolled, error) {
 	ser := newSeries(q)
 	r := &rolled{ser: ser, merged: make([]int, len(ser.dates)), undeployed: make([]int, len(ser.dates))}
-	cols := "day, merged, undeployed"
 	for _, p := range pops {
 		r.pops[p] = &rolledPop{ends: make([]int, len(ser.dates))}
-		cols += ", " + p.Column()
 	}
-	f := rollupFilter(q)
-	// In any order: an ORDER BY had PostgreSQL sort megabytes of arrays
-	// (on disk, past work_mem); the values are put in bucket order here.
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql(), f.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var day int64
-	var merged, undeployed int
-	blobs := make([]sql.RawBytes, len(pops))
-	dest := []any{&day, &merged, &undeployed}
-	for i := range blobs {
-		dest = append(dest, &blobs[i])
-	}
-	// The arrays are copied as they come and decoded after, each
+	// The arrays are gathered as they come and decoded after, each
 	// population in its own goroutine, into slices of the exact size.
-	type segment struct{ start, end, bucket int }
-	raw := make([][]byte, len(pops))
+	type segment struct {
+		blob          []byte
+		bucket, count int
+	}
 	segs := make([][]segment, len(pops))
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
+	err := s.eachRollupRow(ctx, q, pops, func(day int64, row *mirrorRow) {
 		b := ser.slot(day * rollup.MsPerDay)
 		if b < 0 {
-			continue
+			return
 		}
-		r.merged[b] += merged
-		r.undeployed[b] += undeployed
-		for i := range pops {
-			if len(blobs[i]) > 0 {
-				start := len(raw[i])
-				raw[i] = appendDoubling(raw[i], blobs[i])
-				segs[i] = append(segs[i], segment{start, len(raw[i]), b})
+		r.merged[b] += row.merged
+		r.undeployed[b] += row.undeployed
+		for i, p := range pops {
+			if len(row.pops[p]) > 0 {
+				segs[i] = append(segs[i], segment{row.pops[p], b, row.count(p)})
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
+	})
+	if err != nil {
 		return nil, err
 	}
 	fns := make([]func(context.Context) error, len(pops))
 	for i, p := range pops {
 		fns[i] = func(context.Context) error {
 			rp := r.pops[p]
-			rp.vals = getValues(rollup.Count(raw[i]))
-			defer putBytes(raw[i])
+			n := 0
+			for _, sg := range segs[i] {
+				n += sg.count
+			}
+			rp.vals = getValues(n)
 			slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
 			for _, sg := range segs[i] {
 				var sum int64
 				var err error
-				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, raw[i][sg.start:sg.end]); err != nil {
+				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, sg.blob); err != nil {
 					return err
 				}
 				rp.sum += sum
@@ -172,38 +210,9 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	return r, nil
 }
 
-// appendDoubling appends src to dst, doubling dst's capacity when it must
-// grow (append grows large slices by a quarter, copying them more often),
-// from a pooled buffer.
-func appendDoubling(dst, src []byte) []byte {
-	if len(dst)+len(src) > cap(dst) {
-		grown := getBytes(max(2*cap(dst), len(dst)+len(src), 64<<10))
-		grown = append(grown, dst...)
-		putBytes(dst)
-		dst = grown
-	}
-	return append(dst, src...)
-}
-
-// Pools of the buffers a rollup read decodes into, which are large (up to
+// A pool of the slices a rollup read decodes into, which are large (up to
 // a few megabytes per population) and short-lived.
-var (
-	bytesPool  sync.Pool
-	valuesPool sync.Pool
-)
-
-func getBytes(n int) []byte {
-	if b, ok := bytesPool.Get().(*[]byte); ok && cap(*b) >= n {
-		return (*b)[:0]
-	}
-	return make([]byte, 0, n)
-}
-
-func putBytes(b []byte) {
-	if cap(b) > 0 {
-		bytesPool.Put(&b)
-	}
-}
+var valuesPool sync.Pool
 
 func getValues(n int) []int64 {
 	if v, ok := valuesPool.Get().(*[]int64); ok && cap(*v) >= n {
@@ -316,79 +325,66 @@ type authorRow struct {
 	login                                  string
 	opened, merged, reviewed, reviewsGiven int
 	merge, sizes, review                   []int64
-	// The encoded arrays of merge, sizes and review as read, and where
-	// each row's ends.
-	raw  [3][]byte
-	ends [3][]int
+	// The encoded arrays of merge, sizes and review, as read, and the
+	// number of values they hold.
+	raw [3][][]byte
+	n   [3]int
 }
+
+// authorPops are the populations of authorRow's merge, sizes and review.
+var authorPops = []rollup.Pop{rollup.MergeTimes, rollup.Sizes, rollup.ReviewTimes}
 
 // readAuthors reads the rollup per author over q's range (authors known
 // only: a PR whose author account is gone has none).
 func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[string]*authorRow, error) {
-	f := rollupFilter(q)
-	cols := "author, login, opened, merged, reviewed, reviews_given"
-	if values {
-		cols += ", merge_times, pr_sizes, review_times"
-	}
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.rollupAuthors */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql()+` AND author <> ''`, f.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	out := map[string]*authorRow{}
-	var author, login string
-	var opened, merged, reviewed, given int
-	var merge, sizes, review sql.RawBytes
-	dest := []any{&author, &login, &opened, &merged, &reviewed, &given}
+	var pops []rollup.Pop
 	if values {
-		dest = append(dest, &merge, &sizes, &review)
+		pops = authorPops
 	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+	err := s.eachRollupRow(ctx, q, pops, func(_ int64, r *mirrorRow) {
+		if r.author == "" {
+			return
 		}
-		a, ok := out[author]
+		a, ok := out[r.author]
 		if !ok {
 			a = &authorRow{}
-			out[author] = a
+			out[r.author] = a
 		}
-		if login > a.login {
-			a.login = login
+		if r.login > a.login {
+			a.login = r.login
 		}
-		a.opened += opened
-		a.merged += merged
-		a.reviewed += reviewed
-		a.reviewsGiven += given
+		a.opened += r.opened
+		a.merged += r.merged
+		a.reviewed += r.reviewed
+		a.reviewsGiven += r.reviews
 		if values {
-			for i, b := range []sql.RawBytes{merge, sizes, review} {
-				if len(b) > 0 {
-					a.raw[i] = appendDoubling(a.raw[i], b)
-					a.ends[i] = append(a.ends[i], len(a.raw[i]))
+			for i, p := range authorPops {
+				if b := r.pops[p]; len(b) > 0 {
+					a.raw[i] = append(a.raw[i], b)
+					a.n[i] += r.count(p)
 				}
 			}
 		}
-	}
-	if err := rows.Err(); err != nil || !values {
+	})
+	if err != nil || !values {
 		return out, err
 	}
-	// The arrays, copied as they came, are decoded now: into slices of
-	// their exact size, one population per goroutine.
-	fns := make([]func(context.Context) error, 3)
+	// The arrays are decoded now: into slices of their exact size, one
+	// population per goroutine.
+	fns := make([]func(context.Context) error, len(authorPops))
 	for i := range fns {
 		fns[i] = func(context.Context) error {
 			for _, a := range out {
-				dst := &[]*[]int64{&a.merge, &a.sizes, &a.review}[i]
-				v := make([]int64, 0, rollup.Count(a.raw[i]))
-				start := 0
-				for _, end := range a.ends[i] {
+				dst := []*[]int64{&a.merge, &a.sizes, &a.review}[i]
+				v := make([]int64, 0, a.n[i])
+				for _, b := range a.raw[i] {
 					var err error
-					if v, _, err = rollup.DecodeAppend(v, a.raw[i][start:end]); err != nil {
+					if v, _, err = rollup.DecodeAppend(v, b); err != nil {
 						return err
 					}
-					start = end
 				}
-				**dst = v
-				putBytes(a.raw[i])
+				*dst = v
 				a.raw[i] = nil
 			}
 			return nil

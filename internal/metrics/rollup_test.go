@@ -47,6 +47,12 @@ func TestRollupEqualsFacts(t *testing.T) {
 			}
 			slow := New(st, false)
 			slow.noRollup = true
+			// The rollup read from the database rather than the mirror.
+			fromDB := New(st, false)
+			fromDB.noMirror = true
+			if m, err := fast.mirror(ctx); err != nil || m == nil || len(m.days) == 0 {
+				t.Fatalf("the mirror holds nothing (%v)", err)
+			}
 			var cells int
 			if err := st.DB().QueryRow(`SELECT count(*) FROM pr_rollup`).Scan(&cells); err != nil || cells == 0 {
 				t.Fatalf("pr_rollup has %d rows (%v)", cells, err)
@@ -98,6 +104,9 @@ func TestRollupEqualsFacts(t *testing.T) {
 				got, want := answers(fast), answers(slow)
 				if !bytes.Equal(got, want) {
 					t.Errorf("%s: the rollup answers\n%s\nthe facts answer\n%s", params, got, want)
+				}
+				if db := answers(fromDB); !bytes.Equal(db, want) {
+					t.Errorf("%s: the rollup read from the database answers\n%s\nthe facts answer\n%s", params, db, want)
 				}
 				if !regexp.MustCompile(`"median_hours":[0-9]`).Match(want) {
 					t.Errorf("%s: nothing to compare: %s", params, want)

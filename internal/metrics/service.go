@@ -26,6 +26,11 @@ type Service struct {
 	// noRollup makes the PR metrics read pr_facts even when the rollup is
 	// built, for the tests that compare the two.
 	noRollup bool
+	// rollups holds the PR rollup in memory (mirror.go); noMirror makes
+	// the metrics read it from the database instead, for the tests that
+	// compare the two.
+	rollups  rollupMirror
+	noMirror bool
 }
 
 // New returns a Service. linearConfigured is whether LINEAR_API_KEY is set.

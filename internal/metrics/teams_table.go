@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -25,6 +26,12 @@ import (
 //     linked PR by a member.
 //
 // Recovery time, over a few incidents, is asked per team.
+//
+// The page shows each metric's headline: TeamsTable fills counts,
+// durations, rates, tiers and trends, not the series (Data) nor lead time's
+// phases. The PR populations are read per author, each author's values
+// sorted once; a team's percentiles are then selected across its members'
+// sorted values (sortedSet) without merging them.
 
 // TeamMetrics is one team's metrics over a range, with trends.
 type TeamMetrics struct {
@@ -72,18 +79,18 @@ func (s *Service) teamsOneByOne(ctx context.Context, q Query, teams []*TeamScope
 	return out, nil
 }
 
-// teamRollRow is one pr_rollup row, decoded.
-type teamRollRow struct {
-	day                int64
-	author             string
-	merged, undeployed int
-	vals               [rollup.NumPops][]int64
-	sums               [rollup.NumPops]int64
-}
+// teamPops are the rollup populations the Teams page reads, in the order
+// of teamAuthor's arrays.
+var teamPops = []rollup.Pop{rollup.LeadTimes, rollup.ReviewTimes, rollup.MergeTimes}
 
-// teamPops are the rollup populations the Teams page reads.
-var teamPops = []rollup.Pop{rollup.MergeTimes, rollup.ReviewTimes, rollup.LeadTimes, rollup.CodingTimes, rollup.PickupTimes,
-	rollup.ReviewPhaseTimes, rollup.DeployTimes}
+// teamAuthor is one author's part of the PR rollup over a range.
+type teamAuthor struct {
+	merged, undeployed int
+	vals               [3][]int64 // teamPops' values, each sorted
+	sums               [3]int64
+	raw                [3][][]byte
+	n                  [3]int
+}
 
 // teamDeployment is a production deployment with its repository.
 type teamDeployment struct {
@@ -100,13 +107,14 @@ type teamIssue struct {
 
 // teamsData is what the batched Teams page reads, for one range.
 type teamsData struct {
-	rows      []*teamRollRow
+	authors   map[string]*teamAuthor
 	deps      []teamDeployment
 	cycles    []*teamIssue
 	completed []*teamIssue
 	// issueRollup is set when the issue rollup is built: cycle time and
-	// issues completed are then read from it per team.
+	// issues completed are then read from it, in issues.
 	issueRollup bool
+	issues      *teamIssueData
 }
 
 func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
@@ -131,15 +139,8 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 	}
 	cur, prev := teamsData{issueRollup: issueRollup}, teamsData{issueRollup: issueRollup}
 	split := store.MS(q.Start)
-	err = parallel(ctx, func(ctx context.Context) error {
-		rows, err := s.teamRollup(ctx, both, members)
-		for _, r := range rows {
-			if r.day*rollup.MsPerDay < split {
-				prev.rows = append(prev.rows, r)
-			} else {
-				cur.rows = append(cur.rows, r)
-			}
-		}
+	err = parallel(ctx, func(ctx context.Context) (err error) {
+		prev.authors, cur.authors, err = s.teamAuthors(ctx, both, members, rollup.Day(split))
 		return err
 	}, func(ctx context.Context) error {
 		deps, err := s.teamDeployments(ctx, both)
@@ -151,9 +152,10 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 			}
 		}
 		return err
-	}, func(ctx context.Context) error {
+	}, func(ctx context.Context) (err error) {
 		if issueRollup {
-			return nil
+			prev.issues, cur.issues, err = s.teamIssueRollup(ctx, q, both, rollup.Day(split))
+			return err
 		}
 		f := rangeFilter("li.cycle_end_at", both)
 		issueFilter(f, both, true)
@@ -239,54 +241,19 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 	}
 	ser := newSeries(tq)
 
-	// The PR metrics: the members' rollup rows, a rolled read per use, as
-	// readRollup gathers them (a rolled is released once used).
-	rolledOf := func(pops ...rollup.Pop) *rolled {
-		n := len(ser.dates)
-		r := &rolled{ser: ser, merged: make([]int, n), undeployed: make([]int, n)}
-		// The member's rows and their buckets, then each population laid
-		// out bucket after bucket in a slice of its exact size.
-		type hit struct {
-			row *teamRollRow
-			b   int
+	// The PR metrics: the members' sorted values.
+	var pops [3]sortedSet
+	merged, undeployed := 0, 0
+	for login := range member {
+		a := d.authors[login]
+		if a == nil {
+			continue
 		}
-		var hits []hit
-		sizes := make([][]int, len(pops))
+		merged += a.merged
+		undeployed += a.undeployed
 		for i := range pops {
-			sizes[i] = make([]int, n)
+			pops[i].add(a.vals[i], a.sums[i])
 		}
-		for _, row := range d.rows {
-			if !member[row.author] {
-				continue
-			}
-			b := ser.slot(row.day * rollup.MsPerDay)
-			if b < 0 {
-				continue
-			}
-			hits = append(hits, hit{row, b})
-			r.merged[b] += row.merged
-			r.undeployed[b] += row.undeployed
-			for i, p := range pops {
-				sizes[i][b] += len(row.vals[p])
-			}
-		}
-		for i, p := range pops {
-			rp := &rolledPop{ends: make([]int, n)}
-			r.pops[p] = rp
-			next := make([]int, n) // where bucket b's next value goes
-			total := 0
-			for b, size := range sizes[i] {
-				next[b] = total
-				total += size
-				rp.ends[b] = total
-			}
-			rp.vals = make([]int64, total)
-			for _, h := range hits {
-				next[h.b] += copy(rp.vals[next[h.b]:], h.row.vals[p])
-				rp.sum += h.row.sums[p]
-			}
-		}
-		return r
 	}
 	var deps []deployment
 	for _, dp := range d.deps {
@@ -302,36 +269,22 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 	if m.DORA.RecoveryTime, err = s.recoveryTime(ctx, tq); err != nil {
 		return m, err
 	}
-	both, err := rolledOf(rollup.LeadTimes, rollup.CodingTimes, rollup.PickupTimes, rollup.ReviewPhaseTimes, rollup.DeployTimes).leadTime(ctx)
-	if err != nil {
-		return m, err
-	}
-	lead := *both.lead
-	m.DORA.LeadTime = &lead
+	lead := &LeadTime{Count: pops[0].n, Durations: pops[0].summary(), UndeployedCount: undeployed}
+	lead.Tier = tierBelow(lead.MedianHours, 24, 168, 720)
+	m.DORA.LeadTime = lead
 	m.DORA.ChangeFailureRate = changeFailureRate(tq, deps)
 	m.DORA.ReworkRate = reworkRate(tq, deps)
 
 	dev := m.Development
-	dev.PRReviewTime = rolledOf(rollup.ReviewTimes).durationMetric(rollup.ReviewTimes)
-	r := rolledOf(rollup.MergeTimes)
-	dev.PRMergeTime = r.durationMetric(rollup.MergeTimes)
-	tp := &Throughput{Data: make([]CountPoint, len(ser.dates))}
-	for i := range tp.Data {
-		tp.Data[i] = CountPoint{Date: ser.date(i), Count: r.merged[i]}
-		tp.Total += r.merged[i]
-	}
-	tp.Average = float64(tp.Total) / float64(len(tp.Data))
+	dev.PRReviewTime = &DurationMetric{Count: pops[1].n, Durations: pops[1].summary()}
+	dev.PRMergeTime = &DurationMetric{Count: pops[2].n, Durations: pops[2].summary()}
+	tp := &Throughput{Total: merged, Average: float64(merged) / float64(len(ser.dates))}
 	dev.Throughput = tp
 	if d.issueRollup {
-		// The issue rollup answers a team's cycle time and issues completed
-		// from a few cells: asked per team.
-		if dev.CycleTime, err = s.cycleTimeRollup(ctx, tq); err != nil {
-			return m, err
-		}
+		var done int
+		dev.CycleTime, done = d.issues.team(member)
 		if linear {
-			if tp.IssuesCompleted, err = s.issuesCompletedRollup(ctx, tq); err != nil {
-				return m, err
-			}
+			tp.IssuesCompleted = &IssuesCompleted{Total: done, Average: float64(done) / float64(len(ser.dates))}
 		}
 		return m, nil
 	}
@@ -376,44 +329,60 @@ func anyMember(logins []string, member map[string]bool) bool {
 	return false
 }
 
-// teamRollup reads the rollup rows of q's range, repository and author
-// whose author is one of members, decoded.
-func (s *Service) teamRollup(ctx context.Context, q Query, members map[string]bool) ([]*teamRollRow, error) {
-	cols := "day, author, merged, undeployed"
-	for _, p := range teamPops {
-		cols += ", " + p.Column()
-	}
-	f := rollupFilter(q)
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.teamsRollup */ SELECT `+cols+` FROM pr_rollup WHERE `+f.sql()+` ORDER BY day`, f.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*teamRollRow
-	blobs := make([]sql.RawBytes, len(teamPops))
-	var day int64
-	var author string
-	var merged, undeployed int
-	dest := []any{&day, &author, &merged, &undeployed}
-	for i := range blobs {
-		dest = append(dest, &blobs[i])
-	}
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
+// teamAuthors reads the PR rollup over q's range and filters, for the
+// authors in members, per author: the days before split are the previous
+// range's, the others the range's.
+func (s *Service) teamAuthors(ctx context.Context, q Query, members map[string]bool, split int64) (prev, cur map[string]*teamAuthor, err error) {
+	prev, cur = map[string]*teamAuthor{}, map[string]*teamAuthor{}
+	err = s.eachRollupRow(ctx, q, teamPops, func(day int64, row *mirrorRow) {
+		if !members[row.author] {
+			return
 		}
-		if !members[author] {
-			continue
+		in := cur
+		if day < split {
+			in = prev
 		}
-		r := &teamRollRow{day: day, author: author, merged: merged, undeployed: undeployed}
+		a := in[row.author]
+		if a == nil {
+			a = &teamAuthor{}
+			in[row.author] = a
+		}
+		a.merged += row.merged
+		a.undeployed += row.undeployed
 		for i, p := range teamPops {
-			if r.vals[p], r.sums[p], err = rollup.DecodeAppend(nil, blobs[i]); err != nil {
-				return nil, err
+			if b := row.pops[p]; len(b) > 0 {
+				a.raw[i] = append(a.raw[i], b)
+				a.n[i] += row.count(p)
 			}
 		}
-		out = append(out, r)
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return out, rows.Err()
+	// Each author's values, decoded and sorted: one population per
+	// goroutine.
+	fns := make([]func(context.Context) error, len(teamPops))
+	for i := range fns {
+		fns[i] = func(context.Context) error {
+			for _, in := range []map[string]*teamAuthor{prev, cur} {
+				for _, a := range in {
+					v := make([]int64, 0, a.n[i])
+					for _, b := range a.raw[i] {
+						var sum int64
+						var err error
+						if v, sum, err = rollup.DecodeAppend(v, b); err != nil {
+							return err
+						}
+						a.sums[i] += sum
+					}
+					slices.Sort(v)
+					a.vals[i], a.raw[i] = v, nil
+				}
+			}
+			return nil
+		}
+	}
+	return prev, cur, parallel(ctx, fns...)
 }
 
 // teamDeployments reads the production deployments of q's range and

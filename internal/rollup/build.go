@@ -2,7 +2,9 @@ package rollup
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -279,7 +281,7 @@ func write(ctx context.Context, tx *store.Tx, b *builder) error {
 	})
 	cols := []string{"day", "repo_id", "author", "login", "opened", "merged", "undeployed", "reviewed", "reviews_given"}
 	cols = append(cols, popColumns[:]...)
-	return insertRows(ctx, tx, `/* rollup.write */ INSERT INTO pr_rollup`, cols, keys, func(k cellKey) []any {
+	return insertRows(ctx, tx, `/* rollup.write */ INSERT INTO pr_rollup`, "", cols, keys, func(k cellKey) []any {
 		c := b.cells[k]
 		delete(b.cells, k) // let the values go as they are written
 		args := []any{k.day, k.repo, k.author, c.login, c.opened, c.merged, c.undeployed, c.reviewed, c.rvw}
@@ -344,9 +346,10 @@ func ClearDirty(ctx context.Context, tx *store.Tx) error {
 }
 
 // insertRows writes one row per key, rowsPerInsert rows to a statement:
-// head is the statement up to the column list, row gives a key's values
-// in the order of cols.
-func insertRows(ctx context.Context, tx *store.Tx, head string, cols []string, keys []cellKey, row func(cellKey) []any) error {
+// head is the statement up to the column list, tail what follows the
+// values (an ON CONFLICT clause, or nothing), row gives a key's values in
+// the order of cols.
+func insertRows(ctx context.Context, tx *store.Tx, head, tail string, cols []string, keys []cellKey, row func(cellKey) []any) error {
 	for len(keys) > 0 {
 		part := keys[:min(rowsPerInsert, len(keys))]
 		keys = keys[len(part):]
@@ -367,9 +370,60 @@ func insertRows(ctx context.Context, tx *store.Tx, head string, cols []string, k
 			q.WriteString(")")
 			args = append(args, row(k)...)
 		}
+		q.WriteString(tail)
 		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// GenKey is the app_state key of the rollup's generation: the last one an
+// incremental rebuild gave its days in pr_rollup_days.
+const GenKey = "rollup.gen"
+
+// MarkBuilt records, in tx, that the rollup days rebuilt (every day when
+// days is nil) are complete, for the readers that hold the rollup in
+// memory: an incremental rebuild gives its days the next generation in
+// pr_rollup_days; a full one forgets the days and gives BuiltKey a new
+// value, its epoch, so that such a reader reloads everything.
+func MarkBuilt(ctx context.Context, tx *store.Tx, days []int64) error {
+	if days == nil {
+		if _, err := tx.Exec(ctx, `/* rollup.forgetDays */ DELETE FROM pr_rollup_days`); err != nil {
+			return err
+		}
+		return tx.SetAppState(ctx, BuiltKey, fmt.Sprintf("%d-%s", tx.Now().UnixNano(), rand.Text()))
+	}
+	var gen int64
+	var cur string
+	switch err := tx.QueryRow(ctx, `/* rollup.gen */ SELECT value FROM app_state WHERE key = $1`, GenKey).Scan(&cur); {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	default:
+		if gen, err = strconv.ParseInt(cur, 10, 64); err != nil {
+			return fmt.Errorf("rollup: app_state %s: %w", GenKey, err)
+		}
+	}
+	gen++
+	days = slices.Clone(days)
+	slices.Sort(days)
+	days = slices.Compact(days)
+	keys := make([]cellKey, len(days))
+	for i, d := range days {
+		keys[i] = cellKey{day: d}
+	}
+	if err := insertRows(ctx, tx, `/* rollup.markDays */ INSERT INTO pr_rollup_days`,
+		` ON CONFLICT (day) DO UPDATE SET gen = excluded.gen`, []string{"day", "gen"}, keys,
+		func(k cellKey) []any { return []any{k.day, gen} }); err != nil {
+		return err
+	}
+	if err := tx.SetAppState(ctx, GenKey, strconv.FormatInt(gen, 10)); err != nil {
+		return err
+	}
+	// Built already (an incremental rebuild follows a full one); set it
+	// when missing all the same, keeping its epoch otherwise.
+	_, err := tx.Exec(ctx, `/* rollup.built */ INSERT INTO app_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
+		BuiltKey, fmt.Sprintf("%d-%s", tx.Now().UnixNano(), rand.Text()))
+	return err
 }

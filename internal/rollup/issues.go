@@ -255,7 +255,7 @@ func writeIssues(ctx context.Context, tx *store.Tx, b *issueBuilder) error {
 		return int(x.day - y.day)
 	})
 	cols := []string{"repo_id", "author", "day", "done", "completed", "cycle_times", "cycle_ids", "done_ids", "done_merged_ids", "canceled_ids"}
-	return insertRows(ctx, tx, `/* rollup.writeIssues */ INSERT INTO issue_rollup`, cols, keys, func(k cellKey) []any {
+	return insertRows(ctx, tx, `/* rollup.writeIssues */ INSERT INTO issue_rollup`, "", cols, keys, func(k cellKey) []any {
 		c := b.cells[k]
 		delete(b.cells, k)
 		return []any{k.repo, k.author, k.day, c.done, c.completed, EncodeList(c.cycleTimes), EncodeIDs(c.cycleIDs),

@@ -141,6 +141,22 @@ func (s *Store) Now() time.Time { return s.now().UTC() }
 // own read-only SQL.
 func (s *Store) DB() *sql.DB { return s.read }
 
+// ReadSnapshot runs fn in a read-only transaction whose statements all see
+// the database as of one moment: SQLite's deferred transaction (its
+// snapshot starts at the first read), PostgreSQL's REPEATABLE READ.
+func (s *Store) ReadSnapshot(ctx context.Context, fn func(*sql.Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == Postgres {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.read.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin read: %w", err)
+	}
+	defer tx.Rollback()
+	return fn(tx)
+}
+
 // Tx is a write transaction. Its methods write records; it is only valid
 // inside the function passed to Store.Tx.
 type Tx struct {

@@ -38,7 +38,10 @@ func IncidentOfReposSQL(list string) string {
 }
 
 func incidentOfRepos(p string) string {
-	return `(i.repo_id ` + p + ` OR i.deployment_id IN (SELECT x.id FROM deployments x WHERE x.repo_id ` + p + `)
+	// The deployment is looked up by its id (EXISTS), rather than every
+	// deployment of the repositories listed (IN): a range has a few
+	// incidents and thousands of deployments.
+	return `(i.repo_id ` + p + ` OR EXISTS (SELECT 1 FROM deployments x WHERE x.id = i.deployment_id AND x.repo_id ` + p + `)
 		OR (i.source = '` + model.SourceLinear + `' AND EXISTS (SELECT 1 FROM linear_issues li
 			JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
 			WHERE li.linear_id = i.external_id AND p.repo_id ` + p + `)))`

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/veelocity/veelocity/internal/metrics"
 )
 
@@ -37,12 +39,19 @@ func (p *Pages) dashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	q.Trend = true
+	// The two halves at once: they read different populations.
 	var dora *metrics.DORA
 	var dev *metrics.Development
-	if dora, err = p.metrics.DORA(ctx, q); err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() (err error) {
+		dora, err = p.metrics.DORA(gctx, q)
 		return err
-	}
-	if dev, err = p.metrics.Development(ctx, q); err != nil {
+	})
+	g.Go(func() (err error) {
+		dev, err = p.metrics.Development(gctx, q)
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return err
 	}
 	qs := carry(r.URL.Query())

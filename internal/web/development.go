@@ -17,8 +17,16 @@ func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return p.render(w, r, pg.status, "charts", pg)
 	}
-	d, err := p.metrics.Development(r.Context(), q)
-	if err != nil {
+	// The metrics and the developers table at once.
+	var d *metrics.Development
+	done := make(chan error, 1)
+	go func() {
+		var err error
+		d, err = p.metrics.Development(r.Context(), q)
+		done <- err
+	}()
+	devs, devsErr := p.developersPanel(r, q)
+	if err := <-done; err != nil {
 		return err
 	}
 	rng := rangeText(q)
@@ -31,13 +39,12 @@ func (p *Pages) development(w http.ResponseWriter, r *http.Request) error {
 			"From a Linear issue's creation to the last merge among its linked PRs. Issues link to PRs that name them (ENG-123) or that they attach."),
 		throughputPanel(r, d.Throughput, q),
 	}
-	devs, err := p.developersPanel(r, q)
-	if isParamError(err) {
-		pg.Error, _, _ = queryError(err, r.URL.Query())
+	if isParamError(devsErr) {
+		pg.Error, _, _ = queryError(devsErr, r.URL.Query())
 		return p.render(w, r, http.StatusBadRequest, "charts", pg)
 	}
-	if err != nil {
-		return err
+	if devsErr != nil {
+		return devsErr
 	}
 	panels = append(panels, *devs)
 	if wantsCSV(r) {

@@ -1,0 +1,76 @@
+package metrics
+
+import (
+	"math"
+	"sort"
+)
+
+// sortedSet is a population held as several sorted slices, for example one
+// per author: the Teams page asks the percentiles of many unions of them
+// (one per team), which it finds without merging them.
+type sortedSet struct {
+	parts [][]int64
+	n     int
+	sum   int64
+}
+
+func (s *sortedSet) add(part []int64, sum int64) {
+	if len(part) > 0 {
+		s.parts = append(s.parts, part)
+		s.n += len(part)
+		s.sum += sum
+	}
+}
+
+// kth returns the k-th smallest value (from 0) of the set: the smallest
+// value v with more than k values ≤ v, found by bisecting the values'
+// span, each step counting the values ≤ the middle by binary search in
+// each part.
+func (s *sortedSet) kth(k int) int64 {
+	lo, hi := int64(math.MaxInt64), int64(math.MinInt64)
+	for _, p := range s.parts {
+		lo = min(lo, p[0])
+		hi = max(hi, p[len(p)-1])
+	}
+	for lo < hi {
+		mid := lo + int64((uint64(hi)-uint64(lo))/2) // no overflow, whatever the signs
+		n := 0
+		for _, p := range s.parts {
+			n += sort.Search(len(p), func(i int) bool { return p[i] > mid })
+		}
+		if n > k {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return lo
+}
+
+// summary reports the set as summarize reports the same values.
+func (s *sortedSet) summary() Durations {
+	if s.n == 0 {
+		return Durations{}
+	}
+	ps := [3]float64{0.5, 0.75, 0.90}
+	var out [3]float64
+	at := map[int]int64{}
+	for i, p := range ps {
+		// percentile_cont, as percentiles computes it.
+		rank := p * float64(s.n-1)
+		lo, hi := math.Floor(rank), math.Ceil(rank)
+		for _, r := range []int{int(lo), int(hi)} {
+			if _, ok := at[r]; !ok {
+				at[r] = s.kth(r)
+			}
+		}
+		a, b := float64(at[int(lo)]), float64(at[int(hi)])
+		out[i] = a + (rank-lo)*(b-a)
+	}
+	return Durations{
+		AverageHours: hours(float64(s.sum) / float64(s.n)),
+		MedianHours:  hours(out[0]),
+		P75Hours:     hours(out[1]),
+		P90Hours:     hours(out[2]),
+	}
+}
