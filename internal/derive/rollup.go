@@ -104,7 +104,7 @@ func (d *Deriver) updateIssueRollup(ctx context.Context) error {
 		if err := rollup.ClearDirtyIssues(ctx, tx); err != nil {
 			return err
 		}
-		return tx.SetAppState(ctx, rollup.IssuesBuiltKey, "1")
+		return rollup.MarkIssuesBuilt(ctx, tx, days)
 	})
 }
 

@@ -2,7 +2,7 @@ package metrics
 
 import (
 	"context"
-	"database/sql"
+	"strconv"
 	"strings"
 
 	"github.com/veelocity/veelocity/internal/rollup"
@@ -46,45 +46,66 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 	}
 	repo, author := issueCell(q)
 	from, to := dayRange(q)
-	cols := "day, done"
-	if cycle {
-		cols += ", cycle_times"
-	}
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.issueRollup */ SELECT `+cols+` FROM issue_rollup
-		WHERE repo_id = $1 AND author = $2 AND day >= $3 AND day < $4`, repo, author, from, to)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var day int64
-	var n int
-	var blob sql.RawBytes
-	dest := []any{&day, &n}
-	if cycle {
-		dest = append(dest, &blob)
-	}
 	// In any order (see readRollup): bucket by bucket, then in one slice.
 	buckets := make([][]int64, len(ser.dates))
-	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return nil, err
-		}
-		b := ser.slot(day * rollup.MsPerDay)
-		if b < 0 {
-			continue
-		}
-		r.done[b] += n
-		if cycle {
-			if buckets[b], _, err = rollup.DecodeList(buckets[b], blob); err != nil {
-				return nil, err
+	err := s.eachIssueCell(ctx, from, to, "repo_id = $3 AND author = $4", []any{repo, author},
+		func(r *issueRow) bool { return r.repo == repo && r.author == author },
+		func(day int64, row *issueRow) (err error) {
+			b := ser.slot(day * rollup.MsPerDay)
+			if b < 0 {
+				return nil
 			}
-		}
-	}
-	if err := rows.Err(); err != nil {
+			r.done[b] += row.done
+			if cycle {
+				buckets[b], _, err = rollup.DecodeList(buckets[b], row.cycleTimes)
+			}
+			return err
+		})
+	if err != nil {
 		return nil, err
 	}
 	r.cycle.fill(buckets)
 	return r, nil
+}
+
+// eachIssueCell calls fn with each issue_rollup row of the days [from, to)
+// that match keeps, from the mirror when it holds the issue rollup, and
+// otherwise from the database, where where (its arguments numbered from
+// $3) selects the same rows. fn may keep the row.
+func (s *Service) eachIssueCell(ctx context.Context, from, to int64, where string, args []any, match func(*issueRow) bool,
+	fn func(day int64, r *issueRow) error) error {
+	m, err := s.issueMirror(ctx)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		for day := from; day < to; day++ {
+			for _, r := range m.rows(day) {
+				if match(r) {
+					if err := fn(day, r); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	}
+	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.issueRollup */ SELECT day, `+issueMirrorSpec.cols+` FROM issue_rollup
+		WHERE day >= $1 AND day < $2 AND `+where, append([]any{from, to}, args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		day, r, err := issueMirrorSpec.scan(rows)
+		if err != nil {
+			return err
+		}
+		if err := fn(day, r); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // fill sets p to the values of buckets, in bucket order.
@@ -136,93 +157,56 @@ func (s *Service) readIssueRollupTeam(ctx context.Context, q Query, ser *series,
 	var keepCycle, keepDone idSet
 	filtered := q.RepoID != 0 || q.Author != ""
 	if filtered {
-		repo, author := issueCell(q)
-		rows, err := s.st.DB().QueryContext(ctx, `/* metrics.issueRollupFilter */ SELECT cycle_ids, done_ids FROM issue_rollup
-			WHERE repo_id = $1 AND author = $2 AND day >= $3 AND day < $4`, repo, author, from, to)
-		if err != nil {
-			return err
-		}
-		var ids []int64
-		for rows.Next() {
-			var c, d sql.RawBytes
-			if err := rows.Scan(&c, &d); err != nil {
-				rows.Close()
-				return err
-			}
-			if ids, err = rollup.DecodeIDs(ids[:0], c); err != nil {
-				rows.Close()
-				return err
-			}
-			for _, id := range ids {
-				keepCycle.add(id)
-			}
-			if ids, err = rollup.DecodeIDs(ids[:0], d); err != nil {
-				rows.Close()
-				return err
-			}
-			for _, id := range ids {
-				keepDone.add(id)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := s.issueFilterSets(ctx, q, from, to, &keepCycle, &keepDone); err != nil {
 			return err
 		}
 	}
-	f := &filter{}
-	f.add("repo_id = 0 AND day >= ? AND day < ?", from, to)
-	members := make([]any, len(q.Team.Members))
+	members := make(map[string]bool, len(q.Team.Members))
+	marks := make([]string, len(q.Team.Members))
+	args := make([]any, len(q.Team.Members))
 	for i, m := range q.Team.Members {
-		members[i] = m // lower case, as the cells' authors
+		members[m] = true // lower case, as the cells' authors
+		marks[i], args[i] = "$"+strconv.Itoa(i+3), m
 	}
-	f.add("author IN ("+placeholders(len(members))+")", members...)
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.issueRollupTeam */ SELECT day, cycle_ids, cycle_times, done_merged_ids
-		FROM issue_rollup WHERE `+f.sql(), f.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	buckets := make([][]int64, len(ser.dates))
 	var seenCycle, seenDone idSet
 	var ids, times []int64
-	for rows.Next() {
-		var day int64
-		var c, t, d sql.RawBytes
-		if err := rows.Scan(&day, &c, &t, &d); err != nil {
-			return err
-		}
-		b := ser.slot(day * rollup.MsPerDay)
-		if b < 0 {
-			continue
-		}
-		if cycle {
-			if ids, err = rollup.DecodeIDs(ids[:0], c); err != nil {
-				return err
+	err := s.eachIssueCell(ctx, from, to, "repo_id = 0 AND author IN ("+strings.Join(marks, ", ")+")", args,
+		func(r *issueRow) bool { return r.repo == 0 && members[r.author] },
+		func(day int64, row *issueRow) (err error) {
+			b := ser.slot(day * rollup.MsPerDay)
+			if b < 0 {
+				return nil
 			}
-			if times, _, err = rollup.DecodeList(times[:0], t); err != nil {
-				return err
-			}
-			if len(ids) != len(times) {
-				return rollup.ErrCorrupt
-			}
-			for i, id := range ids {
-				if (!filtered || keepCycle.has(id)) && seenCycle.add(id) {
-					buckets[b] = append(buckets[b], times[i])
+			if cycle {
+				if ids, err = rollup.DecodeIDs(ids[:0], row.cycleIDs); err != nil {
+					return err
+				}
+				if times, _, err = rollup.DecodeList(times[:0], row.cycleTimes); err != nil {
+					return err
+				}
+				if len(ids) != len(times) {
+					return rollup.ErrCorrupt
+				}
+				for i, id := range ids {
+					if (!filtered || keepCycle.has(id)) && seenCycle.add(id) {
+						buckets[b] = append(buckets[b], times[i])
+					}
 				}
 			}
-		}
-		if done {
-			if ids, err = rollup.DecodeIDs(ids[:0], d); err != nil {
-				return err
-			}
-			for _, id := range ids {
-				if (!filtered || keepDone.has(id)) && seenDone.add(id) {
-					r.done[b]++
+			if done {
+				if ids, err = rollup.DecodeIDs(ids[:0], row.merged); err != nil {
+					return err
+				}
+				for _, id := range ids {
+					if (!filtered || keepDone.has(id)) && seenDone.add(id) {
+						r.done[b]++
+					}
 				}
 			}
-		}
-	}
-	if err := rows.Err(); err != nil {
+			return nil
+		})
+	if err != nil {
 		return err
 	}
 	r.cycle.fill(buckets)
@@ -262,14 +246,39 @@ func (s *Service) issuesCompletedRollup(ctx context.Context, q Query) (*IssuesCo
 // when it has one), canceled or not: the developers table's column.
 func (s *Service) issuesCompletedByRollup(ctx context.Context, q Query, counts map[string]int) error {
 	from, to := dayRange(q)
-	f := &filter{}
-	f.add("repo_id = ?", q.RepoID)
-	if q.Author != "" {
-		f.add("author = ?", strings.ToLower(q.Author))
-	} else {
-		f.add("author <> ''")
+	author := strings.ToLower(q.Author)
+	where, args := "repo_id = $3 AND author <> ''", []any{q.RepoID}
+	if author != "" {
+		where, args = "repo_id = $3 AND author = $4", []any{q.RepoID, author}
 	}
-	f.add("day >= ? AND day < ?", from, to)
-	return s.groupCounts(ctx, `/* metrics.developers.issuesCompletedRollup */ SELECT author, sum(completed) FROM issue_rollup
-		WHERE `+f.sql()+` GROUP BY author`, f.args, counts)
+	return s.eachIssueCell(ctx, from, to, where, args,
+		func(r *issueRow) bool { return r.repo == q.RepoID && r.author != "" && (author == "" || r.author == author) },
+		func(_ int64, r *issueRow) error {
+			counts[r.author] += r.completed
+			return nil
+		})
+}
+
+// issueFilterSets adds to keepCycle and keepDone the issues of the cell
+// that q's repository and author filters read, over the days [from, to).
+func (s *Service) issueFilterSets(ctx context.Context, q Query, from, to int64, keepCycle, keepDone *idSet) error {
+	repo, author := issueCell(q)
+	var ids []int64
+	return s.eachIssueCell(ctx, from, to, "repo_id = $3 AND author = $4", []any{repo, author},
+		func(r *issueRow) bool { return r.repo == repo && r.author == author },
+		func(_ int64, r *issueRow) (err error) {
+			if ids, err = rollup.DecodeIDs(ids[:0], r.cycleIDs); err != nil {
+				return err
+			}
+			for _, id := range ids {
+				keepCycle.add(id)
+			}
+			if ids, err = rollup.DecodeIDs(ids[:0], r.doneIDs); err != nil {
+				return err
+			}
+			for _, id := range ids {
+				keepDone.add(id)
+			}
+			return nil
+		})
 }

@@ -28,11 +28,176 @@ import (
 // (rollup.BuiltKey's value) and the mirror reloads it all. It checks when
 // the data version changes, the same signal the result cache follows.
 //
-// Past mirrorMaxBytes (a rollup for several million PRs a year) it lets go
-// and the metrics read the database, as they do before the rollup is built.
+// The issue rollup (issue_rollup, about 16 MB at a million PRs) is held the
+// same way, its days in issue_rollup_days.
+//
+// Past mirrorMaxBytes (a rollup for several million PRs a year) a mirror
+// lets go and the metrics read the database, as they do before the rollup
+// is built.
 
-// mirrorMaxBytes bounds the rollup held in memory.
+// mirrorMaxBytes bounds each rollup held in memory.
 const mirrorMaxBytes = 128 << 20
+
+// mirrorSpec describes a rollup table to hold in memory.
+type mirrorSpec[R any] struct {
+	name                string // for messages
+	table, daysTable    string
+	builtKey, genKey    string
+	cols                string
+	scan                func(*sql.Rows) (day int64, r *R, err error)
+	size                func(*R) int64
+}
+
+// tableMirror holds a rollup table in memory (see above).
+type tableMirror[R any] struct {
+	spec *mirrorSpec[R]
+	snap atomic.Pointer[mirrorSnap[R]]
+	// mu lets one refresh run at a time.
+	mu sync.Mutex
+	// tooLarge is set once the table was found larger than the bound:
+	// the metrics then read the database.
+	tooLarge atomic.Bool
+	maxBytes int64
+}
+
+// mirrorSnap is a rollup as of one data version. It is never modified once
+// published: a refresh makes a new one, sharing the unchanged days.
+type mirrorSnap[R any] struct {
+	version string // the data version it was checked against
+	epoch   string // the built key's value
+	gen     int64  // the last generation of the days table it holds
+	days    map[int64][]*R
+	sizes   map[int64]int64
+	bytes   int64
+}
+
+// rows returns the rows of day.
+func (m *mirrorSnap[R]) rows(day int64) []*R { return m.days[day] }
+
+// get returns the table as of the data version, or nil when the metrics
+// must read the database: the rollup is not built (or is being rebuilt
+// whole), or is too large to hold.
+func (t *tableMirror[R]) get(ctx context.Context, st mirrorStore, version string) (*mirrorSnap[R], error) {
+	if t.tooLarge.Load() {
+		return nil, nil
+	}
+	if m := t.snap.Load(); m != nil && m.version == version {
+		return m, nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if m := t.snap.Load(); m != nil && m.version == version {
+		return m, nil // refreshed while this call waited
+	}
+	m, err := t.refresh(ctx, st, t.snap.Load(), version)
+	if err != nil || m == nil {
+		return nil, err
+	}
+	t.snap.Store(m)
+	return m, nil
+}
+
+// mirrorStore is what a mirror reads through.
+type mirrorStore interface {
+	ReadSnapshot(ctx context.Context, fn func(*sql.Tx) error) error
+}
+
+// refresh brings old (nil at first) to the database's current table, all
+// its reads in one snapshot. It returns nil when the rollup is not built.
+func (t *tableMirror[R]) refresh(ctx context.Context, st mirrorStore, old *mirrorSnap[R], version string) (*mirrorSnap[R], error) {
+	sp := t.spec
+	var m *mirrorSnap[R]
+	err := st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
+		m = nil
+		epoch, ok, err := txAppState(ctx, tx, sp.builtKey)
+		if err != nil || !ok {
+			return err
+		}
+		genText, _, err := txAppState(ctx, tx, sp.genKey)
+		if err != nil {
+			return err
+		}
+		gen, _ := strconv.ParseInt(genText, 10, 64)
+		next := &mirrorSnap[R]{version: version, epoch: epoch, gen: gen}
+		if old == nil || old.epoch != epoch {
+			next.days, next.sizes = map[int64][]*R{}, map[int64]int64{}
+			if err := t.load(ctx, tx, next, "", nil); err != nil {
+				return err
+			}
+			m = next
+			return nil
+		}
+		next.days, next.sizes, next.bytes = make(map[int64][]*R, len(old.days)), make(map[int64]int64, len(old.sizes)), old.bytes
+		for d, rows := range old.days {
+			next.days[d] = rows
+		}
+		for d, n := range old.sizes {
+			next.sizes[d] = n
+		}
+		if gen != old.gen {
+			changed, err := changedDays(ctx, tx, sp.daysTable, old.gen)
+			if err != nil {
+				return err
+			}
+			for len(changed) > 0 {
+				part := changed[:min(500, len(changed))]
+				changed = changed[len(part):]
+				args := make([]any, len(part))
+				for i, d := range part {
+					args[i] = d
+					next.bytes -= next.sizes[d]
+					delete(next.days, d)
+					delete(next.sizes, d)
+				}
+				if err := t.load(ctx, tx, next, " WHERE day IN ("+numbered(len(part))+")", args); err != nil {
+					return err
+				}
+			}
+		}
+		m = next
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("metrics: reading the %s: %w", sp.name, err)
+	}
+	if m != nil && m.bytes > t.limit() {
+		t.tooLarge.Store(true)
+		slog.Warn("the "+sp.name+" is too large to hold in memory; the metrics read it from the database",
+			"bytes", m.bytes, "limit", t.limit())
+		return nil, nil
+	}
+	return m, nil
+}
+
+func (t *tableMirror[R]) limit() int64 {
+	if t.maxBytes > 0 {
+		return t.maxBytes
+	}
+	return mirrorMaxBytes
+}
+
+// load adds the rows that where selects to m.
+func (t *tableMirror[R]) load(ctx context.Context, tx *sql.Tx, m *mirrorSnap[R], where string, args []any) error {
+	sp := t.spec
+	rows, err := tx.QueryContext(ctx, `/* metrics.mirror */ SELECT day, `+sp.cols+` FROM `+sp.table+where, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		day, r, err := sp.scan(rows)
+		if err != nil {
+			return err
+		}
+		n := sp.size(r)
+		m.days[day] = append(m.days[day], r)
+		m.sizes[day] += n
+		m.bytes += n
+	}
+	return rows.Err()
+}
+
+// The PR rollup's mirror.
 
 // mirrorRow is one pr_rollup row.
 type mirrorRow struct {
@@ -53,149 +218,16 @@ func (r *mirrorRow) count(p rollup.Pop) int {
 	return rollup.Count(r.pops[p])
 }
 
-// size is about what the row holds in memory.
-func (r *mirrorRow) size() int64 {
-	n := int64(96 + len(r.author) + len(r.login))
-	for _, b := range r.pops {
-		n += int64(len(b))
-	}
-	return n
-}
-
-// mirrorSnap is the rollup as of one data version. It is never modified
-// once published: a refresh makes a new one, sharing the unchanged days.
-type mirrorSnap struct {
-	version string // the data version it was checked against
-	epoch   string // rollup.BuiltKey's value
-	gen     int64  // the last generation of pr_rollup_days it holds
-	days    map[int64][]*mirrorRow
-	bytes   int64
-}
-
-// rows returns the rows of day.
-func (m *mirrorSnap) rows(day int64) []*mirrorRow { return m.days[day] }
-
-type rollupMirror struct {
-	snap atomic.Pointer[mirrorSnap]
-	// mu lets one refresh run at a time.
-	mu sync.Mutex
-	// tooLarge is set once the rollup was found larger than
-	// mirrorMaxBytes: the metrics then read the database.
-	tooLarge atomic.Bool
-	maxBytes int64
-}
-
-// mirror returns the rollup as of the current data version, or nil when
-// the metrics must read the database: the rollup is not built (or is being
-// rebuilt whole), is too large to hold, or the service reads no rollup.
-func (s *Service) mirror(ctx context.Context) (*mirrorSnap, error) {
-	if s.noRollup || s.noMirror || s.rollups.tooLarge.Load() {
-		return nil, nil
-	}
-	version, err := s.dataVersion(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if m := s.rollups.snap.Load(); m != nil && m.version == version {
-		return m, nil
-	}
-	s.rollups.mu.Lock()
-	defer s.rollups.mu.Unlock()
-	if m := s.rollups.snap.Load(); m != nil && m.version == version {
-		return m, nil // refreshed while this call waited
-	}
-	m, err := s.refreshMirror(ctx, s.rollups.snap.Load(), version)
-	if err != nil || m == nil {
-		return nil, err
-	}
-	s.rollups.snap.Store(m)
-	return m, nil
-}
-
-// refreshMirror brings old (nil at first) to the database's current
-// rollup, all its reads in one snapshot. It returns nil when the rollup is
-// not built.
-func (s *Service) refreshMirror(ctx context.Context, old *mirrorSnap, version string) (*mirrorSnap, error) {
-	var m *mirrorSnap
-	err := s.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
-		m = nil
-		epoch, ok, err := txAppState(ctx, tx, rollup.BuiltKey)
-		if err != nil || !ok {
-			return err
+var prMirrorSpec = &mirrorSpec[mirrorRow]{
+	name: "PR rollup", table: "pr_rollup", daysTable: "pr_rollup_days", builtKey: rollup.BuiltKey, genKey: rollup.GenKey,
+	cols: func() string {
+		cols := "repo_id, author, login, opened, merged, undeployed, reviewed, reviews_given"
+		for p := range rollup.NumPops {
+			cols += ", " + p.Column()
 		}
-		genText, _, err := txAppState(ctx, tx, rollup.GenKey)
-		if err != nil {
-			return err
-		}
-		gen, _ := strconv.ParseInt(genText, 10, 64)
-		next := &mirrorSnap{version: version, epoch: epoch, gen: gen}
-		if old == nil || old.epoch != epoch {
-			next.days = map[int64][]*mirrorRow{}
-			if err := loadMirrorRows(ctx, tx, next, "", nil); err != nil {
-				return err
-			}
-			m = next
-			return nil
-		}
-		next.days, next.bytes = make(map[int64][]*mirrorRow, len(old.days)), old.bytes
-		for d, rows := range old.days {
-			next.days[d] = rows
-		}
-		if gen != old.gen {
-			changed, err := changedDays(ctx, tx, old.gen)
-			if err != nil {
-				return err
-			}
-			for len(changed) > 0 {
-				part := changed[:min(500, len(changed))]
-				changed = changed[len(part):]
-				args := make([]any, len(part))
-				for i, d := range part {
-					args[i] = d
-					for _, r := range next.days[d] {
-						next.bytes -= r.size()
-					}
-					delete(next.days, d)
-				}
-				if err := loadMirrorRows(ctx, tx, next, " WHERE day IN ("+numbered(len(part))+")", args); err != nil {
-					return err
-				}
-			}
-		}
-		m = next
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("metrics: reading the PR rollup: %w", err)
-	}
-	if m != nil && m.bytes > s.rollups.limit() {
-		s.rollups.tooLarge.Store(true)
-		slog.Warn("the PR rollup is too large to hold in memory; the metrics read it from the database",
-			"bytes", m.bytes, "limit", s.rollups.limit())
-		return nil, nil
-	}
-	return m, nil
-}
-
-func (r *rollupMirror) limit() int64 {
-	if r.maxBytes > 0 {
-		return r.maxBytes
-	}
-	return mirrorMaxBytes
-}
-
-// loadMirrorRows adds the pr_rollup rows that where selects to m.
-func loadMirrorRows(ctx context.Context, tx *sql.Tx, m *mirrorSnap, where string, args []any) error {
-	cols := "day, repo_id, author, login, opened, merged, undeployed, reviewed, reviews_given"
-	for p := range rollup.NumPops {
-		cols += ", " + p.Column()
-	}
-	rows, err := tx.QueryContext(ctx, `/* metrics.mirror */ SELECT `+cols+` FROM pr_rollup`+where, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+		return cols
+	}(),
+	scan: func(rows *sql.Rows) (int64, *mirrorRow, error) {
 		r := &mirrorRow{}
 		var day int64
 		dest := []any{&day, &r.repo, &r.author, &r.login, &r.opened, &r.merged, &r.undeployed, &r.reviewed, &r.reviews}
@@ -203,20 +235,77 @@ func loadMirrorRows(ctx context.Context, tx *sql.Tx, m *mirrorSnap, where string
 			dest = append(dest, &r.pops[p]) // *[]byte: Scan copies
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return err
+			return 0, nil, err
 		}
 		for p, b := range r.pops {
 			r.counts[p] = int32(rollup.Count(b))
 		}
-		m.days[day] = append(m.days[day], r)
-		m.bytes += r.size()
-	}
-	return rows.Err()
+		return day, r, nil
+	},
+	size: func(r *mirrorRow) int64 {
+		n := int64(128 + len(r.author) + len(r.login))
+		for _, b := range r.pops {
+			n += int64(len(b))
+		}
+		return n
+	},
 }
 
-// changedDays lists the days of pr_rollup_days past generation gen.
-func changedDays(ctx context.Context, tx *sql.Tx, gen int64) ([]int64, error) {
-	rows, err := tx.QueryContext(ctx, `/* metrics.mirrorDays */ SELECT day FROM pr_rollup_days WHERE gen > $1`, gen)
+// mirror returns the PR rollup as of the current data version, or nil when
+// the metrics must read the database (see tableMirror.get, and the
+// service's switches for the tests).
+func (s *Service) mirror(ctx context.Context) (*mirrorSnap[mirrorRow], error) {
+	if s.noRollup || s.noMirror {
+		return nil, nil
+	}
+	version, err := s.dataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.rollups.get(ctx, s.st, version)
+}
+
+// The issue rollup's mirror.
+
+// issueRow is one issue_rollup row (the columns the metrics read).
+type issueRow struct {
+	repo                                  int64
+	author                                string
+	done, completed                       int
+	cycleTimes, cycleIDs, doneIDs, merged []byte // merged: done_merged_ids
+}
+
+var issueMirrorSpec = &mirrorSpec[issueRow]{
+	name: "issue rollup", table: "issue_rollup", daysTable: "issue_rollup_days", builtKey: rollup.IssuesBuiltKey,
+	genKey: rollup.IssuesGenKey,
+	cols:   "repo_id, author, done, completed, cycle_times, cycle_ids, done_ids, done_merged_ids",
+	scan: func(rows *sql.Rows) (int64, *issueRow, error) {
+		r := &issueRow{}
+		var day int64
+		err := rows.Scan(&day, &r.repo, &r.author, &r.done, &r.completed, &r.cycleTimes, &r.cycleIDs, &r.doneIDs, &r.merged)
+		return day, r, err
+	},
+	size: func(r *issueRow) int64 {
+		return int64(96 + len(r.author) + len(r.cycleTimes) + len(r.cycleIDs) + len(r.doneIDs) + len(r.merged))
+	},
+}
+
+// issueMirror returns the issue rollup as of the current data version, or
+// nil when the metrics must read the database.
+func (s *Service) issueMirror(ctx context.Context) (*mirrorSnap[issueRow], error) {
+	if s.noRollup || s.noMirror {
+		return nil, nil
+	}
+	version, err := s.dataVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.issues.get(ctx, s.st, version)
+}
+
+// changedDays lists the days of table past generation gen.
+func changedDays(ctx context.Context, tx *sql.Tx, table string, gen int64) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, `/* metrics.mirrorDays */ SELECT day FROM `+table+` WHERE gen > $1`, gen)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/scenario"
 	"github.com/veelocity/veelocity/internal/store/storetest"
@@ -26,7 +27,11 @@ func TestMirrorFollowsDerive(t *testing.T) {
 	if err != nil || first == nil {
 		t.Fatalf("no mirror after derive (%v)", err)
 	}
-	same := func(got *mirrorSnap) {
+	firstIssues, err := s.issueMirror(ctx)
+	if err != nil || firstIssues == nil || len(firstIssues.days) == 0 {
+		t.Fatalf("no issue mirror after derive (%v)", err)
+	}
+	same := func(got *mirrorSnap[mirrorRow], gotIssues *mirrorSnap[issueRow]) {
 		t.Helper()
 		fresh, err := New(st, false).mirror(ctx)
 		if err != nil || fresh == nil {
@@ -36,16 +41,28 @@ func TestMirrorFollowsDerive(t *testing.T) {
 			t.Errorf("the mirror holds %d days (%d bytes), a fresh load %d days (%d bytes)", len(got.days), got.bytes,
 				len(fresh.days), fresh.bytes)
 		}
+		freshIssues, err := New(st, false).issueMirror(ctx)
+		if err != nil || freshIssues == nil {
+			t.Fatalf("no fresh issue mirror (%v)", err)
+		}
+		if !reflect.DeepEqual(gotIssues.days, freshIssues.days) || gotIssues.bytes != freshIssues.bytes {
+			t.Errorf("the issue mirror holds %d days (%d bytes), a fresh load %d days (%d bytes)", len(gotIssues.days),
+				gotIssues.bytes, len(freshIssues.days), freshIssues.bytes)
+		}
 	}
-	same(first)
+	same(first, firstIssues)
 	if again, _ := s.mirror(ctx); again != first {
 		t.Error("the mirror was reloaded with the data unchanged")
 	}
 
-	// A new PR, created and merged on one day with no other PR.
+	// A new PR, created and merged on one day with no other PR, and the
+	// Linear issue it names, completed that day.
 	b := scenario.New(t, st)
 	created := time.Date(2026, 3, 20, 9, 0, 0, 0, time.UTC)
-	b.PullRequest(web, scenario.PR{Number: 90, Author: "alice", Created: created, Merged: scenario.Ptr(created.Add(3 * time.Hour))})
+	b.PullRequest(web, scenario.PR{Number: 90, Author: "alice", Title: "ENG-90", Created: created,
+		Merged: scenario.Ptr(created.Add(3 * time.Hour))})
+	b.LinearIssue(model.LinearIssue{TeamLinearID: b.Team("ENG"), Identifier: "ENG-90", Number: 90, CreatedAt: created.Add(-time.Hour),
+		StateType: "completed", CompletedAt: scenario.Ptr(created.Add(4 * time.Hour))})
 	b.Derive()
 	second, err := s.mirror(ctx)
 	if err != nil || second == nil {
@@ -68,7 +85,15 @@ func TestMirrorFollowsDerive(t *testing.T) {
 	if shared != len(first.days) {
 		t.Errorf("%d of %d unchanged days kept, want all: the derive rebuilt one new day", shared, len(first.days))
 	}
-	same(second)
+	secondIssues, err := s.issueMirror(ctx)
+	if err != nil || secondIssues == nil {
+		t.Fatalf("no issue mirror after the incremental derive (%v)", err)
+	}
+	if secondIssues.epoch != firstIssues.epoch || secondIssues.gen <= firstIssues.gen || len(secondIssues.days[day]) == 0 {
+		t.Errorf("incremental derive: issue epoch %q → %q, generation %d → %d, %d cells on the new day; want the same epoch, a later generation and cells",
+			firstIssues.epoch, secondIssues.epoch, firstIssues.gen, secondIssues.gen, len(secondIssues.days[day]))
+	}
+	same(second, secondIssues)
 
 	b.DeriveFull()
 	third, err := s.mirror(ctx)
@@ -78,7 +103,14 @@ func TestMirrorFollowsDerive(t *testing.T) {
 	if third.epoch == second.epoch {
 		t.Error("a full derive kept the rollup's epoch")
 	}
-	same(third)
+	thirdIssues, err := s.issueMirror(ctx)
+	if err != nil || thirdIssues == nil {
+		t.Fatalf("no issue mirror after the full derive (%v)", err)
+	}
+	if thirdIssues.epoch == secondIssues.epoch {
+		t.Error("a full derive kept the issue rollup's epoch")
+	}
+	same(third, thirdIssues)
 }
 
 // TestMirrorTooLarge checks that a rollup past the mirror's bound is read

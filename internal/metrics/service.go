@@ -29,13 +29,16 @@ type Service struct {
 	// rollups holds the PR rollup in memory (mirror.go); noMirror makes
 	// the metrics read it from the database instead, for the tests that
 	// compare the two.
-	rollups  rollupMirror
+	rollups  tableMirror[mirrorRow]
+	issues   tableMirror[issueRow]
 	noMirror bool
 }
 
 // New returns a Service. linearConfigured is whether LINEAR_API_KEY is set.
 func New(st *store.Store, linearConfigured bool) *Service {
-	return &Service{st: st, linearKey: linearConfigured, cache: newResultCache()}
+	s := &Service{st: st, linearKey: linearConfigured, cache: newResultCache()}
+	s.rollups.spec, s.issues.spec = prMirrorSpec, issueMirrorSpec
+	return s
 }
 
 // filter builds the WHERE clause shared by the fact queries: a range on

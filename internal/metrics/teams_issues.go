@@ -42,18 +42,7 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 	var keepCycle, keepDone idSet
 	filtered := q.RepoID != 0 || q.Author != ""
 	if filtered {
-		repo, author := issueCell(q)
-		err := s.scanIssueCells(ctx, `/* metrics.teamsIssueFilter */ SELECT day, author, cycle_ids, NULL, done_ids FROM issue_rollup
-			WHERE repo_id = $1 AND author = $2 AND day >= $3 AND day < $4`, []any{repo, author, from, to},
-			func(_ int64, _ string, cycle, _, done []int64) {
-				for _, id := range cycle {
-					keepCycle.add(id)
-				}
-				for _, id := range done {
-					keepDone.add(id)
-				}
-			})
-		if err != nil {
+		if err := s.issueFilterSets(ctx, both, from, to, &keepCycle, &keepDone); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -63,14 +52,29 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 		times       []int64
 	}
 	var cells [2][]cell // previous range, range
-	err = s.scanIssueCells(ctx, `/* metrics.teamsIssueRollup */ SELECT day, author, cycle_ids, cycle_times, done_merged_ids FROM issue_rollup
-		WHERE repo_id = 0 AND author <> '' AND day >= $1 AND day < $2`, []any{from, to},
-		func(day int64, author string, cycle, times, done []int64) {
+	err = s.eachIssueCell(ctx, from, to, "repo_id = 0 AND author <> ''", nil,
+		func(r *issueRow) bool { return r.repo == 0 && r.author != "" },
+		func(day int64, r *issueRow) error {
+			c := cell{author: r.author}
+			var err error
+			if c.cycle, err = rollup.DecodeIDs(nil, r.cycleIDs); err != nil {
+				return err
+			}
+			if c.times, _, err = rollup.DecodeList(nil, r.cycleTimes); err != nil {
+				return err
+			}
+			if len(c.times) != len(c.cycle) {
+				return rollup.ErrCorrupt
+			}
+			if c.done, err = rollup.DecodeIDs(nil, r.merged); err != nil {
+				return err
+			}
 			i := 1
 			if day < split {
 				i = 0
 			}
-			cells[i] = append(cells[i], cell{author, slices.Clone(cycle), slices.Clone(done), slices.Clone(times)})
+			cells[i] = append(cells[i], c)
+			return nil
 		})
 	if err != nil {
 		return nil, nil, err
@@ -136,40 +140,6 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 		out[i] = d
 	}
 	return out[0], out[1], nil
-}
-
-// scanIssueCells reads issue_rollup rows (day, author, then three id or
-// value lists: ids, cycle times, ids; NULL for none) and calls fn with each,
-// decoded; the slices are reused after fn returns.
-func (s *Service) scanIssueCells(ctx context.Context, query string, args []any, fn func(day int64, author string, a, times, b []int64)) error {
-	rows, err := s.st.DB().QueryContext(ctx, query, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var day int64
-	var author string
-	var ab, tb, bb []byte
-	var a, t, b []int64
-	for rows.Next() {
-		if err := rows.Scan(&day, &author, &ab, &tb, &bb); err != nil {
-			return err
-		}
-		if a, err = rollup.DecodeIDs(a[:0], ab); err != nil {
-			return err
-		}
-		if t, _, err = rollup.DecodeList(t[:0], tb); err != nil {
-			return err
-		}
-		if b, err = rollup.DecodeIDs(b[:0], bb); err != nil {
-			return err
-		}
-		if len(tb) > 0 && len(t) != len(a) {
-			return rollup.ErrCorrupt
-		}
-		fn(day, author, a, t, b)
-	}
-	return rows.Err()
 }
 
 // team returns the cycle time and the issues completed of the team whose

@@ -388,21 +388,26 @@ const GenKey = "rollup.gen"
 // pr_rollup_days; a full one forgets the days and gives BuiltKey a new
 // value, its epoch, so that such a reader reloads everything.
 func MarkBuilt(ctx context.Context, tx *store.Tx, days []int64) error {
+	return markBuilt(ctx, tx, "pr_rollup_days", BuiltKey, GenKey, days)
+}
+
+func markBuilt(ctx context.Context, tx *store.Tx, daysTable, builtKey, genKey string, days []int64) error {
+	epoch := fmt.Sprintf("%d-%s", tx.Now().UnixNano(), rand.Text())
 	if days == nil {
-		if _, err := tx.Exec(ctx, `/* rollup.forgetDays */ DELETE FROM pr_rollup_days`); err != nil {
+		if _, err := tx.Exec(ctx, `/* rollup.forgetDays */ DELETE FROM `+daysTable); err != nil {
 			return err
 		}
-		return tx.SetAppState(ctx, BuiltKey, fmt.Sprintf("%d-%s", tx.Now().UnixNano(), rand.Text()))
+		return tx.SetAppState(ctx, builtKey, epoch)
 	}
 	var gen int64
 	var cur string
-	switch err := tx.QueryRow(ctx, `/* rollup.gen */ SELECT value FROM app_state WHERE key = $1`, GenKey).Scan(&cur); {
+	switch err := tx.QueryRow(ctx, `/* rollup.gen */ SELECT value FROM app_state WHERE key = $1`, genKey).Scan(&cur); {
 	case errors.Is(err, sql.ErrNoRows):
 	case err != nil:
 		return err
 	default:
 		if gen, err = strconv.ParseInt(cur, 10, 64); err != nil {
-			return fmt.Errorf("rollup: app_state %s: %w", GenKey, err)
+			return fmt.Errorf("rollup: app_state %s: %w", genKey, err)
 		}
 	}
 	gen++
@@ -413,17 +418,17 @@ func MarkBuilt(ctx context.Context, tx *store.Tx, days []int64) error {
 	for i, d := range days {
 		keys[i] = cellKey{day: d}
 	}
-	if err := insertRows(ctx, tx, `/* rollup.markDays */ INSERT INTO pr_rollup_days`,
+	if err := insertRows(ctx, tx, `/* rollup.markDays */ INSERT INTO `+daysTable,
 		` ON CONFLICT (day) DO UPDATE SET gen = excluded.gen`, []string{"day", "gen"}, keys,
 		func(k cellKey) []any { return []any{k.day, gen} }); err != nil {
 		return err
 	}
-	if err := tx.SetAppState(ctx, GenKey, strconv.FormatInt(gen, 10)); err != nil {
+	if err := tx.SetAppState(ctx, genKey, strconv.FormatInt(gen, 10)); err != nil {
 		return err
 	}
 	// Built already (an incremental rebuild follows a full one); set it
 	// when missing all the same, keeping its epoch otherwise.
 	_, err := tx.Exec(ctx, `/* rollup.built */ INSERT INTO app_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING`,
-		BuiltKey, fmt.Sprintf("%d-%s", tx.Now().UnixNano(), rand.Text()))
+		builtKey, epoch)
 	return err
 }

@@ -39,6 +39,16 @@ import (
 // complete; while it is absent readers use linear_issues instead.
 const IssuesBuiltKey = "rollup.issues_built"
 
+// IssuesGenKey is the app_state key of the issue rollup's generation (see
+// GenKey).
+const IssuesGenKey = "rollup.issues_gen"
+
+// MarkIssuesBuilt is MarkBuilt for the issue rollup, its days in
+// issue_rollup_days.
+func MarkIssuesBuilt(ctx context.Context, tx *store.Tx, days []int64) error {
+	return markBuilt(ctx, tx, "issue_rollup_days", IssuesBuiltKey, IssuesGenKey, days)
+}
+
 type issueCell struct {
 	cycleIDs, cycleTimes []int64 // issues whose cycle ends this day, and their cycle times
 	done, completed      int     // issues completed this day: not canceled; any

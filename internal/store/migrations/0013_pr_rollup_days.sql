@@ -8,3 +8,4 @@ CREATE TABLE pr_rollup_days (
     gen BIGINT NOT NULL
 );
 CREATE INDEX pr_rollup_days_gen ON pr_rollup_days (gen);
+
