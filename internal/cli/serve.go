@@ -110,6 +110,17 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	// One metrics service, so the API, the pages and the DORA gauges share
 	// its cache.
 	svc := metrics.New(st, cfg.LinearAPIKey != "")
+	// Load the rollups into memory now rather than on the first request.
+	go func() {
+		start := time.Now()
+		if err := svc.Warm(ctx); err != nil {
+			if ctx.Err() == nil {
+				log.Warn("loading the rollups into memory", "err", err)
+			}
+			return
+		}
+		log.Info("rollups loaded into memory", "duration", time.Since(start).Round(time.Millisecond))
+	}()
 	tel.WatchDORA(telemetry.DORASource{Metrics: svc, Store: st, Log: log})
 	derive := observedDerive(deriveFunc(der, log), tel)
 	eng := newObservedEngine(cfg, st, conns, derive, log, tel)

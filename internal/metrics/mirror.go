@@ -265,6 +265,16 @@ func (s *Service) mirror(ctx context.Context) (*mirrorSnap[mirrorRow], error) {
 	return s.rollups.get(ctx, s.st, version)
 }
 
+// Warm loads the rollups into memory, as the first request needing them
+// would.
+func (s *Service) Warm(ctx context.Context) error {
+	if _, err := s.mirror(ctx); err != nil {
+		return err
+	}
+	_, err := s.issueMirror(ctx)
+	return err
+}
+
 // The issue rollup's mirror.
 
 // issueRow is one issue_rollup row (the columns the metrics read).

@@ -220,11 +220,13 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 		// top, a bounded stretch of it; if that stretch holds n PRs of the
 		// range and scope, they are the first n.
 		var err error
-		cand, err = s.ids(ctx, `/* Store.PRTable.leadOrder */ SELECT f.pr_id FROM (SELECT f.pr_id, f.deployed_at, f.first_commit_at,
+		// (The stretch selects the lead time as the index holds it, k,
+		// rather than its two instants, which only the table has.)
+		cand, err = s.ids(ctx, `/* Store.PRTable.leadOrder */ SELECT f.pr_id FROM (SELECT f.pr_id, (f.deployed_at - f.first_commit_at) AS k,
 				f.created_at, f.merged_at, f.repo_id, f.author_login FROM pr_facts f WHERE f.deployed_at IS NOT NULL
 				ORDER BY (f.deployed_at - f.first_commit_at) DESC, f.pr_id DESC LIMIT `+w.arg(min(200*n, 50_000))+`) f
 			WHERE ((`+created+`) OR (f.merged_at >= `+from+` AND f.merged_at < `+until+`))`+scope+`
-			ORDER BY (f.deployed_at - f.first_commit_at) DESC, f.pr_id DESC LIMIT `+w.arg(n), w.args)
+			ORDER BY f.k DESC, f.pr_id DESC LIMIT `+w.arg(n), w.args)
 		if err != nil {
 			return nil, 0, err
 		}
