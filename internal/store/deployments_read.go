@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,6 +20,9 @@ type DeploymentFilter struct {
 	// TeamRepoIDs, when not nil, restricts the list to a team's
 	// repositories; an empty set selects nothing.
 	TeamRepoIDs []int64
+	// MaxPRs, when above 0, lists at most that many shipped PRs per
+	// deployment (the first merged); PRCount still counts them all.
+	MaxPRs int
 }
 
 // DeploymentItem is a deployment with the pull requests it shipped (those
@@ -27,6 +31,8 @@ type DeploymentItem struct {
 	model.Deployment
 	PRs       []ShippedPR      `json:"prs"`
 	Incidents []model.Incident `json:"incidents"`
+	// PRCount is the number of PRs shipped, PRs or more (MaxPRs).
+	PRCount int `json:"-"`
 }
 
 // ShippedPR is a pull request as a deployment lists it.
@@ -120,30 +126,46 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 		byID[out[i].ID] = &out[i]
 		ids[i] = out[i].ID
 	}
-	if err := s.shippedPRs(ctx, ids, byID); err != nil {
+	if err := s.shippedPRs(ctx, ids, byID, f.MaxPRs); err != nil {
 		return nil, 0, err
 	}
 	return out, total, s.deploymentIncidents(ctx, ids, byID)
 }
 
-func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*DeploymentItem) error {
+func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*DeploymentItem, maxPRs int) error {
 	in, args := inIDs("f.deployment_id", ids)
-	rows, err := s.read.QueryContext(ctx, `/* Store.shippedPRs */
-		SELECT f.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at
+	q := `/* Store.shippedPRs */
+		SELECT f.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at, 0
 		FROM pr_facts f JOIN pull_requests p ON p.id = f.pr_id
-		WHERE `+in+` ORDER BY p.merged_at, p.id`, args...)
+		WHERE ` + in + ` ORDER BY p.merged_at, p.id`
+	if maxPRs > 0 {
+		// The first maxPRs of each deployment, picked from pr_facts, whose
+		// rows are narrow; only those are read from pull_requests.
+		args = append(args, maxPRs)
+		q = `/* Store.shippedPRsFirst */
+		SELECT x.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at, x.n
+		FROM (SELECT f.deployment_id, f.pr_id, f.merged_at,
+				row_number() OVER (PARTITION BY f.deployment_id ORDER BY f.merged_at, f.pr_id) AS rn,
+				count(*) OVER (PARTITION BY f.deployment_id) AS n
+			FROM pr_facts f WHERE ` + in + `) x
+		JOIN pull_requests p ON p.id = x.pr_id
+		WHERE x.rn <= $` + strconv.Itoa(len(args)) + ` ORDER BY x.merged_at, x.pr_id`
+	}
+	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var depID int64
+		var n int
 		var pr ShippedPR
-		if err := rows.Scan(&depID, &pr.ID, &pr.Number, &pr.Title, strCol{&pr.Author}, &pr.URL, NullTimeCol(&pr.MergedAt)); err != nil {
+		if err := rows.Scan(&depID, &pr.ID, &pr.Number, &pr.Title, strCol{&pr.Author}, &pr.URL, NullTimeCol(&pr.MergedAt), &n); err != nil {
 			return err
 		}
 		d := byID[depID]
 		d.PRs = append(d.PRs, pr)
+		d.PRCount = max(n, len(d.PRs))
 	}
 	return rows.Err()
 }

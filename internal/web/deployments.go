@@ -12,7 +12,13 @@ import (
 type deploymentView struct {
 	store.DeploymentItem
 	Commit string
+	// More is the number of shipped PRs not listed.
+	More int
 }
+
+// shippedShown bounds the PRs the page lists per deployment (a deployment
+// can ship hundreds); the CSV lists them all.
+const shippedShown = 10
 
 func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 	pg := &page{Title: "Deployments"}
@@ -32,6 +38,9 @@ func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 	if q.Team != nil {
 		f.TeamRepoIDs = q.Team.RepoIDs
 	}
+	if !wantsCSV(r) {
+		f.MaxPRs = shippedShown
+	}
 	items, total, err := p.st.DeploymentList(r.Context(), f, store.Page{Page: page, Limit: pageSize})
 	if err != nil {
 		return err
@@ -41,7 +50,7 @@ func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 			{Name: "Pull requests shipped"}, {Name: "Incidents"}, {Name: "Outcome"}}}
 	views := make([]deploymentView, len(items))
 	for i, d := range items {
-		views[i] = deploymentView{DeploymentItem: d, Commit: shortSHA(d.HeadSHA)}
+		views[i] = deploymentView{DeploymentItem: d, Commit: shortSHA(d.HeadSHA), More: d.PRCount - len(d.PRs)}
 		var prs, incs []string
 		for _, pr := range d.PRs {
 			prs = append(prs, "#"+strconv.Itoa(pr.Number)+" "+pr.Title)
