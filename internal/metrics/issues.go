@@ -252,7 +252,9 @@ func (s *Service) issuesCompletedByRollup(ctx context.Context, q Query, counts m
 		where, args = "repo_id = $3 AND author = $4", []any{q.RepoID, author}
 	}
 	return s.eachIssueCell(ctx, from, to, where, args,
-		func(r *issueRow) bool { return r.repo == q.RepoID && r.author != "" && (author == "" || r.author == author) },
+		func(r *issueRow) bool {
+			return r.repo == q.RepoID && r.author != "" && (author == "" || r.author == author)
+		},
 		func(_ int64, r *issueRow) error {
 			counts[r.author] += r.completed
 			return nil

@@ -40,12 +40,12 @@ const mirrorMaxBytes = 128 << 20
 
 // mirrorSpec describes a rollup table to hold in memory.
 type mirrorSpec[R any] struct {
-	name                string // for messages
-	table, daysTable    string
-	builtKey, genKey    string
-	cols                string
-	scan                func(*sql.Rows) (day int64, r *R, err error)
-	size                func(*R) int64
+	name             string // for messages
+	table, daysTable string
+	builtKey, genKey string
+	cols             string
+	scan             func(*sql.Rows) (day int64, r *R, err error)
+	size             func(*R) int64
 }
 
 // tableMirror holds a rollup table in memory (see above).
