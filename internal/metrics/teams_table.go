@@ -25,7 +25,8 @@ import (
 //   - cycle time and issues_completed: the Linear issues with a merged
 //     linked PR by a member.
 //
-// Recovery time, over a few incidents, is asked per team.
+// Recovery time: the incidents of both ranges, with the repositories each
+// concerns, read once and split per team (teams_incidents.go).
 //
 // The page shows each metric's headline: TeamsTable fills counts,
 // durations, rates, tiers and trends, not the series (Data) nor lead time's
@@ -115,6 +116,8 @@ type teamsData struct {
 	// issues completed are then read from it, in issues.
 	issueRollup bool
 	issues      *teamIssueData
+	// incidents are those of both ranges.
+	incidents []*teamIncident
 }
 
 func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
@@ -141,6 +144,10 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 	split := store.MS(q.Start)
 	err = parallel(ctx, func(ctx context.Context) (err error) {
 		prev.authors, cur.authors, err = s.teamAuthors(ctx, both, members, rollup.Day(split))
+		return err
+	}, func(ctx context.Context) error {
+		incidents, err := s.teamIncidents(ctx, q, both)
+		cur.incidents, prev.incidents = incidents, incidents
 		return err
 	}, func(ctx context.Context) error {
 		deps, err := s.teamDeployments(ctx, both)
@@ -266,9 +273,7 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 	if m.DORA.DeploymentFrequency, err = s.deploymentFrequency(ctx, tq, deps); err != nil {
 		return m, err
 	}
-	if m.DORA.RecoveryTime, err = s.recoveryTime(ctx, tq); err != nil {
-		return m, err
-	}
+	m.DORA.RecoveryTime = teamRecovery(tq, d.incidents, repo)
 	lead := &LeadTime{Count: pops[0].n, Durations: pops[0].summary(), UndeployedCount: undeployed}
 	lead.Tier = tierBelow(lead.MedianHours, 24, 168, 720)
 	m.DORA.LeadTime = lead

@@ -27,6 +27,16 @@ func TestTeamsTableEqualsPerTeam(t *testing.T) {
 			b, web, api := doraScenario(t, st)
 			b.GitHubDeployment(api, 0, "production", "a3", ts(6, 8), scenario.Status{State: "success", At: ts(6, 9)},
 				scenario.Status{State: "failure", At: ts(6, 10)})
+			// Linear incidents: one resolved, attributed to web's last
+			// deployment and concerning api through its linked PR; one
+			// open, linked to nothing.
+			b.PullRequest(api, scenario.PR{Number: 7, Author: "bob", Created: ts(3, 0), Merged: tp(3, 1)})
+			ops := b.Team("OPS")
+			b.LinearIssue(model.LinearIssue{TeamLinearID: ops, Identifier: "OPS-1", Number: 1, CreatedAt: ts(5, 0),
+				StateType: "completed", CompletedAt: tp(5, 6), Labels: []string{"incident"},
+				Attachments: []model.LinearAttachment{{URL: "https://github.com/acme/api/pull/7"}}})
+			b.LinearIssue(model.LinearIssue{TeamLinearID: ops, Identifier: "OPS-2", Number: 2, CreatedAt: ts(5, 2),
+				StateType: "started", Labels: []string{"incident"}})
 			b.Derive()
 			defineTeams(t, b)
 			return web, api
