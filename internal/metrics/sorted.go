@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math"
+	"slices"
 	"sort"
 )
 
@@ -72,5 +73,48 @@ func (s *sortedSet) summary() Durations {
 		MedianHours:  hours(out[0]),
 		P75Hours:     hours(out[1]),
 		P90Hours:     hours(out[2]),
+	}
+}
+
+// sortValues sorts v: by radix, least significant 11 bits first, when its
+// values are all non-negative (durations are) and there are enough of them
+// for it to pay; by comparison otherwise. The Teams page sorts each author's
+// values of a range, hundreds of thousands at a million PRs, and a radix
+// sort takes a fixed few passes over them where a comparison sort takes
+// about log n.
+func sortValues(v []int64) {
+	if len(v) < 1024 {
+		slices.Sort(v)
+		return
+	}
+	var top int64
+	for _, x := range v {
+		if x < 0 {
+			slices.Sort(v)
+			return
+		}
+		top = max(top, x)
+	}
+	const bits = 11
+	src, dst := v, make([]int64, len(v))
+	for shift := uint(0); shift < 63 && top>>shift > 0; shift += bits {
+		var count [1 << bits]int
+		for _, x := range src {
+			count[(x>>shift)&(1<<bits-1)]++
+		}
+		sum := 0
+		for i, c := range count {
+			count[i] = sum
+			sum += c
+		}
+		for _, x := range src {
+			d := (x >> shift) & (1<<bits - 1)
+			dst[count[d]] = x
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &v[0] {
+		copy(v, src)
 	}
 }

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"slices"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 )
@@ -129,7 +128,7 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 			}
 		}
 		for _, v := range d.cycles {
-			slices.Sort(v)
+			sortValues(v)
 		}
 		for _, si := range sharedC {
 			d.sharedCycles = append(d.sharedCycles, *si)
@@ -159,7 +158,7 @@ func (d *teamIssueData) team(members map[string]bool) (*DurationMetric, int) {
 			sum += si.value
 		}
 	}
-	slices.Sort(shared)
+	sortValues(shared)
 	set.add(shared, sum)
 	for _, si := range d.sharedDone {
 		if anyMember(si.authors, members) {

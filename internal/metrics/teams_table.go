@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
@@ -380,7 +379,7 @@ func (s *Service) teamAuthors(ctx context.Context, q Query, members map[string]b
 						}
 						a.sums[i] += sum
 					}
-					slices.Sort(v)
+					sortValues(v)
 					a.vals[i], a.raw[i] = v, nil
 				}
 			}
