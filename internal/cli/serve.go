@@ -113,13 +113,14 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	// Load the rollups into memory now rather than on the first request.
 	go func() {
 		start := time.Now()
-		if err := svc.Warm(ctx); err != nil {
+		n, err := svc.Warm(ctx)
+		if err != nil {
 			if ctx.Err() == nil {
 				log.Warn("loading the rollups into memory", "err", err)
 			}
 			return
 		}
-		log.Info("rollups loaded into memory", "duration", time.Since(start).Round(time.Millisecond))
+		log.Info("rollups loaded into memory", "bytes", n, "duration", time.Since(start).Round(time.Millisecond))
 	}()
 	tel.WatchDORA(telemetry.DORASource{Metrics: svc, Store: st, Log: log})
 	derive := observedDerive(deriveFunc(der, log), tel)

@@ -266,13 +266,21 @@ func (s *Service) mirror(ctx context.Context) (*mirrorSnap[mirrorRow], error) {
 }
 
 // Warm loads the rollups into memory, as the first request needing them
-// would.
-func (s *Service) Warm(ctx context.Context) error {
-	if _, err := s.mirror(ctx); err != nil {
-		return err
+// would, and reports the bytes they hold.
+func (s *Service) Warm(ctx context.Context) (int64, error) {
+	m, err := s.mirror(ctx)
+	if err != nil {
+		return 0, err
 	}
-	_, err := s.issueMirror(ctx)
-	return err
+	im, err := s.issueMirror(ctx)
+	var n int64
+	if m != nil {
+		n += m.bytes
+	}
+	if im != nil {
+		n += im.bytes
+	}
+	return n, err
 }
 
 // The issue rollup's mirror.
