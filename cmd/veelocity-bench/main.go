@@ -33,12 +33,17 @@ func main() {
 	flag.IntVar(&cfg.Samples, "samples", 5, "cold requests per case, each over another date range")
 	flag.IntVar(&cfg.LoadRate, "load-rate", 200, "requests per second of the load test")
 	flag.DurationVar(&cfg.LoadDuration, "load-duration", 60*time.Second, "length of each load run (0 skips the load test)")
+	flag.IntVar(&cfg.LoadEndDays, "load-end-days", 60, "each load request's range ends on one of this many last days of the dataset")
 	var existing, pgExisting, run string
 	flag.StringVar(&existing, "sqlite-existing", "", "measure this SQLite file, already loaded by veelocity demo, instead of loading a fresh one")
 	flag.StringVar(&pgExisting, "postgres-existing", "", "measure this PostgreSQL database URL, already loaded by veelocity demo, instead of loading a fresh one")
 	flag.StringVar(&run, "run", "", "time only the cold-request cases whose name matches this regular expression")
 	flag.BoolVar(&cfg.SkipDerive, "skip-derive", false, "leave out the derive measurements")
 	flag.Parse()
+	if cfg.LoadEndDays < 1 {
+		fmt.Fprintln(os.Stderr, "veelocity-bench: -load-end-days must be at least 1")
+		os.Exit(2)
+	}
 	cfg.Existing = map[string]string{}
 	if existing != "" {
 		cfg.Existing["sqlite"] = "sqlite:" + existing

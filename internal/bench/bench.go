@@ -45,6 +45,10 @@ type Config struct {
 	Samples      int           // cold requests per case (distinct date ranges)
 	LoadRate     int           // requests per second of the load test
 	LoadDuration time.Duration // of each load run
+	// LoadEndDays is the number of days, ending with the dataset's, among
+	// which each load request draws its range's end date: fewer days, fewer
+	// distinct questions, and more of them answered by the result cache.
+	LoadEndDays int
 	// Existing, if set, names a database already loaded by demo to
 	// measure instead of loading a fresh one (by database: "sqlite" →
 	// URL). It is used as is, and not removed.
@@ -73,6 +77,14 @@ type Row struct {
 // Report is what Run measured.
 type Report struct {
 	Rows []Row
+}
+
+// loadEndDays is LoadEndDays, 60 when unset.
+func (c Config) loadEndDays() int {
+	if c.LoadEndDays > 0 {
+		return c.LoadEndDays
+	}
+	return 60
 }
 
 // Run measures every database in cfg.Databases.
@@ -192,7 +204,7 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 		if err != nil {
 			return err
 		}
-		what := fmt.Sprintf("load %d req/s for %s", cfg.LoadRate, cfg.LoadDuration)
+		what := fmt.Sprintf("load %d req/s for %s, ends over %d days", cfg.LoadRate, cfg.LoadDuration, cfg.loadEndDays())
 		if withWrites {
 			what += ", with a writer"
 		}

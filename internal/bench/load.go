@@ -30,8 +30,9 @@ const maxInFlight = 512
 
 // load sends cfg.LoadRate requests a second for cfg.LoadDuration, open
 // loop (a request leaves on its tick whatever the earlier ones do), each a
-// random target, filter, span and end date among the last 60 days, so the
-// result cache answers only some. With withWrites, a writer meanwhile
+// random target, filter, span and end date among the last
+// cfg.LoadEndDays days (60 by default), so the result cache answers only
+// some. With withWrites, a writer meanwhile
 // rewrites PRs through the store and runs the incremental derive, as a
 // sync does, in this process (another process than serve).
 func load(parent context.Context, cfg Config, base string, end time.Time, st *store.Store, dbURL string, withWrites bool) (*loadResult, error) {
@@ -93,7 +94,7 @@ loop:
 		case <-tick.C:
 		}
 		c := all[rng.IntN(len(all))]
-		to := end.AddDate(0, 0, -rng.IntN(60))
+		to := end.AddDate(0, 0, -rng.IntN(cfg.loadEndDays()))
 		u := c.url(base, to.AddDate(0, 0, -(c.days-1)), to)
 		res.requests++
 		select {
