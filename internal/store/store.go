@@ -112,7 +112,7 @@ func (s *Store) openPostgres(url string) error {
 		return fmt.Errorf("store: opening PostgreSQL: %w", err)
 	}
 	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(8)
+	db.SetMaxIdleConns(16) // a page runs a dozen queries at once: keep their connections
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.read, s.write = db, db
 	return nil
