@@ -126,3 +126,23 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 	}
 	return v.(T), nil
 }
+
+// Remember answers a question other than a metric (one page of the lists
+// the dashboard shows: pull requests, deployments, incidents) from the
+// result cache, as the metrics are: until the data version changes. key
+// must name every parameter of the answer. Only settled data is kept (see
+// store.Settled): the lists also show records that wait for the derive step.
+func Remember[T any](ctx context.Context, s *Service, name, key string, fn func() (T, error)) (T, error) {
+	if s.cache == nil {
+		return fn()
+	}
+	settled, err := s.st.Settled(ctx)
+	if err != nil || !settled {
+		if err != nil {
+			var zero T
+			return zero, err
+		}
+		return fn()
+	}
+	return cached(ctx, s, name, Query{}, key, fn)
+}

@@ -62,3 +62,21 @@ const DataVersionKey = "data_version"
 func (tx *Tx) BumpDataVersion(ctx context.Context) error {
 	return tx.SetAppState(ctx, DataVersionKey, fmt.Sprintf("%d-%s", tx.now.UnixNano(), rand.Text()))
 }
+
+// Settled reports whether every record has been through the derive step:
+// no row waits with its dirty flag, and no full derive is due. The data
+// version then stands for all of the data, so an answer computed from it
+// may be kept until the version changes.
+func (s *Store) Settled(ctx context.Context) (bool, error) {
+	var pending bool
+	err := s.read.QueryRowContext(ctx, `/* Store.Settled */ SELECT
+		EXISTS (SELECT 1 FROM pull_requests WHERE dirty) OR EXISTS (SELECT 1 FROM workflow_runs WHERE dirty)
+		OR EXISTS (SELECT 1 FROM github_issues WHERE dirty) OR EXISTS (SELECT 1 FROM linear_issues WHERE dirty)
+		OR EXISTS (SELECT 1 FROM deployments WHERE dirty) OR EXISTS (SELECT 1 FROM incidents WHERE dirty)
+		OR EXISTS (SELECT 1 FROM github_deployments WHERE dirty)
+		OR EXISTS (SELECT 1 FROM app_state WHERE key = $1)`, FullDeriveKey).Scan(&pending)
+	if err != nil {
+		return false, fmt.Errorf("store: settled: %w", err)
+	}
+	return !pending, nil
+}

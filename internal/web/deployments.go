@@ -1,10 +1,12 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -41,10 +43,18 @@ func (p *Pages) deployments(w http.ResponseWriter, r *http.Request) error {
 	if !wantsCSV(r) {
 		f.MaxPRs = shippedShown
 	}
-	items, total, err := p.st.DeploymentList(r.Context(), f, store.Page{Page: page, Limit: pageSize})
+	type answer struct {
+		items []store.DeploymentItem
+		total int
+	}
+	a, err := metrics.Remember(r.Context(), p.metrics, "deployment-list", fmt.Sprintf("%+v|%t|%d", f, f.TeamRepoIDs == nil, page), func() (answer, error) {
+		items, total, err := p.st.DeploymentList(r.Context(), f, store.Page{Page: page, Limit: pageSize})
+		return answer{items, total}, err
+	})
 	if err != nil {
 		return err
 	}
+	items, total := a.items, a.total
 	t := &Table{ID: "deployments", Caption: "Deployments from " + rangeText(q) + ", newest first, with the pull requests each shipped and the incidents attributed to it",
 		Columns: []Column{{Name: "Deployed (UTC)"}, {Name: "Repository"}, {Name: "Environment"}, {Name: "Commit"},
 			{Name: "Pull requests shipped"}, {Name: "Incidents"}, {Name: "Outcome"}}}

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -26,10 +28,20 @@ func (p *Pages) incidents(w http.ResponseWriter, r *http.Request) error {
 		// the team's repositories, by the repo-filter rule).
 		teamRepos = append([]int64{}, q.Team.RepoIDs...)
 	}
-	rows, total, err := p.st.IncidentTable(r.Context(), store.TimeSpan{From: q.Start, Until: q.End}, q.RepoID, teamRepos, store.Page{Page: page, Limit: pageSize})
+	span := store.TimeSpan{From: q.Start, Until: q.End}
+	type answer struct {
+		rows  []store.IncidentRow
+		total int
+	}
+	a, err := metrics.Remember(r.Context(), p.metrics, "incident-table", fmt.Sprintf("%v|%d|%v|%t|%d", span, q.RepoID, teamRepos, teamRepos == nil, page),
+		func() (answer, error) {
+			rows, total, err := p.st.IncidentTable(r.Context(), span, q.RepoID, teamRepos, store.Page{Page: page, Limit: pageSize})
+			return answer{rows, total}, err
+		})
 	if err != nil {
 		return err
 	}
+	rows, total := a.rows, a.total
 	t := &Table{ID: "incidents", Caption: "Incidents opened or resolved from " + rangeText(q) + ", newest first",
 		Columns: []Column{{Name: "Incident"}, {Name: "Source"}, {Name: "Repository"}, {Name: "Opened (UTC)"}, {Name: "Resolved (UTC)"},
 			{Name: "Time to recover (h)", Num: true}, {Name: "Attributed deployment"}}}

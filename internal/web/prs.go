@@ -1,9 +1,11 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
+	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -59,10 +61,18 @@ func (p *Pages) pullRequests(w http.ResponseWriter, r *http.Request) error {
 	if pg.Error != "" {
 		return p.render(w, r, http.StatusBadRequest, "list", pg)
 	}
-	rows, total, err := p.st.PRTable(r.Context(), f, store.Page{Page: page, Limit: pageSize})
+	type answer struct {
+		rows  []store.PRRow
+		total int
+	}
+	a, err := metrics.Remember(r.Context(), p.metrics, "pr-table", fmt.Sprintf("%+v|%t|%d", f, f.Members == nil, page), func() (answer, error) {
+		rows, total, err := p.st.PRTable(r.Context(), f, store.Page{Page: page, Limit: pageSize})
+		return answer{rows, total}, err
+	})
 	if err != nil {
 		return err
 	}
+	rows, total := a.rows, a.total
 	t := &Table{ID: "pull-requests", Caption: "Pull requests opened or merged from " + rangeText(q)}
 	for _, c := range prColumns {
 		col := Column{Name: c.name, Num: c.num}
