@@ -110,9 +110,13 @@ func runServe(ctx context.Context, e *env, o *options, args []string) error {
 	// One metrics service, so the API, the pages and the DORA gauges share
 	// its cache.
 	svc := metrics.New(st, cfg.LinearAPIKey != "")
-	// Load the rollups into memory before serving, rather than on the
-	// first request (about a second for a year of a million PRs).
+	// Open the connections and load the rollups into memory before
+	// serving, rather than on the first requests (about a second for a year
+	// of a million PRs).
 	began := time.Now()
+	if err := st.Prime(ctx); err != nil {
+		log.Warn("opening the database connections ahead", "err", err)
+	}
 	if n, err := svc.Warm(ctx); err != nil {
 		log.Warn("loading the rollups into memory; the first requests will", "err", err)
 	} else if n > 0 {

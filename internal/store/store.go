@@ -106,15 +106,45 @@ func (s *Store) openSQLite(path string) error {
 // readIdleConns is how many idle reading connections SQLite keeps open.
 const readIdleConns = 4
 
+// pgIdleConns is how many connections PostgreSQL's pool opens, and keeps.
+const pgIdleConns = 16
+
 func (s *Store) openPostgres(url string) error {
 	db, err := sql.Open("pgx", url)
 	if err != nil {
 		return fmt.Errorf("store: opening PostgreSQL: %w", err)
 	}
-	db.SetMaxOpenConns(16)
-	db.SetMaxIdleConns(16) // a page runs a dozen queries at once: keep their connections
+	db.SetMaxOpenConns(pgIdleConns)
+	db.SetMaxIdleConns(pgIdleConns) // a page runs a dozen queries at once: keep their connections
 	db.SetConnMaxIdleTime(5 * time.Minute)
 	s.read, s.write = db, db
+	return nil
+}
+
+// Prime opens the reading connections a page keeps busy at once (the
+// idle ones the pool keeps: 4 on SQLite, 16 on PostgreSQL), so that the
+// first requests after a start do not wait for them.
+func (s *Store) Prime(ctx context.Context) error {
+	n := readIdleConns
+	if s.dialect == Postgres {
+		n = pgIdleConns
+	}
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close() // back to the pool, idle
+		}
+	}()
+	for range n {
+		c, err := s.read.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("store: opening a connection: %w", err)
+		}
+		conns = append(conns, c)
+		if err := c.PingContext(ctx); err != nil {
+			return fmt.Errorf("store: opening a connection: %w", err)
+		}
+	}
 	return nil
 }
 
