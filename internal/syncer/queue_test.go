@@ -43,6 +43,38 @@ func waitQueue(t *testing.T, q *syncer.Queue) {
 	}
 }
 
+// manualTimer is a QueueOptions.After that the test fires itself. Each call
+// is announced on asked first, so that a test fires only a timer the queue
+// waits on: firing before that would race the queue's own work (the sync
+// after the debounce, say) and could be taken by the wrong wait.
+type manualTimer struct {
+	asked chan time.Duration
+	fire  chan time.Time
+}
+
+func newManualTimer() *manualTimer {
+	return &manualTimer{asked: make(chan time.Duration, 16), fire: make(chan time.Time)}
+}
+
+func (m *manualTimer) after(d time.Duration) <-chan time.Time {
+	m.asked <- d
+	return m.fire
+}
+
+// next waits for the queue to ask for a timer of d, then fires it.
+func (m *manualTimer) next(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case got := <-m.asked:
+		if got != d {
+			t.Fatalf("the queue waits %v, want %v", got, d)
+		}
+	case <-time.After(time.Minute):
+		t.Fatalf("the queue never waited %v", d)
+	}
+	m.fire <- time.Now()
+}
+
 // TestQueueWaitsOutAnotherProcessLease holds the sync lease as another
 // process would: the targeted sync does not fail, it tries again after the
 // poll interval and runs once the lease is free.
@@ -51,9 +83,10 @@ func TestQueueWaitsOutAnotherProcessLease(t *testing.T) {
 	rec := &scopeRecorder{}
 	eng := f.engine(rec.connector("github"))
 	t.Cleanup(eng.Close)
-	fire := make(chan time.Time)
+	timer := newManualTimer()
+	const debounce, poll = 5 * time.Second, 7 * time.Second
 	q := syncer.NewQueue(syncer.QueueOptions{Engine: eng, Log: slog.New(slog.DiscardHandler),
-		After: func(time.Duration) <-chan time.Time { return fire }})
+		Debounce: debounce, BusyPoll: poll, After: timer.after})
 	t.Cleanup(q.Close)
 	ctx := context.Background()
 	now := f.clk.Now()
@@ -62,15 +95,25 @@ func TestQueueWaitsOutAnotherProcessLease(t *testing.T) {
 	}
 	q.Request("github", "acme/docs")
 	q.Request("github", "acme/docs")
-	fire <- now // the debounce ends; the lease is another process's
-	fire <- now // the queue polls again: still held
+	timer.next(t, debounce) // the debounce ends; the lease is another process's
+	timer.next(t, poll)     // the queue polls again: still held
+	// The queue asks for its next poll only once that try found the lease
+	// held; only then may the lease go.
+	select {
+	case d := <-timer.asked:
+		if d != poll {
+			t.Fatalf("the queue waits %v, want the poll %v", d, poll)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the queue never polled a third time")
+	}
 	if got := rec.got(); len(got) != 0 {
 		t.Fatalf("synced while another process held the lease: %v", got)
 	}
 	if err := f.st.ReleaseSyncLease(ctx, "other-host/1/x"); err != nil {
 		t.Fatal(err)
 	}
-	fire <- now
+	timer.fire <- time.Now()
 	waitQueue(t, q)
 	if got := rec.got(); len(got) != 1 || !slices.Equal(got[0], []string{"Acme/Docs"}) {
 		t.Errorf("syncs %v, want one of Acme/Docs (scopes match without regard to case)", got)
@@ -84,11 +127,11 @@ func TestQueueWholeSourceWins(t *testing.T) {
 	rec := &scopeRecorder{}
 	eng := f.engine(rec.connector("linear"))
 	t.Cleanup(eng.Close)
-	fire := make(chan time.Time)
-	q := syncer.NewQueue(syncer.QueueOptions{Engine: eng, After: func(time.Duration) <-chan time.Time { return fire }})
+	timer := newManualTimer()
+	q := syncer.NewQueue(syncer.QueueOptions{Engine: eng, Debounce: time.Second, After: timer.after})
 	q.Request("linear", "ENG")
 	q.Request("linear", "")
-	fire <- time.Now()
+	timer.next(t, time.Second)
 	waitQueue(t, q)
 	if got := rec.got(); len(got) != 1 || len(got[0]) != 3 {
 		t.Errorf("syncs %v, want one of every scope", got)
