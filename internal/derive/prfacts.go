@@ -69,7 +69,7 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			if err := d.markRollup(ctx, tx, ids); err != nil { // the days they leave
 				return err
 			}
-			deployments, err := writePRFacts(ctx, tx, prs)
+			deployments, err := writePRFacts(ctx, tx, prs, d.mode == Full)
 			if err != nil {
 				return err
 			}
@@ -162,9 +162,31 @@ func (p prRow) link() (eligible bool, deployment sql.NullInt64, undeployed bool)
 	return true, deployment, !deployment.Valid && afterFirst
 }
 
+// factRow is one row of pr_facts.
+type factRow struct {
+	prID, repoID                    int64
+	author                          sql.NullString
+	createdAt                       int64
+	mergedAt                        sql.NullInt64
+	toDefault                       bool
+	firstCommit                     int64
+	firstReview, deployment, deploy sql.NullInt64
+	undeployed, rework              bool
+	size                            int64
+}
+
+func (f *factRow) values() []any {
+	return []any{f.prID, f.repoID, f.author, f.createdAt, f.mergedAt, f.toDefault, f.firstCommit, f.firstReview,
+		f.deployment, f.deploy, f.undeployed, f.rework, f.size}
+}
+
 // writePRFacts computes and stores the facts of a batch of PRs, returning
-// the deployments they were and are linked to.
-func writePRFacts(ctx context.Context, tx *store.Tx, prs []prRow) (idSet, error) {
+// the deployments they were and are linked to. Only the rows whose facts
+// change are written: most do not in a full run over derived data, and
+// each write updates every one of pr_facts' dozen indexes. full says the
+// batch is every PR of its range of ids (a full run), so that the stored
+// facts are read by range.
+func writePRFacts(ctx context.Context, tx *store.Tx, prs []prRow, full bool) (idSet, error) {
 	linked := idSet{}
 	for _, p := range prs {
 		linked.add(p.oldDeployment.Int64)
@@ -176,21 +198,29 @@ func writePRFacts(ctx context.Context, tx *store.Tx, prs []prRow) (idSet, error)
 	if err != nil {
 		return nil, err
 	}
+	stored, err := storedFacts(ctx, tx, prs, full)
+	if err != nil {
+		return nil, err
+	}
 	values := make([][]any, 0, len(prs))
 	for _, p := range prs {
 		eligible, dep, undeployed := p.link()
-		firstCommit := p.createdAt
+		f := factRow{prID: p.id, repoID: p.repoID, author: p.author, createdAt: p.createdAt, mergedAt: p.mergedAt,
+			toDefault: eligible, firstCommit: p.createdAt, firstReview: p.firstReview, deployment: dep,
+			undeployed: undeployed, size: p.size}
 		if p.firstCommit.Valid {
-			firstCommit = p.firstCommit.Int64
+			f.firstCommit = p.firstCommit.Int64
 		}
-		var at sql.NullInt64
 		if dep.Valid {
-			at = sql.NullInt64{Int64: deployedAt[dep.Int64], Valid: true}
+			f.deploy = sql.NullInt64{Int64: deployedAt[dep.Int64], Valid: true}
 		}
 		var labels []string
 		json.Unmarshal([]byte(p.labels), &labels)
-		values = append(values, []any{p.id, p.repoID, p.author, p.createdAt, p.mergedAt, eligible, firstCommit,
-			p.firstReview, dep, at, undeployed, IsRework(p.title, p.head, labels), p.size})
+		f.rework = IsRework(p.title, p.head, labels)
+		if old, ok := stored[p.id]; ok && old == f {
+			continue
+		}
+		values = append(values, f.values())
 	}
 	return linked, insertRows(ctx, tx, `/* derive.writePRFacts */
 		INSERT INTO pr_facts (pr_id, repo_id, author_login, created_at, merged_at, to_default_branch, first_commit_at,
@@ -201,6 +231,45 @@ func writePRFacts(ctx context.Context, tx *store.Tx, prs []prRow) (idSet, error)
 			first_review_at = excluded.first_review_at, deployment_id = excluded.deployment_id,
 			deployed_at = excluded.deployed_at, undeployed = excluded.undeployed, is_rework = excluded.is_rework,
 			size = excluded.size`, values)
+}
+
+// storedFacts reads the stored facts of a batch of PRs (by their range of
+// ids when full).
+func storedFacts(ctx context.Context, tx *store.Tx, prs []prRow, full bool) (map[int64]factRow, error) {
+	out := make(map[int64]factRow, len(prs))
+	if len(prs) == 0 {
+		return out, nil
+	}
+	const cols = `pr_id, repo_id, author_login, created_at, merged_at, to_default_branch, first_commit_at,
+		first_review_at, deployment_id, deployed_at, undeployed, is_rework, size`
+	scan := func(rows *sql.Rows) error {
+		var f factRow
+		if err := rows.Scan(&f.prID, &f.repoID, &f.author, &f.createdAt, &f.mergedAt, &f.toDefault, &f.firstCommit,
+			&f.firstReview, &f.deployment, &f.deploy, &f.undeployed, &f.rework, &f.size); err != nil {
+			return err
+		}
+		out[f.prID] = f
+		return nil
+	}
+	if full {
+		rows, err := tx.Query(ctx, `/* derive.storedFacts */ SELECT `+cols+` FROM pr_facts WHERE pr_id >= $1 AND pr_id <= $2`,
+			prs[0].id, prs[len(prs)-1].id)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return nil, err
+			}
+		}
+		return out, rows.Err()
+	}
+	ids := make([]any, len(prs))
+	for i, p := range prs {
+		ids[i] = p.id
+	}
+	return out, queryIn(ctx, tx, `/* derive.storedFacts */ SELECT `+cols+` FROM pr_facts WHERE pr_id IN (%s)`, ids, scan)
 }
 
 // deployedTimes returns the deployed_at of deployments by id.
