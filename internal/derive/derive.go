@@ -119,6 +119,19 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 	if err := d.prepare(ctx, mode); err != nil {
 		return st, err
 	}
+	if mode == Full {
+		// A first derive fills pr_facts from nothing: without its dozen
+		// indexes, which the PR step builds at its end.
+		if err := d.tx(ctx, func(tx *store.Tx) error {
+			deferred, err := tx.DeferIndexes(ctx, "pr_facts")
+			if deferred {
+				d.log.Debug("derive: pr_facts is empty; its indexes are built after the PR step")
+			}
+			return err
+		}); err != nil {
+			return st, fmt.Errorf("derive: %w", err)
+		}
+	}
 	steps := []struct {
 		name string
 		fn   func(context.Context, *Stats) error
@@ -204,6 +217,10 @@ func (d *Deriver) allDeploymentFlags(ctx context.Context, _ *Stats) error {
 // changed since the last run, or everything for a full run.
 func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 	return d.tx(ctx, func(tx *store.Tx) error {
+		// Indexes an interrupted run deferred (Run) come back first.
+		if err := tx.RestoreIndexes(ctx); err != nil {
+			return err
+		}
 		prev, _, err := appState(ctx, tx, "derive.options")
 		if err != nil {
 			return err

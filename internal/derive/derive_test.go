@@ -2,7 +2,10 @@ package derive_test
 
 import (
 	"database/sql"
+	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -478,5 +481,118 @@ func TestFullDue(t *testing.T) {
 	}
 	if s := b.Derive(); s.PRs != 0 {
 		t.Errorf("the next run derived %d PRs, want none", s.PRs)
+	}
+}
+
+// prFactIndexes returns the definitions of pr_facts' indexes.
+func prFactIndexes(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	q := `SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'pr_facts' AND sql IS NOT NULL ORDER BY name`
+	if st.Dialect() == store.Postgres {
+		q = `SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'pr_facts' ORDER BY indexname`
+	}
+	return storetest.Strings(t, st, q)
+}
+
+// TestFirstFullDeriveDefersPRFactIndexes checks that a full derive into an
+// empty pr_facts fills it without its indexes and builds them again, the
+// same, by its end; and that indexes an interrupted run left deferred come
+// back with the next run, whatever its mode.
+func TestFirstFullDeriveDefersPRFactIndexes(t *testing.T) {
+	st := storetest.New(t)
+	want := prFactIndexes(t, st)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	pr := b.PullRequest(web, scenario.PR{Author: "alice", Created: at(0), Commits: []time.Time{at(-2)}})
+	var logs strings.Builder
+	d := derive.New(st, derive.Options{}, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+	if _, err := d.Run(t.Context(), derive.Full); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), "pr_facts is empty") {
+		t.Errorf("the first full derive did not defer pr_facts' indexes; its log:\n%s", logs.String())
+	}
+	if got := prFactIndexes(t, st); !slices.Equal(got, want) {
+		t.Fatalf("after the first full derive, pr_facts' indexes are\n%v\nwant\n%v", got, want)
+	}
+	if f := factOf(t, st, pr); f.firstCommitAt != store.MS(at(-2)) {
+		t.Errorf("first_commit_at %v, want the commit's time", store.FromMS(f.firstCommitAt))
+	}
+
+	// A run that stopped after deferring them (its facts gone with it).
+	if err := st.Tx(t.Context(), func(tx *store.Tx) error {
+		if _, err := tx.Exec(t.Context(), `DELETE FROM pr_facts`); err != nil {
+			return err
+		}
+		deferred, err := tx.DeferIndexes(t.Context(), "pr_facts")
+		if err == nil && !deferred {
+			t.Error("the indexes of an empty pr_facts were not deferred")
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := prFactIndexes(t, st); slices.Equal(got, want) {
+		t.Fatal("the indexes are still there after DeferIndexes")
+	}
+	b.Derive()
+	if got := prFactIndexes(t, st); !slices.Equal(got, want) {
+		t.Fatalf("after the next incremental derive, pr_facts' indexes are\n%v\nwant\n%v", got, want)
+	}
+}
+
+// TestFullDeriveConvertsRunsBothWays checks a full derive's conversion of
+// workflow runs, which reads only the runs that are or were deployments: a
+// run of a workflow that now matches becomes a deployment, a run whose
+// workflow no longer matches loses its deployment, and every run's dirty
+// flag is cleared, those it did not read included.
+func TestFullDeriveConvertsRunsBothWays(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	deploy := b.Workflow(web, "Deploy", ".github/workflows/deploy.yml")
+	ship := b.Workflow(web, "Ship it", ".github/workflows/ship.yml")
+	ci := b.Workflow(web, "CI", ".github/workflows/ci.yml")
+	deployRun := b.WorkflowRun(web, deploy, scenario.Run{SHA: "d", Created: at(0)})
+	shipRun := b.WorkflowRun(web, ship, scenario.Run{SHA: "s", Created: at(1)})
+	var ciRuns []int64
+	for i := range 5 {
+		ciRuns = append(ciRuns, b.WorkflowRun(web, ci, scenario.Run{SHA: "c" + strconv.Itoa(i), Created: at(float64(2 + i))}))
+	}
+	dirty := func() int {
+		var n int
+		if err := st.DB().QueryRow(`SELECT count(*) FROM workflow_runs WHERE dirty`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if dirty() != 7 {
+		t.Fatalf("%d dirty runs before the derive, want 7", dirty())
+	}
+	b.DeriveFull()
+	if _, ok := deploymentByRun(t, st, deployRun); !ok {
+		t.Error("the Deploy run is not a deployment")
+	}
+	if _, ok := deploymentByRun(t, st, shipRun); ok {
+		t.Error("the Ship it run is a deployment under the default patterns")
+	}
+	for _, r := range ciRuns {
+		if _, ok := deploymentByRun(t, st, r); ok {
+			t.Errorf("CI run %d is a deployment", r)
+		}
+	}
+	if n := dirty(); n != 0 {
+		t.Errorf("%d runs still dirty after a full derive", n)
+	}
+	b.SetOptions(derive.Options{DeploymentPatterns: []string{"ship"}, IncidentLabels: []string{"incident"}, IncidentWindow: 168 * time.Hour})
+	b.DeriveFull()
+	if _, ok := deploymentByRun(t, st, deployRun); ok {
+		t.Error("with DEPLOYMENT_PATTERNS=ship the Deploy run is still a deployment")
+	}
+	if _, ok := deploymentByRun(t, st, shipRun); !ok {
+		t.Error("with DEPLOYMENT_PATTERNS=ship the Ship it run is not a deployment")
+	}
+	if n := dirty(); n != 0 {
+		t.Errorf("%d runs still dirty after the second full derive", n)
 	}
 }

@@ -101,6 +101,11 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			return err
 		}
 		if n < batchSize {
+			// The indexes the run deferred (Run) are built now, in one
+			// pass each: the steps after this one read through them.
+			if err := d.tx(ctx, func(tx *store.Tx) error { return tx.RestoreIndexes(ctx) }); err != nil {
+				return err
+			}
 			if d.mode == Full && d.st.Dialect() == store.Postgres {
 				// The statistics of the tables this step filled date from
 				// before it (prepare); the Linear step's lookups in them
