@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 
+	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -197,8 +198,32 @@ func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deplo
 // LeadTime computes the lead time for changes for q.
 func (s *Service) LeadTime(ctx context.Context, q Query) (*LeadTime, error) {
 	return cached(ctx, s, "lead-time", q, "", func() (*LeadTime, error) {
-		return withTrend(ctx, q, s.leadTime, func(m *LeadTime) *float64 { return m.MedianHours }, false,
+		return withTrendFrom(ctx, q, s.leadTime, s.leadTimeMedian, func(m *LeadTime) *float64 { return m.MedianHours }, false,
 			func(m *LeadTime, t *Trend) { m.Trend = t })
+	})
+}
+
+// leadTimeMedian is the lead time of q for a trend, which compares medians:
+// read from the rollup's lead times alone, without the phases and the
+// series (a fifth of the values at most), once the rollup is built.
+func (s *Service) leadTimeMedian(ctx context.Context, q Query) (*LeadTime, error) {
+	q.Trend = false
+	ok, err := s.rollupReady(ctx)
+	if err != nil || !ok {
+		if err != nil {
+			return nil, err
+		}
+		return s.leadTime(ctx, q)
+	}
+	return cached(ctx, s, "lead-time-median", q, "", func() (*LeadTime, error) {
+		r, err := s.readRollup(ctx, q, rollup.LeadTimes)
+		if err != nil {
+			return nil, err
+		}
+		lead := r.pops[rollup.LeadTimes]
+		m := &LeadTime{Count: len(lead.vals), Durations: summarize(lead.vals, lead.sum)}
+		r.release()
+		return m, nil
 	})
 }
 
@@ -485,7 +510,8 @@ func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
 			cur, err = s.dora(ctx, q)
 			return err
 		}, func(ctx context.Context) (err error) {
-			prev, err = s.dora(ctx, q.Previous())
+			// Only the headlines of the previous range count.
+			prev, err = s.doraWith(ctx, q.Previous(), s.leadTimeMedian)
 			return err
 		})
 		if err != nil {
@@ -501,13 +527,18 @@ func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
 }
 
 func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {
+	return s.doraWith(ctx, q, s.leadTime)
+}
+
+// doraWith is dora with the lead time computed by leadTime.
+func (s *Service) doraWith(ctx context.Context, q Query, leadTime func(context.Context, Query) (*LeadTime, error)) (*DORA, error) {
 	m := &DORA{}
 	var deps []deployment
 	err := parallel(ctx, func(ctx context.Context) (err error) {
 		deps, err = s.deployments(ctx, q, "")
 		return err
 	}, func(ctx context.Context) (err error) {
-		m.LeadTime, err = s.leadTime(ctx, q)
+		m.LeadTime, err = leadTime(ctx, q)
 		return err
 	}, func(ctx context.Context) (err error) {
 		m.RecoveryTime, err = s.recoveryTime(ctx, q)
@@ -528,6 +559,13 @@ func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {
 // metric over the previous range, and sets the trend of their headlines.
 func withTrend[T any](ctx context.Context, q Query, compute func(context.Context, Query) (*T, error), headline func(*T) *float64,
 	higherIsBetter bool, setTrend func(*T, *Trend)) (*T, error) {
+	return withTrendFrom(ctx, q, compute, compute, headline, higherIsBetter, setTrend)
+}
+
+// withTrendFrom is withTrend with the previous range's metric computed by
+// prevCompute, which need only fill what headline reads.
+func withTrendFrom[T any](ctx context.Context, q Query, compute, prevCompute func(context.Context, Query) (*T, error),
+	headline func(*T) *float64, higherIsBetter bool, setTrend func(*T, *Trend)) (*T, error) {
 	if !q.Trend {
 		return compute(ctx, q)
 	}
@@ -537,7 +575,7 @@ func withTrend[T any](ctx context.Context, q Query, compute func(context.Context
 		cur, err = compute(ctx, q)
 		return err
 	}, func(ctx context.Context) (err error) {
-		prev, err = compute(ctx, q.Previous())
+		prev, err = prevCompute(ctx, q.Previous())
 		return err
 	})
 	if err != nil {

@@ -65,6 +65,10 @@ func TestRollupEqualsFacts(t *testing.T) {
 				"start_date=2026-03-01&end_date=2026-03-07&author=alice",
 				"start_date=2026-03-01&end_date=2026-03-07&author=ALICE&period=day",
 				"start_date=2025-01-01&end_date=2026-12-31&period=month",
+				// Ranges whose previous range has lead times too, for
+				// the trends.
+				"start_date=2026-03-04&end_date=2026-03-07&include_trend=true",
+				"start_date=2026-03-05&end_date=2026-03-08&period=day&include_trend=true",
 			}
 			if sc.name == "development" { // with teams, and Linear issues
 				params = append(params,
@@ -74,7 +78,7 @@ func TestRollupEqualsFacts(t *testing.T) {
 					"start_date=2026-03-01&end_date=2026-03-07&team=web&author=alice",
 					"start_date=2026-03-01&end_date=2026-03-07&team=norepos")
 			}
-			cycles := 0
+			cycles, leadTrends := 0, 0
 			for _, params := range params {
 				q := query(t, st, params)
 				answers := func(s *Service) []byte {
@@ -114,6 +118,12 @@ func TestRollupEqualsFacts(t *testing.T) {
 				if regexp.MustCompile(`"cycle_time":\{"count":[1-9]`).Match(want) {
 					cycles++
 				}
+				if regexp.MustCompile(`"phases":\{[^}]*\},"tier":[^,]*,"trend":\{"previous":[0-9]`).Match(want) {
+					leadTrends++
+				}
+			}
+			if sc.name == "dora" && leadTrends == 0 {
+				t.Error("no lead time has a trend with a previous value: the trends are hardly compared")
 			}
 			if sc.name == "development" && cycles < 5 {
 				t.Errorf("only %d parameter sets have a cycle time: the issue rollup is hardly compared", cycles)

@@ -97,6 +97,8 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 		}
 		sharedC, sharedD := map[int64]*sharedIssue{}, map[int64]*sharedIssue{}
 		for _, c := range cs {
+			// The author's entries, looked up once per cell.
+			vals, sum, done := d.cycles[c.author], d.sums[c.author], d.done[c.author]
 			for j, id := range c.cycle {
 				switch {
 				case filtered && !keepCycle.has(id):
@@ -108,8 +110,8 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 					}
 					si.authors = append(si.authors, c.author)
 				default:
-					d.cycles[c.author] = append(d.cycles[c.author], c.times[j])
-					d.sums[c.author] += c.times[j]
+					vals = append(vals, c.times[j])
+					sum += c.times[j]
 				}
 			}
 			for _, id := range c.done {
@@ -123,8 +125,14 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 					}
 					si.authors = append(si.authors, c.author)
 				default:
-					d.done[c.author]++
+					done++
 				}
+			}
+			if len(vals) > 0 {
+				d.cycles[c.author], d.sums[c.author] = vals, sum
+			}
+			if done > 0 {
+				d.done[c.author] = done
 			}
 		}
 		for _, v := range d.cycles {
