@@ -124,6 +124,12 @@ type deployment struct {
 // production when env is "" (only deployment frequency takes an
 // environment).
 func (s *Service) deployments(ctx context.Context, q Query, env string) ([]deployment, error) {
+	if rows, ok, err := s.deploymentRows(ctx); err != nil || ok {
+		if err != nil {
+			return nil, err
+		}
+		return deploymentsFromMirror(rows, q, env), nil
+	}
 	f := rangeFilter("deployed_at", q)
 	if q.RepoID != 0 {
 		f.add("repo_id = ?", q.RepoID)

@@ -31,6 +31,7 @@ type Service struct {
 	// compare the two.
 	rollups  tableMirror[mirrorRow]
 	issues   tableMirror[issueRow]
+	deps     depMirror // deployments_mirror.go
 	noMirror bool
 }
 

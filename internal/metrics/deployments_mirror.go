@@ -1,0 +1,142 @@
+package metrics
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/veelocity/veelocity/internal/store"
+)
+
+// The deployments the DORA metrics read, held in memory like the rollups:
+// one row per deployment, a few dozen bytes each (30,000 rows, under 2 MB,
+// in the 1M-PR demo), reloaded whole when the data version changes. A
+// range is then a binary search and a loop, where SQL cost tens of
+// milliseconds a page on SQLite. Past depMirrorMax rows they are read
+// from the database as before.
+
+// depRow is one deployment.
+type depRow struct {
+	at, repo                   int64 // deployed_at
+	env                        string
+	production, failed, rework bool
+}
+
+// depMirror is the deployments of one data version, by deployed_at.
+type depMirror struct {
+	mu      sync.Mutex
+	loaded  bool
+	version string
+	rows    []depRow // nil when there are too many to hold
+}
+
+// depMirrorMax is how many deployments the mirror holds at most.
+const depMirrorMax = 1 << 20
+
+// deploymentRows returns every deployment by deployed_at, and false when
+// they are to be read from the database instead (too many, or a test that
+// compares the two).
+func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
+	if s.noMirror {
+		return nil, false, nil
+	}
+	version, err := s.dataVersion(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	m := &s.deps
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.loaded && m.version == version {
+		return m.rows, m.rows != nil, nil
+	}
+	var rows []depRow
+	too := false
+	err = s.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
+		// The version with the rows it stands for.
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM app_state WHERE key = $1), '')`,
+			store.DataVersionKey).Scan(&version); err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `/* metrics.deploymentMirror */ SELECT count(*) FROM deployments`).Scan(&n); err != nil {
+			return err
+		}
+		if n > depMirrorMax {
+			too = true
+			return nil
+		}
+		rows = make([]depRow, 0, n)
+		q, err := tx.QueryContext(ctx, `/* metrics.deploymentMirror */ SELECT deployed_at, repo_id, environment,
+			CASE WHEN production THEN 1 ELSE 0 END, CASE WHEN failed THEN 1 ELSE 0 END, CASE WHEN is_rework THEN 1 ELSE 0 END
+			FROM deployments`)
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		envs := map[string]string{} // one string per environment
+		for q.Next() {
+			var r depRow
+			var env string
+			var prod, failed, rework int
+			if err := q.Scan(&r.at, &r.repo, &env, &prod, &failed, &rework); err != nil {
+				return err
+			}
+			lower, ok := envs[env]
+			if !ok {
+				lower = strings.ToLower(env)
+				envs[env] = lower
+			}
+			r.env, r.production, r.failed, r.rework = lower, prod != 0, failed != 0, rework != 0
+			rows = append(rows, r)
+		}
+		return q.Err()
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if too {
+		rows = nil
+	} else {
+		slices.SortFunc(rows, func(a, b depRow) int { return cmp.Compare(a.at, b.at) })
+		if rows == nil {
+			rows = []depRow{}
+		}
+	}
+	m.loaded, m.version, m.rows = true, version, rows
+	return rows, rows != nil, nil
+}
+
+// depsInRange returns the rows deployed in [from, to).
+func depsInRange(rows []depRow, from, to int64) []depRow {
+	i, _ := slices.BinarySearchFunc(rows, from, func(r depRow, t int64) int { return cmp.Compare(r.at, t) })
+	j, _ := slices.BinarySearchFunc(rows, to, func(r depRow, t int64) int { return cmp.Compare(r.at, t) })
+	return rows[i:j]
+}
+
+// deploymentsFromMirror is deployments (dora.go) over the mirror's rows.
+func deploymentsFromMirror(rows []depRow, q Query, env string) []deployment {
+	var team map[int64]bool
+	if q.Team != nil {
+		team = make(map[int64]bool, len(q.Team.RepoIDs))
+		for _, id := range q.Team.RepoIDs {
+			team[id] = true
+		}
+	}
+	env = strings.ToLower(env)
+	var out []deployment
+	for _, r := range depsInRange(rows, store.MS(q.Start), store.MS(q.End)) {
+		switch {
+		case q.RepoID != 0 && r.repo != q.RepoID:
+		case team != nil && !team[r.repo]:
+		case env == "" && !r.production:
+		case env != "" && r.env != env:
+		default:
+			out = append(out, deployment{r.at, r.failed, r.rework})
+		}
+	}
+	return out
+}

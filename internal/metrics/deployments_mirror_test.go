@@ -1,0 +1,111 @@
+package metrics
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/scenario"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+// TestDeploymentMirrorEqualsSQL answers the deployment-based metrics from
+// the deployments held in memory and from SQL, for every filter and for
+// environments in any case, and wants the same JSON; then records a
+// deployment and wants the mirror to follow the data version.
+func TestDeploymentMirrorEqualsSQL(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web, api := b.Repo("acme/web"), b.Repo("acme/api")
+	b.DefineTeam("web-team", []string{"alice"}, []string{"acme/web"})
+	b.DefineTeam("norepos", []string{"bob"}, nil)
+	day := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		at := day.Add(time.Duration(i) * 7 * time.Hour)
+		repo := web
+		if i%3 == 0 {
+			repo = api
+		}
+		env := []string{"", "production", "Staging", "staging", "qa"}[i%5]
+		b.EnvDeployment(repo, fmt.Sprint("d", i), env, at, fmt.Sprint("sha", i))
+		if i%4 == 0 {
+			b.Incident(repo, fmt.Sprint("inc", i), at.Add(time.Hour), nil)
+		}
+	}
+	b.Derive()
+	ctx := context.Background()
+	answer := func(s *Service, params string) []byte {
+		q := query(t, st, params)
+		freq, err := s.DeploymentFrequency(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfr, err := s.ChangeFailureRate(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rework, err := s.ReworkRate(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dora, err := s.DORA(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := json.Marshal([]any{freq, cfr, rework, dora})
+		return out
+	}
+	params := []string{
+		"start_date=2026-03-01&end_date=2026-03-10&period=day&include_trend=true",
+		"start_date=2026-03-02&end_date=2026-03-04",
+		fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-10&repo_id=%d", api),
+		"start_date=2026-03-01&end_date=2026-03-10&environment=staging",
+		"start_date=2026-03-01&end_date=2026-03-10&environment=STAGING&include_trend=true",
+		"start_date=2026-03-01&end_date=2026-03-10&environment=qa&team=web-team",
+		"start_date=2026-03-01&end_date=2026-03-10&team=web-team",
+		"start_date=2026-03-01&end_date=2026-03-10&team=norepos",
+	}
+	compare := func(round string) {
+		t.Helper()
+		mem, sqlOnly := New(st, false), New(st, false)
+		sqlOnly.noMirror = true
+		counted := 0
+		for _, p := range params {
+			got, want := answer(mem, p), answer(sqlOnly, p)
+			if string(got) != string(want) {
+				t.Errorf("%s, %s: the mirror answers\n%s\nSQL answers\n%s", round, p, got, want)
+			}
+			var v []struct {
+				Total int `json:"total"`
+			}
+			json.Unmarshal(want, &v)
+			if len(v) > 0 && v[0].Total > 0 {
+				counted++
+			}
+		}
+		if counted < 5 {
+			t.Errorf("%s: only %d parameter sets count deployments: hardly compared", round, counted)
+		}
+	}
+	compare("first")
+
+	// A service that has loaded the mirror follows a new deployment.
+	s := New(st, false)
+	q := query(t, st, "start_date=2026-03-01&end_date=2026-03-10&environment=staging")
+	before, err := s.DeploymentFrequency(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.EnvDeployment(web, "late", "staging", day.Add(48*time.Hour), "late")
+	b.Derive()
+	after, err := s.DeploymentFrequency(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Total != before.Total+1 {
+		t.Errorf("after one more staging deployment the total is %d, want %d", after.Total, before.Total+1)
+	}
+	compare("after a deployment")
+}
