@@ -438,6 +438,35 @@ func TestLinearLinksAndCycleEnd(t *testing.T) {
 	if got := cycleEnd(eng1); got.Int64 != store.MS(at(12)) {
 		t.Errorf("after merging PR 5, ENG-1 cycle end %v, want +12h", got)
 	}
+
+	// A full run over derived data rewrites the mentions and links that
+	// changed (PR 3 now names ENG-2, written as a bulk load does, without
+	// its dirty flag) and keeps the rest.
+	if _, err := st.DB().Exec(`UPDATE pull_requests SET title = 'Fix ENG-2', dirty = FALSE WHERE id = $1`, p3); err != nil {
+		t.Fatal(err)
+	}
+	b.DeriveFull()
+	if l2 := links(eng2); len(l2) != 2 || l2[p4] != "attachment" || l2[p3] != "identifier" {
+		t.Errorf("after the full run, ENG-2 links %v, want PR %d by attachment and %d by identifier", l2, p4, p3)
+	}
+	if l1 := links(eng1); len(l1) != 3 {
+		t.Errorf("after the full run, ENG-1 links %v, want its three", l1)
+	}
+	var mentions []string
+	rows, err := st.DB().Query(`SELECT identifier FROM pr_mentions WHERE pr_id = $1`, p3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var m string
+		rows.Scan(&m)
+		mentions = append(mentions, m)
+	}
+	rows.Close()
+	slices.Sort(mentions)
+	if !slices.Equal(mentions, []string{"ENG-2", "UTF-8"}) { // its body names UTF-8
+		t.Errorf("after the full run, PR 3 mentions %v, want [ENG-2 UTF-8]", mentions)
+	}
 }
 
 // TestFullDue: while store.FullDeriveKey is set (bulk inserts set it, and

@@ -189,7 +189,13 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 	}
 	if full {
 		// A full run's batch is every issue of its range of ids: delete
-		// by range (see writePRLinks).
+		// by range (see writePRLinks), unless the range holds these
+		// links already.
+		same, err := storedRowsEqual(ctx, tx, `/* derive.storedLinks */ SELECT issue_id, pr_id, via FROM linear_issue_prs
+			WHERE issue_id >= $1 AND issue_id <= $2`, []any{ids[0], ids[len(ids)-1]}, links.rows())
+		if err != nil || same {
+			return err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM linear_issue_prs WHERE issue_id >= $1 AND issue_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
 			return err
 		}

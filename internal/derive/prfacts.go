@@ -329,7 +329,14 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any, lin
 		// A full run's batch is every PR of its range of ids: delete by
 		// range, which PostgreSQL reads through the index even while
 		// pr_mentions has no statistics (an IN list was planned as a
-		// scan of the whole table, for every batch).
+		// scan of the whole table, for every batch). Unless the range
+		// holds these mentions already, as it does when a full run
+		// follows another.
+		same, err := storedRowsEqual(ctx, tx, `/* derive.storedMentions */ SELECT pr_id, identifier FROM pr_mentions
+			WHERE pr_id >= $1 AND pr_id <= $2`, []any{ids[0], ids[len(ids)-1]}, mentionRows)
+		if err != nil || same {
+			return nil, err
+		}
 		if _, err := tx.Exec(ctx, `DELETE FROM pr_mentions WHERE pr_id >= $1 AND pr_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
 			return nil, err
 		}

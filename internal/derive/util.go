@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -162,13 +163,69 @@ func (s *linkSet) add(issue, pr int64, via string) {
 	s.order = append(s.order, l)
 }
 
-// insert stores the links in linear_issue_prs.
-func (s *linkSet) insert(ctx context.Context, tx *store.Tx) error {
+// rows are the links as rows of linear_issue_prs.
+func (s *linkSet) rows() [][]any {
 	rows := make([][]any, 0, len(s.order))
 	for _, l := range s.order {
 		rows = append(rows, []any{l.issue, l.pr, s.via[l]})
 	}
-	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, rows)
+	return rows
+}
+
+// insert stores the links in linear_issue_prs.
+func (s *linkSet) insert(ctx context.Context, tx *store.Tx) error {
+	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, s.rows())
+}
+
+// storedRowsEqual reports whether query, whose columns are integers and
+// text, returns exactly rows (in any order, each once).
+func storedRowsEqual(ctx context.Context, tx *store.Tx, query string, args []any, rows [][]any) (bool, error) {
+	key := func(r []any) string {
+		var b strings.Builder
+		for _, v := range r {
+			fmt.Fprint(&b, v)
+			b.WriteByte(0)
+		}
+		return b.String()
+	}
+	want := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		want[key(r)] = true
+	}
+	q, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return false, err
+	}
+	defer q.Close()
+	cols, err := q.Columns()
+	if err != nil {
+		return false, err
+	}
+	n := 0
+	same := true
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for q.Next() {
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := q.Scan(ptrs...); err != nil {
+			return false, err
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			}
+		}
+		n++
+		if !want[key(vals)] {
+			same = false
+		}
+	}
+	if err := q.Err(); err != nil {
+		return false, err
+	}
+	return same && n == len(want), nil
 }
 
 // idValue is a new value for one row's column.
