@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -13,10 +14,12 @@ import (
 
 // The deployments the DORA metrics read, held in memory like the rollups:
 // one row per deployment, a few dozen bytes each (30,000 rows, under 2 MB,
-// in the 1M-PR demo), reloaded whole when the data version changes. A
-// range is then a binary search and a loop, where SQL cost tens of
-// milliseconds a page on SQLite. Past depMirrorMax rows they are read
-// from the database as before.
+// in the 1M-PR demo). A range is then a binary search and a loop, where
+// SQL cost up to 30 ms a page. Loading them all costs more than one range
+// (40 ms at 30,000 rows), so after the data changes the mirror is loaded
+// again in the background, and until it holds the new data version the
+// metrics read the deployments from SQL as before. Past depMirrorMax rows
+// they are always read from SQL.
 
 // depRow is one deployment.
 type depRow struct {
@@ -29,6 +32,7 @@ type depRow struct {
 type depMirror struct {
 	mu      sync.Mutex
 	loaded  bool
+	loading bool
 	version string
 	rows    []depRow // nil when there are too many to hold
 }
@@ -37,8 +41,9 @@ type depMirror struct {
 const depMirrorMax = 1 << 20
 
 // deploymentRows returns every deployment by deployed_at, and false when
-// they are to be read from the database instead (too many, or a test that
-// compares the two).
+// they are to be read from the database instead: the mirror does not hold
+// the current data version yet (it starts loading it), there are too many,
+// or a test compares the two.
 func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 	if s.noMirror {
 		return nil, false, nil
@@ -53,10 +58,30 @@ func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 	if m.loaded && m.version == version {
 		return m.rows, m.rows != nil, nil
 	}
+	if !m.loading && (!m.loaded || m.rows != nil) {
+		m.loading = true
+		go func() {
+			if err := s.loadDeployments(context.Background()); err != nil {
+				slog.Warn("metrics: loading the deployments into memory", "err", err)
+			}
+		}()
+	}
+	return nil, false, nil
+}
+
+// loadDeployments loads the deployments into the mirror, with the data
+// version they stand for.
+func (s *Service) loadDeployments(ctx context.Context) error {
+	m := &s.deps
+	defer func() {
+		m.mu.Lock()
+		m.loading = false
+		m.mu.Unlock()
+	}()
 	var rows []depRow
+	var version string
 	too := false
-	err = s.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
-		// The version with the rows it stands for.
+	err := s.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM app_state WHERE key = $1), '')`,
 			store.DataVersionKey).Scan(&version); err != nil {
 			return err
@@ -96,7 +121,7 @@ func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 		return q.Err()
 	})
 	if err != nil {
-		return nil, false, err
+		return err
 	}
 	if too {
 		rows = nil
@@ -106,8 +131,10 @@ func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 			rows = []depRow{}
 		}
 	}
+	m.mu.Lock()
 	m.loaded, m.version, m.rows = true, version, rows
-	return rows, rows != nil, nil
+	m.mu.Unlock()
+	return nil
 }
 
 // depsInRange returns the rows deployed in [from, to).

@@ -71,6 +71,15 @@ func TestDeploymentMirrorEqualsSQL(t *testing.T) {
 		t.Helper()
 		mem, sqlOnly := New(st, false), New(st, false)
 		sqlOnly.noMirror = true
+		if _, ok, _ := mem.deploymentRows(ctx); ok {
+			t.Fatal("a new service answered from a mirror it had not loaded")
+		}
+		if err := mem.loadDeployments(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok, err := mem.deploymentRows(ctx); !ok || err != nil {
+			t.Fatalf("%s: the loaded mirror is not used (%v)", round, err)
+		}
 		counted := 0
 		for _, p := range params {
 			got, want := answer(mem, p), answer(sqlOnly, p)
@@ -91,8 +100,12 @@ func TestDeploymentMirrorEqualsSQL(t *testing.T) {
 	}
 	compare("first")
 
-	// A service that has loaded the mirror follows a new deployment.
+	// A service that has loaded the mirror answers a new deployment from
+	// SQL until the mirror holds the new data version.
 	s := New(st, false)
+	if err := s.loadDeployments(ctx); err != nil {
+		t.Fatal(err)
+	}
 	q := query(t, st, "start_date=2026-03-01&end_date=2026-03-10&environment=staging")
 	before, err := s.DeploymentFrequency(ctx, q)
 	if err != nil {
@@ -100,6 +113,9 @@ func TestDeploymentMirrorEqualsSQL(t *testing.T) {
 	}
 	b.EnvDeployment(web, "late", "staging", day.Add(48*time.Hour), "late")
 	b.Derive()
+	if _, ok, _ := s.deploymentRows(ctx); ok {
+		t.Error("the mirror of the previous data version is used")
+	}
 	after, err := s.DeploymentFrequency(ctx, q)
 	if err != nil {
 		t.Fatal(err)

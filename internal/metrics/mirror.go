@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 )
@@ -265,15 +266,22 @@ func (s *Service) mirror(ctx context.Context) (*mirrorSnap[mirrorRow], error) {
 	return s.rollups.get(ctx, s.st, version)
 }
 
-// Warm loads the rollups into memory, as the first request needing them
-// would, and reports the bytes they hold.
+// Warm loads the rollups and the deployments into memory, as the first
+// requests needing them would, and reports the bytes they hold.
 func (s *Service) Warm(ctx context.Context) (int64, error) {
 	m, err := s.mirror(ctx)
 	if err != nil {
 		return 0, err
 	}
+	if !s.noMirror {
+		if err := s.loadDeployments(ctx); err != nil {
+			return 0, err
+		}
+	}
 	im, err := s.issueMirror(ctx)
-	var n int64
+	s.deps.mu.Lock()
+	n := int64(len(s.deps.rows)) * int64(unsafe.Sizeof(depRow{}))
+	s.deps.mu.Unlock()
 	if m != nil {
 		n += m.bytes
 	}
