@@ -38,6 +38,32 @@ func ResolveTeam(ctx context.Context, st *store.Store, slug string) (*TeamScope,
 	return &TeamScope{Slug: t.Slug, Members: members, RepoIDs: ids}, nil
 }
 
+// ResolveTeams resolves every team, as ResolveTeam does one, in the order
+// of store.Teams, with a handful of queries whatever their number.
+func ResolveTeams(ctx context.Context, st *store.Store) ([]*TeamScope, error) {
+	teams, err := st.Teams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	repos, err := st.TeamsRepoIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*TeamScope, len(teams))
+	for i, t := range teams {
+		members := make([]string, len(t.Members))
+		for j, m := range t.Members {
+			members[j] = strings.ToLower(m)
+		}
+		ids := repos[strings.ToLower(t.Slug)]
+		if ids == nil {
+			ids = []int64{}
+		}
+		out[i] = &TeamScope{Slug: t.Slug, Members: members, RepoIDs: ids}
+	}
+	return out, nil
+}
+
 // parseTeamAndEnvironment reads team= and environment=.
 func parseTeamAndEnvironment(ctx context.Context, st *store.Store, v url.Values, q *Query) error {
 	if s := strings.TrimSpace(v.Get("team")); s != "" {

@@ -37,12 +37,67 @@ func (s *Store) Teams(ctx context.Context) ([]model.Team, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	// Every team's members and repositories, in two queries rather than
+	// two per team.
+	byID := make(map[int64]*model.Team, len(ids))
 	for i, id := range ids {
-		if err := s.teamSets(ctx, id, &out[i]); err != nil {
+		out[i].Members, out[i].Repositories = []string{}, []string{}
+		byID[id] = &out[i]
+	}
+	for _, q := range []struct {
+		sql  string
+		into func(*model.Team) *[]string
+	}{
+		{`/* Store.teamsMembers */ SELECT team_id, login FROM team_members ORDER BY team_id, login`,
+			func(t *model.Team) *[]string { return &t.Members }},
+		{`/* Store.teamsRepositories */ SELECT t.team_id, COALESCE(r.full_name, t.repo_key) FROM team_repositories t
+			LEFT JOIN repositories r ON r.full_name_key = t.repo_key ORDER BY t.team_id, t.repo_key`,
+			func(t *model.Team) *[]string { return &t.Repositories }},
+	} {
+		rows, err := s.read.QueryContext(ctx, q.sql)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id int64
+			var v string
+			if err := rows.Scan(&id, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if t := byID[id]; t != nil {
+				*q.into(t) = append(*q.into(t), v)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// TeamsRepoIDs returns, per team slug (lower case), the internal ids of
+// its synced repositories, in increasing order; a team without any is
+// absent.
+func (s *Store) TeamsRepoIDs(ctx context.Context) (map[string][]int64, error) {
+	rows, err := s.read.QueryContext(ctx, `/* Store.TeamsRepoIDs */
+		SELECT t.slug_key, r.id FROM teams t JOIN team_repositories x ON x.team_id = t.id
+		JOIN repositories r ON r.full_name_key = x.repo_key ORDER BY t.slug_key, r.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]int64{}
+	for rows.Next() {
+		var slug string
+		var id int64
+		if err := rows.Scan(&slug, &id); err != nil {
+			return nil, err
+		}
+		out[slug] = append(out[slug], id)
+	}
+	return out, rows.Err()
 }
 
 // Team returns the team with slug (case-insensitive), or ErrNotFound.

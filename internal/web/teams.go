@@ -121,15 +121,9 @@ func (p *Pages) teams(w http.ResponseWriter, r *http.Request) error {
 		return p.render(w, r, pg.status, "charts", pg)
 	}
 	ctx := r.Context()
-	teams, err := p.st.Teams(ctx)
+	scopes, err := metrics.ResolveTeams(ctx, p.st)
 	if err != nil {
 		return err
-	}
-	scopes := make([]*metrics.TeamScope, len(teams))
-	for i, t := range teams {
-		if scopes[i], err = metrics.ResolveTeam(ctx, p.st, t.Slug); err != nil {
-			return err
-		}
 	}
 	// Every team's DORA and development metrics with trends, read at once.
 	all, err := p.metrics.TeamsTable(ctx, q, scopes)
