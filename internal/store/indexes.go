@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -51,6 +52,9 @@ func (tx *Tx) DeferIndexes(ctx context.Context, table string) (bool, error) {
 			rows.Close()
 			return false, err
 		}
+		if !createIndex.MatchString(def) {
+			continue // a UNIQUE index enforces something: it stays
+		}
 		names, defs = append(names, name), append(defs, def)
 	}
 	rows.Close()
@@ -84,11 +88,11 @@ func (tx *Tx) RestoreIndexes(ctx context.Context) error {
 		return fmt.Errorf("store: reading the deferred indexes: %w", err)
 	}
 	for _, def := range defs {
-		rest, ok := strings.CutPrefix(def, "CREATE INDEX ")
-		if !ok {
+		loc := createIndex.FindStringIndex(def)
+		if loc == nil {
 			return fmt.Errorf("store: a deferred index is not a CREATE INDEX: %q", def)
 		}
-		if _, err := tx.Exec(ctx, "CREATE INDEX IF NOT EXISTS "+rest); err != nil {
+		if _, err := tx.Exec(ctx, "CREATE INDEX IF NOT EXISTS "+def[loc[1]:]); err != nil {
 			return fmt.Errorf("store: restoring an index: %w", err)
 		}
 	}
@@ -104,6 +108,10 @@ func (tx *Tx) appState(ctx context.Context, key string) (string, bool, error) {
 	}
 	return v, err == nil, err
 }
+
+// createIndex matches the start of a plain (not UNIQUE) index definition,
+// as SQLite keeps it (the migration's own text) or PostgreSQL gives it.
+var createIndex = regexp.MustCompile(`(?i)^\s*CREATE\s+INDEX\s+(IF\s+NOT\s+EXISTS\s+)?`)
 
 // quoteIdent quotes an SQL identifier.
 func quoteIdent(name string) string { return `"` + strings.ReplaceAll(name, `"`, `""`) + `"` }
