@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -147,26 +146,22 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 		scope = " AND " + strings.Join(w.conds, " AND ")
 	}
 	created := "f.created_at >= " + from + " AND f.created_at < " + until
-	// (Unary plus: the merge range must not pick the index to read by, the
-	// creation bounds are far narrower; SQLite cannot tell without them.)
-	inRange := "+f.merged_at >= " + from + " AND +f.merged_at < " + until
 	// The PRs opened in the range, then those merged in it but opened
-	// outside it: before it, no longer before its start than the longest
-	// time any PR stayed open, or (bad data, merged before opened) after
-	// it. Each part is read from an index. (The bounds are written into the
-	// SQL, so that every query here takes the same arguments.)
-	var shortest, longest sql.NullInt64
-	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.openTimes */ SELECT
-		(SELECT min(merged_at - created_at) FROM pr_facts WHERE merged_at IS NOT NULL),
-		(SELECT max(merged_at - created_at) FROM pr_facts WHERE merged_at IS NOT NULL)`).Scan(&shortest, &longest); err != nil {
+	// outside it: before it, or (bad data, merged before opened) after it.
+	// Each part is read from an index: the first by creation, the others
+	// by merge, among the PRs merged in the range (of the repository or
+	// author, whose merge indexes lead with them). (Unary plus: the
+	// creation bound must not pick the index to read by; it spans the
+	// whole history before the range.)
+	inRange := "f.merged_at >= " + from + " AND f.merged_at < " + until
+	var shortest sql.NullInt64
+	if err := s.read.QueryRowContext(ctx, `/* Store.PRTable.openTimes */
+		SELECT min(merged_at - created_at) FROM pr_facts WHERE merged_at IS NOT NULL`).Scan(&shortest); err != nil {
 		return nil, 0, err
 	}
-	parts := []string{created}
-	if longest.Valid && longest.Int64 > 0 {
-		parts = append(parts, "f.created_at >= "+strconv.FormatInt(ms(f.Span.From)-longest.Int64, 10)+" AND f.created_at < "+from+" AND "+inRange)
-	}
+	parts := []string{created, inRange + " AND +f.created_at < " + from}
 	if shortest.Valid && shortest.Int64 < 0 {
-		parts = append(parts, "f.created_at >= "+until+" AND f.created_at < "+strconv.FormatInt(ms(f.Span.Until)-shortest.Int64, 10)+" AND "+inRange)
+		parts = append(parts, inRange+" AND +f.created_at >= "+until)
 	}
 	opened, ok, err := s.openedFromRollup(ctx, f)
 	if err != nil {
