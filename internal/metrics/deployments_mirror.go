@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -16,10 +15,11 @@ import (
 // one row per deployment, a few dozen bytes each (30,000 rows, under 2 MB,
 // in the 1M-PR demo). A range is then a binary search and a loop, where
 // SQL cost up to 30 ms a page. Loading them all costs more than one range
-// (40 ms at 30,000 rows), so after the data changes the mirror is loaded
-// again in the background, and until it holds the new data version the
-// metrics read the deployments from SQL as before. Past depMirrorMax rows
-// they are always read from SQL.
+// (40 ms at 30,000 rows), so after the data changes the first request of
+// the new data version reads SQL, as before, and the next one loads the
+// mirror, which the requests after it use; a request that comes while it
+// loads reads SQL too. Past depMirrorMax rows they are always read from
+// SQL. (No goroutine of its own: a load never outlives its request.)
 
 // depRow is one deployment.
 type depRow struct {
@@ -35,6 +35,8 @@ type depMirror struct {
 	loading bool
 	version string
 	rows    []depRow // nil when there are too many to hold
+	// asked is the data version a request last found the mirror without.
+	asked string
 }
 
 // depMirrorMax is how many deployments the mirror holds at most.
@@ -42,8 +44,9 @@ const depMirrorMax = 1 << 20
 
 // deploymentRows returns every deployment by deployed_at, and false when
 // they are to be read from the database instead: the mirror does not hold
-// the current data version yet (it starts loading it), there are too many,
-// or a test compares the two.
+// the current data version (the first request of a version leaves it so,
+// the next loads it), it is loading, there are too many, or a test
+// compares the two.
 func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 	if s.noMirror {
 		return nil, false, nil
@@ -54,17 +57,25 @@ func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 	}
 	m := &s.deps
 	m.mu.Lock()
+	switch {
+	case m.loaded && m.version == version:
+		rows := m.rows
+		m.mu.Unlock()
+		return rows, rows != nil, nil
+	case m.loading || m.asked != version || (m.loaded && m.rows == nil):
+		m.asked = version
+		m.mu.Unlock()
+		return nil, false, nil
+	}
+	m.loading = true
+	m.mu.Unlock()
+	if err := s.loadDeployments(ctx); err != nil {
+		return nil, false, err
+	}
+	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.loaded && m.version == version {
 		return m.rows, m.rows != nil, nil
-	}
-	if !m.loading && (!m.loaded || m.rows != nil) {
-		m.loading = true
-		go func() {
-			if err := s.loadDeployments(context.Background()); err != nil {
-				slog.Warn("metrics: loading the deployments into memory", "err", err)
-			}
-		}()
 	}
 	return nil, false, nil
 }
