@@ -221,7 +221,7 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 		if err := tx.RestoreIndexes(ctx); err != nil {
 			return err
 		}
-		prev, _, err := appState(ctx, tx, "derive.options")
+		prev, _, err := tx.AppState(ctx, "derive.options")
 		if err != nil {
 			return err
 		}
@@ -229,7 +229,7 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 		if err != nil {
 			return err
 		}
-		prevKeys, _, err := appState(ctx, tx, "derive.team_keys")
+		prevKeys, _, err := tx.AppState(ctx, "derive.team_keys")
 		if err != nil {
 			return err
 		}
@@ -241,7 +241,7 @@ func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 				marks = append(marks, `UPDATE github_issues SET dirty = TRUE WHERE NOT dirty`, `UPDATE linear_issues SET dirty = TRUE WHERE NOT dirty`,
 					`UPDATE incidents SET dirty = TRUE WHERE NOT dirty`)
 			}
-			if envs, ok, err := appState(ctx, tx, "derive.production"); err != nil {
+			if envs, ok, err := tx.AppState(ctx, "derive.production"); err != nil {
 				return err
 			} else if ok && envs != strings.Join(d.opts.production(), ",") {
 				// Which deployments are production changes every link,
@@ -289,7 +289,7 @@ func (d *Deriver) fullDue(ctx context.Context) (bool, error) {
 	var due bool
 	err := d.tx(ctx, func(tx *store.Tx) error {
 		var err error
-		_, due, err = appState(ctx, tx, store.FullDeriveKey)
+		_, due, err = tx.AppState(ctx, store.FullDeriveKey)
 		return err
 	})
 	return due, err
@@ -346,18 +346,6 @@ func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 		}
 		return fn(tx)
 	})
-}
-
-func appState(ctx context.Context, tx *store.Tx, key string) (string, bool, error) {
-	var v string
-	err := tx.QueryRow(ctx, `/* derive.appState */ SELECT value FROM app_state WHERE key = $1`, key).Scan(&v)
-	if err != nil {
-		if isNoRows(err) {
-			return "", false, nil
-		}
-		return "", false, err
-	}
-	return v, true, nil
 }
 
 // teamKeys returns the synced Linear team keys, upper case, sorted.

@@ -29,7 +29,7 @@ func (d *Deriver) markRollup(ctx context.Context, tx *store.Tx, ids []any) error
 // full run or when it was never built.
 func (d *Deriver) updateRollup(ctx context.Context) error {
 	if err := d.tx(ctx, func(tx *store.Tx) error {
-		_, built, err := appState(ctx, tx, rollup.BuiltKey)
+		_, built, err := tx.AppState(ctx, rollup.BuiltKey)
 		if err != nil {
 			return err
 		}
@@ -79,7 +79,7 @@ func (d *Deriver) updateIssueRollup(ctx context.Context) error {
 	rebuilt := -1 // every day
 	defer func() { d.log.Debug("issue rollup", "days", rebuilt, "duration", time.Since(start)) }()
 	return d.tx(ctx, func(tx *store.Tx) error {
-		_, built, err := appState(ctx, tx, rollup.IssuesBuiltKey)
+		_, built, err := tx.AppState(ctx, rollup.IssuesBuiltKey)
 		if err != nil {
 			return err
 		}

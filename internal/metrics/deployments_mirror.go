@@ -93,8 +93,8 @@ func (s *Service) loadDeployments(ctx context.Context) error {
 	var version string
 	too := false
 	err := s.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM app_state WHERE key = $1), '')`,
-			store.DataVersionKey).Scan(&version); err != nil {
+		var err error
+		if version, _, err = txAppState(ctx, tx, store.DataVersionKey); err != nil {
 			return err
 		}
 		var n int

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -31,11 +32,19 @@ func ResolveTeam(ctx context.Context, st *store.Store, slug string) (*TeamScope,
 	if err != nil {
 		return nil, err
 	}
+	return teamScope(t, ids), nil
+}
+
+// teamScope is the scope of team t whose synced repositories are ids.
+func teamScope(t model.Team, ids []int64) *TeamScope {
 	members := make([]string, len(t.Members))
 	for i, m := range t.Members {
 		members[i] = strings.ToLower(m)
 	}
-	return &TeamScope{Slug: t.Slug, Members: members, RepoIDs: ids}, nil
+	if ids == nil {
+		ids = []int64{}
+	}
+	return &TeamScope{Slug: t.Slug, Members: members, RepoIDs: ids}
 }
 
 // ResolveTeams resolves every team, as ResolveTeam does one, in the order
@@ -51,15 +60,7 @@ func ResolveTeams(ctx context.Context, st *store.Store) ([]*TeamScope, error) {
 	}
 	out := make([]*TeamScope, len(teams))
 	for i, t := range teams {
-		members := make([]string, len(t.Members))
-		for j, m := range t.Members {
-			members[j] = strings.ToLower(m)
-		}
-		ids := repos[strings.ToLower(t.Slug)]
-		if ids == nil {
-			ids = []int64{}
-		}
-		out[i] = &TeamScope{Slug: t.Slug, Members: members, RepoIDs: ids}
+		out[i] = teamScope(t, repos[strings.ToLower(t.Slug)])
 	}
 	return out, nil
 }

@@ -29,7 +29,7 @@ func (tx *Tx) DeferIndexes(ctx context.Context, table string) (bool, error) {
 	if !empty {
 		return false, nil
 	}
-	if _, pending, err := tx.appState(ctx, deferredIndexesKey); err != nil || pending {
+	if _, pending, err := tx.AppState(ctx, deferredIndexesKey); err != nil || pending {
 		return false, err
 	}
 	q := `/* Tx.DeferIndexes */ SELECT name, sql FROM sqlite_master
@@ -79,7 +79,7 @@ func (tx *Tx) DeferIndexes(ctx context.Context, table string) (bool, error) {
 // RestoreIndexes creates again the indexes DeferIndexes dropped, if any.
 // An index that exists already is left as it is.
 func (tx *Tx) RestoreIndexes(ctx context.Context) error {
-	saved, pending, err := tx.appState(ctx, deferredIndexesKey)
+	saved, pending, err := tx.AppState(ctx, deferredIndexesKey)
 	if err != nil || !pending {
 		return err
 	}
@@ -98,15 +98,6 @@ func (tx *Tx) RestoreIndexes(ctx context.Context) error {
 	}
 	_, err = tx.Exec(ctx, `/* Tx.RestoreIndexes */ DELETE FROM app_state WHERE key = $1`, deferredIndexesKey)
 	return err
-}
-
-func (tx *Tx) appState(ctx context.Context, key string) (string, bool, error) {
-	var v string
-	err := tx.QueryRow(ctx, `/* Tx.appState */ SELECT value FROM app_state WHERE key = $1`, key).Scan(&v)
-	if notFound(err) == ErrNotFound {
-		return "", false, nil
-	}
-	return v, err == nil, err
 }
 
 // createIndex matches the start of a plain (not UNIQUE) index definition,

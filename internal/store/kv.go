@@ -37,6 +37,17 @@ func (s *Store) AppState(ctx context.Context, key string) (string, bool, error) 
 	return v, err == nil, err
 }
 
+// AppState returns a stored installation fact as tx sees it, and whether
+// it is set.
+func (tx *Tx) AppState(ctx context.Context, key string) (string, bool, error) {
+	var v string
+	err := tx.QueryRow(ctx, `/* Tx.AppState */ SELECT value FROM app_state WHERE key = $1`, key).Scan(&v)
+	if notFound(err) == ErrNotFound {
+		return "", false, nil
+	}
+	return v, err == nil, err
+}
+
 // SetAppState stores an installation fact.
 func (tx *Tx) SetAppState(ctx context.Context, key, value string) error {
 	_, err := tx.execStmt(ctx, `/* Tx.SetAppState */
