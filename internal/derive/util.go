@@ -3,15 +3,12 @@ package derive
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/veelocity/veelocity/internal/store"
 )
-
-func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 
 // inList returns "$k, $k+1, …" for n arguments starting after offset
 // arguments, for an IN (…) list. On SQLite it returns anonymous "?, ?, …"
