@@ -143,7 +143,7 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		{"production deployments", d.productionDeployments},
 		{"convert GitHub issues", d.convertGitHubIssues},
 		{"propagate deployments", d.propagateDeployments},
-		{"pull request facts", d.prFacts},
+		{prFactsStep, d.prFacts},
 		{"Linear issues", d.linearIssues},
 		{"attribute incidents", d.attributeIncidents},
 	}
@@ -153,15 +153,23 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 			fn   func(context.Context, *Stats) error
 		}{"deployment flags", d.allDeploymentFlags})
 	}
+	// A full run rebuilds the whole PR rollup from pr_facts, which no step
+	// after the PR step writes: it is computed on a second connection
+	// while the run goes on, and stored at the end.
+	var scan *rollupScan
+	defer func() { scan.stop() }()
 	for _, s := range steps {
 		began := time.Now()
 		if err := s.fn(ctx, &st); err != nil {
 			return st, fmt.Errorf("derive: %s: %w", s.name, err)
 		}
 		d.log.Debug("derive step", "step", s.name, "duration", time.Since(began))
+		if mode == Full && scan == nil && s.name == prFactsStep {
+			scan = d.startRollupScan(ctx)
+		}
 	}
 	began := time.Now()
-	if err := d.updateRollup(ctx); err != nil {
+	if err := d.updateRollup(ctx, scan); err != nil {
 		return st, fmt.Errorf("derive: PR rollup: %w", err)
 	}
 	d.log.Debug("derive step", "step", "PR rollup", "duration", time.Since(began))

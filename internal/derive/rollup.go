@@ -2,6 +2,7 @@ package derive
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/rollup"
@@ -25,9 +26,61 @@ func (d *Deriver) markRollup(ctx context.Context, tx *store.Tx, ids []any) error
 	return rollup.MarkDirty(ctx, tx, ids)
 }
 
+// prFactsStep names the PR step, after which a full run starts computing
+// the PR rollup (startRollupScan).
+const prFactsStep = "pull request facts"
+
+// rollupScan is the whole PR rollup, computed from a read snapshot in a
+// goroutine of its own while a full run goes on. It never outlives the run
+// (Run stops it).
+type rollupScan struct {
+	done   chan struct{}
+	cancel context.CancelFunc
+	built  *rollup.Built
+	err    error
+}
+
+func (d *Deriver) startRollupScan(ctx context.Context) *rollupScan {
+	ctx, cancel := context.WithCancel(ctx)
+	s := &rollupScan{done: make(chan struct{}), cancel: cancel}
+	go func() {
+		defer close(s.done)
+		began := time.Now()
+		s.err = d.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
+			var err error
+			s.built, err = rollup.Scan(ctx, tx)
+			return err
+		})
+		d.log.Debug("PR rollup computed", "duration", time.Since(began), "error", s.err)
+	}()
+	return s
+}
+
+// wait returns the computed rollup once it is ready.
+func (s *rollupScan) wait() (*rollup.Built, error) {
+	<-s.done
+	return s.built, s.err
+}
+
+// stop cancels the computation, if any, and waits for its end.
+func (s *rollupScan) stop() {
+	if s != nil {
+		s.cancel()
+		<-s.done
+	}
+}
+
 // updateRollup rebuilds the dirty days of the rollup, or all of it after a
-// full run or when it was never built.
-func (d *Deriver) updateRollup(ctx context.Context) error {
+// full run or when it was never built: from scan when a full run computed
+// it while it went on.
+func (d *Deriver) updateRollup(ctx context.Context, scan *rollupScan) error {
+	var scanned *rollup.Built
+	if scan != nil {
+		var err error
+		if scanned, err = scan.wait(); err != nil {
+			return err
+		}
+	}
 	if err := d.tx(ctx, func(tx *store.Tx) error {
 		_, built, err := tx.AppState(ctx, rollup.BuiltKey)
 		if err != nil {
@@ -39,7 +92,11 @@ func (d *Deriver) updateRollup(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := rollup.Rebuild(ctx, tx, days); err != nil {
+		if days == nil && scanned != nil {
+			if err := scanned.Replace(ctx, tx); err != nil {
+				return err
+			}
+		} else if err := rollup.Rebuild(ctx, tx, days); err != nil {
 			return err
 		}
 		if err := analyzeRebuilt(ctx, tx, days, "pr_rollup"); err != nil {

@@ -157,16 +157,11 @@ const spansPerStatement = 25
 func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
 	if days == nil {
-		if err := scanFacts(ctx, tx, "", nil, b, nil); err != nil {
+		bt, err := scanAll(ctx, tx.Query)
+		if err != nil {
 			return err
 		}
-		if err := scanReviews(ctx, tx, "", nil, b); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `/* rollup.clear */ DELETE FROM pr_rollup`); err != nil {
-			return err
-		}
-		return write(ctx, tx, b)
+		return bt.Replace(ctx, tx)
 	}
 	days = slices.Clone(days)
 	slices.Sort(days)
@@ -191,10 +186,10 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 			}
 			reviews = append(reviews, "(v.submitted_at >= "+lo+" AND v.submitted_at < "+hi+")")
 		}
-		if err := scanFacts(ctx, tx, " WHERE "+strings.Join(facts, " OR "), args, b, seen); err != nil {
+		if err := scanFacts(ctx, tx.Query, " WHERE "+strings.Join(facts, " OR "), args, b, seen); err != nil {
 			return err
 		}
-		if err := scanReviews(ctx, tx, " AND ("+strings.Join(reviews, " OR ")+")", args, b); err != nil {
+		if err := scanReviews(ctx, tx.Query, " AND ("+strings.Join(reviews, " OR ")+")", args, b); err != nil {
 			return err
 		}
 		var del []string
@@ -208,8 +203,41 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 	return write(ctx, tx, b)
 }
 
-func scanFacts(ctx context.Context, tx *store.Tx, where string, args []any, b *builder, seen map[int64]bool) error {
-	rows, err := tx.Query(ctx, `/* rollup.facts */ SELECT f.pr_id, f.repo_id, f.author_login, f.created_at, f.first_commit_at,
+// Built is the whole rollup, computed and not yet stored.
+type Built struct{ b *builder }
+
+// queryFunc runs a query: a write transaction's (store.Tx.Query) or a read
+// snapshot's (sql.Tx.QueryContext).
+type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+
+// Scan computes the whole rollup from what tx, a read snapshot
+// (store.ReadSnapshot), sees of pr_facts and pr_reviews. A full derive
+// runs it on a second connection while it goes on with the Linear step,
+// which writes neither table, and stores it with Replace at its end.
+func Scan(ctx context.Context, tx *sql.Tx) (*Built, error) { return scanAll(ctx, tx.QueryContext) }
+
+func scanAll(ctx context.Context, query queryFunc) (*Built, error) {
+	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
+	if err := scanFacts(ctx, query, "", nil, b, nil); err != nil {
+		return nil, err
+	}
+	if err := scanReviews(ctx, query, "", nil, b); err != nil {
+		return nil, err
+	}
+	return &Built{b}, nil
+}
+
+// Replace stores bt in place of every row of the rollup, inside tx. bt
+// cannot be used again.
+func (bt *Built) Replace(ctx context.Context, tx *store.Tx) error {
+	if _, err := tx.Exec(ctx, `/* rollup.clear */ DELETE FROM pr_rollup`); err != nil {
+		return err
+	}
+	return write(ctx, tx, bt.b)
+}
+
+func scanFacts(ctx context.Context, query queryFunc, where string, args []any, b *builder, seen map[int64]bool) error {
+	rows, err := query(ctx, `/* rollup.facts */ SELECT f.pr_id, f.repo_id, f.author_login, f.created_at, f.first_commit_at,
 		f.size, f.merged_at, f.first_review_at, f.deployed_at, f.undeployed FROM pr_facts f`+where, args...)
 	if err != nil {
 		return err
@@ -237,8 +265,8 @@ func scanFacts(ctx context.Context, tx *store.Tx, where string, args []any, b *b
 // not pending, by someone other than the PR's author (METRICS.md's
 // developers table). The PR's repository and author come from pr_facts,
 // whose rows are narrow, rather than from pull_requests.
-func scanReviews(ctx context.Context, tx *store.Tx, where string, args []any, b *builder) error {
-	rows, err := tx.Query(ctx, `/* rollup.reviews */ SELECT v.submitted_at / `+strconv.Itoa(MsPerDay)+`, p.repo_id, v.author_login, count(*)
+func scanReviews(ctx context.Context, query queryFunc, where string, args []any, b *builder) error {
+	rows, err := query(ctx, `/* rollup.reviews */ SELECT v.submitted_at / `+strconv.Itoa(MsPerDay)+`, p.repo_id, v.author_login, count(*)
 		FROM pr_reviews v JOIN pr_facts p ON p.pr_id = v.pr_id
 		WHERE v.state <> '`+model.ReviewPending+`' AND v.author_login IS NOT NULL AND v.submitted_at IS NOT NULL
 		  AND (p.author_login IS NULL OR lower(p.author_login) <> lower(v.author_login))`+where+`
