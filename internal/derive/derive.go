@@ -97,8 +97,9 @@ func New(st *store.Store, opts Options, log *slog.Logger) *Deriver {
 	return &Deriver{st: st, opts: opts, log: log}
 }
 
-// batchSize is how many rows one transaction processes.
-const batchSize = 1000
+// batchSize is how many rows one transaction processes (a variable for
+// the tests, which make batches small).
+var batchSize = 1000
 
 // Run brings the derived facts up to date.
 func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {

@@ -51,17 +51,47 @@ const linkCandidatesSQL = `
 // batch costs a fixed number of statements, whatever its size.
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	var last int64
+	var ahead *readAhead[prRow] // the next batch, read while this one is written
+	defer func() { ahead.stop() }()
+	used, again := 0, 0
+	defer func() {
+		if used+again > 0 {
+			d.log.Debug("derive: PR batches read ahead", "used", used, "read again", again)
+		}
+	}()
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
-			cond, args := d.pick("p", last, 2, batchSize)
-			prs, err := dirtyPRs(ctx, tx, cond, args)
-			if err != nil || len(prs) == 0 {
+			prs, ok, err := ahead.take(ctx, d.st, tx)
+			switch {
+			case err != nil:
 				return err
+			case ok:
+				used++
+			case ahead != nil:
+				again++
+			}
+			ahead = nil
+			if !ok {
+				cond, args := d.pick("p", last, 2, batchSize)
+				if prs, err = dirtyPRs(ctx, tx.Query, cond, args); err != nil {
+					return err
+				}
+			}
+			if len(prs) == 0 {
+				return nil
 			}
 			n = len(prs)
 			st.PRs += n
 			last = prs[n-1].id
+			if n == batchSize && d.readsAhead() {
+				cond, args := d.pick("p", last, 2, batchSize)
+				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q queryFunc) ([]prRow, error) {
+					return dirtyPRs(ctx, q, cond, args)
+				}); err != nil {
+					return err
+				}
+			}
 			ids := make([]any, len(prs))
 			for i, p := range prs {
 				ids[i] = p.id
@@ -100,6 +130,9 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 		if err != nil {
 			return err
 		}
+		if afterPRBatch != nil && ahead != nil {
+			afterPRBatch()
+		}
 		if n < batchSize {
 			// The indexes the run deferred (Run) are built now, in one
 			// pass each: the steps after this one read through them.
@@ -117,14 +150,18 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	}
 }
 
+// afterPRBatch, when set (by tests), runs after each batch of the PR step
+// that read the next one ahead, between their transactions.
+var afterPRBatch func()
+
 // dirtyPRs reads a batch of changed PRs (cond, from pick) with what their
 // facts need. Every lookup is a correlated subquery, one index probe per
 // PR: as a join, PostgreSQL merged pr_facts in from its first row for
 // every batch, which made a full derive quadratic in the number of PRs.
 // (CROSS JOIN keeps the PRs the outer loop on SQLite, which would
 // otherwise go through repositories and sort every PR for each batch.)
-func dirtyPRs(ctx context.Context, tx *store.Tx, cond string, args []any) ([]prRow, error) {
-	rows, err := tx.Query(ctx, `/* derive.prFacts */
+func dirtyPRs(ctx context.Context, query queryFunc, cond string, args []any) ([]prRow, error) {
+	rows, err := query(ctx, `/* derive.prFacts */
 		SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
 			p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
 			r.first_deploy_created_at, (SELECT min(c.authored_at) FROM commits c WHERE c.pr_id = p.id), `+firstReviewSQL+`,

@@ -430,6 +430,7 @@ func (s *Store) ClearTx(ctx context.Context, fn func(tx *Tx) error) error {
 		sqlTx.Rollback()
 		return err
 	}
+	s.writeSeq.Add(1)
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}

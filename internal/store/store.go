@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
@@ -31,6 +32,9 @@ type Store struct {
 	read  *sql.DB
 	write *sql.DB
 	now   func() time.Time
+	// writeSeq counts the transactions of Tx and ClearTx that reached
+	// their commit (see WriteSeq).
+	writeSeq atomic.Int64
 }
 
 // Open connects to the database named by a DATABASE_URL value
@@ -211,11 +215,20 @@ func (s *Store) Tx(ctx context.Context, fn func(tx *Tx) error) error {
 		sqlTx.Rollback()
 		return err
 	}
+	s.writeSeq.Add(1)
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
 	return nil
 }
+
+// WriteSeq counts the write transactions (Tx, ClearTx) this Store has
+// committed, or tried to: each adds one before its commit, so that a
+// transaction that reads it after beginning counts every commit of this
+// process before its own (on SQLite, whose writes take turns on one
+// connection). The derive step reads it to know that nothing but its own
+// transactions wrote between two of them.
+func (s *Store) WriteSeq() int64 { return s.writeSeq.Load() }
 
 // Exec runs a statement inside the transaction. It is for the derive step
 // and tests; sources write through the typed methods.

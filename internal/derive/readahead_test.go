@@ -1,0 +1,88 @@
+package derive_test
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/veelocity/veelocity/internal/derive"
+	"github.com/veelocity/veelocity/internal/scenario"
+	"github.com/veelocity/veelocity/internal/store"
+	"github.com/veelocity/veelocity/internal/store/storetest"
+)
+
+// TestFullRunReadsBatchesAhead: on SQLite a full run reads each batch of
+// PRs while the batch before it is written, and uses what it read only if
+// nothing else wrote in between. A write of this process (through the same
+// store) or of another one (another connection) makes it read the batch
+// again, so the change is derived, not lost with its dirty flag. On
+// PostgreSQL it reads each batch in the batch's own transaction.
+func TestFullRunReadsBatchesAhead(t *testing.T) {
+	derive.SetBatchSize(t, 3)
+	url := storetest.URL(t)
+	st := storetest.Open(t, url)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	var prs []int64
+	for i := range 12 {
+		prs = append(prs, b.PullRequest(web, scenario.PR{Number: i + 1, Author: "alice", Created: at(float64(i)), Title: "Fix"}))
+	}
+	b.Derive()
+	// Makes a PR of the second batch rework, as a sync would write it.
+	makeRework := func(w *store.Store, pr int64) func() {
+		return func() {
+			if err := w.Tx(t.Context(), func(tx *store.Tx) error {
+				_, err := tx.Exec(t.Context(), `UPDATE pull_requests SET title = 'Revert "Fix"', dirty = TRUE WHERE id = $1`, pr)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	other := storetest.Open(t, url) // another process's connections
+	for _, c := range []struct {
+		name    string
+		between func()
+		rework  int64 // the PR the write makes rework
+	}{
+		{"nothing in between", nil, 0},
+		{"a write of this process", makeRework(st, prs[4]), prs[4]},
+		{"a write of another process", makeRework(other, prs[3]), prs[3]},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var logs strings.Builder
+			d := derive.New(st, b.Opts, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
+			batches := 0
+			derive.AfterPRBatch(t, func() {
+				if batches++; batches == 1 && c.between != nil {
+					c.between()
+				}
+			})
+			if _, err := d.Run(t.Context(), derive.Full); err != nil {
+				t.Fatal(err)
+			}
+			if storetest.Postgres() {
+				if strings.Contains(logs.String(), "read ahead") || batches > 0 {
+					t.Errorf("a full run on PostgreSQL read batches ahead; its log:\n%s", logs.String())
+				}
+				return
+			}
+			// Four batches of three; the last is followed by an empty one.
+			want := "used=4 \"read again\"=0"
+			if c.between != nil {
+				want = "used=3 \"read again\"=1"
+			}
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("the PR step's log does not say %s:\n%s", want, logs.String())
+			}
+			if c.rework != 0 {
+				if !factOf(t, st, c.rework).rework {
+					t.Errorf("PR %d, made rework between two batches, is not rework after the run", c.rework)
+				}
+				if n := storetest.Strings(t, st, `SELECT id FROM pull_requests WHERE dirty`); len(n) != 0 {
+					t.Errorf("PRs %v are still dirty after a full run", n)
+				}
+			}
+		})
+	}
+}
