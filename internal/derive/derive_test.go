@@ -467,6 +467,21 @@ func TestLinearLinksAndCycleEnd(t *testing.T) {
 	if !slices.Equal(mentions, []string{"ENG-2", "UTF-8"}) { // its body names UTF-8
 		t.Errorf("after the full run, PR 3 mentions %v, want [ENG-2 UTF-8]", mentions)
 	}
+
+	// An issue whose only link goes (its attachment now names a PR that
+	// is not synced) has no cycle end any more.
+	eng3 := b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-3", Number: 3, CreatedAt: at(-24),
+		Attachments: []model.LinearAttachment{{URL: "https://github.com/acme/web/pull/4", SourceType: "github"}}})
+	b.Derive()
+	if got := cycleEnd(eng3); got.Int64 != store.MS(at(7)) {
+		t.Errorf("ENG-3 cycle end %v, want PR 4's merge (+7h)", got)
+	}
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-3", Number: 3, CreatedAt: at(-24),
+		Attachments: []model.LinearAttachment{{URL: "https://github.com/acme/web/pull/99", SourceType: "github"}}})
+	b.Derive()
+	if got := cycleEnd(eng3); got.Valid {
+		t.Errorf("ENG-3, linked to nothing, has cycle end %v; want none", got)
+	}
 }
 
 // TestFullDue: while store.FullDeriveKey is set (bulk inserts set it, and

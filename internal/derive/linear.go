@@ -23,7 +23,8 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 		err := d.tx(ctx, func(tx *store.Tx) error {
 			cond, args := d.pick("l", last, 2, batchSize)
 			rows, err := tx.Query(ctx, `/* derive.linearIssues */
-				SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at
+				SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at,
+					l.cycle_end_at
 				FROM linear_issues l WHERE `+cond+` ORDER BY l.id LIMIT $1`, args...)
 			if err != nil {
 				return err
@@ -34,12 +35,13 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 				stateType, labels           string
 				created                     int64
 				completed, canceled         sql.NullInt64
+				cycleEnd                    sql.NullInt64
 			}
 			var issues []issue
 			for rows.Next() {
 				var x issue
 				if err := rows.Scan(&x.id, &x.linearID, &x.ident, &x.title, &x.url, &x.stateType, &x.labels, &x.created,
-					&x.completed, &x.canceled); err != nil {
+					&x.completed, &x.canceled, &x.cycleEnd); err != nil {
 					rows.Close()
 					return err
 				}
@@ -67,13 +69,29 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 					gone = append(gone, x.linearID)
 				}
 			}
-			if err := writeIssueLinks(ctx, tx, ids, idents, d.mode == Full); err != nil {
+			ends, err := writeIssueLinks(ctx, tx, ids, idents, d.mode == Full)
+			if err != nil {
 				return err
 			}
 			if err := d.writeIncidents(ctx, tx, model.SourceLinear, incidents, gone); err != nil {
 				return err
 			}
-			if err := d.cycleEnd(ctx, tx, affected); err != nil {
+			// Their cycle ends, from the links just written: only the
+			// changed ones are written.
+			if err := d.markIssues(ctx, tx, affected); err != nil {
+				return err
+			}
+			var changed []idValue
+			for _, x := range issues {
+				end, ok := ends[x.id]
+				if now := (sql.NullInt64{Int64: end, Valid: ok}); now != x.cycleEnd {
+					changed = append(changed, idValue{x.id, nil})
+					if ok {
+						changed[len(changed)-1].value = end
+					}
+				}
+			}
+			if err := setByID(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", changed); err != nil {
 				return err
 			}
 			n = len(issues)
@@ -98,9 +116,12 @@ func isCanceled(stateType string, canceledAt sql.NullInt64) bool {
 // writeIssueLinks sets the PR keys of a batch of issues' attachments and
 // replaces their links: PRs that mention their identifiers (pr_mentions,
 // kept by the PR step) and PRs that an attachment names. In a full run
-// (full) the batch is every issue of its range of ids, in order.
-func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[int64]string, full bool) error {
+// (full) the batch is every issue of its range of ids, in order. It
+// returns the issues' cycle ends (METRICS.md: the latest merge among their
+// merged linked PRs), for those that have one.
+func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[int64]string, full bool) (map[int64]int64, error) {
 	var links linkSet
+	merged := map[int64]int64{} // of the merged PRs linked
 	issueByIdent := map[string][]int64{}
 	var identArgs []any
 	for id, ident := range idents {
@@ -109,19 +130,24 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 		}
 		issueByIdent[ident] = append(issueByIdent[ident], id)
 	}
-	if err := queryIn(ctx, tx, `/* derive.mentionedBy */ SELECT pr_id, identifier FROM pr_mentions WHERE identifier IN (%s)`,
+	if err := queryIn(ctx, tx, `/* derive.mentionedBy */ SELECT m.pr_id, m.identifier, p.merged_at
+		FROM pr_mentions m JOIN pull_requests p ON p.id = m.pr_id WHERE m.identifier IN (%s)`,
 		identArgs, func(rows *sql.Rows) error {
 			var pr int64
 			var ident string
-			if err := rows.Scan(&pr, &ident); err != nil {
+			var at sql.NullInt64
+			if err := rows.Scan(&pr, &ident, &at); err != nil {
 				return err
+			}
+			if at.Valid {
+				merged[pr] = at.Int64
 			}
 			for _, issue := range issueByIdent[ident] {
 				links.add(issue, pr, "identifier")
 			}
 			return nil
 		}); err != nil {
-		return err
+		return nil, err
 	}
 	// The attachments' PR keys, and the PRs they name.
 	type att struct {
@@ -150,10 +176,10 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 			}
 			return nil
 		}); err != nil {
-		return err
+		return nil, err
 	}
 	if err := setByID(ctx, tx, "linear_attachments", "pr_key", "TEXT", changed); err != nil {
-		return err
+		return nil, err
 	}
 	numbersByRepo := map[string][]any{}
 	for _, a := range atts {
@@ -165,18 +191,22 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 	}
 	prByKey := map[string]int64{}
 	for repo, numbers := range numbersByRepo {
-		if err := queryIn(ctx, tx, `/* derive.prsByKey */ SELECT p.id, p.number FROM pull_requests p
+		if err := queryIn(ctx, tx, `/* derive.prsByKey */ SELECT p.id, p.number, p.merged_at FROM pull_requests p
 			WHERE p.repo_id = (SELECT id FROM repositories WHERE full_name_key = $1) AND p.number IN (%s)`,
 			numbers, func(rows *sql.Rows) error {
 				var id int64
 				var n int
-				if err := rows.Scan(&id, &n); err != nil {
+				var at sql.NullInt64
+				if err := rows.Scan(&id, &n, &at); err != nil {
 					return err
+				}
+				if at.Valid {
+					merged[id] = at.Int64
 				}
 				prByKey[PRKey(repo, n)] = id
 				return nil
 			}, repo); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, a := range atts {
@@ -184,8 +214,16 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 			links.add(a.issue, pr, "attachment")
 		}
 	}
+	ends := map[int64]int64{}
+	for _, l := range links.order {
+		if at, ok := merged[l.pr]; ok {
+			if end, seen := ends[l.issue]; !seen || at > end {
+				ends[l.issue] = at
+			}
+		}
+	}
 	if len(ids) == 0 {
-		return nil
+		return ends, nil
 	}
 	if full {
 		// A full run's batch is every issue of its range of ids: delete
@@ -194,13 +232,13 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 		same, err := storedRowsEqual(ctx, tx, `/* derive.storedLinks */ SELECT issue_id, pr_id, via FROM linear_issue_prs
 			WHERE issue_id >= $1 AND issue_id <= $2`, []any{ids[0], ids[len(ids)-1]}, links.rows())
 		if err != nil || same {
-			return err
+			return ends, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM linear_issue_prs WHERE issue_id >= $1 AND issue_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
-			return err
+			return nil, err
 		}
 	} else if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE issue_id IN (%s)`, ids); err != nil {
-		return err
+		return nil, err
 	}
-	return links.insert(ctx, tx)
+	return ends, links.insert(ctx, tx)
 }

@@ -116,6 +116,15 @@ func (d *Deriver) updateRollup(ctx context.Context, scan *rollupScan) error {
 // recording them for the issue rollup: every change of an issue, or of a PR
 // linked to it before or after, passes through here.
 func (d *Deriver) cycleEnd(ctx context.Context, tx *store.Tx, issues idSet) error {
+	if err := d.markIssues(ctx, tx, issues); err != nil {
+		return err
+	}
+	return updateCycleEnd(ctx, tx, issues)
+}
+
+// markIssues records issues for the issue rollup, whose cycle end or links
+// change.
+func (d *Deriver) markIssues(ctx context.Context, tx *store.Tx, issues idSet) error {
 	if len(issues) > 0 {
 		if d.mode == Full {
 			// Rebuilt whole at the end; incomplete until then.
@@ -126,7 +135,7 @@ func (d *Deriver) cycleEnd(ctx context.Context, tx *store.Tx, issues idSet) erro
 			return err
 		}
 	}
-	return updateCycleEnd(ctx, tx, issues)
+	return nil
 }
 
 // updateIssueRollup rebuilds the days of the marked issues in the issue
