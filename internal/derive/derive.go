@@ -105,6 +105,11 @@ var batchSize = 1000
 func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	unlock, err := d.lockRun(ctx)
+	if err != nil {
+		return Stats{}, fmt.Errorf("derive: %w", err)
+	}
+	defer unlock()
 	start := time.Now()
 	if mode != Full {
 		due, err := d.fullDue(ctx)
@@ -332,9 +337,9 @@ func (d *Deriver) clearDirty(ctx context.Context, tx *store.Tx, table string, id
 	return execIn(ctx, tx, `UPDATE `+table+` SET dirty = FALSE WHERE id IN (%s)`, ids)
 }
 
-// tx runs fn in a write transaction; on PostgreSQL it first takes an
-// advisory lock, one per schema, so that two processes deriving the same
-// data take turns, turns JIT compilation off and commits asynchronously.
+// tx runs fn in a write transaction; on PostgreSQL it turns JIT
+// compilation off and commits asynchronously. (Two processes deriving the
+// same data take turns on the run's lock, lockRun.)
 func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 	return d.st.Tx(ctx, func(tx *store.Tx) error {
 		if tx.Dialect() == store.Postgres {
@@ -348,8 +353,7 @@ func (d *Deriver) tx(ctx context.Context, fn func(tx *store.Tx) error) error {
 			// lose the last few whole transactions, each of which clears
 			// the dirty flags of the rows it derived, so the next run
 			// derives them again.
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7301969, hashtext(current_schema())),
-				set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)`); err != nil {
+			if _, err := tx.Exec(ctx, `SELECT set_config('jit', 'off', true), set_config('synchronous_commit', 'off', true)`); err != nil {
 				return err
 			}
 		}

@@ -99,6 +99,12 @@ func (d *Deriver) writeIncidents(ctx context.Context, tx *store.Tx, source strin
 	if err := execIn(ctx, tx, `DELETE FROM incidents WHERE id IN (%s)`, ids); err != nil {
 		return err
 	}
+	if d.mode == Full {
+		// Every deployment's flags are recomputed at the end of a full
+		// run (allDeploymentFlags); and its parallel batches (inParallel)
+		// must not write rows that another batch may write too.
+		return nil
+	}
 	return updateFailed(ctx, tx, affected)
 }
 

@@ -18,93 +18,117 @@ import (
 // recomputed.
 func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 	var last int64
+	if d.inParallel() {
+		var err error
+		if last, err = d.parallelBatches(ctx, "linear_issues", func(ctx context.Context, tx *store.Tx, lo, hi int64) (int, error) {
+			issues, err := readIssues(ctx, tx, "l.id >= $2 AND l.id <= $3", []any{2 * batchSize, lo, hi})
+			if err != nil || len(issues) == 0 {
+				return 0, err
+			}
+			return len(issues), d.issueBatch(ctx, tx, issues)
+		}, &st.Issues); err != nil {
+			return err
+		}
+		// Then the issues added since, if any, one batch after the other.
+	}
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
 			cond, args := d.pick("l", last, 2, batchSize)
-			rows, err := tx.Query(ctx, `/* derive.linearIssues */
-				SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at,
-					l.cycle_end_at
-				FROM linear_issues l WHERE `+cond+` ORDER BY l.id LIMIT $1`, args...)
-			if err != nil {
-				return err
-			}
-			type issue struct {
-				id                          int64
-				linearID, ident, title, url string
-				stateType, labels           string
-				created                     int64
-				completed, canceled         sql.NullInt64
-				cycleEnd                    sql.NullInt64
-			}
-			var issues []issue
-			for rows.Next() {
-				var x issue
-				if err := rows.Scan(&x.id, &x.linearID, &x.ident, &x.title, &x.url, &x.stateType, &x.labels, &x.created,
-					&x.completed, &x.canceled, &x.cycleEnd); err != nil {
-					rows.Close()
-					return err
-				}
-				issues = append(issues, x)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			var incidents []model.Incident
-			var gone []string
-			ids := make([]any, 0, len(issues))
-			idents := map[int64]string{}
-			affected := idSet{}
-			for _, x := range issues {
-				ids = append(ids, x.id)
-				idents[x.id] = strings.ToUpper(x.ident)
-				affected.add(x.id)
-				var labels []string
-				json.Unmarshal([]byte(x.labels), &labels)
-				if HasLabel(labels, d.opts.IncidentLabels) && !isCanceled(x.stateType, x.canceled) {
-					incidents = append(incidents, model.Incident{Source: model.SourceLinear, ExternalID: x.linearID,
-						Title: x.ident + " " + x.title, URL: x.url, OpenedAt: store.FromMS(x.created), ResolvedAt: msPtr(x.completed)})
-				} else {
-					gone = append(gone, x.linearID)
-				}
-			}
-			ends, err := writeIssueLinks(ctx, tx, ids, idents, d.mode == Full)
-			if err != nil {
-				return err
-			}
-			if err := d.writeIncidents(ctx, tx, model.SourceLinear, incidents, gone); err != nil {
-				return err
-			}
-			// Their cycle ends, from the links just written: only the
-			// changed ones are written.
-			if err := d.markIssues(ctx, tx, affected); err != nil {
-				return err
-			}
-			var changed []idValue
-			for _, x := range issues {
-				end, ok := ends[x.id]
-				if now := (sql.NullInt64{Int64: end, Valid: ok}); now != x.cycleEnd {
-					changed = append(changed, idValue{x.id, nil})
-					if ok {
-						changed[len(changed)-1].value = end
-					}
-				}
-			}
-			if err := setByID(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", changed); err != nil {
+			issues, err := readIssues(ctx, tx, cond, args)
+			if err != nil || len(issues) == 0 {
 				return err
 			}
 			n = len(issues)
 			st.Issues += n
-			if n > 0 {
-				last = issues[n-1].id
-			}
-			return d.clearDirty(ctx, tx, "linear_issues", ids)
+			last = issues[n-1].id
+			return d.issueBatch(ctx, tx, issues)
 		})
 		if err != nil || n < batchSize {
 			return err
 		}
 	}
+}
+
+// linearRow is what the Linear step reads of an issue.
+type linearRow struct {
+	id                          int64
+	linearID, ident, title, url string
+	stateType, labels           string
+	created                     int64
+	completed, canceled         sql.NullInt64
+	cycleEnd                    sql.NullInt64
+}
+
+// readIssues reads a batch of issues (cond and args as from pick: $1 is
+// the LIMIT).
+func readIssues(ctx context.Context, tx *store.Tx, cond string, args []any) ([]linearRow, error) {
+	rows, err := tx.Query(ctx, `/* derive.linearIssues */
+		SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at,
+			l.cycle_end_at
+		FROM linear_issues l WHERE `+cond+` ORDER BY l.id LIMIT $1`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var issues []linearRow
+	for rows.Next() {
+		var x linearRow
+		if err := rows.Scan(&x.id, &x.linearID, &x.ident, &x.title, &x.url, &x.stateType, &x.labels, &x.created,
+			&x.completed, &x.canceled, &x.cycleEnd); err != nil {
+			return nil, err
+		}
+		issues = append(issues, x)
+	}
+	return issues, rows.Err()
+}
+
+// issueBatch derives a batch of issues, read by readIssues, in tx.
+func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, issues []linearRow) error {
+	var incidents []model.Incident
+	var gone []string
+	ids := make([]any, 0, len(issues))
+	idents := map[int64]string{}
+	affected := idSet{}
+	for _, x := range issues {
+		ids = append(ids, x.id)
+		idents[x.id] = strings.ToUpper(x.ident)
+		affected.add(x.id)
+		var labels []string
+		json.Unmarshal([]byte(x.labels), &labels)
+		if HasLabel(labels, d.opts.IncidentLabels) && !isCanceled(x.stateType, x.canceled) {
+			incidents = append(incidents, model.Incident{Source: model.SourceLinear, ExternalID: x.linearID,
+				Title: x.ident + " " + x.title, URL: x.url, OpenedAt: store.FromMS(x.created), ResolvedAt: msPtr(x.completed)})
+		} else {
+			gone = append(gone, x.linearID)
+		}
+	}
+	ends, err := writeIssueLinks(ctx, tx, ids, idents, d.mode == Full)
+	if err != nil {
+		return err
+	}
+	if err := d.writeIncidents(ctx, tx, model.SourceLinear, incidents, gone); err != nil {
+		return err
+	}
+	// Their cycle ends, from the links just written: only the changed ones
+	// are written.
+	if err := d.markIssues(ctx, tx, affected); err != nil {
+		return err
+	}
+	var changed []idValue
+	for _, x := range issues {
+		end, ok := ends[x.id]
+		if now := (sql.NullInt64{Int64: end, Valid: ok}); now != x.cycleEnd {
+			changed = append(changed, idValue{x.id, nil})
+			if ok {
+				changed[len(changed)-1].value = end
+			}
+		}
+	}
+	if err := setByID(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", changed); err != nil {
+		return err
+	}
+	return d.clearDirty(ctx, tx, "linear_issues", ids)
 }
 
 // isCanceled reports whether a Linear issue was canceled (or closed as a

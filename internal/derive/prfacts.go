@@ -51,6 +51,19 @@ const linkCandidatesSQL = `
 // batch costs a fixed number of statements, whatever its size.
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	var last int64
+	if d.inParallel() {
+		var err error
+		if last, err = d.parallelBatches(ctx, "pull_requests", func(ctx context.Context, tx *store.Tx, lo, hi int64) (int, error) {
+			prs, err := dirtyPRs(ctx, tx.Query, "p.id >= $2 AND p.id <= $3", []any{2 * batchSize, lo, hi})
+			if err != nil || len(prs) == 0 {
+				return 0, err
+			}
+			return len(prs), d.prBatch(ctx, tx, prs)
+		}, &st.PRs); err != nil {
+			return err
+		}
+		// Then the PRs added since, if any, one batch after the other.
+	}
 	var ahead *readAhead[prRow] // the next batch, read while this one is written
 	defer func() { ahead.stop() }()
 	used, again := 0, 0
@@ -92,40 +105,7 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 					return err
 				}
 			}
-			ids := make([]any, len(prs))
-			for i, p := range prs {
-				ids[i] = p.id
-			}
-			if err := d.markRollup(ctx, tx, ids); err != nil { // the days they leave
-				return err
-			}
-			deployments, err := writePRFacts(ctx, tx, prs, d.mode == Full)
-			if err != nil {
-				return err
-			}
-			if err := d.markRollup(ctx, tx, ids); err != nil { // the days they join
-				return err
-			}
-			// In a full run every Linear issue is dirty, and the Linear
-			// step, which comes next, replaces every issue's links and
-			// cycle end from the mentions written here; and every
-			// deployment's flags are recomputed at the end
-			// (deploymentFlags). Doing either here too would be work done
-			// twice over, so a full run only writes the mentions.
-			full := d.mode == Full
-			issues, err := writePRLinks(ctx, tx, prs, ids, !full)
-			if err != nil {
-				return err
-			}
-			if !full {
-				if err := updateRework(ctx, tx, deployments); err != nil {
-					return err
-				}
-				if err := d.cycleEnd(ctx, tx, issues); err != nil {
-					return err
-				}
-			}
-			return d.clearDirty(ctx, tx, "pull_requests", ids)
+			return d.prBatch(ctx, tx, prs)
 		})
 		if err != nil {
 			return err
@@ -134,20 +114,63 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			afterPRBatch()
 		}
 		if n < batchSize {
-			// The indexes the run deferred (Run) are built now, in one
-			// pass each: the steps after this one read through them.
-			if err := d.tx(ctx, func(tx *store.Tx) error { return tx.RestoreIndexes(ctx) }); err != nil {
-				return err
-			}
-			if d.mode == Full && d.st.Dialect() == store.Postgres {
-				// The statistics of the tables this step filled date from
-				// before it (prepare); the Linear step's lookups in them
-				// would be planned as if they were still empty.
-				return d.st.Optimize(ctx, "pr_facts", "pr_mentions", "linear_issue_prs")
-			}
-			return nil
+			return d.prFactsDone(ctx)
 		}
 	}
+}
+
+// prFactsDone ends the PR step.
+func (d *Deriver) prFactsDone(ctx context.Context) error {
+	// The indexes the run deferred (Run) are built now, in one pass each:
+	// the steps after this one read through them.
+	if err := d.tx(ctx, func(tx *store.Tx) error { return tx.RestoreIndexes(ctx) }); err != nil {
+		return err
+	}
+	if d.mode == Full && d.st.Dialect() == store.Postgres {
+		// The statistics of the tables this step filled date from before
+		// it (prepare); the Linear step's lookups in them would be planned
+		// as if they were still empty.
+		return d.st.Optimize(ctx, "pr_facts", "pr_mentions", "linear_issue_prs")
+	}
+	return nil
+}
+
+// prBatch derives a batch of PRs, read by dirtyPRs, in tx.
+func (d *Deriver) prBatch(ctx context.Context, tx *store.Tx, prs []prRow) error {
+	ids := make([]any, len(prs))
+	for i, p := range prs {
+		ids[i] = p.id
+	}
+	if err := d.markRollup(ctx, tx, ids); err != nil { // the days they leave
+		return err
+	}
+	deployments, err := writePRFacts(ctx, tx, prs, d.mode == Full)
+	if err != nil {
+		return err
+	}
+	if err := d.markRollup(ctx, tx, ids); err != nil { // the days they join
+		return err
+	}
+	// In a full run every Linear issue is dirty, and the Linear
+	// step, which comes next, replaces every issue's links and
+	// cycle end from the mentions written here; and every
+	// deployment's flags are recomputed at the end
+	// (deploymentFlags). Doing either here too would be work done
+	// twice over, so a full run only writes the mentions.
+	full := d.mode == Full
+	issues, err := writePRLinks(ctx, tx, prs, ids, !full)
+	if err != nil {
+		return err
+	}
+	if !full {
+		if err := updateRework(ctx, tx, deployments); err != nil {
+			return err
+		}
+		if err := d.cycleEnd(ctx, tx, issues); err != nil {
+			return err
+		}
+	}
+	return d.clearDirty(ctx, tx, "pull_requests", ids)
 }
 
 // afterPRBatch, when set (by tests), runs after each batch of the PR step

@@ -1,11 +1,17 @@
 package derive_test
 
 import (
+	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/veelocity/veelocity/internal/derive"
+	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/scenario"
 	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
@@ -84,5 +90,75 @@ func TestFullRunReadsBatchesAhead(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestConcurrentRunsTakeTurns: two processes deriving the same data at
+// once (two stores on one database), from nothing, both succeed and leave
+// the facts that incremental runs left. On PostgreSQL a run waits for the other process's whole run
+// (its batches run in parallel, and take no lock of their own).
+func TestConcurrentRunsTakeTurns(t *testing.T) {
+	derive.SetBatchSize(t, 3)
+	url := storetest.URL(t)
+	st := storetest.Open(t, url)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	team := b.Team("ENG")
+	for i := range 20 {
+		b.PullRequest(web, scenario.PR{Number: i + 1, Author: "alice", Created: at(float64(i)), Merged: atp(float64(i + 3)),
+			Title: fmt.Sprintf("ENG-%d work", i%7+1)})
+	}
+	for i := range 7 {
+		b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: fmt.Sprintf("ENG-%d", i+1), Number: i + 1, CreatedAt: at(-24)})
+	}
+	b.Derive()
+	want := snapshot(t, st)
+	// The full runs below derive everything again from nothing.
+	for _, q := range []string{`DELETE FROM linear_issue_prs`, `DELETE FROM pr_mentions`, `DELETE FROM pr_facts`,
+		`UPDATE linear_issues SET cycle_end_at = NULL`} {
+		if _, err := st.DB().Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	other := storetest.Open(t, url)
+	d1 := derive.New(st, b.Opts, nil)
+	d2 := derive.New(other, b.Opts, nil)
+	if storetest.Postgres() {
+		release, err := derive.LockRun(t.Context(), d1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() {
+			_, err := d2.Run(t.Context(), derive.Full)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			release()
+			t.Fatalf("a run finished (error %v) while another process held the run lock", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		release()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var g errgroup.Group
+	for _, d := range []*derive.Deriver{d1, d2} {
+		g.Go(func() error {
+			_, err := d.Run(t.Context(), derive.Full)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if got := snapshot(t, st); !reflect.DeepEqual(got, want) {
+		for name := range want {
+			if !reflect.DeepEqual(got[name], want[name]) {
+				t.Errorf("%s after two concurrent full runs:\n%v\nwant\n%v", name, got[name], want[name])
+			}
+		}
 	}
 }
