@@ -150,7 +150,7 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		{"convert GitHub issues", d.convertGitHubIssues},
 		{"propagate deployments", d.propagateDeployments},
 		{prFactsStep, d.prFacts},
-		{"Linear issues", d.linearIssues},
+		{linearStep, d.linearIssues},
 		{"attribute incidents", d.attributeIncidents},
 	}
 	if mode == Full {

@@ -12,11 +12,12 @@ func SetBatchSize(t testing.TB, n int) {
 	t.Cleanup(func() { batchSize = old })
 }
 
-// AfterPRBatch makes fn run between the PR step's batches that read the
-// next one ahead.
-func AfterPRBatch(t testing.TB, fn func()) {
-	afterPRBatch = fn
-	t.Cleanup(func() { afterPRBatch = nil })
+// AfterBatch makes fn run between the batches of the PR and Linear steps
+// that read the next one ahead; step is "pull request facts" or "Linear
+// issues".
+func AfterBatch(t testing.TB, fn func(step string)) {
+	afterBatch = fn
+	t.Cleanup(func() { afterBatch = nil })
 }
 
 // LockRun takes d's run lock (PostgreSQL's advisory lock; nothing on

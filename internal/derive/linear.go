@@ -17,38 +17,79 @@ import (
 // mention its identifier, PRs its attachments name); its cycle end is
 // recomputed.
 func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
+	full := d.mode == Full
 	var last int64
 	if d.inParallel() {
 		var err error
 		if last, err = d.parallelBatches(ctx, "linear_issues", func(ctx context.Context, tx *store.Tx, lo, hi int64) (int, error) {
-			issues, err := readIssues(ctx, tx, "l.id >= $2 AND l.id <= $3", []any{2 * batchSize, lo, hi})
-			if err != nil || len(issues) == 0 {
+			b, err := readIssueBatch(ctx, tx, "l.id >= $2 AND l.id <= $3", []any{2 * batchSize, lo, hi}, full)
+			if err != nil || b == nil {
 				return 0, err
 			}
-			return len(issues), d.issueBatch(ctx, tx, issues)
+			return len(b.issues), d.issueBatch(ctx, tx, b)
 		}, &st.Issues); err != nil {
 			return err
 		}
 		// Then the issues added since, if any, one batch after the other.
 	}
+	var ahead *readAhead[*issueRead] // the next batch, read while this one is written
+	defer func() { ahead.stop() }()
+	used, again := 0, 0
+	defer func() {
+		if used+again > 0 {
+			d.log.Debug("derive: Linear batches read ahead", "used", used, "read again", again)
+		}
+	}()
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
-			cond, args := d.pick("l", last, 2, batchSize)
-			issues, err := readIssues(ctx, tx, cond, args)
-			if err != nil || len(issues) == 0 {
+			read, ok, err := ahead.take(ctx, d.st, tx)
+			switch {
+			case err != nil:
 				return err
+			case ok:
+				used++
+			case ahead != nil:
+				again++
 			}
-			n = len(issues)
+			ahead = nil
+			var b *issueRead
+			if ok {
+				b = read[0]
+			} else {
+				cond, args := d.pick("l", last, 2, batchSize)
+				if b, err = readIssueBatch(ctx, tx, cond, args, full); err != nil {
+					return err
+				}
+			}
+			if b == nil {
+				return nil
+			}
+			n = len(b.issues)
 			st.Issues += n
-			last = issues[n-1].id
-			return d.issueBatch(ctx, tx, issues)
+			last = b.issues[n-1].id
+			if n == batchSize && d.readsAhead() {
+				cond, args := d.pick("l", last, 2, batchSize)
+				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q querier) ([]*issueRead, error) {
+					b, err := readIssueBatch(ctx, q, cond, args, full)
+					return []*issueRead{b}, err
+				}); err != nil {
+					return err
+				}
+			}
+			return d.issueBatch(ctx, tx, b)
 		})
 		if err != nil || n < batchSize {
 			return err
 		}
+		if afterBatch != nil && ahead != nil {
+			afterBatch(linearStep)
+		}
 	}
 }
+
+// linearStep names the Linear step.
+const linearStep = "Linear issues"
 
 // linearRow is what the Linear step reads of an issue.
 type linearRow struct {
@@ -62,7 +103,7 @@ type linearRow struct {
 
 // readIssues reads a batch of issues (cond and args as from pick: $1 is
 // the LIMIT).
-func readIssues(ctx context.Context, tx *store.Tx, cond string, args []any) ([]linearRow, error) {
+func readIssues(ctx context.Context, tx querier, cond string, args []any) ([]linearRow, error) {
 	rows, err := tx.Query(ctx, `/* derive.linearIssues */
 		SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at,
 			l.cycle_end_at
@@ -83,16 +124,37 @@ func readIssues(ctx context.Context, tx *store.Tx, cond string, args []any) ([]l
 	return issues, rows.Err()
 }
 
-// issueBatch derives a batch of issues, read by readIssues, in tx.
-func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, issues []linearRow) error {
+// issueRead is what a batch of issues needs read, before anything is
+// written: the issues, and what they link to.
+type issueRead struct {
+	issues []linearRow
+	ids    []any
+	links  *issueLinks
+}
+
+// readIssueBatch reads a batch of issues (cond and args as from pick) and
+// their links; nil when there are none.
+func readIssueBatch(ctx context.Context, q querier, cond string, args []any, full bool) (*issueRead, error) {
+	issues, err := readIssues(ctx, q, cond, args)
+	if err != nil || len(issues) == 0 {
+		return nil, err
+	}
+	b := &issueRead{issues: issues, ids: make([]any, len(issues))}
+	idents := make(map[int64]string, len(issues))
+	for i, x := range issues {
+		b.ids[i] = x.id
+		idents[x.id] = strings.ToUpper(x.ident)
+	}
+	b.links, err = readIssueLinks(ctx, q, b.ids, idents, full)
+	return b, err
+}
+
+// issueBatch derives a batch of issues, read by readIssueBatch, in tx.
+func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, b *issueRead) error {
 	var incidents []model.Incident
 	var gone []string
-	ids := make([]any, 0, len(issues))
-	idents := map[int64]string{}
 	affected := idSet{}
-	for _, x := range issues {
-		ids = append(ids, x.id)
-		idents[x.id] = strings.ToUpper(x.ident)
+	for _, x := range b.issues {
 		affected.add(x.id)
 		var labels []string
 		json.Unmarshal([]byte(x.labels), &labels)
@@ -103,21 +165,20 @@ func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, issues []linearR
 			gone = append(gone, x.linearID)
 		}
 	}
-	ends, err := writeIssueLinks(ctx, tx, ids, idents, d.mode == Full)
-	if err != nil {
+	if err := b.links.write(ctx, tx, b.ids, d.mode == Full); err != nil {
 		return err
 	}
 	if err := d.writeIncidents(ctx, tx, model.SourceLinear, incidents, gone); err != nil {
 		return err
 	}
-	// Their cycle ends, from the links just written: only the changed ones
-	// are written.
+	// Their cycle ends, from their links: only the changed ones are
+	// written.
 	if err := d.markIssues(ctx, tx, affected); err != nil {
 		return err
 	}
 	var changed []idValue
-	for _, x := range issues {
-		end, ok := ends[x.id]
+	for _, x := range b.issues {
+		end, ok := b.links.ends[x.id]
 		if now := (sql.NullInt64{Int64: end, Valid: ok}); now != x.cycleEnd {
 			changed = append(changed, idValue{x.id, nil})
 			if ok {
@@ -128,7 +189,7 @@ func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, issues []linearR
 	if err := setByID(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", changed); err != nil {
 		return err
 	}
-	return d.clearDirty(ctx, tx, "linear_issues", ids)
+	return d.clearDirty(ctx, tx, "linear_issues", b.ids)
 }
 
 // isCanceled reports whether a Linear issue was canceled (or closed as a
@@ -137,14 +198,27 @@ func isCanceled(stateType string, canceledAt sql.NullInt64) bool {
 	return stateType == "canceled" || stateType == "duplicate" || canceledAt.Valid
 }
 
-// writeIssueLinks sets the PR keys of a batch of issues' attachments and
-// replaces their links: PRs that mention their identifiers (pr_mentions,
-// kept by the PR step) and PRs that an attachment names. In a full run
-// (full) the batch is every issue of its range of ids, in order. It
-// returns the issues' cycle ends (METRICS.md: the latest merge among their
-// merged linked PRs), for those that have one.
-func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[int64]string, full bool) (map[int64]int64, error) {
-	var links linkSet
+// issueLinks is what a batch of issues links to: PRs that mention their
+// identifiers (pr_mentions, kept by the PR step) and PRs that an
+// attachment names.
+type issueLinks struct {
+	links linkSet
+	// ends are the issues' cycle ends (METRICS.md: the latest merge among
+	// their merged linked PRs), for those that have one.
+	ends map[int64]int64
+	// keys are the attachments' PR keys that change.
+	keys []idValue
+	// stored says (in a full run) that the batch's range of ids holds
+	// these links already.
+	stored bool
+}
+
+// readIssueLinks reads what a batch of issues (ids, in order; idents their
+// identifiers, upper case) links to. In a full run (full) the batch is
+// every issue of its range of ids.
+func readIssueLinks(ctx context.Context, tx querier, ids []any, idents map[int64]string, full bool) (*issueLinks, error) {
+	out := &issueLinks{}
+	links := &out.links
 	merged := map[int64]int64{} // of the merged PRs linked
 	issueByIdent := map[string][]int64{}
 	var identArgs []any
@@ -179,7 +253,6 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 		key       sql.NullString
 	}
 	var atts []att
-	var changed []idValue
 	if err := queryIn(ctx, tx, `/* derive.issueAttachments */ SELECT id, issue_id, url, pr_key FROM linear_attachments WHERE issue_id IN (%s)`,
 		ids, func(rows *sql.Rows) error {
 			var a att
@@ -196,13 +269,10 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 				if a.key.Valid {
 					v = a.key.String
 				}
-				changed = append(changed, idValue{a.id, v})
+				out.keys = append(out.keys, idValue{a.id, v})
 			}
 			return nil
 		}); err != nil {
-		return nil, err
-	}
-	if err := setByID(ctx, tx, "linear_attachments", "pr_key", "TEXT", changed); err != nil {
 		return nil, err
 	}
 	numbersByRepo := map[string][]any{}
@@ -238,31 +308,44 @@ func writeIssueLinks(ctx context.Context, tx *store.Tx, ids []any, idents map[in
 			links.add(a.issue, pr, "attachment")
 		}
 	}
-	ends := map[int64]int64{}
+	out.ends = map[int64]int64{}
 	for _, l := range links.order {
 		if at, ok := merged[l.pr]; ok {
-			if end, seen := ends[l.issue]; !seen || at > end {
-				ends[l.issue] = at
+			if end, seen := out.ends[l.issue]; !seen || at > end {
+				out.ends[l.issue] = at
 			}
 		}
 	}
-	if len(ids) == 0 {
-		return ends, nil
-	}
-	if full {
-		// A full run's batch is every issue of its range of ids: delete
-		// by range (see writePRLinks), unless the range holds these
-		// links already.
-		same, err := storedRowsEqual(ctx, tx, `/* derive.storedLinks */ SELECT issue_id, pr_id, via FROM linear_issue_prs
+	if full && len(ids) > 0 {
+		var err error
+		out.stored, err = storedRowsEqual(ctx, tx, `/* derive.storedLinks */ SELECT issue_id, pr_id, via FROM linear_issue_prs
 			WHERE issue_id >= $1 AND issue_id <= $2`, []any{ids[0], ids[len(ids)-1]}, links.rows())
-		if err != nil || same {
-			return ends, err
-		}
-		if _, err := tx.Exec(ctx, `DELETE FROM linear_issue_prs WHERE issue_id >= $1 AND issue_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
+		if err != nil {
 			return nil, err
 		}
-	} else if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE issue_id IN (%s)`, ids); err != nil {
-		return nil, err
 	}
-	return ends, links.insert(ctx, tx)
+	return out, nil
+}
+
+// write sets the PR keys of the batch's attachments and replaces the
+// batch's links (ids, in order), in tx.
+func (l *issueLinks) write(ctx context.Context, tx *store.Tx, ids []any, full bool) error {
+	if err := setByID(ctx, tx, "linear_attachments", "pr_key", "TEXT", l.keys); err != nil {
+		return err
+	}
+	switch {
+	case len(ids) == 0 || l.stored:
+		return nil
+	case full:
+		// A full run's batch is every issue of its range of ids: delete
+		// by range (see writePRLinks).
+		if _, err := tx.Exec(ctx, `DELETE FROM linear_issue_prs WHERE issue_id >= $1 AND issue_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
+			return err
+		}
+	default:
+		if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE issue_id IN (%s)`, ids); err != nil {
+			return err
+		}
+	}
+	return l.links.insert(ctx, tx)
 }

@@ -11,6 +11,30 @@ import (
 // snapshot's (sql.Tx.QueryContext).
 type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 
+// querier is what the derive step's reads need: a write transaction
+// (store.Tx) or a read snapshot (snapshot).
+type querier interface {
+	Query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	Dialect() store.Dialect
+}
+
+// snapshot is a read snapshot as a querier.
+type snapshot struct {
+	tx      *sql.Tx
+	dialect store.Dialect
+}
+
+func (s snapshot) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.tx.QueryContext(ctx, query, args...)
+}
+
+func (s snapshot) QueryPrepared(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.tx.QueryContext(ctx, query, args...)
+}
+
+func (s snapshot) Dialect() store.Dialect { return s.dialect }
+
 // readAhead is the next batch of a full run, read on a second connection
 // while the current batch is written. On SQLite, where writers take turns,
 // a batch's reads and writes otherwise leave one of the two cores idle.
@@ -43,7 +67,7 @@ func (d *Deriver) readsAhead() bool { return d.mode == Full && d.st.Dialect() ==
 // current batch's transaction, before its commit. Stop it with stop, or
 // take its rows in the next batch's transaction with take.
 func startReadAhead[T any](ctx context.Context, st *store.Store, tx *store.Tx,
-	read func(context.Context, queryFunc) ([]T, error)) (*readAhead[T], error) {
+	read func(context.Context, querier) ([]T, error)) (*readAhead[T], error) {
 	var version int64
 	if err := tx.QueryRow(ctx, `PRAGMA data_version`).Scan(&version); err != nil {
 		return nil, err
@@ -61,7 +85,7 @@ func startReadAhead[T any](ctx context.Context, st *store.Store, tx *store.Tx,
 			if err != nil {
 				return err
 			}
-			r.rows, err = read(ctx, rtx.QueryContext)
+			r.rows, err = read(ctx, snapshot{rtx, st.Dialect()})
 			return err
 		})
 	}()

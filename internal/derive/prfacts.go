@@ -99,8 +99,8 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			last = prs[n-1].id
 			if n == batchSize && d.readsAhead() {
 				cond, args := d.pick("p", last, 2, batchSize)
-				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q queryFunc) ([]prRow, error) {
-					return dirtyPRs(ctx, q, cond, args)
+				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q querier) ([]prRow, error) {
+					return dirtyPRs(ctx, q.Query, cond, args)
 				}); err != nil {
 					return err
 				}
@@ -110,8 +110,8 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 		if err != nil {
 			return err
 		}
-		if afterPRBatch != nil && ahead != nil {
-			afterPRBatch()
+		if afterBatch != nil && ahead != nil {
+			afterBatch(prFactsStep)
 		}
 		if n < batchSize {
 			return d.prFactsDone(ctx)
@@ -173,9 +173,10 @@ func (d *Deriver) prBatch(ctx context.Context, tx *store.Tx, prs []prRow) error 
 	return d.clearDirty(ctx, tx, "pull_requests", ids)
 }
 
-// afterPRBatch, when set (by tests), runs after each batch of the PR step
-// that read the next one ahead, between their transactions.
-var afterPRBatch func()
+// afterBatch, when set (by tests), runs after each batch of the PR step
+// and of the Linear step that read the next one ahead, between their
+// transactions; step names the step.
+var afterBatch func(step string)
 
 // dirtyPRs reads a batch of changed PRs (cond, from pick) with what their
 // facts need. Every lookup is a correlated subquery, one index probe per

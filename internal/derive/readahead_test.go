@@ -18,49 +18,68 @@ import (
 )
 
 // TestFullRunReadsBatchesAhead: on SQLite a full run reads each batch of
-// PRs while the batch before it is written, and uses what it read only if
-// nothing else wrote in between. A write of this process (through the same
-// store) or of another one (another connection) makes it read the batch
-// again, so the change is derived, not lost with its dirty flag. On
-// PostgreSQL it reads each batch in the batch's own transaction.
+// PRs, and of Linear issues, while the batch before it is written, and
+// uses what it read only if nothing else wrote in between. A write of this
+// process (through the same store) or of another one (another connection)
+// makes it read the batch again, so the change is derived, not lost with
+// its dirty flag. On PostgreSQL it reads each batch in the batch's own
+// transaction.
 func TestFullRunReadsBatchesAhead(t *testing.T) {
 	derive.SetBatchSize(t, 3)
 	url := storetest.URL(t)
 	st := storetest.Open(t, url)
 	b := scenario.New(t, st)
 	web := b.Repo("acme/web")
-	var prs []int64
+	team := b.Team("ENG")
+	var prs, issues []int64
 	for i := range 12 {
 		prs = append(prs, b.PullRequest(web, scenario.PR{Number: i + 1, Author: "alice", Created: at(float64(i)), Title: "Fix"}))
 	}
+	for i := range 9 {
+		issues = append(issues, b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: fmt.Sprintf("ENG-%d", i+1),
+			Number: i + 1, CreatedAt: at(-24)}))
+	}
 	b.Derive()
-	// Makes a PR of the second batch rework, as a sync would write it.
-	makeRework := func(w *store.Store, pr int64) func() {
+	write := func(w *store.Store, query string, id int64) func() {
 		return func() {
 			if err := w.Tx(t.Context(), func(tx *store.Tx) error {
-				_, err := tx.Exec(t.Context(), `UPDATE pull_requests SET title = 'Revert "Fix"', dirty = TRUE WHERE id = $1`, pr)
+				_, err := tx.Exec(t.Context(), query, id)
 				return err
 			}); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+	// A PR of the second batch made rework, as a sync would write it.
+	const rework = `UPDATE pull_requests SET title = 'Revert "Fix"', dirty = TRUE WHERE id = $1`
+	// An issue of the second batch given an attachment naming PR 9.
+	const attach = `INSERT INTO linear_attachments (issue_id, linear_id, url, source_type)
+		VALUES ($1, 'att-late', 'https://github.com/acme/web/pull/9', 'github')`
 	other := storetest.Open(t, url) // another process's connections
 	for _, c := range []struct {
-		name    string
-		between func()
-		rework  int64 // the PR the write makes rework
+		name, step string
+		between    func()
+		check      func() bool // the write was derived
 	}{
-		{"nothing in between", nil, 0},
-		{"a write of this process", makeRework(st, prs[4]), prs[4]},
-		{"a write of another process", makeRework(other, prs[3]), prs[3]},
+		{"nothing in between", "", nil, nil},
+		{"a write of this process between PR batches", "pull request facts", write(st, rework, prs[4]),
+			func() bool { return factOf(t, st, prs[4]).rework }},
+		{"a write of another process between PR batches", "pull request facts", write(other, rework, prs[3]),
+			func() bool { return factOf(t, st, prs[3]).rework }},
+		{"a write of this process between Linear batches", "Linear issues", func() {
+			write(st, attach, issues[4])()
+			write(st, `UPDATE linear_issues SET dirty = TRUE WHERE id = $1`, issues[4])()
+		}, func() bool { return linked(t, st, issues[4], prs[8]) }},
+		{"a write of another process between Linear batches", "Linear issues", func() {
+			write(other, `UPDATE linear_attachments SET issue_id = $1 WHERE linear_id = 'att-late'`, issues[3])()
+		}, func() bool { return linked(t, st, issues[3], prs[8]) }},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var logs strings.Builder
 			d := derive.New(st, b.Opts, slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
-			batches := 0
-			derive.AfterPRBatch(t, func() {
-				if batches++; batches == 1 && c.between != nil {
+			calls := map[string]int{}
+			derive.AfterBatch(t, func(step string) {
+				if calls[step]++; calls[step] == 1 && step == c.step {
 					c.between()
 				}
 			})
@@ -68,29 +87,39 @@ func TestFullRunReadsBatchesAhead(t *testing.T) {
 				t.Fatal(err)
 			}
 			if storetest.Postgres() {
-				if strings.Contains(logs.String(), "read ahead") || batches > 0 {
+				if strings.Contains(logs.String(), "read ahead") || len(calls) > 0 {
 					t.Errorf("a full run on PostgreSQL read batches ahead; its log:\n%s", logs.String())
 				}
 				return
 			}
-			// Four batches of three; the last is followed by an empty one.
-			want := "used=4 \"read again\"=0"
-			if c.between != nil {
-				want = "used=3 \"read again\"=1"
+			// Four PR batches of three, then an empty one; three Linear
+			// batches, then an empty one.
+			wantPR, wantLinear := `PR batches read ahead" used=4 "read again"=0`, `Linear batches read ahead" used=3 "read again"=0`
+			switch c.step {
+			case "pull request facts":
+				wantPR = `PR batches read ahead" used=3 "read again"=1`
+			case "Linear issues":
+				wantLinear = `Linear batches read ahead" used=2 "read again"=1`
 			}
-			if !strings.Contains(logs.String(), want) {
-				t.Errorf("the PR step's log does not say %s:\n%s", want, logs.String())
+			for _, want := range []string{wantPR, wantLinear} {
+				if !strings.Contains(logs.String(), want) {
+					t.Errorf("the run's log does not say %s:\n%s", want, logs.String())
+				}
 			}
-			if c.rework != 0 {
-				if !factOf(t, st, c.rework).rework {
-					t.Errorf("PR %d, made rework between two batches, is not rework after the run", c.rework)
-				}
-				if n := storetest.Strings(t, st, `SELECT id FROM pull_requests WHERE dirty`); len(n) != 0 {
-					t.Errorf("PRs %v are still dirty after a full run", n)
-				}
+			if c.check != nil && !c.check() {
+				t.Errorf("what was written between two batches is not derived")
+			}
+			if n := storetest.Strings(t, st, `SELECT id FROM pull_requests WHERE dirty UNION ALL SELECT id FROM linear_issues WHERE dirty`); len(n) != 0 {
+				t.Errorf("rows %v are still dirty after a full run", n)
 			}
 		})
 	}
+}
+
+// linked reports whether issue links to pr.
+func linked(t *testing.T, st *store.Store, issue, pr int64) bool {
+	t.Helper()
+	return len(storetest.Strings(t, st, `SELECT via FROM linear_issue_prs WHERE issue_id = $1 AND pr_id = $2`, issue, pr)) == 1
 }
 
 // TestConcurrentRunsTakeTurns: two processes deriving the same data at

@@ -87,7 +87,7 @@ func nullInt64(n sql.NullInt64) *int64 {
 
 // queryIn runs query once per chunk of args (its one %s is the IN list),
 // calling scan for each row. fixed arguments, if any, come first ($1 …).
-func queryIn(ctx context.Context, tx *store.Tx, query string, args []any, scan func(*sql.Rows) error, fixed ...any) error {
+func queryIn(ctx context.Context, tx querier, query string, args []any, scan func(*sql.Rows) error, fixed ...any) error {
 	for len(args) > 0 {
 		n := min(inChunk, len(args))
 		rows, err := tx.QueryPrepared(ctx, strings.Replace(query, "%s", inList(tx.Dialect(), n, len(fixed)), 1), append(fixed[:len(fixed):len(fixed)], args[:n]...)...)
@@ -176,7 +176,7 @@ func (s *linkSet) insert(ctx context.Context, tx *store.Tx) error {
 
 // storedRowsEqual reports whether query, whose columns are integers and
 // text, returns exactly rows (in any order, each once).
-func storedRowsEqual(ctx context.Context, tx *store.Tx, query string, args []any, rows [][]any) (bool, error) {
+func storedRowsEqual(ctx context.Context, tx querier, query string, args []any, rows [][]any) (bool, error) {
 	key := func(r []any) string {
 		var b strings.Builder
 		for _, v := range r {
