@@ -15,7 +15,8 @@ import (
 // not canceled is an incident (opened at creation, resolved at completion);
 // its attachments' PR keys are set; its links to PRs are replaced (PRs that
 // mention its identifier, PRs its attachments name); its cycle end is
-// recomputed.
+// recomputed. A full run derives two batches at a time on PostgreSQL
+// (parallelBatches) and reads each batch ahead on SQLite (readAhead).
 func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 	full := d.mode == Full
 	var last int64

@@ -48,7 +48,9 @@ const linkCandidatesSQL = `
 // and first review, its deployment link, rework flag, size, and its Linear
 // mentions and links; then the rework flag of the deployments it was and is
 // linked to, and the cycle end of the issues it was and is linked to. Each
-// batch costs a fixed number of statements, whatever its size.
+// batch costs a fixed number of statements, whatever its size. A full run
+// derives two batches at a time on PostgreSQL (parallelBatches) and reads
+// each batch ahead on SQLite (readAhead).
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	var last int64
 	if d.inParallel() {
