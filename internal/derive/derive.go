@@ -87,6 +87,9 @@ type Deriver struct {
 	log  *slog.Logger
 	mu   sync.Mutex
 	mode Mode // of the run in progress
+	// scan is the PR rollup of a full run in progress, being computed
+	// beside it (startRollupScan).
+	scan *rollupScan
 }
 
 // New returns a Deriver.
@@ -149,7 +152,7 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		{"production deployments", d.productionDeployments},
 		{"convert GitHub issues", d.convertGitHubIssues},
 		{"propagate deployments", d.propagateDeployments},
-		{prFactsStep, d.prFacts},
+		{"pull request facts", d.prFacts},
 		{linearStep, d.linearIssues},
 		{"attribute incidents", d.attributeIncidents},
 	}
@@ -159,23 +162,23 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 			fn   func(context.Context, *Stats) error
 		}{"deployment flags", d.allDeploymentFlags})
 	}
-	// A full run rebuilds the whole PR rollup from pr_facts, which no step
-	// after the PR step writes: it is computed on a second connection
-	// while the run goes on, and stored at the end.
-	var scan *rollupScan
-	defer func() { scan.stop() }()
+	// A full run rebuilds the whole PR rollup from pr_facts, which nothing
+	// writes once the PR step has written its batches: it is computed on a
+	// second connection from then on (prFactsDone), while the run goes
+	// on, and stored at the end.
+	defer func() {
+		d.scan.stop()
+		d.scan = nil
+	}()
 	for _, s := range steps {
 		began := time.Now()
 		if err := s.fn(ctx, &st); err != nil {
 			return st, fmt.Errorf("derive: %s: %w", s.name, err)
 		}
 		d.log.Debug("derive step", "step", s.name, "duration", time.Since(began))
-		if mode == Full && scan == nil && s.name == prFactsStep {
-			scan = d.startRollupScan(ctx)
-		}
 	}
 	began := time.Now()
-	if err := d.updateRollup(ctx, scan); err != nil {
+	if err := d.updateRollup(ctx, d.scan); err != nil {
 		return st, fmt.Errorf("derive: PR rollup: %w", err)
 	}
 	d.log.Debug("derive step", "step", "PR rollup", "duration", time.Since(began))

@@ -113,7 +113,7 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			return err
 		}
 		if afterBatch != nil && ahead != nil {
-			afterBatch(prFactsStep)
+			afterBatch("pull request facts")
 		}
 		if n < batchSize {
 			return d.prFactsDone(ctx)
@@ -121,8 +121,13 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	}
 }
 
-// prFactsDone ends the PR step.
+// prFactsDone ends the PR step, once its batches are written.
 func (d *Deriver) prFactsDone(ctx context.Context) error {
+	if d.mode == Full && d.scan == nil {
+		// The PR rollup is computed from here on, beside the index builds
+		// and the Linear step (which read pr_facts at most).
+		d.scan = d.startRollupScan(ctx)
+	}
 	// The indexes the run deferred (Run) are built now, in one pass each:
 	// the steps after this one read through them.
 	if err := d.tx(ctx, func(tx *store.Tx) error { return tx.RestoreIndexes(ctx) }); err != nil {

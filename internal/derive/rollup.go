@@ -26,10 +26,6 @@ func (d *Deriver) markRollup(ctx context.Context, tx *store.Tx, ids []any) error
 	return rollup.MarkDirty(ctx, tx, ids)
 }
 
-// prFactsStep names the PR step, after which a full run starts computing
-// the PR rollup (startRollupScan).
-const prFactsStep = "pull request facts"
-
 // rollupScan is the whole PR rollup, computed from a read snapshot in a
 // goroutine of its own while a full run goes on. It never outlives the run
 // (Run stops it).
