@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/config"
+	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -89,7 +90,7 @@ type Deriver struct {
 	mode Mode // of the run in progress
 	// scan is the PR rollup of a full run in progress, being computed
 	// beside it (startRollupScan).
-	scan *rollupScan
+	scan *snapshotRead[*rollup.Built]
 }
 
 // New returns a Deriver.

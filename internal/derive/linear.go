@@ -35,45 +35,26 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 	}
 	var ahead *readAhead[*issueRead] // the next batch, read while this one is written
 	defer func() { ahead.stop() }()
-	used, again := 0, 0
-	defer func() {
-		if used+again > 0 {
-			d.log.Debug("derive: Linear batches read ahead", "used", used, "read again", again)
-		}
-	}()
+	var counts aheadCounts
+	defer counts.log(d, "derive: Linear batches read ahead")
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
-			read, ok, err := ahead.take(ctx, d.st, tx)
-			switch {
-			case err != nil:
-				return err
-			case ok:
-				used++
-			case ahead != nil:
-				again++
-			}
-			ahead = nil
-			var b *issueRead
-			if ok {
-				b = read[0]
-			} else {
+			b, err := takeAhead(ctx, d.st, tx, ahead, &counts, func() (*issueRead, error) {
 				cond, args := d.pick("l", last, 2, batchSize)
-				if b, err = readIssueBatch(ctx, tx, cond, args, full); err != nil {
-					return err
-				}
-			}
-			if b == nil {
-				return nil
+				return readIssueBatch(ctx, tx, cond, args, full)
+			})
+			ahead = nil
+			if err != nil || b == nil {
+				return err
 			}
 			n = len(b.issues)
 			st.Issues += n
 			last = b.issues[n-1].id
 			if n == batchSize && d.readsAhead() {
 				cond, args := d.pick("l", last, 2, batchSize)
-				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q querier) ([]*issueRead, error) {
-					b, err := readIssueBatch(ctx, q, cond, args, full)
-					return []*issueRead{b}, err
+				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q querier) (*issueRead, error) {
+					return readIssueBatch(ctx, q, cond, args, full)
 				}); err != nil {
 					return err
 				}

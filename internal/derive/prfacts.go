@@ -56,7 +56,7 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 	if d.inParallel() {
 		var err error
 		if last, err = d.parallelBatches(ctx, "pull_requests", func(ctx context.Context, tx *store.Tx, lo, hi int64) (int, error) {
-			prs, err := dirtyPRs(ctx, tx.Query, "p.id >= $2 AND p.id <= $3", []any{2 * batchSize, lo, hi})
+			prs, err := dirtyPRs(ctx, tx, "p.id >= $2 AND p.id <= $3", []any{2 * batchSize, lo, hi})
 			if err != nil || len(prs) == 0 {
 				return 0, err
 			}
@@ -66,35 +66,20 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 		}
 		// Then the PRs added since, if any, one batch after the other.
 	}
-	var ahead *readAhead[prRow] // the next batch, read while this one is written
+	var ahead *readAhead[[]prRow] // the next batch, read while this one is written
 	defer func() { ahead.stop() }()
-	used, again := 0, 0
-	defer func() {
-		if used+again > 0 {
-			d.log.Debug("derive: PR batches read ahead", "used", used, "read again", again)
-		}
-	}()
+	var counts aheadCounts
+	defer counts.log(d, "derive: PR batches read ahead")
 	for {
 		n := 0
 		err := d.tx(ctx, func(tx *store.Tx) error {
-			prs, ok, err := ahead.take(ctx, d.st, tx)
-			switch {
-			case err != nil:
-				return err
-			case ok:
-				used++
-			case ahead != nil:
-				again++
-			}
-			ahead = nil
-			if !ok {
+			prs, err := takeAhead(ctx, d.st, tx, ahead, &counts, func() ([]prRow, error) {
 				cond, args := d.pick("p", last, 2, batchSize)
-				if prs, err = dirtyPRs(ctx, tx.Query, cond, args); err != nil {
-					return err
-				}
-			}
-			if len(prs) == 0 {
-				return nil
+				return dirtyPRs(ctx, tx, cond, args)
+			})
+			ahead = nil
+			if err != nil || len(prs) == 0 {
+				return err
 			}
 			n = len(prs)
 			st.PRs += n
@@ -102,7 +87,7 @@ func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
 			if n == batchSize && d.readsAhead() {
 				cond, args := d.pick("p", last, 2, batchSize)
 				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q querier) ([]prRow, error) {
-					return dirtyPRs(ctx, q.Query, cond, args)
+					return dirtyPRs(ctx, q, cond, args)
 				}); err != nil {
 					return err
 				}
@@ -191,8 +176,8 @@ var afterBatch func(step string)
 // every batch, which made a full derive quadratic in the number of PRs.
 // (CROSS JOIN keeps the PRs the outer loop on SQLite, which would
 // otherwise go through repositories and sort every PR for each batch.)
-func dirtyPRs(ctx context.Context, query queryFunc, cond string, args []any) ([]prRow, error) {
-	rows, err := query(ctx, `/* derive.prFacts */
+func dirtyPRs(ctx context.Context, q querier, cond string, args []any) ([]prRow, error) {
+	rows, err := q.Query(ctx, `/* derive.prFacts */
 		SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
 			p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
 			r.first_deploy_created_at, (SELECT min(c.authored_at) FROM commits c WHERE c.pr_id = p.id), `+firstReviewSQL+`,

@@ -2,7 +2,6 @@ package derive
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/rollup"
@@ -26,50 +25,21 @@ func (d *Deriver) markRollup(ctx context.Context, tx *store.Tx, ids []any) error
 	return rollup.MarkDirty(ctx, tx, ids)
 }
 
-// rollupScan is the whole PR rollup, computed from a read snapshot in a
-// goroutine of its own while a full run goes on. It never outlives the run
-// (Run stops it).
-type rollupScan struct {
-	done   chan struct{}
-	cancel context.CancelFunc
-	built  *rollup.Built
-	err    error
-}
-
-func (d *Deriver) startRollupScan(ctx context.Context) *rollupScan {
-	ctx, cancel := context.WithCancel(ctx)
-	s := &rollupScan{done: make(chan struct{}), cancel: cancel}
-	go func() {
-		defer close(s.done)
+// startRollupScan computes the whole PR rollup from a read snapshot,
+// beside the rest of a full run (Deriver.scan).
+func (d *Deriver) startRollupScan(ctx context.Context) *snapshotRead[*rollup.Built] {
+	return startSnapshotRead(ctx, d.st, nil, func(ctx context.Context, q querier) (*rollup.Built, error) {
 		began := time.Now()
-		s.err = d.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
-			var err error
-			s.built, err = rollup.Scan(ctx, tx)
-			return err
-		})
-		d.log.Debug("PR rollup computed", "duration", time.Since(began), "error", s.err)
-	}()
-	return s
-}
-
-// wait returns the computed rollup once it is ready.
-func (s *rollupScan) wait() (*rollup.Built, error) {
-	<-s.done
-	return s.built, s.err
-}
-
-// stop cancels the computation, if any, and waits for its end.
-func (s *rollupScan) stop() {
-	if s != nil {
-		s.cancel()
-		<-s.done
-	}
+		built, err := rollup.Scan(ctx, q.Query)
+		d.log.Debug("PR rollup computed", "duration", time.Since(began), "error", err)
+		return built, err
+	})
 }
 
 // updateRollup rebuilds the dirty days of the rollup, or all of it after a
 // full run or when it was never built: from scan when a full run computed
 // it while it went on.
-func (d *Deriver) updateRollup(ctx context.Context, scan *rollupScan) error {
+func (d *Deriver) updateRollup(ctx context.Context, scan *snapshotRead[*rollup.Built]) error {
 	var scanned *rollup.Built
 	if scan != nil {
 		var err error

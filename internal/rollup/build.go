@@ -155,14 +155,14 @@ const spansPerStatement = 25
 // Rebuild recomputes the rollup rows of days (every day when days is nil)
 // from pr_facts and pr_reviews, inside tx.
 func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
-	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
 	if days == nil {
-		bt, err := scanAll(ctx, tx.Query)
+		bt, err := Scan(ctx, tx.Query)
 		if err != nil {
 			return err
 		}
 		return bt.Replace(ctx, tx)
 	}
+	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
 	days = slices.Clone(days)
 	slices.Sort(days)
 	days = slices.Compact(days)
@@ -210,13 +210,11 @@ type Built struct{ b *builder }
 // snapshot's (sql.Tx.QueryContext).
 type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 
-// Scan computes the whole rollup from what tx, a read snapshot
-// (store.ReadSnapshot), sees of pr_facts and pr_reviews. A full derive
-// runs it on a second connection while it goes on with the Linear step,
-// which writes neither table, and stores it with Replace at its end.
-func Scan(ctx context.Context, tx *sql.Tx) (*Built, error) { return scanAll(ctx, tx.QueryContext) }
-
-func scanAll(ctx context.Context, query queryFunc) (*Built, error) {
+// Scan computes the whole rollup from what query, a read snapshot's (see
+// store.ReadSnapshot), sees of pr_facts and pr_reviews. A full derive runs
+// it on a second connection while it goes on with the steps that write
+// neither table, and stores it with Replace at its end.
+func Scan(ctx context.Context, query func(ctx context.Context, query string, args ...any) (*sql.Rows, error)) (*Built, error) {
 	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
 	if err := scanFacts(ctx, query, "", nil, b, nil); err != nil {
 		return nil, err
