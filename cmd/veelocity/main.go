@@ -27,7 +27,7 @@ const heapLimit = 256 << 20
 // collector ran ten times a second and took a fifth of the CPU. serve's
 // SQLite readers keep small page caches (store.openSQLite), which makes
 // room for it: at a million PRs serve stayed at 426 MiB resident under the
-// load test, against 481–502 MiB before (BENCHMARKS.md).
+// load test, against 481–498 MiB before (BENCHMARKS.md).
 const serveHeapLimit = 320 << 20
 
 func main() {
