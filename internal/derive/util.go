@@ -234,16 +234,22 @@ type idValue struct {
 // setByID sets column col of table to a value per row id, a chunk of rows
 // per statement (UPDATE … SET col = CASE id WHEN … END WHERE id IN (…)),
 // instead of one statement per row. typ is the column's SQL type, which
-// PostgreSQL needs to type the parameters.
+// PostgreSQL needs to type the parameters. (SQLite takes them as bound; a
+// CAST there only lengthened the statement, which SQLite parses anew for
+// each chunk: a fifth of a first derive's Linear step.)
 func setByID(ctx context.Context, tx *store.Tx, table, col, typ string, vals []idValue) error {
 	d := tx.Dialect()
+	value := func(p string) string { return p }
+	if d == store.Postgres {
+		value = func(p string) string { return "CAST(" + p + " AS " + typ + ")" }
+	}
 	for len(vals) > 0 {
 		n := min(inChunk/2, len(vals))
 		var b strings.Builder
 		args := make([]any, 0, 3*n)
 		b.WriteString("UPDATE " + table + " SET " + col + " = CASE id")
 		for _, v := range vals[:n] {
-			b.WriteString(" WHEN " + inList(d, 1, len(args)) + " THEN CAST(" + inList(d, 1, len(args)+1) + " AS " + typ + ")")
+			b.WriteString(" WHEN " + inList(d, 1, len(args)) + " THEN " + value(inList(d, 1, len(args)+1)))
 			args = append(args, v.id, v.value)
 		}
 		b.WriteString(" END WHERE id IN (" + inList(d, n, len(args)) + ")")
