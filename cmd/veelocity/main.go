@@ -24,10 +24,11 @@ const heapLimit = 256 << 20
 // serveHeapLimit is serve's: under a load of cold requests, each of which
 // decodes megabytes of the in-memory rollups, 256 MiB left so little
 // room above the live heap (the rollups, the result cache) that the
-// collector ran ten times a second and took a fifth of the CPU. serve's
+// collector ran about nine times a second and took 18% of the CPU. serve's
 // SQLite readers keep small page caches (store.openSQLite), which makes
-// room for it: at a million PRs serve stayed at 426 MiB resident under the
-// load test, against 481–498 MiB before (BENCHMARKS.md).
+// room for it: at a million PRs serve stayed at 426–427 MiB resident under
+// the load test, against 481–498 MiB before, and answered 10–16% more
+// (BENCHMARKS.md).
 const serveHeapLimit = 320 << 20
 
 func main() {

@@ -236,7 +236,8 @@ type idValue struct {
 // instead of one statement per row. typ is the column's SQL type, which
 // PostgreSQL needs to type the parameters. (SQLite takes them as bound; a
 // CAST there only lengthened the statement, which SQLite parses anew for
-// each chunk: a fifth of a first derive's Linear step.)
+// each chunk: parsing took 2.75 s of a 16 s profile of a first derive's
+// Linear step.)
 func setByID(ctx context.Context, tx *store.Tx, table, col, typ string, vals []idValue) error {
 	d := tx.Dialect()
 	value := func(p string) string { return p }

@@ -91,8 +91,9 @@ func (s *Store) openSQLite(path string) error {
 	// same index pages again and again, and of 4 MiB for each reader (at
 	// most max(4, CPUs)): a reader's cache is emptied whenever another
 	// connection commits, and serve reads the metrics from memory (the
-	// rollup mirrors); the lists it still reads from SQLite ran as fast
-	// with 4 MiB, and the 48 MiB saved went to the Go heap (serve's limit).
+	// rollup mirrors); the lists it still reads from SQLite stayed within
+	// their targets with 4 MiB, and the 48 MiB saved went to the Go heap
+	// (serve's limit; BENCHMARKS.md).
 	const writeCache, readCache = "&_pragma=cache_size(-16384)", "&_pragma=cache_size(-4096)"
 	// "file:" URIs treat '?' and '#' as delimiters, so escape them in the path.
 	name := "file:" + strings.NewReplacer("?", "%3f", "#", "%23").Replace(path)
