@@ -153,7 +153,7 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		{"production deployments", d.productionDeployments},
 		{"convert GitHub issues", d.convertGitHubIssues},
 		{"propagate deployments", d.propagateDeployments},
-		{"pull request facts", d.prFacts},
+		{prStep, d.prFacts},
 		{linearStep, d.linearIssues},
 		{"attribute incidents", d.attributeIncidents},
 	}

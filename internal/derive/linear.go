@@ -15,59 +15,22 @@ import (
 // not canceled is an incident (opened at creation, resolved at completion);
 // its attachments' PR keys are set; its links to PRs are replaced (PRs that
 // mention its identifier, PRs its attachments name); its cycle end is
-// recomputed. A full run derives two batches at a time on PostgreSQL
-// (parallelBatches) and reads each batch ahead on SQLite (readAhead).
+// recomputed. In batches (runBatches: two at a time in a full run on
+// PostgreSQL, each read ahead on SQLite).
 func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 	full := d.mode == Full
-	var last int64
-	if d.inParallel() {
-		var err error
-		if last, err = d.parallelBatches(ctx, "linear_issues", func(ctx context.Context, tx *store.Tx, lo, hi int64) (int, error) {
-			b, err := readIssueBatch(ctx, tx, "l.id >= $2 AND l.id <= $3", []any{2 * batchSize, lo, hi}, full)
-			if err != nil || b == nil {
-				return 0, err
+	return runBatches(ctx, d, batchStep[*issueRead]{name: linearStep, table: "linear_issues", alias: "l", what: "Linear",
+		read: func(ctx context.Context, q querier, cond string, args []any) (*issueRead, error) {
+			return readIssueBatch(ctx, q, cond, args, full)
+		},
+		rows: func(b *issueRead) (int, int64) {
+			if b == nil {
+				return 0, 0
 			}
-			return len(b.issues), d.issueBatch(ctx, tx, b)
-		}, &st.Issues); err != nil {
-			return err
-		}
-		// Then the issues added since, if any, one batch after the other.
-	}
-	var ahead *readAhead[*issueRead] // the next batch, read while this one is written
-	defer func() { ahead.stop() }()
-	var counts aheadCounts
-	defer counts.log(d, "derive: Linear batches read ahead")
-	for {
-		n := 0
-		err := d.tx(ctx, func(tx *store.Tx) error {
-			b, err := takeAhead(ctx, d.st, tx, ahead, &counts, func() (*issueRead, error) {
-				cond, args := d.pick("l", last, 2, batchSize)
-				return readIssueBatch(ctx, tx, cond, args, full)
-			})
-			ahead = nil
-			if err != nil || b == nil {
-				return err
-			}
-			n = len(b.issues)
-			st.Issues += n
-			last = b.issues[n-1].id
-			if n == batchSize && d.readsAhead() {
-				cond, args := d.pick("l", last, 2, batchSize)
-				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q querier) (*issueRead, error) {
-					return readIssueBatch(ctx, q, cond, args, full)
-				}); err != nil {
-					return err
-				}
-			}
-			return d.issueBatch(ctx, tx, b)
-		})
-		if err != nil || n < batchSize {
-			return err
-		}
-		if afterBatch != nil && ahead != nil {
-			afterBatch(linearStep)
-		}
-	}
+			return len(b.issues), b.issues[len(b.issues)-1].id
+		},
+		write: d.issueBatch,
+	}, &st.Issues)
 }
 
 // linearStep names the Linear step.
@@ -162,10 +125,11 @@ func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, b *issueRead) er
 	for _, x := range b.issues {
 		end, ok := b.links.ends[x.id]
 		if now := (sql.NullInt64{Int64: end, Valid: ok}); now != x.cycleEnd {
-			changed = append(changed, idValue{x.id, nil})
+			var v any // NULL when it has none
 			if ok {
-				changed[len(changed)-1].value = end
+				v = end
 			}
+			changed = append(changed, idValue{x.id, v})
 		}
 	}
 	if err := setByID(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", changed); err != nil {

@@ -48,63 +48,26 @@ const linkCandidatesSQL = `
 // and first review, its deployment link, rework flag, size, and its Linear
 // mentions and links; then the rework flag of the deployments it was and is
 // linked to, and the cycle end of the issues it was and is linked to. Each
-// batch costs a fixed number of statements, whatever its size. A full run
-// derives two batches at a time on PostgreSQL (parallelBatches) and reads
-// each batch ahead on SQLite (readAhead).
+// batch costs a fixed number of statements, whatever its size (runBatches:
+// two at a time in a full run on PostgreSQL, each read ahead on SQLite).
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
-	var last int64
-	if d.inParallel() {
-		var err error
-		if last, err = d.parallelBatches(ctx, "pull_requests", func(ctx context.Context, tx *store.Tx, lo, hi int64) (int, error) {
-			prs, err := dirtyPRs(ctx, tx, "p.id >= $2 AND p.id <= $3", []any{2 * batchSize, lo, hi})
-			if err != nil || len(prs) == 0 {
-				return 0, err
+	if err := runBatches(ctx, d, batchStep[[]prRow]{name: prStep, table: "pull_requests", alias: "p", what: "PR",
+		read: dirtyPRs,
+		rows: func(prs []prRow) (int, int64) {
+			if len(prs) == 0 {
+				return 0, 0
 			}
-			return len(prs), d.prBatch(ctx, tx, prs)
-		}, &st.PRs); err != nil {
-			return err
-		}
-		// Then the PRs added since, if any, one batch after the other.
+			return len(prs), prs[len(prs)-1].id
+		},
+		write: d.prBatch,
+	}, &st.PRs); err != nil {
+		return err
 	}
-	var ahead *readAhead[[]prRow] // the next batch, read while this one is written
-	defer func() { ahead.stop() }()
-	var counts aheadCounts
-	defer counts.log(d, "derive: PR batches read ahead")
-	for {
-		n := 0
-		err := d.tx(ctx, func(tx *store.Tx) error {
-			prs, err := takeAhead(ctx, d.st, tx, ahead, &counts, func() ([]prRow, error) {
-				cond, args := d.pick("p", last, 2, batchSize)
-				return dirtyPRs(ctx, tx, cond, args)
-			})
-			ahead = nil
-			if err != nil || len(prs) == 0 {
-				return err
-			}
-			n = len(prs)
-			st.PRs += n
-			last = prs[n-1].id
-			if n == batchSize && d.readsAhead() {
-				cond, args := d.pick("p", last, 2, batchSize)
-				if ahead, err = startReadAhead(ctx, d.st, tx, func(ctx context.Context, q querier) ([]prRow, error) {
-					return dirtyPRs(ctx, q, cond, args)
-				}); err != nil {
-					return err
-				}
-			}
-			return d.prBatch(ctx, tx, prs)
-		})
-		if err != nil {
-			return err
-		}
-		if afterBatch != nil && ahead != nil {
-			afterBatch("pull request facts")
-		}
-		if n < batchSize {
-			return d.prFactsDone(ctx)
-		}
-	}
+	return d.prFactsDone(ctx)
 }
+
+// prStep names the PR step.
+const prStep = "pull request facts"
 
 // prFactsDone ends the PR step, once its batches are written.
 func (d *Deriver) prFactsDone(ctx context.Context) error {

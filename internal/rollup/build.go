@@ -214,7 +214,7 @@ type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // store.ReadSnapshot), sees of pr_facts and pr_reviews. A full derive runs
 // it on a second connection while it goes on with the steps that write
 // neither table, and stores it with Replace at its end.
-func Scan(ctx context.Context, query func(ctx context.Context, query string, args ...any) (*sql.Rows, error)) (*Built, error) {
+func Scan(ctx context.Context, query queryFunc) (*Built, error) {
 	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
 	if err := scanFacts(ctx, query, "", nil, b, nil); err != nil {
 		return nil, err
