@@ -100,8 +100,11 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 		SELECT count(*) FROM deployments d`+w.String(), w.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
+	// (Unary plus: the join must not pick the order of reading. Read by
+	// repository, the deployments of a range were all sorted to return the
+	// first page; read by deployed_at, the first page is the first rows.)
 	q := `/* Store.DeploymentList */ SELECT ` + deploymentColumns + `
-		FROM deployments d JOIN repositories r ON r.id = d.repo_id` + w.String() +
+		FROM deployments d JOIN repositories r ON r.id = +d.repo_id` + w.String() +
 		` ORDER BY d.deployed_at DESC, d.id DESC` + w.limit(p)
 	rows, err := s.read.QueryContext(ctx, q, w.args...)
 	if err != nil {
