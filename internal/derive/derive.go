@@ -137,6 +137,15 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 			if deferred {
 				d.log.Debug("derive: pr_facts is empty; its indexes are built after the PR step")
 			}
+			if err != nil {
+				return err
+			}
+			// And, on PostgreSQL, the tables the PR and Linear steps
+			// fill without their foreign keys, checked once at the end
+			// of the Linear step instead of row by row.
+			if deferred, err = tx.DeferForeignKeys(ctx, deferredFKTables...); deferred {
+				d.log.Debug("derive: the derived tables are empty; their foreign keys are checked after the Linear step")
+			}
 			return err
 		}); err != nil {
 			return st, fmt.Errorf("derive: %w", err)
@@ -235,8 +244,12 @@ func (d *Deriver) allDeploymentFlags(ctx context.Context, _ *Stats) error {
 // changed since the last run, or everything for a full run.
 func (d *Deriver) prepare(ctx context.Context, mode Mode) error {
 	return d.tx(ctx, func(tx *store.Tx) error {
-		// Indexes an interrupted run deferred (Run) come back first.
+		// Indexes and foreign keys an interrupted run deferred (Run)
+		// come back first.
 		if err := tx.RestoreIndexes(ctx); err != nil {
+			return err
+		}
+		if err := tx.RestoreForeignKeys(ctx); err != nil {
 			return err
 		}
 		prev, _, err := tx.AppState(ctx, "derive.options")

@@ -19,7 +19,7 @@ import (
 // PostgreSQL, each read ahead on SQLite).
 func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 	full := d.mode == Full
-	return runBatches(ctx, d, batchStep[*issueRead]{name: linearStep, table: "linear_issues", alias: "l", what: "Linear",
+	if err := runBatches(ctx, d, batchStep[*issueRead]{name: linearStep, table: "linear_issues", alias: "l", what: "Linear",
 		read: func(ctx context.Context, q querier, cond string, args []any) (*issueRead, error) {
 			return readIssueBatch(ctx, q, cond, args, full)
 		},
@@ -30,8 +30,17 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 			return len(b.issues), b.issues[len(b.issues)-1].id
 		},
 		write: d.issueBatch,
-	}, &st.Issues)
+	}, &st.Issues); err != nil {
+		return err
+	}
+	// The derived tables are filled: the foreign keys a first run
+	// deferred (Run) are checked and added again.
+	return d.tx(ctx, func(tx *store.Tx) error { return tx.RestoreForeignKeys(ctx) })
 }
+
+// deferredFKTables are the tables whose foreign keys a first full run
+// defers (store.Tx.DeferForeignKeys) until the end of the Linear step.
+var deferredFKTables = []string{"pr_facts", "pr_mentions", "linear_issue_prs"}
 
 // linearStep names the Linear step.
 const linearStep = "Linear issues"
