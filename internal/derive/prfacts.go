@@ -29,11 +29,14 @@ type prRow struct {
 // firstReviewSQL is the first review per METRICS.md: the earliest submitted
 // review that is not PENDING, by someone other than the PR's author, not a
 // bot. A review whose author account was deleted counts as someone else's.
-const firstReviewSQL = `(SELECT min(v.submitted_at) FROM pr_reviews v
-	WHERE v.pr_id = p.id AND v.submitted_at IS NOT NULL
+const firstReviewSQL = `(SELECT min(v.submitted_at) FROM pr_reviews v WHERE v.pr_id = p.id AND ` + firstReviewCond + `)`
+
+// firstReviewCond selects, of the reviews v of PR p, those that can be its
+// first review.
+const firstReviewCond = `v.submitted_at IS NOT NULL
 	  AND v.state IN ('` + model.ReviewApproved + `', '` + model.ReviewChangesRequested + `', '` + model.ReviewCommented + `', '` + model.ReviewDismissed + `')
 	  AND (v.author_login IS NULL OR lower(v.author_login) NOT LIKE '%[bot]')
-	  AND (v.author_login IS NULL OR p.author_login IS NULL OR lower(v.author_login) <> lower(p.author_login)))`
+	  AND (v.author_login IS NULL OR p.author_login IS NULL OR lower(v.author_login) <> lower(p.author_login))`
 
 // linkCandidatesSQL are a PR's two candidate deployments: the earliest (by
 // deployed_at) of its repo that deployed its merge commit, and the earliest
@@ -51,8 +54,20 @@ const linkCandidatesSQL = `
 // batch costs a fixed number of statements, whatever its size (runBatches:
 // two at a time in a full run on PostgreSQL, each read ahead on SQLite).
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
+	var readRange func(context.Context, querier, int64, int64) ([]prRow, error)
+	if d.inParallel() {
+		cands, err := loadDeployCandidates(ctx, d.st.DB())
+		if err != nil {
+			return err
+		}
+		if cands != nil {
+			readRange = func(ctx context.Context, q querier, lo, hi int64) ([]prRow, error) {
+				return rangePRs(ctx, q, lo, hi, cands)
+			}
+		}
+	}
 	if err := runBatches(ctx, d, batchStep[[]prRow]{name: prStep, table: "pull_requests", alias: "p", what: "PR",
-		read: dirtyPRs,
+		read: dirtyPRs, readRange: readRange,
 		rows: func(prs []prRow) (int, int64) {
 			if len(prs) == 0 {
 				return 0, 0
@@ -201,6 +216,14 @@ func (f *factRow) values() []any {
 		f.deployment, f.deploy, f.undeployed, f.rework, f.size}
 }
 
+// factTypes are the SQL types of factRow.values, and mentionTypes those of
+// a pr_mentions row.
+var (
+	factTypes = []string{"bigint", "bigint", "text", "bigint", "bigint", "boolean", "bigint", "bigint", "bigint", "bigint",
+		"boolean", "boolean", "integer"}
+	mentionTypes = []string{"bigint", "text"}
+)
+
 // writePRFacts computes and stores the facts of a batch of PRs, returning
 // the deployments they were and are linked to. Only the rows whose facts
 // change are written: most do not in a full run over derived data, and
@@ -251,7 +274,7 @@ func writePRFacts(ctx context.Context, tx *store.Tx, prs []prRow, full bool) (id
 			to_default_branch = excluded.to_default_branch, first_commit_at = excluded.first_commit_at,
 			first_review_at = excluded.first_review_at, deployment_id = excluded.deployment_id,
 			deployed_at = excluded.deployed_at, undeployed = excluded.undeployed, is_rework = excluded.is_rework,
-			size = excluded.size`, values)
+			size = excluded.size`, factTypes, values)
 }
 
 // storedFacts reads the stored facts of a batch of PRs (by their range of
@@ -356,7 +379,7 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any, lin
 		if _, err := tx.Exec(ctx, `DELETE FROM pr_mentions WHERE pr_id >= $1 AND pr_id <= $2`, ids[0], ids[len(ids)-1]); err != nil {
 			return nil, err
 		}
-		return nil, insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionRows)
+		return nil, insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionTypes, mentionRows)
 	}
 	issuesByIdent := map[string][]int64{}
 	if err := queryIn(ctx, tx, `/* derive.issuesByIdentifier */ SELECT id, identifier FROM linear_issues WHERE identifier IN (%s)`,
@@ -409,7 +432,7 @@ func writePRLinks(ctx context.Context, tx *store.Tx, prs []prRow, ids []any, lin
 	if err := execIn(ctx, tx, `DELETE FROM linear_issue_prs WHERE pr_id IN (%s)`, ids); err != nil {
 		return nil, err
 	}
-	if err := insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionRows); err != nil {
+	if err := insertRows(ctx, tx, `INSERT INTO pr_mentions (pr_id, identifier) VALUES %s`, mentionTypes, mentionRows); err != nil {
 		return nil, err
 	}
 	for _, l := range found.order {

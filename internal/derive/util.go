@@ -109,11 +109,30 @@ func queryIn(ctx context.Context, tx querier, query string, args []any, scan fun
 	return nil
 }
 
-// insertRows inserts rows with multi-row VALUES lists, a chunk at a time;
-// query's one %s is where the lists go.
-func insertRows(ctx context.Context, tx *store.Tx, query string, rows [][]any) error {
+// insertRows inserts rows, whose columns have the SQL types types: on
+// SQLite with multi-row VALUES lists, a chunk at a time; on PostgreSQL in
+// one statement, each column passed as one array (INSERT … SELECT FROM
+// unnest(…)), which PostgreSQL parses and plans as a statement of a few
+// parameters instead of hundreds. query holds "VALUES %s" where the rows
+// go.
+func insertRows(ctx context.Context, tx *store.Tx, query string, types []string, rows [][]any) error {
 	if len(rows) == 0 {
 		return nil
+	}
+	if tx.Dialect() == store.Postgres {
+		cols := make([]any, len(types))
+		arrays := make([]string, len(types))
+		for c, typ := range types {
+			col := make([]any, len(rows))
+			for i, r := range rows {
+				col[i] = r[c]
+			}
+			cols[c] = col
+			arrays[c] = "$" + strconv.Itoa(c+1) + "::" + typ + "[]"
+		}
+		q := strings.Replace(query, "VALUES %s", "SELECT * FROM unnest("+strings.Join(arrays, ", ")+")", 1)
+		_, err := tx.Exec(ctx, q, cols...)
+		return err
 	}
 	perRow := len(rows[0])
 	chunk := max(1, maxParams/perRow)
@@ -171,7 +190,7 @@ func (s *linkSet) rows() [][]any {
 
 // insert stores the links in linear_issue_prs.
 func (s *linkSet) insert(ctx context.Context, tx *store.Tx) error {
-	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, s.rows())
+	return insertRows(ctx, tx, `INSERT INTO linear_issue_prs (issue_id, pr_id, via) VALUES %s`, []string{"bigint", "bigint", "text"}, s.rows())
 }
 
 // storedRowsEqual reports whether query, whose columns are integers and
@@ -231,18 +250,33 @@ type idValue struct {
 	value any // nil for NULL
 }
 
-// setByID sets column col of table to a value per row id, a chunk of rows
-// per statement (UPDATE … SET col = CASE id WHEN … END WHERE id IN (…)),
-// instead of one statement per row. typ is the column's SQL type, which
-// PostgreSQL needs to type the parameters. (SQLite takes them as bound; a
-// CAST there only lengthened the statement, which SQLite parses anew for
-// each chunk: parsing took 2.75 s of a 16 s profile of a first derive's
-// Linear step.)
+// setByID sets column col of table to a value per row id, instead of one
+// statement per row: on SQLite a chunk of rows per statement (UPDATE … SET
+// col = CASE id WHEN … END WHERE id IN (…)), on PostgreSQL all of them in
+// one, from arrays. typ is the column's SQL type, which PostgreSQL needs to
+// type the array. (SQLite takes the values as bound; a CAST there only
+// lengthened the statement, which SQLite parses anew for each chunk:
+// parsing took 2.75 s of a 16 s profile of a first derive's Linear step.)
 func setByID(ctx context.Context, tx *store.Tx, table, col, typ string, vals []idValue) error {
+	return setByIDAnd(ctx, tx, table, col, typ, "", vals)
+}
+
+// setByIDAnd is setByID with more assignments, the same for every row
+// (also, for example ", dirty = FALSE"), made in the same UPDATE: each
+// UPDATE writes a new version of the row, and on PostgreSQL of its index
+// entries.
+func setByIDAnd(ctx context.Context, tx *store.Tx, table, col, typ, also string, vals []idValue) error {
 	d := tx.Dialect()
-	value := func(p string) string { return p }
-	if d == store.Postgres {
-		value = func(p string) string { return "CAST(" + p + " AS " + typ + ")" }
+	if d == store.Postgres && len(vals) > 0 {
+		// One statement, the ids and values as two arrays: PostgreSQL
+		// evaluated a CASE of hundreds of branches for every row.
+		ids, values := make([]any, len(vals)), make([]any, len(vals))
+		for i, v := range vals {
+			ids[i], values[i] = v.id, v.value
+		}
+		_, err := tx.Exec(ctx, `UPDATE `+table+` SET `+col+` = v.value`+also+` FROM unnest($1::bigint[], $2::`+typ+`[]) AS v(id, value)
+			WHERE `+table+`.id = v.id`, ids, values)
+		return err
 	}
 	for len(vals) > 0 {
 		n := min(inChunk/2, len(vals))
@@ -250,10 +284,10 @@ func setByID(ctx context.Context, tx *store.Tx, table, col, typ string, vals []i
 		args := make([]any, 0, 3*n)
 		b.WriteString("UPDATE " + table + " SET " + col + " = CASE id")
 		for _, v := range vals[:n] {
-			b.WriteString(" WHEN " + inList(d, 1, len(args)) + " THEN " + value(inList(d, 1, len(args)+1)))
+			b.WriteString(" WHEN " + inList(d, 1, len(args)) + " THEN " + inList(d, 1, len(args)+1))
 			args = append(args, v.id, v.value)
 		}
-		b.WriteString(" END WHERE id IN (" + inList(d, n, len(args)) + ")")
+		b.WriteString(" END" + also + " WHERE id IN (" + inList(d, n, len(args)) + ")")
 		for _, v := range vals[:n] {
 			args = append(args, v.id)
 		}
