@@ -141,7 +141,8 @@ func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, b *issueRead) er
 			changed = append(changed, idValue{x.id, v})
 		}
 	}
-	if err := setByID(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", changed); err != nil {
+	// Clean too, in the same UPDATE: clearDirty then skips them.
+	if err := setByIDAnd(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", ", dirty = FALSE", changed); err != nil {
 		return err
 	}
 	return d.clearDirty(ctx, tx, "linear_issues", b.ids)
