@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -91,6 +92,12 @@ type Deriver struct {
 	// scan is the PR rollup of a full run in progress, being computed
 	// beside it (startRollupScan).
 	scan *snapshotRead[*rollup.Built]
+	// incidents holds, in a full run, the external ids of a source's
+	// incidents as the run found them (fullIncidents).
+	incidents struct {
+		sync.Mutex
+		of map[string]map[string]bool
+	}
 }
 
 // New returns a Deriver.
@@ -125,6 +132,7 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		}
 	}
 	d.mode = mode
+	d.incidents.of = nil
 	var st Stats
 	if err := d.prepare(ctx, mode); err != nil {
 		return st, err
@@ -180,12 +188,29 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		d.scan.stop()
 		d.scan = nil
 	}()
+	// A full run on PostgreSQL vacuums the tables the steps after the
+	// Linear step leave alone while those steps run (they keep one
+	// connection busy, VACUUM another), and the rest at the end.
+	var early chan error
+	wait := func() error {
+		if early == nil {
+			return nil
+		}
+		err := <-early
+		early = nil
+		return err
+	}
+	defer wait()
 	for _, s := range steps {
 		began := time.Now()
 		if err := s.fn(ctx, &st); err != nil {
 			return st, fmt.Errorf("derive: %s: %w", s.name, err)
 		}
 		d.log.Debug("derive step", "step", s.name, "duration", time.Since(began))
+		if s.name == linearStep && d.inParallel() {
+			early = make(chan error, 1)
+			go func() { early <- d.st.Optimize(ctx, vacuumedEarly...) }()
+		}
 	}
 	began := time.Now()
 	if err := d.updateRollup(ctx, d.scan); err != nil {
@@ -205,13 +230,25 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 		}
 	}
 	if mode == Full || st != (Stats{}) {
-		if err := d.st.Optimize(ctx, d.analyzeTables(mode, st)...); err != nil {
+		tables := d.analyzeTables(mode, st)
+		if early != nil {
+			if err := wait(); err != nil {
+				return st, fmt.Errorf("derive: %w", err)
+			}
+			tables = slices.DeleteFunc(tables, func(t string) bool { return slices.Contains(vacuumedEarly, t) })
+		}
+		if err := d.st.Optimize(ctx, tables...); err != nil {
 			return st, fmt.Errorf("derive: %w", err)
 		}
 	}
 	d.log.Debug("derive done", "mode", mode, "stats", st.String(), "duration", time.Since(start))
 	return st, nil
 }
+
+// vacuumedEarly are the tables of analyzeTables that no step after the
+// Linear step writes (incidents and deployments are written after it).
+var vacuumedEarly = []string{"pull_requests", "linear_issues", "pr_facts", "linear_attachments", "linear_issue_prs",
+	"pr_mentions", "workflow_runs"}
 
 // bigChange is how many recomputed rows make a run worth a fresh ANALYZE of
 // what it rewrote on PostgreSQL, where autovacuum lags behind bulk writes.

@@ -286,6 +286,16 @@ func TestIncidentAttribution(t *testing.T) {
 	if got := attributed(`id = $1`, exact); got.Int64 != dWeb1 || !failedOf(dWeb1) {
 		t.Errorf("page-2 attributed to %d (failed %v), want w1 %d and failed", got.Int64, failedOf(dWeb1), dWeb1)
 	}
+	// A full run removes an incident too (it looks up those it may remove
+	// its own way): the Linear one, unlabelled; and not a new one.
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-2", Number: 2, Labels: []string{"bug"},
+		StateType: "completed", CreatedAt: at(22), CompletedAt: atp(23)})
+	b.LinearIssue(model.LinearIssue{TeamLinearID: team, Identifier: "ENG-3", Number: 3, Labels: []string{"incident"},
+		StateType: "completed", CreatedAt: at(24), CompletedAt: atp(25)})
+	b.DeriveFull()
+	if got := storetest.Strings(t, st, `SELECT title FROM incidents WHERE source = 'linear' ORDER BY title`); len(got) != 1 || !strings.HasPrefix(got[0], "ENG-3") {
+		t.Errorf("Linear incidents after a full run: %v, want ENG-3's alone (ENG-2 lost its label)", got)
+	}
 }
 
 func TestDeploymentPatternsReclassifyWithoutRefetch(t *testing.T) {
