@@ -11,7 +11,7 @@ import (
 // first commits and first reviews of the whole range in one grouped pass
 // over each index, and the candidate deployments from memory. Each of the
 // subqueries was an index probe per PR, about 10 µs each on PostgreSQL,
-// and five of them made the read most of the PR step's time there.
+// and the read was the largest part of the PR step's server time there.
 
 // deployCandidates holds the production deployments, to find a PR's two
 // candidates (linkCandidatesSQL) without a query per PR.

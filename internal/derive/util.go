@@ -119,6 +119,9 @@ func insertRows(ctx context.Context, tx *store.Tx, query string, types []string,
 	if len(rows) == 0 {
 		return nil
 	}
+	if len(types) != len(rows[0]) {
+		return fmt.Errorf("derive: %d column types for rows of %d columns", len(types), len(rows[0]))
+	}
 	if tx.Dialect() == store.Postgres {
 		cols := make([]any, len(types))
 		arrays := make([]string, len(types))

@@ -51,7 +51,7 @@ func (s *Store) Optimize(ctx context.Context, tables ...string) error {
 		// only scans visit the table. Autovacuum would, later, where it
 		// is on. A table at a time on each of two connections: one VACUUM
 		// keeps one core busy, and after a first derive of a million PRs
-		// the tables took 4 to 10 s in one statement.
+		// the tables took seconds in one statement.
 		g, gctx := errgroup.WithContext(ctx)
 		g.SetLimit(2)
 		for _, t := range tables {
