@@ -1,13 +1,14 @@
 package derive
 
 import (
-	"net/url"
 	"path"
 	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/veelocity/veelocity/internal/model"
 )
 
 // IsDeploymentWorkflow reports whether a workflow is a deployment workflow:
@@ -125,27 +126,8 @@ func wordRune(r rune) bool {
 }
 
 // PRKey returns the key "owner/repo#number" (lower case) that identifies a
-// pull request across GitHub URLs.
-func PRKey(fullName string, number int) string {
-	return strings.ToLower(fullName) + "#" + strconv.Itoa(number)
-}
+// pull request across GitHub URLs (model.PRKey).
+func PRKey(fullName string, number int) string { return model.PRKey(fullName, number) }
 
-// PRKeyFromURL parses a pull request URL such as
-// https://github.com/acme/web/pull/12 (any host, for GitHub Enterprise; a
-// trailing slash, query, fragment or /files-style suffix is allowed) into
-// its PRKey. ok is false for any other URL.
-func PRKeyFromURL(raw string) (key string, ok bool) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
-		return "", false
-	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	if len(parts) < 4 || parts[2] != "pull" {
-		return "", false
-	}
-	n, err := strconv.Atoi(parts[3])
-	if err != nil || n < 1 {
-		return "", false
-	}
-	return PRKey(parts[0]+"/"+parts[1], n), true
-}
+// PRKeyFromURL parses a pull request URL into its PRKey (model.PRKeyFromURL).
+func PRKeyFromURL(raw string) (key string, ok bool) { return model.PRKeyFromURL(raw) }

@@ -4,6 +4,8 @@
 package model
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -311,4 +313,30 @@ func BotLogin(login string) string {
 		return login
 	}
 	return login + "[bot]"
+}
+
+// PRKey returns the key "owner/repo#number" (lower case) that identifies a
+// pull request across GitHub URLs.
+func PRKey(fullName string, number int) string {
+	return strings.ToLower(fullName) + "#" + strconv.Itoa(number)
+}
+
+// PRKeyFromURL parses a pull request URL such as
+// https://github.com/acme/web/pull/12 (any host, for GitHub Enterprise; a
+// trailing slash, query, fragment or /files-style suffix is allowed) into
+// its PRKey. ok is false for any other URL.
+func PRKeyFromURL(raw string) (key string, ok bool) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
+		return "", false
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) < 4 || parts[2] != "pull" {
+		return "", false
+	}
+	n, err := strconv.Atoi(parts[3])
+	if err != nil || n < 1 {
+		return "", false
+	}
+	return PRKey(parts[0]+"/"+parts[1], n), true
 }

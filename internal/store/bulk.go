@@ -259,7 +259,7 @@ var (
 	linearIssueCols = []string{"team_id", "linear_id", "identifier", "number", "title", "url", "branch_name",
 		"state_name", "state_type", "priority", "estimate", "assignee_name", "assignee_email", "labels", "created_at",
 		"updated_at", "started_at", "completed_at", "canceled_at", "dirty"}
-	attachmentCols = []string{"issue_id", "linear_id", "url", "source_type"}
+	attachmentCols = []string{"issue_id", "linear_id", "url", "source_type", "pr_key"}
 )
 
 // InsertLinearIssues inserts new Linear issues with their attachments; a
@@ -308,7 +308,7 @@ func (tx *Tx) InsertLinearIssues(ctx context.Context, issues []model.LinearIssue
 	return tx.bulkInsert(ctx, "Tx.InsertLinearIssues.attachments", "linear_attachments", attachmentCols, len(atts), func(i int, a []any) []any {
 		is := &issues[atts[i].issue]
 		at := &is.Attachments[atts[i].i]
-		return append(a, is.ID, at.LinearID, at.URL, at.SourceType)
+		return append(a, is.ID, at.LinearID, at.URL, at.SourceType, attachmentPRKey(at.URL))
 	}, "", nil)
 }
 

@@ -113,6 +113,24 @@ func TestBulkInserts(t *testing.T) {
 	if linear[0].ID == 0 {
 		t.Error("InsertLinearIssues did not set the issue's id")
 	}
+	// The attachment's PR key is written with it.
+	if got := storetest.Strings(t, s, `SELECT coalesce(pr_key, 'NULL') FROM linear_attachments`); len(got) != 1 || got[0] != "acme/r0#1" {
+		t.Errorf("the attachment's pr_key is %v, want acme/r0#1", got)
+	}
+	// And by the upsert of a sync: NULL for a URL that names no PR.
+	err = s.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.UpsertLinearIssue(ctx, &model.LinearIssue{LinearID: "li-1", TeamLinearID: "team-1", Identifier: "ENG-1",
+			Number: 1, StateType: "completed", CreatedAt: t0, UpdatedAt: t0, Attachments: []model.LinearAttachment{
+				{LinearID: "a-1", URL: "https://github.com/acme/r0/pull/2/files", SourceType: "github"},
+				{LinearID: "a-2", URL: "https://example.com/doc", SourceType: "web"}}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := storetest.Strings(t, s, `SELECT linear_id || ' ' || coalesce(pr_key, 'NULL') FROM linear_attachments ORDER BY linear_id`); strings.Join(got, ", ") != "a-1 acme/r0#2, a-2 NULL" {
+		t.Errorf("after the upsert, the attachments' PR keys are %v, want a-1 acme/r0#2, a-2 NULL", got)
+	}
 
 	// Records already stored are refused, and the transaction is undone.
 	err = s.Tx(ctx, func(tx *store.Tx) error { return tx.InsertPullRequests(ctx, prs[:1]) })

@@ -54,11 +54,23 @@ func (tx *Tx) UpsertLinearIssue(ctx context.Context, is *model.LinearIssue) (int
 	is.ID = id
 	for _, a := range is.Attachments {
 		if _, err := tx.execStmt(ctx, `/* Tx.UpsertLinearIssue.attachment */
-			INSERT INTO linear_attachments (issue_id, linear_id, url, source_type) VALUES ($1, $2, $3, $4)
+			INSERT INTO linear_attachments (issue_id, linear_id, url, source_type, pr_key) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (linear_id) DO UPDATE SET issue_id = excluded.issue_id, url = excluded.url,
-				source_type = excluded.source_type`, id, a.LinearID, a.URL, a.SourceType); err != nil {
+				source_type = excluded.source_type, pr_key = excluded.pr_key`, id, a.LinearID, a.URL, a.SourceType,
+			attachmentPRKey(a.URL)); err != nil {
 			return 0, fmt.Errorf("store: upserting attachment of %s: %w", is.Identifier, err)
 		}
 	}
 	return id, nil
+}
+
+// attachmentPRKey is the PR key of an attachment's URL (model.PRKeyFromURL),
+// or NULL. The derive step keeps pr_key current (it recomputes it from the
+// URL); written with the attachment, it needs no second write of the row
+// there, which for a first derive of a million PRs was 400,000 updates.
+func attachmentPRKey(url string) any {
+	if key, ok := model.PRKeyFromURL(url); ok {
+		return key
+	}
+	return nil
 }
