@@ -93,7 +93,7 @@ type Deriver struct {
 	// beside it (startRollupScan).
 	scan *snapshotRead[*rollup.Built]
 	// incidents holds, in a full run, the external ids of a source's
-	// incidents as the run found them (fullIncidents).
+	// incidents as the run found them (incidentsToCheck).
 	incidents struct {
 		sync.Mutex
 		of map[string]map[string]bool

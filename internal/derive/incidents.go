@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"maps"
 	"strconv"
 	"time"
 
@@ -78,18 +77,9 @@ func (d *Deriver) writeIncidents(ctx context.Context, tx *store.Tx, source strin
 			return err
 		}
 	}
-	var known map[string]bool
-	if d.mode == Full {
-		var err error
-		if known, err = d.fullIncidents(ctx, tx, source, incidents); err != nil {
-			return err
-		}
-	}
-	externals := make([]any, 0, len(gone))
-	for _, g := range gone {
-		if known == nil || known[g] {
-			externals = append(externals, g)
-		}
+	externals, err := d.incidentsToCheck(ctx, tx, source, incidents, gone)
+	if err != nil {
+		return err
 	}
 	affected := idSet{}
 	var ids []any
@@ -118,15 +108,23 @@ func (d *Deriver) writeIncidents(ctx context.Context, tx *store.Tx, source strin
 	return updateFailed(ctx, tx, affected)
 }
 
-// fullIncidents returns the external ids of source's incidents, read once
-// per full run: in a full run every issue is in a batch, most of them no
+// incidentsToCheck returns those of gone (external ids of source whose
+// issue is no incident) that may have an incident to delete: all of them,
+// except in a full run, which reads the external ids of source's incidents
+// once instead. In a full run every issue is in a batch, most of them no
 // incident and never one, and looking up each of those was an index probe
-// per issue (825,000 in the 1M-PR demo). An incident of source is written only
-// by the batch of its issue, so one that a batch may have to delete is
-// either in this set or was written during the run by a batch, which adds
-// it (written: those the calling batch wrote). It returns a copy, which
-// the caller may read while other batches add to the set.
-func (d *Deriver) fullIncidents(ctx context.Context, tx *store.Tx, source string, written []model.Incident) (map[string]bool, error) {
+// per issue (825,000 in the 1M-PR demo). An incident of source is written
+// only by the batch of its issue, so one that a batch may have to delete is
+// either in that set or was written during the run by a batch, which adds
+// it (written: those the calling batch wrote).
+func (d *Deriver) incidentsToCheck(ctx context.Context, tx *store.Tx, source string, written []model.Incident, gone []string) ([]any, error) {
+	out := make([]any, 0, len(gone))
+	if d.mode != Full {
+		for _, g := range gone {
+			out = append(out, g)
+		}
+		return out, nil
+	}
 	d.incidents.Lock()
 	defer d.incidents.Unlock()
 	ids, ok := d.incidents.of[source]
@@ -143,7 +141,12 @@ func (d *Deriver) fullIncidents(ctx context.Context, tx *store.Tx, source string
 	for _, in := range written {
 		ids[in.ExternalID] = true
 	}
-	return maps.Clone(ids), nil
+	for _, g := range gone {
+		if ids[g] {
+			out = append(out, g)
+		}
+	}
+	return out, nil
 }
 
 // readIncidentIDs reads the external ids of source's incidents.

@@ -34,16 +34,7 @@ func (tx *Tx) DeferForeignKeys(ctx context.Context, tables ...string) (bool, err
 	if tx.dialect != Postgres || len(tables) == 0 {
 		return false, nil
 	}
-	for _, table := range tables {
-		var empty bool
-		if err := tx.QueryRow(ctx, `/* Tx.DeferForeignKeys */ SELECT NOT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&empty); err != nil {
-			return false, fmt.Errorf("store: deferring the foreign keys of %s: %w", table, err)
-		}
-		if !empty {
-			return false, nil
-		}
-	}
-	if _, pending, err := tx.AppState(ctx, deferredForeignKeysKey); err != nil || pending {
+	if ok, err := tx.canDefer(ctx, deferredForeignKeysKey, tables...); err != nil || !ok {
 		return false, err
 	}
 	rows, err := tx.Query(ctx, `/* Tx.DeferForeignKeys */ SELECT t.relname, c.conname, pg_get_constraintdef(c.oid),

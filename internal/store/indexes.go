@@ -22,14 +22,7 @@ const deferredIndexesKey = "store.deferred_indexes"
 // it dropped any: not when the table has rows, which readers may be
 // using, nor while an earlier deferral waits to be restored.
 func (tx *Tx) DeferIndexes(ctx context.Context, table string) (bool, error) {
-	var empty bool
-	if err := tx.QueryRow(ctx, `/* Tx.DeferIndexes */ SELECT NOT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&empty); err != nil {
-		return false, fmt.Errorf("store: deferring the indexes of %s: %w", table, err)
-	}
-	if !empty {
-		return false, nil
-	}
-	if _, pending, err := tx.AppState(ctx, deferredIndexesKey); err != nil || pending {
+	if ok, err := tx.canDefer(ctx, deferredIndexesKey, table); err != nil || !ok {
 		return false, err
 	}
 	q := `/* Tx.DeferIndexes */ SELECT name, sql FROM sqlite_master
@@ -74,6 +67,23 @@ func (tx *Tx) DeferIndexes(ctx context.Context, table string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// canDefer reports whether what key saves may be deferred for tables:
+// every one of them is empty (readers may be using a table with rows), and
+// no earlier deferral saved under key waits to be restored.
+func (tx *Tx) canDefer(ctx context.Context, key string, tables ...string) (bool, error) {
+	for _, table := range tables {
+		var empty bool
+		if err := tx.QueryRow(ctx, `/* Tx.canDefer */ SELECT NOT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&empty); err != nil {
+			return false, fmt.Errorf("store: deferring what %s holds: reading %s: %w", key, table, err)
+		}
+		if !empty {
+			return false, nil
+		}
+	}
+	_, pending, err := tx.AppState(ctx, key)
+	return !pending, err
 }
 
 // RestoreIndexes creates again the indexes DeferIndexes dropped, if any.
