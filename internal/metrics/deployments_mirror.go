@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -15,11 +16,14 @@ import (
 // one row per deployment, a few dozen bytes each (30,000 rows, under 2 MB,
 // in the 1M-PR demo). A range is then a binary search and a loop, where
 // SQL cost up to 30 ms a page. Loading them all costs more than one range
-// (40 ms at 30,000 rows), so after the data changes the first request of
-// the new data version reads SQL, as before, and the next one loads the
-// mirror, which the requests after it use; a request that comes while it
-// loads reads SQL too. Past depMirrorMax rows they are always read from
-// SQL. (No goroutine of its own: a load never outlives its request.)
+// (40 ms at 30,000 rows), so the mirror is loaded again only when the
+// deployments change: a counter in change_gens that triggers on the table
+// move in the same transaction as the change (migration 0017), which most
+// derives, of PRs and issues, leave alone. After it moves, the first
+// request reads SQL, as before, and the next one loads the mirror, which
+// the requests after it use; a request that comes while it loads reads SQL
+// too. Past depMirrorMax rows they are always read from SQL. (No goroutine
+// of its own: a load never outlives its request.)
 
 // depRow is one deployment.
 type depRow struct {
@@ -28,15 +32,20 @@ type depRow struct {
 	production, failed, rework bool
 }
 
-// depMirror is the deployments of one data version, by deployed_at.
+// depMirror is the deployments as of one value of their change counter,
+// by deployed_at.
 type depMirror struct {
 	mu      sync.Mutex
 	loaded  bool
 	loading bool
-	version string
+	gen     int64
 	rows    []depRow // nil when there are too many to hold
-	// asked is the data version a request last found the mirror without.
-	asked string
+	// checked is the last data version at which the counter was found
+	// at gen: until the data version moves, the counter is not read again.
+	checked string
+	// asked is 1 + the counter's value a request last found the mirror
+	// without (0: none did yet).
+	asked int64
 }
 
 // depMirrorMax is how many deployments the mirror holds at most.
@@ -44,8 +53,8 @@ const depMirrorMax = 1 << 20
 
 // deploymentRows returns every deployment by deployed_at, and false when
 // they are to be read from the database instead: the mirror does not hold
-// the current data version (the first request of a version leaves it so,
-// the next loads it), it is loading, there are too many, or a test
+// the deployments as they are (the first request after they change leaves
+// it so, the next loads it), it is loading, there are too many, or a test
 // compares the two.
 func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 	if s.noMirror {
@@ -57,13 +66,27 @@ func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 	}
 	m := &s.deps
 	m.mu.Lock()
-	switch {
-	case m.loaded && m.version == version:
+	if m.loaded && m.checked == version {
 		rows := m.rows
 		m.mu.Unlock()
 		return rows, rows != nil, nil
-	case m.loading || m.asked != version || (m.loaded && m.rows == nil):
-		m.asked = version
+	}
+	m.mu.Unlock()
+	// Read after the data version: if the counter still has the mirror's
+	// value, nothing changed the deployments up to that version either.
+	gen, err := deploymentsGen(ctx, s.st.DB())
+	if err != nil {
+		return nil, false, err
+	}
+	m.mu.Lock()
+	switch {
+	case m.loaded && m.gen == gen:
+		m.checked = version
+		rows := m.rows
+		m.mu.Unlock()
+		return rows, rows != nil, nil
+	case m.loading || m.asked != gen+1 || (m.loaded && m.rows == nil):
+		m.asked = gen + 1 // 0: never asked
 		m.mu.Unlock()
 		return nil, false, nil
 	}
@@ -74,14 +97,26 @@ func (s *Service) deploymentRows(ctx context.Context) ([]depRow, bool, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.loaded && m.version == version {
+	if m.loaded && m.gen == gen {
 		return m.rows, m.rows != nil, nil
 	}
 	return nil, false, nil
 }
 
-// loadDeployments loads the deployments into the mirror, with the data
-// version they stand for.
+// deploymentsGen reads the deployments' change counter.
+func deploymentsGen(ctx context.Context, q interface {
+	QueryRowContext(context.Context, string, ...any) *sql.Row
+}) (int64, error) {
+	var gen int64
+	err := q.QueryRowContext(ctx, `/* metrics.deploymentsGen */ SELECT gen FROM change_gens WHERE name = 'deployments'`).Scan(&gen)
+	if err != nil {
+		return 0, fmt.Errorf("metrics: reading the deployments' change counter: %w", err)
+	}
+	return gen, nil
+}
+
+// loadDeployments loads the deployments into the mirror, with the value of
+// their change counter and the data version they stand for.
 func (s *Service) loadDeployments(ctx context.Context) error {
 	m := &s.deps
 	defer func() {
@@ -91,10 +126,14 @@ func (s *Service) loadDeployments(ctx context.Context) error {
 	}()
 	var rows []depRow
 	var version string
+	var gen int64
 	too := false
 	err := s.st.ReadSnapshot(ctx, func(tx *sql.Tx) error {
 		var err error
 		if version, _, err = txAppState(ctx, tx, store.DataVersionKey); err != nil {
+			return err
+		}
+		if gen, err = deploymentsGen(ctx, tx); err != nil {
 			return err
 		}
 		var n int
@@ -143,7 +182,7 @@ func (s *Service) loadDeployments(ctx context.Context) error {
 		}
 	}
 	m.mu.Lock()
-	m.loaded, m.version, m.rows = true, version, rows
+	m.loaded, m.gen, m.checked, m.rows = true, gen, version, rows
 	m.mu.Unlock()
 	return nil
 }

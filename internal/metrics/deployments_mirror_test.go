@@ -8,13 +8,15 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/scenario"
+	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 )
 
 // TestDeploymentMirrorEqualsSQL answers the deployment-based metrics from
 // the deployments held in memory and from SQL, for every filter and for
 // environments in any case, and wants the same JSON; then records a
-// deployment and wants the mirror to follow the data version.
+// deployment and wants the mirror to follow it, and other changes to leave
+// the mirror loaded.
 func TestDeploymentMirrorEqualsSQL(t *testing.T) {
 	st := storetest.New(t)
 	b := scenario.New(t, st)
@@ -124,4 +126,55 @@ func TestDeploymentMirrorEqualsSQL(t *testing.T) {
 		t.Errorf("after one more staging deployment the total is %d (from the mirror), want %d", after.Total, before.Total+1)
 	}
 	compare("after a deployment")
+
+	// A derive that changes PRs only, and writes that leave the mirror's
+	// columns as they were, keep the mirror: the change counter did not
+	// move. A change to a column it holds, by any writer, moves it.
+	// (The writes below go around the derive step, so each bumps the data
+	// version as the derive would.)
+	exec := func(query string, args ...any) {
+		t.Helper()
+		if _, err := st.DB().ExecContext(ctx, query, args...); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Tx(ctx, func(tx *store.Tx) error { return tx.BumpDataVersion(ctx) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	loaded := func(what string, want bool) {
+		t.Helper()
+		if _, ok, err := s.deploymentRows(ctx); ok != want || err != nil {
+			t.Errorf("%s: answered from the mirror: %t, want %t (%v)", what, ok, want, err)
+		}
+	}
+	loaded("before the PR", true)
+	merged := day.Add(30 * time.Hour)
+	b.PullRequest(web, scenario.PR{Created: day, Merged: &merged, MergeSHA: "sha7"})
+	b.Derive()
+	loaded("after a derive of a new PR", true)
+	exec(`UPDATE deployments SET dirty = FALSE, failed = failed`)
+	loaded("after an update that changes nothing the mirror holds", true)
+	var id int64
+	if err := st.DB().QueryRowContext(ctx, `SELECT id FROM deployments WHERE external_id = 'late'`).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	exec(`UPDATE deployments SET failed = NOT failed WHERE id = $1`, id)
+	loaded("after a flag changed", false)
+	loaded("on the second request after a flag changed", true)
+	exec(`DELETE FROM deployments WHERE id = $1`, id)
+	loaded("after a deletion", false)
+	loaded("on the second request after a deletion", true)
+	rows, _, err := s.deploymentRows(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rows); n != 20 {
+		t.Errorf("the mirror holds %d deployments after the deletion, want 20", n)
+	}
+	exec(`DELETE FROM repositories WHERE id = $1`, api) // its deployments go with it (ON DELETE CASCADE)
+	loaded("after a repository's deletion", false)
+	loaded("on the second request after a repository's deletion", true)
+	if rows, _, err = s.deploymentRows(ctx); err != nil || len(rows) >= 20 || len(rows) == 0 {
+		t.Errorf("the mirror holds %d deployments after acme/api's deletion, want fewer than 20 (%v)", len(rows), err)
+	}
 }
