@@ -2,10 +2,10 @@ package metrics
 
 import (
 	"math"
-	"math/big"
 	"math/bits"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Durations summarises a population of durations, reported in hours rounded
@@ -75,21 +75,38 @@ func hours(ms float64) *float64 {
 // round rounds half away from zero to the given decimals, on the value's
 // decimal spelling: 522 s is 0.145 h, which rounds to 0.15, although the
 // float nearest 0.145 is a little below it (math.Round(v*100) gives 0.14).
+// It works on the digits of the shortest spelling that reads back as v,
+// and parses the rounded spelling back to the nearest float.
 func round(v float64, decimals int) *float64 {
-	r, ok := new(big.Rat).SetString(strconv.FormatFloat(v, 'f', -1, 64))
-	if !ok { // NaN or ±Inf: nothing to round
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return &v // nothing to round
+	}
+	text := strconv.FormatFloat(math.Abs(v), 'f', -1, 64)
+	whole, frac, _ := strings.Cut(text, ".")
+	if len(frac) <= decimals {
 		return &v
 	}
-	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(decimals)), nil)
-	r.Mul(r, new(big.Rat).SetInt(scale))
-	// |r| + 1/2, truncated, with r's sign.
-	num := new(big.Int).Abs(r.Num())
-	num.Add(num.Mul(num, big.NewInt(2)), r.Denom())
-	q := num.Quo(num, new(big.Int).Mul(r.Denom(), big.NewInt(2)))
-	if r.Sign() < 0 {
-		q.Neg(q)
+	digits := []byte(whole + frac[:decimals])
+	if frac[decimals] >= '5' {
+		// Add one unit of the last kept digit, carrying.
+		i := len(digits) - 1
+		for ; i >= 0 && digits[i] == '9'; i-- {
+			digits[i] = '0'
+		}
+		if i < 0 {
+			digits = append([]byte{'1'}, digits...)
+		} else {
+			digits[i]++
+		}
 	}
-	out, _ := new(big.Rat).SetFrac(q, scale).Float64()
+	cut := len(digits) - decimals
+	out, err := strconv.ParseFloat(string(digits[:cut])+"."+string(digits[cut:])+"0", 64)
+	if err != nil {
+		return &v // cannot happen: the digits are a number
+	}
+	if v < 0 && out != 0 { // a value rounded to zero is 0, never -0
+		out = -out
+	}
 	return &out
 }
 
