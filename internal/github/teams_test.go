@@ -46,6 +46,18 @@ func TestTeamsSync(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The pages' list of slugs: the same teams, in the same order.
+	listed, err := e.store.TeamSlugs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fromTeams []string
+	for _, tm := range teams {
+		fromTeams = append(fromTeams, tm.Slug)
+	}
+	if len(listed) != 3 || strings.Join(listed, ",") != strings.Join(fromTeams, ",") {
+		t.Errorf("TeamSlugs = %v, want the 3 teams' slugs in Teams' order %v", listed, fromTeams)
+	}
 	got := map[string]string{}
 	for _, tm := range teams {
 		got[tm.Slug] = fmt.Sprintf("%s|%d|%s|%s", tm.Source, len(tm.Members), strings.Join(tm.Members[:min(3, len(tm.Members))], ","),

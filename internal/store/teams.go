@@ -77,6 +77,26 @@ func (s *Store) Teams(ctx context.Context) ([]model.Team, error) {
 	return out, nil
 }
 
+// TeamSlugs lists the teams' slugs in the order Teams lists the teams:
+// what every page's filter bar and menu need, without the members and
+// repositories that Teams reads.
+func (s *Store) TeamSlugs(ctx context.Context) ([]string, error) {
+	rows, err := s.read.QueryContext(ctx, `/* Store.TeamSlugs */ SELECT slug FROM teams ORDER BY slug_key`)
+	if err != nil {
+		return nil, fmt.Errorf("store: listing teams: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var slug string
+		if err := rows.Scan(&slug); err != nil {
+			return nil, err
+		}
+		out = append(out, slug)
+	}
+	return out, rows.Err()
+}
+
 // TeamsRepoIDs returns, per team slug (lower case), the internal ids of
 // its synced repositories, in increasing order; a team without any is
 // absent.

@@ -204,13 +204,5 @@ func rangeText(q metrics.Query) string { return q.StartDate() + " to " + q.EndDa
 
 // teamSlugs lists the teams' slugs, for the filter bar's team selector.
 func (p *Pages) teamSlugs(ctx context.Context) ([]string, error) {
-	teams, err := p.st.Teams(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for _, t := range teams {
-		out = append(out, t.Slug)
-	}
-	return out, nil
+	return p.st.TeamSlugs(ctx)
 }
