@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/veelocity/veelocity/internal/memo"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -80,7 +81,7 @@ func (q Query) key() string {
 // the version whenever it changes a fact: an unchanged version means
 // unchanged answers.
 func (s *Service) dataVersion(ctx context.Context) (string, error) {
-	v, _, err := s.st.AppState(ctx, store.DataVersionKey)
+	v, _, err := s.appState(ctx, store.DataVersionKey)
 	return v, err
 }
 
@@ -136,7 +137,7 @@ func Remember[T any](ctx context.Context, s *Service, name, key string, fn func(
 	if s.cache == nil {
 		return fn()
 	}
-	settled, err := s.st.Settled(ctx)
+	settled, err := memo.Do(ctx, "store.settled", func() (bool, error) { return s.st.Settled(ctx) })
 	if err != nil || !settled {
 		if err != nil {
 			var zero T

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strings"
 
+	"github.com/veelocity/veelocity/internal/memo"
 	"github.com/veelocity/veelocity/internal/rollup"
 )
 
@@ -270,8 +271,10 @@ func (s *Service) linearConfigured(ctx context.Context) (bool, error) {
 	if s.linearKey {
 		return true, nil
 	}
-	n, err := s.count(ctx, `/* metrics.linearTeams */ SELECT count(*) FROM linear_teams`)
-	return n > 0, err
+	return memo.Do(ctx, "metrics.linearConfigured", func() (bool, error) {
+		n, err := s.count(ctx, `/* metrics.linearTeams */ SELECT count(*) FROM (SELECT 1 FROM linear_teams LIMIT 1) t`)
+		return n > 0, err
+	})
 }
 
 // Development computes the four development metrics for q.

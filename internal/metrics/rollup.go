@@ -29,7 +29,7 @@ func (s *Service) rollupBuilt(ctx context.Context, key string) (bool, error) {
 	if s.noRollup {
 		return false, nil
 	}
-	_, ok, err := s.st.AppState(ctx, key)
+	_, ok, err := s.appState(ctx, key)
 	return ok, err
 }
 

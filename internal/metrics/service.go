@@ -11,6 +11,7 @@ import (
 	"golang.org/x/sync/errgroup"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/veelocity/veelocity/internal/memo"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -126,6 +127,19 @@ func (s *Service) scanSlices(ctx context.Context, q Query, cols int, build func(
 		}
 	}
 	return k, parallel(ctx, fns...)
+}
+
+// appState reads an app_state value, once per request (package memo).
+func (s *Service) appState(ctx context.Context, key string) (string, bool, error) {
+	type value struct {
+		v  string
+		ok bool
+	}
+	got, err := memo.Do(ctx, "app_state:"+key, func() (value, error) {
+		v, ok, err := s.st.AppState(ctx, key)
+		return value{v, ok}, err
+	})
+	return got.v, got.ok, err
 }
 
 // count runs a count query.

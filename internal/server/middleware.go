@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/api"
+	"github.com/veelocity/veelocity/internal/memo"
 )
 
 // statusRecorder remembers the status and size of a response.
@@ -119,6 +120,18 @@ func limitWork(n int, maxWait time.Duration, next http.Handler) http.Handler {
 			}
 		}
 		defer func() { <-slots }()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// perRequestMemo gives each GET and HEAD request a memo (package memo) for
+// the small reads its parts repeat. Not writes: a write may change what
+// it reads again afterwards.
+func perRequestMemo(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			r = r.WithContext(memo.With(r.Context()))
+		}
 		next.ServeHTTP(w, r)
 	})
 }

@@ -52,7 +52,7 @@ func Handler(o Options) http.Handler {
 	g := &guard{auth: o.Auth, mux: mux, access: access, log: o.logger()}
 	// The telemetry labels each request with the pattern of the mux route
 	// it is for, refused or not.
-	h := o.Telemetry.Middleware(mux, crossOrigin(o.PublicURL, o.logger(), limitWork(workSlots(), 30*time.Second, g)))
+	h := o.Telemetry.Middleware(mux, crossOrigin(o.PublicURL, o.logger(), limitWork(workSlots(), 30*time.Second, perRequestMemo(g))))
 	return logRequests(o.logger(), recoverPanics(o.logger(), securityHeaders(h)))
 }
 

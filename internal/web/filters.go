@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/veelocity/veelocity/internal/memo"
 	"github.com/veelocity/veelocity/internal/metrics"
 	"github.com/veelocity/veelocity/internal/store"
 )
@@ -204,5 +205,5 @@ func rangeText(q metrics.Query) string { return q.StartDate() + " to " + q.EndDa
 
 // teamSlugs lists the teams' slugs, for the filter bar's team selector.
 func (p *Pages) teamSlugs(ctx context.Context) ([]string, error) {
-	return p.st.TeamSlugs(ctx)
+	return memo.Do(ctx, "web.teamSlugs", func() ([]string, error) { return p.st.TeamSlugs(ctx) })
 }
