@@ -35,6 +35,28 @@ type Cell struct {
 	URL  string
 }
 
+// tableCell is a cell as the table template writes it: the first of its
+// row is the row's heading, and Num right-aligns a number.
+type tableCell struct {
+	Cell
+	Head, Num bool
+}
+
+// Body returns the rows with what the template needs of each cell's column,
+// so that it does not look the column up cell by cell (a list page has
+// hundreds of cells, and each lookup in a template is a reflective call).
+func (t *Table) Body() [][]tableCell {
+	out := make([][]tableCell, len(t.Rows))
+	for i, row := range t.Rows {
+		cells := make([]tableCell, len(row))
+		for j, c := range row {
+			cells[j] = tableCell{Cell: c, Head: j == 0, Num: j > 0 && j < len(t.Columns) && t.Columns[j].Num}
+		}
+		out[i] = cells
+	}
+	return out
+}
+
 // Panel is a chart (optional) with its table, a headline and the CSV link.
 type Panel struct {
 	Title string
