@@ -267,7 +267,9 @@ func (s *Service) mirror(ctx context.Context) (*mirrorSnap[mirrorRow], error) {
 }
 
 // Warm loads the rollups and the deployments into memory, as the first
-// requests needing them would, and reports the bytes they hold.
+// requests needing them would, decodes the issue rollup's per-author cells
+// as the Teams page would, and reports the bytes held (the decoded cells
+// not counted).
 func (s *Service) Warm(ctx context.Context) (int64, error) {
 	m, err := s.mirror(ctx)
 	if err != nil {
@@ -279,6 +281,18 @@ func (s *Service) Warm(ctx context.Context) (int64, error) {
 		}
 	}
 	im, err := s.issueMirror(ctx)
+	if im != nil {
+		// The per-author cells, decoded as the Teams page reads them.
+		for _, rows := range im.days {
+			for _, r := range rows {
+				if r.repo == 0 && r.author != "" {
+					if _, derr := r.linkedIssues(); derr != nil && err == nil {
+						err = derr
+					}
+				}
+			}
+		}
+	}
 	s.deps.mu.Lock()
 	n := int64(len(s.deps.rows)) * int64(unsafe.Sizeof(depRow{}))
 	s.deps.mu.Unlock()
@@ -299,6 +313,44 @@ type issueRow struct {
 	author                                string
 	done, completed                       int
 	cycleTimes, cycleIDs, doneIDs, merged []byte // merged: done_merged_ids
+	// linked is the decoded cycleIDs, cycleTimes and merged, kept once
+	// decoded (linkedIssues).
+	linked atomic.Pointer[linkedIssues]
+}
+
+// linkedIssues is an issue rollup cell's issues with a merged linked PR,
+// decoded: the ids and cycle times of those whose cycle ended that day,
+// and the ids of those completed that day.
+type linkedIssues struct {
+	cycleIDs, cycleTimes, doneIDs []int64
+}
+
+// linkedIssues decodes the row's issues with a merged linked PR, once: a
+// row of the mirror keeps them for the next request, which the Teams page
+// makes worth it (it reads every author's cells of two ranges; decoding
+// them was a fifth of its time). Only the per-author cells are read this
+// way, about 600,000 issues a year at a million PRs: 14 MB decoded. The
+// slices are shared: callers must not modify them.
+func (r *issueRow) linkedIssues() (*linkedIssues, error) {
+	if l := r.linked.Load(); l != nil {
+		return l, nil
+	}
+	l := &linkedIssues{}
+	var err error
+	if l.cycleIDs, err = rollup.DecodeIDs(nil, r.cycleIDs); err != nil {
+		return nil, err
+	}
+	if l.cycleTimes, _, err = rollup.DecodeList(nil, r.cycleTimes); err != nil {
+		return nil, err
+	}
+	if len(l.cycleTimes) != len(l.cycleIDs) {
+		return nil, rollup.ErrCorrupt
+	}
+	if l.doneIDs, err = rollup.DecodeIDs(nil, r.merged); err != nil {
+		return nil, err
+	}
+	r.linked.Store(l)
+	return l, nil
 }
 
 var issueMirrorSpec = &mirrorSpec[issueRow]{

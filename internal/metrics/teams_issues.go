@@ -2,8 +2,6 @@ package metrics
 
 import (
 	"context"
-
-	"github.com/veelocity/veelocity/internal/rollup"
 )
 
 // The Teams page's cycle time and issues completed, from the issue rollup
@@ -54,20 +52,11 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 	err = s.eachIssueCell(ctx, from, to, "repo_id = 0 AND author <> ''", nil,
 		func(r *issueRow) bool { return r.repo == 0 && r.author != "" },
 		func(day int64, r *issueRow) error {
-			c := cell{author: r.author}
-			var err error
-			if c.cycle, err = rollup.DecodeIDs(nil, r.cycleIDs); err != nil {
+			l, err := r.linkedIssues()
+			if err != nil {
 				return err
 			}
-			if c.times, _, err = rollup.DecodeList(nil, r.cycleTimes); err != nil {
-				return err
-			}
-			if len(c.times) != len(c.cycle) {
-				return rollup.ErrCorrupt
-			}
-			if c.done, err = rollup.DecodeIDs(nil, r.merged); err != nil {
-				return err
-			}
+			c := cell{author: r.author, cycle: l.cycleIDs, times: l.cycleTimes, done: l.doneIDs}
 			i := 1
 			if day < split {
 				i = 0
