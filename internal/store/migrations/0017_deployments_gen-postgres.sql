@@ -25,9 +25,12 @@ BEGIN
             RETURN NULL;
         END IF;
     ELSIF TG_OP = 'UPDATE' THEN
-        IF NOT EXISTS (SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-                WHERE (o.deployed_at, o.repo_id, o.environment, o.production, o.failed, o.is_rework)
-                    IS DISTINCT FROM (n.deployed_at, n.repo_id, n.environment, n.production, n.failed, n.is_rework)) THEN
+        -- A row whose columns changed is in new_rows and not in old_rows.
+        -- (Not a join on id: the planner knows nothing of transition
+        -- tables, and chose a nested loop that took 93 s for an UPDATE of
+        -- 30,000 rows; EXCEPT hashes or sorts, about 0.1 s.)
+        IF NOT EXISTS (SELECT id, deployed_at, repo_id, environment, production, failed, is_rework FROM new_rows
+                EXCEPT SELECT id, deployed_at, repo_id, environment, production, failed, is_rework FROM old_rows) THEN
             RETURN NULL;
         END IF;
     END IF;
