@@ -1,8 +1,8 @@
 // Package memo keeps, for the length of one request, the answers of the
 // small reads that many parts of the request repeat: the data version, the
-// rollups' built flags, the list of teams, what the sources hold. A page
-// asked them up to twenty times, each a round trip to the database; with a
-// memo each is read once per request. Within a request they then also stay
+// rollups' built flags, whether everything is derived, the list of teams.
+// A page asked them up to twenty times, each a round trip to the database;
+// with a memo each is read once per request. Within a request they then also stay
 // consistent: every part sees the same data version.
 //
 // Outside a request (no memo in the context) Do simply calls its function.

@@ -285,7 +285,7 @@ func (s *Service) Warm(ctx context.Context) (int64, error) {
 		// The per-author cells, decoded as the Teams page reads them.
 		for _, rows := range im.days {
 			for _, r := range rows {
-				if r.repo == 0 && r.author != "" {
+				if r.authorCell() {
 					if _, derr := r.linkedIssues(); derr != nil && err == nil {
 						err = derr
 					}
@@ -317,6 +317,13 @@ type issueRow struct {
 	// decoded (linkedIssues).
 	linked atomic.Pointer[linkedIssues]
 }
+
+// authorCell reports whether the row is an author's cell over every
+// repository (authorCellSQL says the same in SQL).
+func (r *issueRow) authorCell() bool { return r.repo == 0 && r.author != "" }
+
+// authorCellSQL selects the rows authorCell accepts.
+const authorCellSQL = "repo_id = 0 AND author <> ''"
 
 // linkedIssues is an issue rollup cell's issues with a merged linked PR,
 // decoded: the ids and cycle times of those whose cycle ended that day,

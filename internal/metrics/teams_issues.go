@@ -49,8 +49,7 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 		times       []int64
 	}
 	var cells [2][]cell // previous range, range
-	err = s.eachIssueCell(ctx, from, to, "repo_id = 0 AND author <> ''", nil,
-		func(r *issueRow) bool { return r.repo == 0 && r.author != "" },
+	err = s.eachIssueCell(ctx, from, to, authorCellSQL, nil, (*issueRow).authorCell,
 		func(day int64, r *issueRow) error {
 			l, err := r.linkedIssues()
 			if err != nil {

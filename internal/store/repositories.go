@@ -170,19 +170,6 @@ func (tx *Tx) SetActiveRepositories(ctx context.Context, fullNames []string) err
 // InactiveRepositories lists the full names of the repositories that left
 // GITHUB_REPOS, by name.
 func (s *Store) InactiveRepositories(ctx context.Context) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `/* Store.InactiveRepositories */
-		SELECT full_name FROM repositories WHERE NOT active ORDER BY full_name_key`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return column[string](ctx, s.read, `/* Store.InactiveRepositories */
+		SELECT full_name FROM repositories WHERE NOT active ORDER BY full_name_key`, nil)
 }

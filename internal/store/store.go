@@ -182,6 +182,25 @@ func (s *Store) Now() time.Time { return s.now().UTC() }
 // own read-only SQL.
 func (s *Store) DB() *sql.DB { return s.read }
 
+// column runs a query of one column on db and returns its values in order:
+// an empty slice, not nil, when there are none.
+func column[T any](ctx context.Context, db *sql.DB, query string, args []any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // ReadSnapshot runs fn in a read-only transaction whose statements all see
 // the database as of one moment: SQLite's deferred transaction (its
 // snapshot starts at the first read), PostgreSQL's REPEATABLE READ.

@@ -81,20 +81,11 @@ func (s *Store) Teams(ctx context.Context) ([]model.Team, error) {
 // what every page's filter bar and menu need, without the members and
 // repositories that Teams reads.
 func (s *Store) TeamSlugs(ctx context.Context) ([]string, error) {
-	rows, err := s.read.QueryContext(ctx, `/* Store.TeamSlugs */ SELECT slug FROM teams ORDER BY slug_key`)
+	slugs, err := column[string](ctx, s.read, `/* Store.TeamSlugs */ SELECT slug FROM teams ORDER BY slug_key`, nil)
 	if err != nil {
 		return nil, fmt.Errorf("store: listing teams: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var slug string
-		if err := rows.Scan(&slug); err != nil {
-			return nil, err
-		}
-		out = append(out, slug)
-	}
-	return out, rows.Err()
+	return slugs, nil
 }
 
 // TeamsRepoIDs returns, per team slug (lower case), the internal ids of

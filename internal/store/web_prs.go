@@ -217,7 +217,7 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 		var err error
 		// (The stretch selects the lead time as the index holds it, k,
 		// rather than its two instants, which only the table has.)
-		cand, err = s.ids(ctx, `/* Store.PRTable.leadOrder */ SELECT f.pr_id FROM (SELECT f.pr_id, (f.deployed_at - f.first_commit_at) AS k,
+		cand, err = column[int64](ctx, s.read, `/* Store.PRTable.leadOrder */ SELECT f.pr_id FROM (SELECT f.pr_id, (f.deployed_at - f.first_commit_at) AS k,
 				f.created_at, f.merged_at, f.repo_id, f.author_login FROM pr_facts f WHERE f.deployed_at IS NOT NULL
 				ORDER BY (f.deployed_at - f.first_commit_at) DESC, f.pr_id DESC LIMIT `+w.arg(min(200*n, 50_000))+`) f
 			WHERE ((`+created+`) OR (f.merged_at >= `+from+` AND f.merged_at < `+until+`))`+scope+`
@@ -236,7 +236,7 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 		for i, part := range parts {
 			sel[i] = "SELECT f.pr_id, " + key + " AS k FROM pr_facts f WHERE " + part + scope
 		}
-		cand, err = s.ids(ctx, `/* Store.PRTable.candidates */ SELECT x.pr_id FROM (`+strings.Join(sel, " UNION ALL ")+`) x
+		cand, err = column[int64](ctx, s.read, `/* Store.PRTable.candidates */ SELECT x.pr_id FROM (`+strings.Join(sel, " UNION ALL ")+`) x
 			ORDER BY x.k`+dir+` NULLS LAST, x.pr_id DESC LIMIT `+w.arg(n), w.args)
 		if err != nil {
 			return nil, 0, err
@@ -281,24 +281,6 @@ func (s *Store) openedFromRollup(ctx context.Context, f PRTableFilter) (n int, o
 	}
 	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.opened */ SELECT coalesce(sum(opened), 0) FROM pr_rollup`+w.String(), w.args...).Scan(&n)
 	return n, err == nil, err
-}
-
-// ids runs a query of one integer column.
-func (s *Store) ids(ctx context.Context, q string, args []any) ([]int64, error) {
-	rows, err := s.read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
 }
 
 // prTableScan reads the page p of the PRs f selects from pull_requests
@@ -374,19 +356,6 @@ func (s *Store) Authors(ctx context.Context, span TimeSpan, repoID int64, limit 
 	if repoID != 0 {
 		w.and("f.repo_id = " + w.arg(repoID))
 	}
-	rows, err := s.read.QueryContext(ctx, `/* Store.Authors */ SELECT f.author_login FROM pr_facts f`+w.String()+`
-		GROUP BY f.author_login ORDER BY count(*) DESC, f.author_login LIMIT `+w.arg(limit), w.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var a string
-		if err := rows.Scan(&a); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return column[string](ctx, s.read, `/* Store.Authors */ SELECT f.author_login FROM pr_facts f`+w.String()+`
+		GROUP BY f.author_login ORDER BY count(*) DESC, f.author_login LIMIT `+w.arg(limit), w.args)
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 
-	"github.com/veelocity/veelocity/internal/memo"
 	"github.com/veelocity/veelocity/internal/syncer"
 )
 
@@ -31,13 +30,7 @@ func (p *Pages) sourceInfos() []syncer.SourceInfo {
 	return out
 }
 
-// sourceState reads what the sources hold and whether they have synced,
-// once per request.
 func (p *Pages) sourceState(ctx context.Context) (sourceState, error) {
-	return memo.Do(ctx, "web.sourceState", func() (sourceState, error) { return p.readSourceState(ctx) })
-}
-
-func (p *Pages) readSourceState(ctx context.Context) (sourceState, error) {
 	s := sourceState{Sources: p.sourceInfos()}
 	var n, runs int
 	err := p.st.DB().QueryRowContext(ctx, `/* web.sourceState */ SELECT
