@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -56,6 +57,15 @@ type cell struct {
 type builder struct {
 	keep  func(day int64) bool
 	cells map[cellKey]*cell
+	// lags counts the PRs merged on a day by their lag, in days, from
+	// creation to merge (table pr_rollup_lags).
+	lags map[lagKey]int
+}
+
+type lagKey struct{ day, lag int64 }
+
+func newBuilder(keep func(day int64) bool) *builder {
+	return &builder{keep: keep, cells: map[cellKey]*cell{}, lags: map[lagKey]int{}}
 }
 
 func (b *builder) cell(day, repo int64, login sql.NullString) *cell {
@@ -98,6 +108,7 @@ func (b *builder) addFact(f *fact) {
 			}
 			add(&c.vals[MergeTimes], f.merged.Int64-f.created)
 			c.vals[Sizes] = append(c.vals[Sizes], f.size)
+			b.lags[lagKey{d, d - Day(f.created)}]++
 		}
 	}
 	if f.firstReview.Valid {
@@ -162,7 +173,6 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 		}
 		return bt.Replace(ctx, tx)
 	}
-	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
 	days = slices.Clone(days)
 	slices.Sort(days)
 	days = slices.Compact(days)
@@ -170,7 +180,7 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 	for _, d := range days {
 		set[d] = true
 	}
-	b.keep = func(d int64) bool { return set[d] }
+	b := newBuilder(func(d int64) bool { return set[d] })
 	all := spans(days)
 	seen := map[int64]bool{} // a PR found through two spans counts once
 	for len(all) > 0 {
@@ -196,8 +206,10 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 		for _, s := range part {
 			del = append(del, fmt.Sprintf("(day >= %d AND day < %d)", s.from, s.to))
 		}
-		if _, err := tx.Exec(ctx, `/* rollup.clearDays */ DELETE FROM pr_rollup WHERE `+strings.Join(del, " OR ")); err != nil {
-			return err
+		for _, table := range []string{"pr_rollup", "pr_rollup_lags"} {
+			if _, err := tx.Exec(ctx, `/* rollup.clearDays */ DELETE FROM `+table+` WHERE `+strings.Join(del, " OR ")); err != nil {
+				return err
+			}
 		}
 	}
 	return write(ctx, tx, b)
@@ -215,7 +227,7 @@ type queryFunc func(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // it on a second connection while it goes on with the steps that write
 // neither table, and stores it with Replace at its end.
 func Scan(ctx context.Context, query queryFunc) (*Built, error) {
-	b := &builder{cells: map[cellKey]*cell{}, keep: func(int64) bool { return true }}
+	b := newBuilder(func(int64) bool { return true })
 	if err := scanFacts(ctx, query, "", nil, b, nil); err != nil {
 		return nil, err
 	}
@@ -228,8 +240,10 @@ func Scan(ctx context.Context, query queryFunc) (*Built, error) {
 // Replace stores bt in place of every row of the rollup, inside tx. bt
 // cannot be used again.
 func (bt *Built) Replace(ctx context.Context, tx *store.Tx) error {
-	if _, err := tx.Exec(ctx, `/* rollup.clear */ DELETE FROM pr_rollup`); err != nil {
-		return err
+	for _, table := range []string{"pr_rollup", "pr_rollup_lags"} {
+		if _, err := tx.Exec(ctx, `/* rollup.clear */ DELETE FROM `+table); err != nil {
+			return err
+		}
 	}
 	return write(ctx, tx, bt.b)
 }
@@ -307,7 +321,7 @@ func write(ctx context.Context, tx *store.Tx, b *builder) error {
 	})
 	cols := []string{"day", "repo_id", "author", "login", "opened", "merged", "undeployed", "reviewed", "reviews_given"}
 	cols = append(cols, popColumns[:]...)
-	return insertRows(ctx, tx, `/* rollup.write */ INSERT INTO pr_rollup`, "", cols, keys, func(k cellKey) []any {
+	if err := insertRows(ctx, tx, `/* rollup.write */ INSERT INTO pr_rollup`, "", cols, keys, func(k cellKey) []any {
 		c := b.cells[k]
 		delete(b.cells, k) // let the values go as they are written
 		args := []any{k.day, k.repo, k.author, c.login, c.opened, c.merged, c.undeployed, c.reviewed, c.rvw}
@@ -315,7 +329,16 @@ func write(ctx context.Context, tx *store.Tx, b *builder) error {
 			args = append(args, Encode(c.vals[p]))
 		}
 		return args
-	})
+	}); err != nil {
+		return err
+	}
+	lags := make([]lagKey, 0, len(b.lags))
+	for k := range b.lags {
+		lags = append(lags, k)
+	}
+	slices.SortFunc(lags, func(x, y lagKey) int { return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.lag, y.lag)) })
+	return insertRows(ctx, tx, `/* rollup.writeLags */ INSERT INTO pr_rollup_lags`, "", []string{"day", "lag", "n"}, lags,
+		func(k lagKey) []any { return []any{k.day, k.lag, b.lags[k]} })
 }
 
 // MarkDirty records, in tx, the days that the facts of the PRs ids touch
@@ -375,7 +398,7 @@ func ClearDirty(ctx context.Context, tx *store.Tx) error {
 // head is the statement up to the column list, tail what follows the
 // values (an ON CONFLICT clause, or nothing), row gives a key's values in
 // the order of cols.
-func insertRows(ctx context.Context, tx *store.Tx, head, tail string, cols []string, keys []cellKey, row func(cellKey) []any) error {
+func insertRows[K any](ctx context.Context, tx *store.Tx, head, tail string, cols []string, keys []K, row func(K) []any) error {
 	for len(keys) > 0 {
 		part := keys[:min(rowsPerInsert, len(keys))]
 		keys = keys[len(part):]

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +58,8 @@ func TestPRTableFastEqualsScan(t *testing.T) {
 	// Bad data: merged before it was opened, and open for a long time.
 	b.PullRequest(web, scenario.PR{Number: 900, Author: "alice", Created: at(30*24 + 5), Merged: scenario.Ptr(at(18 * 24))})
 	b.PullRequest(api, scenario.PR{Number: 901, Author: "carol", Created: at(-200 * 24), Merged: scenario.Ptr(at(12 * 24))})
+	// Opened on the day a span ends, merged within it.
+	b.PullRequest(api, scenario.PR{Number: 902, Author: "dave", Created: at(20*24 + 3), Merged: scenario.Ptr(at(10 * 24))})
 	for d := range 12 {
 		b.Deployment(web, fmt.Sprintf("w%d", d), at(d*80+5), fmt.Sprintf("w%d", d))
 		b.Deployment(api, fmt.Sprintf("a%d", d), at(d*80+40), fmt.Sprintf("a%d", d))
@@ -122,6 +126,7 @@ func TestPRTableFastEqualsScan(t *testing.T) {
 			}
 		}
 	}
+	lagsFilledByMigration(t, st)
 	if nonEmpty < compared/2 {
 		t.Errorf("only %d of %d pages have rows", nonEmpty, compared)
 	}
@@ -133,4 +138,47 @@ func ids(rows []store.PRRow) []int64 {
 		out = append(out, r.ID)
 	}
 	return out
+}
+
+// lagsFilledByMigration: migration 0018 fills pr_rollup_lags, in a
+// database derived before it, with the rows the rollup's rebuild makes.
+func lagsFilledByMigration(t *testing.T, st *store.Store) {
+	t.Helper()
+	read := func() []string {
+		rows, err := st.DB().Query(`SELECT day, lag, n FROM pr_rollup_lags ORDER BY day, lag`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var day, lag, n int64
+			if err := rows.Scan(&day, &lag, &n); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(day, lag, n))
+		}
+		return out
+	}
+	built := read()
+	if len(built) < 10 {
+		t.Fatalf("pr_rollup_lags has %d rows after a derive, want more", len(built))
+	}
+	src, err := os.ReadFile("migrations/0018_pr_rollup_lags.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, fill, ok := strings.Cut(string(src), "INSERT INTO pr_rollup_lags")
+	if !ok {
+		t.Fatal("migration 0018 has no INSERT INTO pr_rollup_lags")
+	}
+	if _, err := st.DB().Exec(`DELETE FROM pr_rollup_lags`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.DB().Exec(`INSERT INTO pr_rollup_lags` + fill); err != nil {
+		t.Fatal(err)
+	}
+	if filled := read(); !reflect.DeepEqual(filled, built) {
+		t.Errorf("migration 0018 fills pr_rollup_lags with\n%v\nthe rollup's rebuild with\n%v", filled, built)
+	}
 }
