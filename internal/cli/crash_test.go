@@ -309,6 +309,7 @@ var crashTables = []struct {
 	{"pr_facts", map[string]string{"pr_id": "pull_requests", "repo_id": "repositories", "deployment_id": "deployments"}},
 	{"pr_rollup", map[string]string{"repo_id": "repositories"}},
 	{"pr_rollup_lags", nil},
+	{"pr_rollup_author_lags", nil},
 	{"linear_issue_prs", map[string]string{"issue_id": "linear_issues", "pr_id": "pull_requests"}},
 	{"pr_mentions", map[string]string{"pr_id": "pull_requests"}},
 }

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -57,12 +58,17 @@ type cell struct {
 type builder struct {
 	keep  func(day int64) bool
 	cells map[cellKey]*cell
-	// lags counts the PRs merged on a day by their lag, in days, from
-	// creation to merge (table pr_rollup_lags).
+	// lags counts the PRs merged on a day by author and by their lag, in
+	// days, from creation to merge (tables pr_rollup_author_lags and, summed
+	// over the authors, pr_rollup_lags).
 	lags map[lagKey]int
 }
 
-type lagKey struct{ day, lag int64 }
+type lagKey struct {
+	day    int64
+	author string
+	lag    int64
+}
 
 func newBuilder(keep func(day int64) bool) *builder {
 	return &builder{keep: keep, cells: map[cellKey]*cell{}, lags: map[lagKey]int{}}
@@ -108,7 +114,11 @@ func (b *builder) addFact(f *fact) {
 			}
 			add(&c.vals[MergeTimes], f.merged.Int64-f.created)
 			c.vals[Sizes] = append(c.vals[Sizes], f.size)
-			b.lags[lagKey{d, d - Day(f.created)}]++
+			author := ""
+			if f.author.Valid {
+				author = strings.ToLower(f.author.String)
+			}
+			b.lags[lagKey{d, author, d - Day(f.created)}]++
 		}
 	}
 	if f.firstReview.Valid {
@@ -206,7 +216,7 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 		for _, s := range part {
 			del = append(del, fmt.Sprintf("(day >= %d AND day < %d)", s.from, s.to))
 		}
-		for _, table := range []string{"pr_rollup", "pr_rollup_lags"} {
+		for _, table := range rollupTables {
 			if _, err := tx.Exec(ctx, `/* rollup.clearDays */ DELETE FROM `+table+` WHERE `+strings.Join(del, " OR ")); err != nil {
 				return err
 			}
@@ -214,6 +224,9 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 	}
 	return write(ctx, tx, b)
 }
+
+// rollupTables are the tables a rebuild rewrites, whole or some days of.
+var rollupTables = []string{"pr_rollup", "pr_rollup_lags", "pr_rollup_author_lags"}
 
 // Built is the whole rollup, computed and not yet stored.
 type Built struct{ b *builder }
@@ -240,7 +253,7 @@ func Scan(ctx context.Context, query queryFunc) (*Built, error) {
 // Replace stores bt in place of every row of the rollup, inside tx. bt
 // cannot be used again.
 func (bt *Built) Replace(ctx context.Context, tx *store.Tx) error {
-	for _, table := range []string{"pr_rollup", "pr_rollup_lags"} {
+	for _, table := range rollupTables {
 		if _, err := tx.Exec(ctx, `/* rollup.clear */ DELETE FROM `+table); err != nil {
 			return err
 		}
@@ -333,12 +346,22 @@ func write(ctx context.Context, tx *store.Tx, b *builder) error {
 		return err
 	}
 	lags := make([]lagKey, 0, len(b.lags))
-	for k := range b.lags {
+	all := map[lagKey]int{} // summed over the authors
+	for k, n := range b.lags {
 		lags = append(lags, k)
+		all[lagKey{day: k.day, lag: k.lag}] += n
 	}
-	slices.SortFunc(lags, func(x, y lagKey) int { return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.lag, y.lag)) })
+	order := func(x, y lagKey) int {
+		return cmp.Or(cmp.Compare(x.day, y.day), strings.Compare(x.author, y.author), cmp.Compare(x.lag, y.lag))
+	}
+	slices.SortFunc(lags, order)
+	if err := insertRows(ctx, tx, `/* rollup.writeAuthorLags */ INSERT INTO pr_rollup_author_lags`, "", []string{"day", "author", "lag", "n"}, lags,
+		func(k lagKey) []any { return []any{k.day, k.author, k.lag, b.lags[k]} }); err != nil {
+		return err
+	}
+	lags = slices.SortedFunc(maps.Keys(all), order)
 	return insertRows(ctx, tx, `/* rollup.writeLags */ INSERT INTO pr_rollup_lags`, "", []string{"day", "lag", "n"}, lags,
-		func(k lagKey) []any { return []any{k.day, k.lag, b.lags[k]} })
+		func(k lagKey) []any { return []any{k.day, k.lag, all[k]} })
 }
 
 // MarkDirty records, in tx, the days that the facts of the PRs ids touch

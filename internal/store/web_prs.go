@@ -170,11 +170,11 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 	counted := parts
 	if ok {
 		counted = parts[1:] // the PRs opened in the range are counted
-		if len(w.conds) == 0 {
-			// So are, with no filter, those merged in it but opened
-			// outside it.
+		if f.RepoID == 0 {
+			// So are, with no filter or only authors, those merged in
+			// it but opened outside it.
 			var outside int
-			if outside, ok, err = s.mergedOutsideFromRollup(ctx, f.Span); err != nil {
+			if outside, ok, err = s.mergedOutsideFromRollup(ctx, f); err != nil {
 				return nil, 0, err
 			}
 			if ok {
@@ -296,20 +296,33 @@ func (s *Store) openedFromRollup(ctx context.Context, f PRTableFilter) (n int, o
 }
 
 // mergedOutsideFromRollup counts the PRs whose facts say they were merged
-// in span but opened before or after it, from the rollup's lags
-// (pr_rollup_lags), which openedFromRollup found current; ok is false for
-// a span that begins on the first day of 1970 or before (where the day of
-// a negative instant, rounded towards zero, is not the day before).
-func (s *Store) mergedOutsideFromRollup(ctx context.Context, span TimeSpan) (n int, ok bool, err error) {
+// in f's span but opened before or after it, of f's author and members,
+// from the rollup's lags (pr_rollup_lags, pr_rollup_author_lags), which
+// openedFromRollup found current; ok is false for a span that begins on
+// the first day of 1970 or before (where the day of a negative instant,
+// rounded towards zero, is not the day before).
+func (s *Store) mergedOutsideFromRollup(ctx context.Context, f PRTableFilter) (n int, ok bool, err error) {
 	const day = 86_400_000
-	from, until := ms(span.From)/day, ms(span.Until)/day
+	from, until := ms(f.Span.From)/day, ms(f.Span.Until)/day
 	if from < 1 {
 		return 0, false, nil
 	}
+	var w whereClause
+	lo, hi := w.arg(from), w.arg(until)
 	// Merged on day d and opened lag days before: opened before the span
 	// when d − lag < from, after it when d − lag ≥ until.
-	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.mergedOutside */ SELECT coalesce(sum(n), 0) FROM pr_rollup_lags
-		WHERE day >= $1 AND day < $2 AND (lag > day - $1 OR lag <= day - $2)`, from, until).Scan(&n)
+	w.and("day >= " + lo + " AND day < " + hi + " AND (lag > day - " + lo + " OR lag <= day - " + hi + ")")
+	table := "pr_rollup_lags"
+	if f.Author != "" {
+		w.and("author = " + w.arg(strings.ToLower(f.Author)))
+	}
+	if f.Members != nil {
+		w.and("author IN (" + w.argList(f.Members) + ")")
+	}
+	if f.Author != "" || f.Members != nil {
+		table = "pr_rollup_author_lags"
+	}
+	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.mergedOutside */ SELECT coalesce(sum(n), 0) FROM `+table+w.String(), w.args...).Scan(&n)
 	return n, err == nil, err
 }
 

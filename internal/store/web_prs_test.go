@@ -140,12 +140,17 @@ func ids(rows []store.PRRow) []int64 {
 	return out
 }
 
-// lagsFilledByMigration: migration 0018 fills pr_rollup_lags, in a
-// database derived before it, with the rows the rollup's rebuild makes.
+// lagsFilledByMigration: migration 0018 fills pr_rollup_lags and
+// pr_rollup_author_lags, in a database derived before it, with the rows
+// the rollup's rebuild makes.
 func lagsFilledByMigration(t *testing.T, st *store.Store) {
 	t.Helper()
-	read := func() []string {
-		rows, err := st.DB().Query(`SELECT day, lag, n FROM pr_rollup_lags ORDER BY day, lag`)
+	tables := map[string]string{
+		"pr_rollup_lags":        `SELECT day, '', lag, n FROM pr_rollup_lags ORDER BY day, lag`,
+		"pr_rollup_author_lags": `SELECT day, author, lag, n FROM pr_rollup_author_lags ORDER BY day, author, lag`,
+	}
+	read := func(query string) []string {
+		rows, err := st.DB().Query(query)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -153,32 +158,42 @@ func lagsFilledByMigration(t *testing.T, st *store.Store) {
 		var out []string
 		for rows.Next() {
 			var day, lag, n int64
-			if err := rows.Scan(&day, &lag, &n); err != nil {
+			var author string
+			if err := rows.Scan(&day, &author, &lag, &n); err != nil {
 				t.Fatal(err)
 			}
-			out = append(out, fmt.Sprint(day, lag, n))
+			out = append(out, fmt.Sprint(day, author, lag, n))
 		}
 		return out
 	}
-	built := read()
-	if len(built) < 10 {
-		t.Fatalf("pr_rollup_lags has %d rows after a derive, want more", len(built))
+	built := map[string][]string{}
+	for table, query := range tables {
+		if built[table] = read(query); len(built[table]) < 10 {
+			t.Fatalf("%s has %d rows after a derive, want more", table, len(built[table]))
+		}
+		if _, err := st.DB().Exec(`DELETE FROM ` + table); err != nil {
+			t.Fatal(err)
+		}
 	}
 	src, err := os.ReadFile("migrations/0018_pr_rollup_lags.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, fill, ok := strings.Cut(string(src), "INSERT INTO pr_rollup_lags")
+	_, fills, ok := strings.Cut(string(src), "INSERT INTO")
 	if !ok {
-		t.Fatal("migration 0018 has no INSERT INTO pr_rollup_lags")
+		t.Fatal("migration 0018 fills nothing")
 	}
-	if _, err := st.DB().Exec(`DELETE FROM pr_rollup_lags`); err != nil {
-		t.Fatal(err)
+	for fill := range strings.SplitSeq("INSERT INTO"+fills, ";") {
+		if strings.TrimSpace(fill) == "" {
+			continue
+		}
+		if _, err := st.DB().Exec(fill); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if _, err := st.DB().Exec(`INSERT INTO pr_rollup_lags` + fill); err != nil {
-		t.Fatal(err)
-	}
-	if filled := read(); !reflect.DeepEqual(filled, built) {
-		t.Errorf("migration 0018 fills pr_rollup_lags with\n%v\nthe rollup's rebuild with\n%v", filled, built)
+	for table, query := range tables {
+		if filled := read(query); !reflect.DeepEqual(filled, built[table]) {
+			t.Errorf("migration 0018 fills %s with\n%v\nthe rollup's rebuild with\n%v", table, filled, built[table])
+		}
 	}
 }
