@@ -310,6 +310,7 @@ var crashTables = []struct {
 	{"pr_rollup", map[string]string{"repo_id": "repositories"}},
 	{"pr_rollup_lags", nil},
 	{"pr_rollup_author_lags", nil},
+	{"pr_rollup_repo_lags", map[string]string{"repo_id": "repositories"}},
 	{"linear_issue_prs", map[string]string{"issue_id": "linear_issues", "pr_id": "pull_requests"}},
 	{"pr_mentions", map[string]string{"pr_id": "pull_requests"}},
 }

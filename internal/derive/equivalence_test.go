@@ -39,6 +39,7 @@ func snapshot(t *testing.T, st *store.Store) map[string][]string {
 			review_times, lead_times, coding_times, pickup_times, review_phase_times, deploy_times FROM pr_rollup ORDER BY day, repo_id, author`,
 		"pr_rollup_lags":        `SELECT day, lag, n FROM pr_rollup_lags ORDER BY day, lag`,
 		"pr_rollup_author_lags": `SELECT day, author, lag, n FROM pr_rollup_author_lags ORDER BY day, author, lag`,
+		"pr_rollup_repo_lags":   `SELECT day, repo_id, lag, n FROM pr_rollup_repo_lags ORDER BY day, repo_id, lag`,
 		"issue_rollup": `SELECT repo_id, author, day, done, completed, cycle_times, cycle_ids, done_ids, done_merged_ids, canceled_ids
 			FROM issue_rollup ORDER BY repo_id, author, day`,
 		"dirty": `SELECT 'rollup', count(*) FROM pr_rollup_dirty UNION ALL SELECT 'issue_rollup', count(*) FROM issue_rollup_dirty UNION ALL SELECT 'pr', count(*) FROM pull_requests WHERE dirty UNION ALL SELECT 'dep', count(*) FROM deployments WHERE dirty

@@ -58,16 +58,17 @@ type cell struct {
 type builder struct {
 	keep  func(day int64) bool
 	cells map[cellKey]*cell
-	// lags counts the PRs merged on a day by author and by their lag, in
-	// days, from creation to merge (tables pr_rollup_author_lags and, summed
-	// over the authors, pr_rollup_lags).
+	// lags counts the PRs merged on a day by repository, author and lag,
+	// in days, from creation to merge; summed over the authors, the
+	// repositories or both, they are tables pr_rollup_repo_lags,
+	// pr_rollup_author_lags and pr_rollup_lags.
 	lags map[lagKey]int
 }
 
 type lagKey struct {
-	day    int64
-	author string
-	lag    int64
+	day, repo int64
+	author    string
+	lag       int64
 }
 
 func newBuilder(keep func(day int64) bool) *builder {
@@ -118,7 +119,7 @@ func (b *builder) addFact(f *fact) {
 			if f.author.Valid {
 				author = strings.ToLower(f.author.String)
 			}
-			b.lags[lagKey{d, author, d - Day(f.created)}]++
+			b.lags[lagKey{d, f.repo, author, d - Day(f.created)}]++
 		}
 	}
 	if f.firstReview.Valid {
@@ -226,7 +227,7 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 }
 
 // rollupTables are the tables a rebuild rewrites, whole or some days of.
-var rollupTables = []string{"pr_rollup", "pr_rollup_lags", "pr_rollup_author_lags"}
+var rollupTables = []string{"pr_rollup", "pr_rollup_lags", "pr_rollup_repo_lags", "pr_rollup_author_lags"}
 
 // Built is the whole rollup, computed and not yet stored.
 type Built struct{ b *builder }
@@ -345,23 +346,39 @@ func write(ctx context.Context, tx *store.Tx, b *builder) error {
 	}); err != nil {
 		return err
 	}
-	lags := make([]lagKey, 0, len(b.lags))
-	all := map[lagKey]int{} // summed over the authors
-	for k, n := range b.lags {
-		lags = append(lags, k)
-		all[lagKey{day: k.day, lag: k.lag}] += n
+	return writeLags(ctx, tx, b.lags)
+}
+
+// writeLags writes the lags counted, summed over the authors, the
+// repositories and both.
+func writeLags(ctx context.Context, tx *store.Tx, lags map[lagKey]int) error {
+	for _, t := range []struct {
+		table string
+		cols  []string
+		key   func(lagKey) lagKey // the key summed over what the table leaves out
+		row   func(lagKey, int) []any
+	}{
+		{"pr_rollup_lags", []string{"day", "lag", "n"}, func(k lagKey) lagKey { return lagKey{day: k.day, lag: k.lag} },
+			func(k lagKey, n int) []any { return []any{k.day, k.lag, n} }},
+		{"pr_rollup_repo_lags", []string{"day", "repo_id", "lag", "n"}, func(k lagKey) lagKey { return lagKey{day: k.day, repo: k.repo, lag: k.lag} },
+			func(k lagKey, n int) []any { return []any{k.day, k.repo, k.lag, n} }},
+		{"pr_rollup_author_lags", []string{"day", "author", "lag", "n"}, func(k lagKey) lagKey { return lagKey{day: k.day, author: k.author, lag: k.lag} },
+			func(k lagKey, n int) []any { return []any{k.day, k.author, k.lag, n} }},
+	} {
+		sums := map[lagKey]int{}
+		for k, n := range lags {
+			sums[t.key(k)] += n
+		}
+		// A stable order, for a stable table.
+		keys := slices.SortedFunc(maps.Keys(sums), func(x, y lagKey) int {
+			return cmp.Or(cmp.Compare(x.day, y.day), cmp.Compare(x.repo, y.repo), strings.Compare(x.author, y.author), cmp.Compare(x.lag, y.lag))
+		})
+		if err := insertRows(ctx, tx, `/* rollup.writeLags */ INSERT INTO `+t.table, "", t.cols, keys,
+			func(k lagKey) []any { return t.row(k, sums[k]) }); err != nil {
+			return err
+		}
 	}
-	order := func(x, y lagKey) int {
-		return cmp.Or(cmp.Compare(x.day, y.day), strings.Compare(x.author, y.author), cmp.Compare(x.lag, y.lag))
-	}
-	slices.SortFunc(lags, order)
-	if err := insertRows(ctx, tx, `/* rollup.writeAuthorLags */ INSERT INTO pr_rollup_author_lags`, "", []string{"day", "author", "lag", "n"}, lags,
-		func(k lagKey) []any { return []any{k.day, k.author, k.lag, b.lags[k]} }); err != nil {
-		return err
-	}
-	lags = slices.SortedFunc(maps.Keys(all), order)
-	return insertRows(ctx, tx, `/* rollup.writeLags */ INSERT INTO pr_rollup_lags`, "", []string{"day", "lag", "n"}, lags,
-		func(k lagKey) []any { return []any{k.day, k.lag, all[k]} })
+	return nil
 }
 
 // MarkDirty records, in tx, the days that the facts of the PRs ids touch

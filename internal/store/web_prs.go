@@ -170,9 +170,9 @@ func (s *Store) prTableFast(ctx context.Context, f PRTableFilter, p Page, dirty 
 	counted := parts
 	if ok {
 		counted = parts[1:] // the PRs opened in the range are counted
-		if f.RepoID == 0 {
-			// So are, with no filter or only authors, those merged in
-			// it but opened outside it.
+		if f.RepoID == 0 || (f.Author == "" && f.Members == nil) {
+			// So are, with no filter, a repository or authors, those
+			// merged in it but opened outside it.
 			var outside int
 			if outside, ok, err = s.mergedOutsideFromRollup(ctx, f); err != nil {
 				return nil, 0, err
@@ -296,11 +296,12 @@ func (s *Store) openedFromRollup(ctx context.Context, f PRTableFilter) (n int, o
 }
 
 // mergedOutsideFromRollup counts the PRs whose facts say they were merged
-// in f's span but opened before or after it, of f's author and members,
-// from the rollup's lags (pr_rollup_lags, pr_rollup_author_lags), which
-// openedFromRollup found current; ok is false for a span that begins on
-// the first day of 1970 or before (where the day of a negative instant,
-// rounded towards zero, is not the day before).
+// in f's span but opened before or after it, of f's repository or of its
+// author and members (not both), from the rollup's lags (pr_rollup_lags,
+// pr_rollup_repo_lags, pr_rollup_author_lags), which openedFromRollup
+// found current; ok is false for a span that begins on the first day of
+// 1970 or before (where the day of a negative instant, rounded towards
+// zero, is not the day before).
 func (s *Store) mergedOutsideFromRollup(ctx context.Context, f PRTableFilter) (n int, ok bool, err error) {
 	const day = 86_400_000
 	from, until := ms(f.Span.From)/day, ms(f.Span.Until)/day
@@ -313,6 +314,10 @@ func (s *Store) mergedOutsideFromRollup(ctx context.Context, f PRTableFilter) (n
 	// when d − lag < from, after it when d − lag ≥ until.
 	w.and("day >= " + lo + " AND day < " + hi + " AND (lag > day - " + lo + " OR lag <= day - " + hi + ")")
 	table := "pr_rollup_lags"
+	if f.RepoID != 0 {
+		w.and("repo_id = " + w.arg(f.RepoID))
+		table = "pr_rollup_repo_lags"
+	}
 	if f.Author != "" {
 		w.and("author = " + w.arg(strings.ToLower(f.Author)))
 	}

@@ -140,14 +140,14 @@ func ids(rows []store.PRRow) []int64 {
 	return out
 }
 
-// lagsFilledByMigration: migration 0018 fills pr_rollup_lags and
-// pr_rollup_author_lags, in a database derived before it, with the rows
-// the rollup's rebuild makes.
+// lagsFilledByMigration: migration 0018 fills the lag tables, in a
+// database derived before it, with the rows the rollup's rebuild makes.
 func lagsFilledByMigration(t *testing.T, st *store.Store) {
 	t.Helper()
 	tables := map[string]string{
 		"pr_rollup_lags":        `SELECT day, '', lag, n FROM pr_rollup_lags ORDER BY day, lag`,
 		"pr_rollup_author_lags": `SELECT day, author, lag, n FROM pr_rollup_author_lags ORDER BY day, author, lag`,
+		"pr_rollup_repo_lags":   `SELECT day, CAST(repo_id AS TEXT), lag, n FROM pr_rollup_repo_lags ORDER BY day, repo_id, lag`,
 	}
 	read := func(query string) []string {
 		rows, err := st.DB().Query(query)
