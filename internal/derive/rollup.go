@@ -2,6 +2,7 @@ package derive
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/rollup"
@@ -65,7 +66,7 @@ func (d *Deriver) updateRollup(ctx context.Context, scan *snapshotRead[*rollup.B
 		} else if err := rollup.Rebuild(ctx, tx, days); err != nil {
 			return err
 		}
-		if err := analyzeRebuilt(ctx, tx, days, "pr_rollup"); err != nil {
+		if err := analyzeRebuilt(ctx, tx, days, rollup.Tables...); err != nil {
 			return err
 		}
 		if err := rollup.ClearDirty(ctx, tx); err != nil {
@@ -144,10 +145,10 @@ func (d *Deriver) updateIssueRollup(ctx context.Context) error {
 // table rebuilt whole (days nil): without them it takes the table for a
 // few rows, and sorts megabytes of arrays where an index would do.
 // (SQLite's are kept by PRAGMA optimize after derive.)
-func analyzeRebuilt(ctx context.Context, tx *store.Tx, days []int64, table string) error {
+func analyzeRebuilt(ctx context.Context, tx *store.Tx, days []int64, tables ...string) error {
 	if days != nil || tx.Dialect() != store.Postgres {
 		return nil
 	}
-	_, err := tx.Exec(ctx, `ANALYZE `+table)
+	_, err := tx.Exec(ctx, `ANALYZE `+strings.Join(tables, ", "))
 	return err
 }

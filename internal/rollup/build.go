@@ -217,7 +217,7 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 		for _, s := range part {
 			del = append(del, fmt.Sprintf("(day >= %d AND day < %d)", s.from, s.to))
 		}
-		for _, table := range rollupTables {
+		for _, table := range Tables {
 			if _, err := tx.Exec(ctx, `/* rollup.clearDays */ DELETE FROM `+table+` WHERE `+strings.Join(del, " OR ")); err != nil {
 				return err
 			}
@@ -226,8 +226,9 @@ func Rebuild(ctx context.Context, tx *store.Tx, days []int64) error {
 	return write(ctx, tx, b)
 }
 
-// rollupTables are the tables a rebuild rewrites, whole or some days of.
-var rollupTables = []string{"pr_rollup", "pr_rollup_lags", "pr_rollup_repo_lags", "pr_rollup_author_lags"}
+// Tables are the PR rollup's tables, which a rebuild rewrites, whole or
+// some days of.
+var Tables = []string{"pr_rollup", "pr_rollup_lags", "pr_rollup_repo_lags", "pr_rollup_author_lags"}
 
 // Built is the whole rollup, computed and not yet stored.
 type Built struct{ b *builder }
@@ -254,7 +255,7 @@ func Scan(ctx context.Context, query queryFunc) (*Built, error) {
 // Replace stores bt in place of every row of the rollup, inside tx. bt
 // cannot be used again.
 func (bt *Built) Replace(ctx context.Context, tx *store.Tx) error {
-	for _, table := range rollupTables {
+	for _, table := range Tables {
 		if _, err := tx.Exec(ctx, `/* rollup.clear */ DELETE FROM `+table); err != nil {
 			return err
 		}
