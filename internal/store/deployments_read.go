@@ -80,19 +80,31 @@ func (tx *Tx) DeploymentIDByExternalID(ctx context.Context, source, externalID s
 // (by deployed_at), each with its shipped PRs and attributed incidents, and
 // how many there are in all.
 func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) ([]DeploymentItem, int, error) {
-	var w whereClause
+	// The count reads the repository's deployments by repository; the
+	// page reads them by deployed_at, newest first, through an index that
+	// holds repo_id, until it has a page of them: read by repository, the
+	// deployments of a range were all read and sorted to return the first
+	// page (SQLite: 55 ms for a 90-day range of a repository with half of
+	// them). Unary plus keeps the repository from picking the order of
+	// reading, in the join and the filters.
+	var w, pw whereClause
 	if f.RepoID != 0 {
 		w.and("d.repo_id = " + w.arg(f.RepoID))
+		pw.and("+d.repo_id = " + pw.arg(f.RepoID))
 	}
 	w.span("d.deployed_at", f.Deployed)
+	pw.span("d.deployed_at", f.Deployed)
 	if f.Environment != "" {
 		w.and("lower(d.environment) = " + w.arg(strings.ToLower(f.Environment)))
+		pw.and("lower(d.environment) = " + pw.arg(strings.ToLower(f.Environment)))
 	}
 	if f.TeamRepoIDs != nil {
 		if len(f.TeamRepoIDs) == 0 {
 			w.and("1 = 0")
+			pw.and("1 = 0")
 		} else {
 			w.and("d.repo_id IN " + w.idList(f.TeamRepoIDs))
+			pw.and("+d.repo_id IN " + pw.idList(f.TeamRepoIDs))
 		}
 	}
 	var total int
@@ -100,13 +112,10 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 		SELECT count(*) FROM deployments d`+w.String(), w.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	// (Unary plus: the join must not pick the order of reading. Read by
-	// repository, the deployments of a range were all sorted to return the
-	// first page; read by deployed_at, the first page is the first rows.)
 	q := `/* Store.DeploymentList */ SELECT ` + deploymentColumns + `
-		FROM deployments d JOIN repositories r ON r.id = +d.repo_id` + w.String() +
-		` ORDER BY d.deployed_at DESC, d.id DESC` + w.limit(p)
-	rows, err := s.read.QueryContext(ctx, q, w.args...)
+		FROM deployments d JOIN repositories r ON r.id = +d.repo_id` + pw.String() +
+		` ORDER BY d.deployed_at DESC, d.id DESC` + pw.limit(p)
+	rows, err := s.read.QueryContext(ctx, q, pw.args...)
 	if err != nil {
 		return nil, 0, err
 	}
