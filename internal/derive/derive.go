@@ -262,8 +262,13 @@ func (d *Deriver) analyzeTables(mode Mode, st Stats) []string {
 		return nil
 	}
 	// The largest first: Optimize vacuums two at a time on PostgreSQL.
-	return []string{"pull_requests", "linear_issues", "pr_facts", "linear_attachments", "linear_issue_prs",
-		"pr_mentions", "workflow_runs", "deployments", "incidents"}
+	// The PR rollup's tables too, rebuilt at the run's end: the PR table
+	// counts from their indexes, which are read alone only once a vacuum
+	// has marked the rewritten pages all-visible (the count of the PRs
+	// opened in 90 days: 507 pages of wide rollup rows and 14 ms before,
+	// 17 index pages and 0.8 ms after).
+	return append([]string{"pull_requests", "linear_issues", "pr_facts", "linear_attachments", "linear_issue_prs",
+		"pr_mentions", "workflow_runs", "deployments", "incidents"}, rollup.Tables...)
 }
 
 // allDeploymentFlags recomputes every deployment's failed and rework flags,
