@@ -84,8 +84,8 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 	// page reads them by deployed_at, newest first, through an index that
 	// holds repo_id, until it has a page of them: read by repository, the
 	// deployments of a range were all read and sorted to return the first
-	// page (SQLite: 55 ms for a 90-day range of a repository with half of
-	// them). Unary plus keeps the repository from picking the order of
+	// page (SQLite: 55 ms for a 90-day range of a repository with a fifth
+	// of them). Unary plus keeps the repository from picking the order of
 	// reading, in the join and the filters.
 	var w, pw whereClause
 	if f.RepoID != 0 {
