@@ -124,55 +124,22 @@ func (s *Store) Team(ctx context.Context, slug string) (model.Team, error) {
 	return t, s.teamSets(ctx, id, &t)
 }
 
-func (s *Store) teamSets(ctx context.Context, id int64, t *model.Team) error {
-	t.Members, t.Repositories = []string{}, []string{}
-	for _, q := range []struct {
-		sql  string
-		into *[]string
-	}{
-		{`/* Store.teamMembers */ SELECT login FROM team_members WHERE team_id = $1 ORDER BY login`, &t.Members},
-		{`/* Store.teamRepositories */ SELECT COALESCE(r.full_name, t.repo_key) FROM team_repositories t
-			LEFT JOIN repositories r ON r.full_name_key = t.repo_key WHERE t.team_id = $1 ORDER BY t.repo_key`, &t.Repositories},
-	} {
-		rows, err := s.read.QueryContext(ctx, q.sql, id)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var v string
-			if err := rows.Scan(&v); err != nil {
-				rows.Close()
-				return err
-			}
-			*q.into = append(*q.into, v)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+func (s *Store) teamSets(ctx context.Context, id int64, t *model.Team) (err error) {
+	if t.Members, err = column[string](ctx, s.read, `/* Store.teamMembers */ SELECT login FROM team_members WHERE team_id = $1 ORDER BY login`,
+		[]any{id}); err != nil {
+		return err
 	}
-	return nil
+	t.Repositories, err = column[string](ctx, s.read, `/* Store.teamRepositories */ SELECT COALESCE(r.full_name, t.repo_key) FROM team_repositories t
+		LEFT JOIN repositories r ON r.full_name_key = t.repo_key WHERE t.team_id = $1 ORDER BY t.repo_key`, []any{id})
+	return err
 }
 
 // TeamRepoIDs returns the internal ids of the synced repositories of the
 // team with slug, or ErrNotFound for an unknown team.
 func (s *Store) TeamRepoIDs(ctx context.Context, slug string) ([]int64, error) {
-	rows, err := s.read.QueryContext(ctx, `/* Store.TeamRepoIDs */
+	return column[int64](ctx, s.read, `/* Store.TeamRepoIDs */
 		SELECT r.id FROM teams t JOIN team_repositories x ON x.team_id = t.id
-		JOIN repositories r ON r.full_name_key = x.repo_key WHERE t.slug_key = $1 ORDER BY r.id`, strings.ToLower(slug))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		JOIN repositories r ON r.full_name_key = x.repo_key WHERE t.slug_key = $1 ORDER BY r.id`, []any{strings.ToLower(slug)})
 }
 
 // NormalizeTeam lower-cases, trims, sorts and deduplicates a team's members

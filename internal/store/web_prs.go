@@ -110,20 +110,7 @@ var prFactSorts = map[string]string{
 // dirtyPRIDs returns the ids of up to limit PRs whose facts are not
 // current.
 func (s *Store) dirtyPRIDs(ctx context.Context, limit int) ([]int64, error) {
-	rows, err := s.read.QueryContext(ctx, `/* Store.dirtyPRIDs */ SELECT id FROM pull_requests WHERE dirty LIMIT $1`, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
+	return column[int64](ctx, s.read, `/* Store.dirtyPRIDs */ SELECT id FROM pull_requests WHERE dirty LIMIT $1`, []any{limit})
 }
 
 // prTableFast counts the clean PRs f selects and finds the first offset +
@@ -282,6 +269,14 @@ func (s *Store) openedFromRollup(ctx context.Context, f PRTableFilter) (n int, o
 	}
 	w = whereClause{}
 	w.and("day >= " + w.arg(from/day) + " AND day < " + w.arg(until/day))
+	f.rollupScope(&w)
+	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.opened */ SELECT coalesce(sum(opened), 0) FROM pr_rollup`+w.String(), w.args...).Scan(&n)
+	return n, err == nil, err
+}
+
+// rollupScope restricts a read of the rollup's tables (their repo_id and
+// lower-case author columns) to f's repository, author and members.
+func (f PRTableFilter) rollupScope(w *whereClause) {
 	if f.RepoID != 0 {
 		w.and("repo_id = " + w.arg(f.RepoID))
 	}
@@ -291,8 +286,6 @@ func (s *Store) openedFromRollup(ctx context.Context, f PRTableFilter) (n int, o
 	if f.Members != nil {
 		w.and("author IN (" + w.argList(f.Members) + ")")
 	}
-	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.opened */ SELECT coalesce(sum(opened), 0) FROM pr_rollup`+w.String(), w.args...).Scan(&n)
-	return n, err == nil, err
 }
 
 // mergedOutsideFromRollup counts the PRs whose facts say they were merged
@@ -313,19 +306,13 @@ func (s *Store) mergedOutsideFromRollup(ctx context.Context, f PRTableFilter) (n
 	// Merged on day d and opened lag days before: opened before the span
 	// when d − lag < from, after it when d − lag ≥ until.
 	w.and("day >= " + lo + " AND day < " + hi + " AND (lag > day - " + lo + " OR lag <= day - " + hi + ")")
+	f.rollupScope(&w)
 	table := "pr_rollup_lags"
-	if f.RepoID != 0 {
-		w.and("repo_id = " + w.arg(f.RepoID))
-		table = "pr_rollup_repo_lags"
-	}
-	if f.Author != "" {
-		w.and("author = " + w.arg(strings.ToLower(f.Author)))
-	}
-	if f.Members != nil {
-		w.and("author IN (" + w.argList(f.Members) + ")")
-	}
-	if f.Author != "" || f.Members != nil {
+	switch {
+	case f.Author != "" || f.Members != nil:
 		table = "pr_rollup_author_lags"
+	case f.RepoID != 0:
+		table = "pr_rollup_repo_lags"
 	}
 	err = s.read.QueryRowContext(ctx, `/* Store.PRTable.mergedOutside */ SELECT coalesce(sum(n), 0) FROM `+table+w.String(), w.args...).Scan(&n)
 	return n, err == nil, err
