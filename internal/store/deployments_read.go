@@ -3,7 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
-	"strconv"
+	"fmt"
 	"strings"
 	"time"
 
@@ -147,21 +147,34 @@ func (s *Store) DeploymentList(ctx context.Context, f DeploymentFilter, p Page) 
 func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*DeploymentItem, maxPRs int) error {
 	in, args := inIDs("f.deployment_id", ids)
 	q := `/* Store.shippedPRs */
-		SELECT f.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at, 0
+		SELECT f.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at
 		FROM pr_facts f JOIN pull_requests p ON p.id = f.pr_id
 		WHERE ` + in + ` ORDER BY p.merged_at, p.id`
 	if maxPRs > 0 {
-		// The first maxPRs of each deployment, picked from pr_facts, whose
-		// rows are narrow; only those are read from pull_requests.
-		args = append(args, maxPRs)
+		// The first maxPRs of each deployment, each read by its own
+		// LIMIT through pr_facts_deployment (deployment_id, merged_at,
+		// pr_id), and the counts from the same index: a window over
+		// every shipped PR of the page's deployments (about a thousand
+		// for a page of acme/api's in the demo) took 14 of a cold
+		// request's 30 ms on SQLite. Each branch is a subquery, which
+		// SQLite needs for a LIMIT inside UNION ALL.
+		if err := s.shippedCounts(ctx, ids, byID); err != nil {
+			return err
+		}
+		var b strings.Builder
+		args = args[:0]
+		for i, id := range ids {
+			if i > 0 {
+				b.WriteString(" UNION ALL ")
+			}
+			args = append(args, id)
+			fmt.Fprintf(&b, `SELECT * FROM (SELECT f.deployment_id, f.pr_id, f.merged_at FROM pr_facts f
+				WHERE f.deployment_id = $%d ORDER BY f.merged_at, f.pr_id LIMIT %d) s%d`, len(args), maxPRs, i)
+		}
 		q = `/* Store.shippedPRsFirst */
-		SELECT x.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at, x.n
-		FROM (SELECT f.deployment_id, f.pr_id, f.merged_at,
-				row_number() OVER (PARTITION BY f.deployment_id ORDER BY f.merged_at, f.pr_id) AS rn,
-				count(*) OVER (PARTITION BY f.deployment_id) AS n
-			FROM pr_facts f WHERE ` + in + `) x
-		JOIN pull_requests p ON p.id = x.pr_id
-		WHERE x.rn <= $` + strconv.Itoa(len(args)) + ` ORDER BY x.merged_at, x.pr_id`
+		SELECT x.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at
+		FROM (` + b.String() + `) x
+		JOIN pull_requests p ON p.id = x.pr_id ORDER BY x.merged_at, x.pr_id`
 	}
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -170,14 +183,34 @@ func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*Dep
 	defer rows.Close()
 	for rows.Next() {
 		var depID int64
-		var n int
 		var pr ShippedPR
-		if err := rows.Scan(&depID, &pr.ID, &pr.Number, &pr.Title, strCol{&pr.Author}, &pr.URL, NullTimeCol(&pr.MergedAt), &n); err != nil {
+		if err := rows.Scan(&depID, &pr.ID, &pr.Number, &pr.Title, strCol{&pr.Author}, &pr.URL, NullTimeCol(&pr.MergedAt)); err != nil {
 			return err
 		}
 		d := byID[depID]
 		d.PRs = append(d.PRs, pr)
-		d.PRCount = max(n, len(d.PRs))
+		d.PRCount = max(d.PRCount, len(d.PRs))
+	}
+	return rows.Err()
+}
+
+// shippedCounts sets the PRCount of each deployment of ids, from the
+// covering index on pr_facts.deployment_id.
+func (s *Store) shippedCounts(ctx context.Context, ids []int64, byID map[int64]*DeploymentItem) error {
+	in, args := inIDs("f.deployment_id", ids)
+	rows, err := s.read.QueryContext(ctx, `/* Store.shippedCounts */
+		SELECT f.deployment_id, count(*) FROM pr_facts f WHERE `+in+` GROUP BY f.deployment_id`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var depID int64
+		var n int
+		if err := rows.Scan(&depID, &n); err != nil {
+			return err
+		}
+		byID[depID].PRCount = n
 	}
 	return rows.Err()
 }

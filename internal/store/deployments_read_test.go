@@ -50,4 +50,40 @@ func TestDeploymentListMaxPRs(t *testing.T) {
 			t.Errorf("PR %d: %+v with MaxPRs, %+v without", i, d.PRs[i], pr)
 		}
 	}
+
+	// A page of several deployments, each with its own first PRs and count.
+	web := b.Repo("acme/web")
+	for i := range 3 {
+		b.PullRequest(web, scenario.PR{Number: 20 + i, Author: "bob", Created: start, Merged: scenario.Ptr(start.Add(time.Duration(3-i) * time.Hour)),
+			MergeSHA: "w" + string(rune('a'+i))})
+	}
+	b.Deployment(web, "w0", start.Add(-2*time.Hour), "earlier")
+	b.Deployment(web, "w1", start.Add(30*time.Hour), "later")
+	b.Derive()
+	full, _, err := st.DeploymentList(ctx, store.DeploymentFilter{}, store.Page{Page: 1, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipping := 0
+	for _, dep := range full {
+		if len(dep.PRs) > 0 {
+			shipping++
+		}
+	}
+	if len(full) != 4 || shipping != 2 {
+		t.Fatalf("want 4 deployments, 2 of them shipping PRs: %+v", full)
+	}
+	for _, k := range []int{1, 2, 4} {
+		got, _, err := st.DeploymentList(ctx, store.DeploymentFilter{MaxPRs: k}, store.Page{Page: 1, Limit: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, dep := range got {
+			want := full[i].PRs[:min(k, len(full[i].PRs))]
+			if dep.ID != full[i].ID || dep.PRCount != len(full[i].PRs) || !reflect.DeepEqual(dep.PRs, want) {
+				t.Errorf("MaxPRs %d, deployment %s: %d of %d PRs %+v; want %d of %d %+v", k, dep.ExternalID, len(dep.PRs), dep.PRCount, dep.PRs,
+					len(want), len(full[i].PRs), want)
+			}
+		}
+	}
 }
