@@ -77,15 +77,11 @@ const (
 // SVG returns the chart as an inline <svg> element. All text in it is
 // escaped by html/template.
 func (c Chart) SVG() template.HTML {
-	var b bytes.Buffer
-	if err := svgTemplate.Execute(&b, c.layout()); err != nil {
-		// The template and its data are ours; failing here is a bug.
-		panic("chart: " + err.Error())
-	}
-	return template.HTML(b.String())
+	d := c.layout()
+	return template.HTML(writeSVG(&d))
 }
 
-// drawing is the chart's geometry, ready for the template.
+// drawing is the chart's geometry, ready for writeSVG.
 type drawing struct {
 	Title, Desc   string
 	Width, Height int
