@@ -233,7 +233,7 @@ func (s *Service) leadTimeMedian(ctx context.Context, q Query) (*LeadTime, error
 			return nil, err
 		}
 		lead := r.pops[rollup.LeadTimes]
-		m := &LeadTime{Count: len(lead.vals), Durations: summarize(lead.vals, lead.sum)}
+		m := &LeadTime{Count: len(lead.vals), Durations: summarizeWithin(lead.vals, lead.sum, lead.all)}
 		r.release()
 		return m, nil
 	})

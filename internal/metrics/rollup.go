@@ -39,6 +39,19 @@ type rolledPop struct {
 	vals []int64
 	sum  int64
 	ends []int
+	// bounds holds each bucket's smallest and largest value, and all
+	// those of every value, when the read knows them (rollup arrays are
+	// sorted: their ends are their bounds).
+	bounds []bounds
+	all    bounds
+}
+
+// boundsOf returns bucket i's bounds, or unknown ones.
+func (p *rolledPop) boundsOf(i int) bounds {
+	if i < len(p.bounds) {
+		return p.bounds[i]
+	}
+	return bounds{}
 }
 
 // bucket returns bucket i's values.
@@ -181,15 +194,27 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 				n += sg.count
 			}
 			rp.vals = getValues(n)
+			rp.bounds = make([]bounds, len(rp.ends))
 			slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
 			for _, sg := range segs[i] {
 				var sum int64
 				var err error
+				start := len(rp.vals)
 				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, sg.blob); err != nil {
 					return err
 				}
 				rp.sum += sum
 				rp.ends[sg.bucket] = len(rp.vals)
+				// A rollup array is sorted (rollup.Encode): its ends
+				// bound it.
+				if len(rp.vals) > start {
+					lo, hi := rp.vals[start], rp.vals[len(rp.vals)-1]
+					if lo > hi {
+						return rollup.ErrCorrupt
+					}
+					rp.bounds[sg.bucket].widen(lo, hi)
+					rp.all.widen(lo, hi)
+				}
 			}
 			return nil
 		}
@@ -238,7 +263,7 @@ func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
 	out := make([]MedianPoint, len(ser.dates))
 	for i := range out {
 		b := p.bucket(i)
-		out[i] = MedianPoint{Date: ser.date(i), Count: len(b), MedianHours: medianHours(b)}
+		out[i] = MedianPoint{Date: ser.date(i), Count: len(b), MedianHours: medianHoursWithin(b, p.boundsOf(i))}
 	}
 	return out
 }
@@ -247,7 +272,7 @@ func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
 func (r *rolled) durationMetric(p rollup.Pop) *DurationMetric {
 	rp := r.pops[p]
 	data := rp.medianPoints(r.ser)
-	m := &DurationMetric{Count: len(rp.vals), Durations: summarize(rp.vals, rp.sum), Data: data}
+	m := &DurationMetric{Count: len(rp.vals), Durations: summarizeWithin(rp.vals, rp.sum, rp.all), Data: data}
 	r.release()
 	return m
 }
@@ -282,12 +307,12 @@ func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 			for _, v := range b {
 				sum += v
 			}
-			d := summarize(b, sum)
+			d := summarizeWithin(b, sum, lead.boundsOf(i))
 			data[i] = MedianPoint{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours}
 			out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours, P75Hours: d.P75Hours,
 				P90Hours: d.P90Hours}
 		}
-		all = summarize(lead.vals, lead.sum)
+		all = summarizeWithin(lead.vals, lead.sum, lead.all)
 		return nil
 	}}
 	for j, p := range phases {
@@ -295,9 +320,9 @@ func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 			rp := r.pops[p]
 			phaseBuckets[j] = make([]*float64, n)
 			for i := range n {
-				phaseBuckets[j][i] = medianHours(rp.bucket(i))
+				phaseBuckets[j][i] = medianHoursWithin(rp.bucket(i), rp.boundsOf(i))
 			}
-			phaseAll[j] = medianHours(rp.vals)
+			phaseAll[j] = medianHoursWithin(rp.vals, rp.all)
 			return nil
 		})
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/scenario"
@@ -160,12 +161,63 @@ func TestPercentilesBySelection(t *testing.T) {
 			slices.Sort(sorted)
 			ps := []float64{0.5, 0.75, 0.9}
 			got := percentiles(slices.Clone(v), ps...)
+			// The same with the bounds known, as a rollup read knows them.
+			within := percentilesWithin(slices.Clone(v), bounds{sorted[0], sorted[n-1], true}, ps...)
 			for i, p := range ps {
-				if want := percentileSorted(sorted, p); got[i] != want {
-					t.Errorf("n=%d spread=%d p=%v: got %v, want %v", n, spread, p, got[i], want)
+				if want := percentileSorted(sorted, p); got[i] != want || within[i] != want {
+					t.Errorf("n=%d spread=%d p=%v: got %v, %v with the bounds; want %v", n, spread, p, got[i], within[i], want)
 				}
 			}
 		}
+	}
+}
+
+// TestRollupReadBounds: a rollup read's bounds, per bucket and over the
+// range, are the smallest and largest values it read.
+func TestRollupReadBounds(t *testing.T) {
+	st := storetest.New(t)
+	b, web, _ := doraScenario(t, st)
+	// Arrays of several values: three PRs of one author, reviewed, merged
+	// and deployed on the same days.
+	for i := range 3 {
+		h := float64(i)
+		b.PullRequest(web, scenario.PR{Number: 40 + i, Author: "dave", Commits: []time.Time{ts(8, h)}, Created: ts(8, 1+h),
+			Reviews: []scenario.Review{{Author: "bob", Submitted: tp(8, 2+2*h)}}, Merged: tp(8, 6+h), MergeSHA: fmt.Sprint("d", i)})
+	}
+	b.Deployment(web, "dave-1", ts(8, 20), "d2")
+	b.Derive()
+	ctx := context.Background()
+	s := New(st, false)
+	checked, wide := 0, 0
+	for _, period := range []Period{Week, Day} {
+		q := Query{Start: ts(1, 0), End: ts(15, 0), Period: period}
+		r, err := s.readRollup(ctx, q, rollup.LeadTimes, rollup.CodingTimes, rollup.ReviewTimes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range []rollup.Pop{rollup.LeadTimes, rollup.CodingTimes, rollup.ReviewTimes} {
+			rp := r.pops[p]
+			check := func(what string, v []int64, b bounds) {
+				if len(v) == 0 {
+					return
+				}
+				if !b.known || b.lo != slices.Min(v) || b.hi != slices.Max(v) {
+					t.Errorf("pop %d, %s: bounds %+v, values %v", p, what, b, v)
+				}
+				checked++
+				if b.lo < b.hi {
+					wide++
+				}
+			}
+			check("the range", rp.vals, rp.all)
+			for i := range rp.ends {
+				check(fmt.Sprint("bucket ", i), rp.bucket(i), rp.boundsOf(i))
+			}
+		}
+		r.release()
+	}
+	if checked < 10 || wide < 6 {
+		t.Errorf("only %d populations with values checked, %d of them of several values", checked, wide)
 	}
 }
 

@@ -121,11 +121,14 @@ func ratio(num, den int) *float64 {
 // summarize reports a population whose values sum to sum, exactly as
 // population.summary does, without sorting: it selects the few values the
 // percentiles interpolate between. It reorders v.
-func summarize(v []int64, sum int64) Durations {
+func summarize(v []int64, sum int64) Durations { return summarizeWithin(v, sum, bounds{}) }
+
+// summarizeWithin is summarize of values that b bounds, when it is known.
+func summarizeWithin(v []int64, sum int64, b bounds) Durations {
 	if len(v) == 0 {
 		return Durations{}
 	}
-	ps := percentiles(v, 0.5, 0.75, 0.90)
+	ps := percentilesWithin(v, b, 0.5, 0.75, 0.90)
 	return Durations{
 		AverageHours: hours(float64(sum) / float64(len(v))),
 		MedianHours:  hours(ps[0]),
@@ -136,16 +139,41 @@ func summarize(v []int64, sum int64) Durations {
 
 // medianHours is the median of v in hours, or nil when v is empty. It
 // reorders v.
-func medianHours(v []int64) *float64 {
+func medianHours(v []int64) *float64 { return medianHoursWithin(v, bounds{}) }
+
+// medianHoursWithin is medianHours of values that b bounds, when it is
+// known.
+func medianHoursWithin(v []int64, b bounds) *float64 {
 	if len(v) == 0 {
 		return nil
 	}
-	return hours(percentiles(v, 0.5)[0])
+	return hours(percentilesWithin(v, b, 0.5)[0])
+}
+
+// bounds are the smallest and largest of a population's values, when known
+// (a rollup read knows them from its sorted arrays' ends), which spares
+// binnedSelect a pass over the values.
+type bounds struct {
+	lo, hi int64
+	known  bool
+}
+
+// widen makes b cover lo and hi too.
+func (b *bounds) widen(lo, hi int64) {
+	if !b.known {
+		*b = bounds{lo, hi, true}
+		return
+	}
+	b.lo, b.hi = min(b.lo, lo), max(b.hi, hi)
 }
 
 // percentiles returns percentile_cont of v for each fraction in ps
 // (ascending), by selection: O(n) instead of a sort. It reorders v.
-func percentiles(v []int64, ps ...float64) []float64 {
+func percentiles(v []int64, ps ...float64) []float64 { return percentilesWithin(v, bounds{}, ps...) }
+
+// percentilesWithin is percentiles of values that b bounds, when it is
+// known.
+func percentilesWithin(v []int64, b bounds, ps ...float64) []float64 {
 	// The ranks to select, ascending: floor and ceil of each p × (n − 1).
 	var ranks []int
 	for _, p := range ps {
@@ -158,7 +186,7 @@ func percentiles(v []int64, ps ...float64) []float64 {
 	}
 	at := map[int]int64{}
 	if len(v) >= binnedFrom {
-		binnedSelect(v, ranks, at)
+		binnedSelect(v, ranks, at, b)
 	} else {
 		// Each selection leaves smaller values before the rank and larger
 		// ones after it, so the next one only looks after it.
@@ -190,12 +218,16 @@ const binBits = 11
 // too large to select in place cheaply, into at: one pass finds the
 // smallest and largest values, one counts the values per bin (equal
 // slices of that span), one gathers the few bins that hold the ranks, and
-// selection runs within those alone. It leaves v as it was.
-func binnedSelect(v []int64, ranks []int, at map[int]int64) {
-	lo, hi := v[0], v[0]
-	for _, x := range v {
-		lo = min(lo, x)
-		hi = max(hi, x)
+// selection runs within those alone. It leaves v as it was. The first pass
+// is skipped when vb is known: vb must then bound every value of v.
+func binnedSelect(v []int64, ranks []int, at map[int]int64, vb bounds) {
+	lo, hi := vb.lo, vb.hi
+	if !vb.known {
+		lo, hi = v[0], v[0]
+		for _, x := range v {
+			lo = min(lo, x)
+			hi = max(hi, x)
+		}
 	}
 	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
 	if span == 0 {
