@@ -60,7 +60,10 @@ func (w *svgWriter) int(v int) *svgWriter { w.b = strconv.AppendInt(w.b, int64(v
 
 // num writes v as fmt's %v does (html/template prints numbers with it), for
 // the magnitudes a drawing has (below 1e21).
-func (w *svgWriter) num(v float64) *svgWriter { w.b = strconv.AppendFloat(w.b, v, 'g', -1, 64); return w }
+func (w *svgWriter) num(v float64) *svgWriter {
+	w.b = strconv.AppendFloat(w.b, v, 'g', -1, 64)
+	return w
+}
 
 // esc writes s escaped as html/template escapes text and quoted attribute
 // values.
