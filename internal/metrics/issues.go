@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -46,25 +47,50 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 	}
 	repo, author := issueCell(q)
 	from, to := dayRange(q)
-	// In any order (see readRollup): bucket by bucket, then in one slice.
-	buckets := make([][]int64, len(ser.dates))
+	// The rows come in any order (see readRollup): their arrays are
+	// gathered, then decoded bucket after bucket into one slice of the
+	// exact size (appending to a slice per bucket, then copying them into
+	// one, spent half the decoding's time growing slices).
+	type segment struct {
+		blob   []byte
+		bucket int
+	}
+	var segs []segment
 	err := s.eachIssueCell(ctx, from, to, "repo_id = $3 AND author = $4", []any{repo, author},
 		func(r *issueRow) bool { return r.repo == repo && r.author == author },
-		func(day int64, row *issueRow) (err error) {
+		func(day int64, row *issueRow) error {
 			b := ser.slot(day * rollup.MsPerDay)
 			if b < 0 {
 				return nil
 			}
 			r.done[b] += row.done
-			if cycle {
-				buckets[b], _, err = rollup.DecodeList(buckets[b], row.cycleTimes)
+			if cycle && len(row.cycleTimes) > 0 {
+				segs = append(segs, segment{row.cycleTimes, b})
 			}
-			return err
+			return nil
 		})
 	if err != nil {
 		return nil, err
 	}
-	r.cycle.fill(buckets)
+	n := 0
+	for _, sg := range segs {
+		n += rollup.Count(sg.blob)
+	}
+	slices.SortStableFunc(segs, func(a, b segment) int { return a.bucket - b.bucket })
+	p := &r.cycle
+	p.vals = make([]int64, 0, n)
+	for _, sg := range segs {
+		var sum int64
+		if p.vals, sum, err = rollup.DecodeList(p.vals, sg.blob); err != nil {
+			return nil, err
+		}
+		p.sum += sum
+		p.ends[sg.bucket] = len(p.vals)
+	}
+	// A bucket without values ends where the one before it does.
+	for i := 1; i < len(p.ends); i++ {
+		p.ends[i] = max(p.ends[i], p.ends[i-1])
+	}
 	return r, nil
 }
 
