@@ -205,18 +205,29 @@ type mirrorRow struct {
 	repo                                          int64
 	author, login                                 string
 	opened, merged, undeployed, reviewed, reviews int
-	pops                                          [rollup.NumPops][]byte
-	// counts are the number of values in each of pops, or -1 when not
-	// counted (a row read from the database).
+	// pops are the row's value arrays in the fixed-width form
+	// (rollup.EncodeFixed), which decodes about three times faster than
+	// the database's (BenchmarkDecode, BenchmarkDecodeFixed): recoded once
+	// as the row is read (scanRollupRow).
+	pops [rollup.NumPops][]byte
+	// counts are the number of values in each of pops.
 	counts [rollup.NumPops]int32
 }
 
 // count is the number of values in population p.
-func (r *mirrorRow) count(p rollup.Pop) int {
-	if c := r.counts[p]; c >= 0 {
-		return int(c)
+func (r *mirrorRow) count(p rollup.Pop) int { return int(r.counts[p]) }
+
+// recode turns the row's arrays, as read from the database, into the
+// fixed-width form, and counts them.
+func (r *mirrorRow) recode() error {
+	for p, b := range r.pops {
+		fixed, n, err := rollup.Recode(b)
+		if err != nil {
+			return err
+		}
+		r.pops[p], r.counts[p] = fixed, int32(n)
 	}
-	return rollup.Count(r.pops[p])
+	return nil
 }
 
 var prMirrorSpec = &mirrorSpec[mirrorRow]{
@@ -238,10 +249,7 @@ var prMirrorSpec = &mirrorSpec[mirrorRow]{
 		if err := rows.Scan(dest...); err != nil {
 			return 0, nil, err
 		}
-		for p, b := range r.pops {
-			r.counts[p] = int32(rollup.Count(b))
-		}
-		return day, r, nil
+		return day, r, r.recode()
 	},
 	size: func(r *mirrorRow) int64 {
 		n := int64(128 + len(r.author) + len(r.login))

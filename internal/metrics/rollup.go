@@ -132,7 +132,7 @@ func (s *Service) eachRollupRow(ctx context.Context, q Query, pops []rollup.Pop,
 	}
 	defer rows.Close()
 	for rows.Next() {
-		r := &mirrorRow{counts: noCounts}
+		r := &mirrorRow{}
 		var day int64
 		dest := []any{&day, &r.repo, &r.author, &r.login, &r.opened, &r.merged, &r.undeployed, &r.reviewed, &r.reviews}
 		for _, p := range pops {
@@ -141,18 +141,15 @@ func (s *Service) eachRollupRow(ctx context.Context, q Query, pops []rollup.Pop,
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
+		// As the mirror holds them (a second decode on this path, which
+		// serves only when the mirror cannot).
+		if err := r.recode(); err != nil {
+			return err
+		}
 		fn(day, r)
 	}
 	return rows.Err()
 }
-
-// noCounts marks a row's counts as not counted.
-var noCounts = func() (c [rollup.NumPops]int32) {
-	for i := range c {
-		c[i] = -1
-	}
-	return c
-}()
 
 // readRollup reads the populations pops over q's range, bucketed by q's
 // period.
@@ -200,7 +197,7 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 				var sum int64
 				var err error
 				start := len(rp.vals)
-				if rp.vals, sum, err = rollup.DecodeAppend(rp.vals, sg.blob); err != nil {
+				if rp.vals, sum, err = rollup.DecodeFixedAppend(rp.vals, sg.blob); err != nil {
 					return err
 				}
 				rp.sum += sum
@@ -405,7 +402,7 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 				v := make([]int64, 0, a.n[i])
 				for _, b := range a.raw[i] {
 					var err error
-					if v, _, err = rollup.DecodeAppend(v, b); err != nil {
+					if v, _, err = rollup.DecodeFixedAppend(v, b); err != nil {
 						return err
 					}
 				}

@@ -374,7 +374,7 @@ func (s *Service) teamAuthors(ctx context.Context, q Query, members map[string]b
 					for _, b := range a.raw[i] {
 						var sum int64
 						var err error
-						if v, sum, err = rollup.DecodeAppend(v, b); err != nil {
+						if v, sum, err = rollup.DecodeFixedAppend(v, b); err != nil {
 							return err
 						}
 						a.sums[i] += sum
