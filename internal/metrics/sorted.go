@@ -96,7 +96,8 @@ func sortValues(v []int64) {
 		top = max(top, x)
 	}
 	const bits = 11
-	src, dst := v, make([]int64, len(v))
+	src, dst := v, getValues(len(v))[:len(v)]
+	defer putValues(dst[:0])
 	for shift := uint(0); shift < 63 && top>>shift > 0; shift += bits {
 		var count [1 << bits]int
 		for _, x := range src {
