@@ -97,11 +97,14 @@ func (s *Service) developerRows(ctx context.Context, q Query) ([]Developer, erro
 			continue
 		}
 		row := Developer{Login: a.login, MergedPRs: a.merged, ReviewsGiven: a.reviewsGiven, IssuesCompleted: done[author],
-			MedianMergeHours: medianHours(a.merge), MedianReviewHours: medianHours(a.review)}
+			MedianMergeHours: medianHoursWithin(a.merge, a.bounds[0]), MedianReviewHours: medianHoursWithin(a.review, a.bounds[2])}
 		if len(a.sizes) > 0 {
-			row.MedianPRSize = round(percentiles(a.sizes, 0.5)[0], 2)
+			row.MedianPRSize = round(percentilesWithin(a.sizes, a.bounds[1], 0.5)[0], 2)
 		}
 		out = append(out, row)
+	}
+	for _, a := range authors {
+		a.release()
 	}
 	return out, nil
 }

@@ -364,6 +364,17 @@ type authorRow struct {
 	// number of values they hold.
 	raw [3][][]byte
 	n   [3]int
+	// bounds bound merge, sizes and review (see rolledPop.bounds).
+	bounds [3]bounds
+}
+
+// release gives the author's values back to the pools (getValues): a must
+// not be used after.
+func (a *authorRow) release() {
+	putValues(a.merge)
+	putValues(a.sizes)
+	putValues(a.review)
+	a.merge, a.sizes, a.review = nil, nil, nil
 }
 
 // authorPops are the populations of authorRow's merge, sizes and review.
@@ -412,11 +423,15 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 		fns[i] = func(context.Context) error {
 			for _, a := range out {
 				dst := []*[]int64{&a.merge, &a.sizes, &a.review}[i]
-				v := make([]int64, 0, a.n[i])
+				v := getValues(a.n[i])
 				for _, b := range a.raw[i] {
 					var err error
+					start := len(v)
 					if v, _, err = rollup.DecodeFixedAppend(v, b); err != nil {
 						return err
+					}
+					if len(v) > start { // sorted: its ends bound it
+						a.bounds[i].widen(v[start], v[len(v)-1])
 					}
 				}
 				*dst = v

@@ -113,6 +113,16 @@ func TestRollupEqualsFacts(t *testing.T) {
 				if db := answers(fromDB); !bytes.Equal(db, want) {
 					t.Errorf("%s: the rollup read from the database answers\n%s\nthe facts answer\n%s", params, db, want)
 				}
+				// Every population selected through bins, with the bounds
+				// the rollup reads keep (the scenarios' populations are
+				// far below binnedFrom).
+				old := binnedFrom
+				binnedFrom = 2
+				binned := answers(New(st, false))
+				binnedFrom = old
+				if !bytes.Equal(binned, want) {
+					t.Errorf("%s: the rollup, selecting through bins, answers\n%s\nthe facts answer\n%s", params, binned, want)
+				}
 				if !regexp.MustCompile(`"median_hours":[0-9]`).Match(want) {
 					t.Errorf("%s: nothing to compare: %s", params, want)
 				}
@@ -215,6 +225,25 @@ func TestRollupReadBounds(t *testing.T) {
 			}
 		}
 		r.release()
+	}
+	// The same of a read per author, which the developers table makes.
+	authors, err := s.readAuthors(ctx, Query{Start: ts(1, 0), End: ts(15, 0), Period: Week}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for login, a := range authors {
+		for i, v := range [][]int64{a.merge, a.sizes, a.review} {
+			if len(v) == 0 {
+				continue
+			}
+			if b := a.bounds[i]; !b.known || b.lo != slices.Min(v) || b.hi != slices.Max(v) {
+				t.Errorf("author %s, population %d: bounds %+v, values %v", login, i, b, v)
+			}
+			checked++
+			if a.bounds[i].lo < a.bounds[i].hi {
+				wide++
+			}
+		}
 	}
 	if checked < 10 || wide < 6 {
 		t.Errorf("only %d populations with values checked, %d of them of several values", checked, wide)

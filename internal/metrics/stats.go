@@ -208,8 +208,9 @@ func percentilesWithin(v []int64, b bounds, ps ...float64) []float64 {
 }
 
 // binnedFrom is the population size from which percentiles selects through
-// bins: below it, selection in place is as fast.
-const binnedFrom = 4096
+// bins: below it, selection in place is as fast. (A variable for the
+// tests, which lower it to select every population through bins.)
+var binnedFrom = 4096
 
 // binBits sets the number of bins binnedSelect counts values into.
 const binBits = 11
