@@ -19,9 +19,9 @@ import (
 // its value arrays, recoded from the database's varints into a fixed-width
 // form that decodes faster (mirrorRow.pops). At a million PRs a year the
 // whole rollup is about 26 MB (20 MB as the database stores it), and every
-// PR metric reads some of it; from the database, each read went through SQLite's page cache (or
-// PostgreSQL's wire) for megabytes of arrays, most of a cold request's time.
-// From memory it costs the decoding alone.
+// PR metric reads some of it; from the database, each read went through
+// SQLite's page cache (or PostgreSQL's wire) for megabytes of arrays, most
+// of a cold request's time. From memory it costs the decoding alone.
 //
 // It follows the database without a reload of everything on each change:
 // the derive step gives the days it rebuilds a new generation
@@ -209,7 +209,7 @@ type mirrorRow struct {
 	// pops are the row's value arrays in the fixed-width form
 	// (rollup.EncodeFixed), which decodes about three times faster than
 	// the database's (BenchmarkDecode, BenchmarkDecodeFixed): recoded once
-	// as the row is read (scanRollupRow).
+	// as the row is read (recode).
 	pops [rollup.NumPops][]byte
 	// counts are the number of values in each of pops.
 	counts [rollup.NumPops]int32

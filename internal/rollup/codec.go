@@ -181,10 +181,10 @@ func Count(b []byte) int {
 // width w of the largest difference between neighbours, the first value
 // (varint), then each difference in w little-endian bytes, then eight zero
 // bytes. Decoding reads eight bytes at each value and masks, with no branch
-// per byte: the metrics
-// read millions of values a request, and a varint decode was a fifth of a
-// loaded serve's CPU. The database keeps Encode's smaller form; the
-// metrics re-encode an array once when they load it (Recode).
+// per byte: the metrics read millions of values a request, and a varint
+// decode was a fifth of a loaded serve's CPU. The database keeps Encode's
+// smaller form; the metrics re-encode an array once when they load it
+// (Recode).
 
 // EncodeFixed encodes sorted (ascending) values in the fixed-width
 // encoding. An empty slice encodes as nil.
@@ -197,7 +197,7 @@ func EncodeFixed(sorted []int64) []byte {
 		widest = max(widest, uint64(sorted[i]-sorted[i-1]))
 	}
 	w := (bits.Len64(widest) + 7) / 8
-	out := make([]byte, 0, 2*binary.MaxVarintLen64+1+w*(len(sorted)-1))
+	out := make([]byte, 0, 2*binary.MaxVarintLen64+1+w*(len(sorted)-1)+fixedPad)
 	out = binary.AppendUvarint(out, uint64(len(sorted)))
 	out = append(out, byte(w))
 	out = binary.AppendVarint(out, sorted[0])
@@ -226,16 +226,6 @@ func Recode(b []byte) ([]byte, int, error) {
 	return EncodeFixed(v), len(v), nil
 }
 
-// FixedLen returns the number of values of a fixed-width array, or 0 for
-// one that is empty or corrupt.
-func FixedLen(b []byte) int {
-	n, k := binary.Uvarint(b)
-	if k <= 0 || n > math.MaxInt32 {
-		return 0
-	}
-	return int(n)
-}
-
 // DecodeFixedAppend appends the values of a fixed-width array to dst, in
 // ascending order, and returns it with the values' sum.
 func DecodeFixedAppend(dst []int64, b []byte) ([]int64, int64, error) {
@@ -257,6 +247,8 @@ func DecodeFixedAppend(dst []int64, b []byte) ([]int64, int64, error) {
 	}
 	k += m
 	n := int(n64)
+	// With w = 0 the length says nothing of n: a bound keeps a corrupt
+	// count from allocating gigabytes (a rollup row holds one day's PRs).
 	if len(b)-k != (n-1)*w+fixedPad || (w == 0 && n > 1<<20) {
 		return dst, 0, ErrCorrupt
 	}

@@ -75,7 +75,7 @@ const (
 )
 
 // SVG returns the chart as an inline <svg> element. All text in it is
-// escaped by html/template.
+// escaped as html/template escapes it (writeSVG).
 func (c Chart) SVG() template.HTML {
 	d := c.layout()
 	return template.HTML(writeSVG(&d))
