@@ -137,12 +137,9 @@ func summarizeWithin(v []int64, sum int64, b bounds) Durations {
 	}
 }
 
-// medianHours is the median of v in hours, or nil when v is empty. It
-// reorders v.
-func medianHours(v []int64) *float64 { return medianHoursWithin(v, bounds{}) }
-
-// medianHoursWithin is medianHours of values that b bounds, when it is
-// known.
+// medianHoursWithin is the median of v in hours, or nil when v is empty,
+// with the bounds b of its values when they are known (bounds{} when
+// not). It reorders v.
 func medianHoursWithin(v []int64, b bounds) *float64 {
 	if len(v) == 0 {
 		return nil
