@@ -197,22 +197,11 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 			for _, sg := range segs[i] {
 				var sum int64
 				var err error
-				start := len(rp.vals)
-				if rp.vals, sum, err = rollup.DecodeFixedAppend(rp.vals, sg.blob); err != nil {
+				if rp.vals, sum, err = decodeBounded(rp.vals, sg.blob, &rp.bounds[sg.bucket], &rp.all); err != nil {
 					return err
 				}
 				rp.sum += sum
 				rp.ends[sg.bucket] = len(rp.vals)
-				// A rollup array is sorted (rollup.Encode): its ends
-				// bound it.
-				if len(rp.vals) > start {
-					lo, hi := rp.vals[start], rp.vals[len(rp.vals)-1]
-					if lo > hi {
-						return rollup.ErrCorrupt
-					}
-					rp.bounds[sg.bucket].widen(lo, hi)
-					rp.all.widen(lo, hi)
-				}
 			}
 			return nil
 		}
@@ -231,6 +220,25 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		}
 	}
 	return r, nil
+}
+
+// decodeBounded appends the values of the fixed-width array blob to dst,
+// returns them with their sum, and widens each of bs to cover them: a
+// rollup array is sorted (rollup.Encode), so its ends bound it.
+func decodeBounded(dst []int64, blob []byte, bs ...*bounds) ([]int64, int64, error) {
+	start := len(dst)
+	dst, sum, err := rollup.DecodeFixedAppend(dst, blob)
+	if err != nil || len(dst) == start {
+		return dst, sum, err
+	}
+	lo, hi := dst[start], dst[len(dst)-1]
+	if lo > hi {
+		return dst, 0, rollup.ErrCorrupt
+	}
+	for _, b := range bs {
+		b.widen(lo, hi)
+	}
+	return dst, sum, nil
 }
 
 // Pools of the slices a rollup read decodes into, which are large (up to a
@@ -426,12 +434,8 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 				v := getValues(a.n[i])
 				for _, b := range a.raw[i] {
 					var err error
-					start := len(v)
-					if v, _, err = rollup.DecodeFixedAppend(v, b); err != nil {
+					if v, _, err = decodeBounded(v, b, &a.bounds[i]); err != nil {
 						return err
-					}
-					if len(v) > start { // sorted: its ends bound it
-						a.bounds[i].widen(v[start], v[len(v)-1])
 					}
 				}
 				*dst = v
