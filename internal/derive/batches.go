@@ -15,9 +15,6 @@ type batchStep[T any] struct {
 	// read reads a batch with q; cond and args are as from pick ($1 is the
 	// LIMIT), or select a range of ids.
 	read func(ctx context.Context, q querier, cond string, args []any) (T, error)
-	// readRange, when set, reads the batch of the ids lo to hi in a full
-	// run's parallel ranges instead of read.
-	readRange func(ctx context.Context, q querier, lo, hi int64) (T, error)
 	// rows reports how many rows a batch holds, and the last one's id.
 	rows func(T) (n int, last int64)
 	// write derives a batch, in tx.
@@ -34,13 +31,7 @@ func runBatches[T any](ctx context.Context, d *Deriver, s batchStep[T], count *i
 	if d.inParallel() {
 		var err error
 		if last, err = d.parallelBatches(ctx, s.table, func(ctx context.Context, tx *store.Tx, lo, hi int64) (int, error) {
-			var b T
-			var err error
-			if s.readRange != nil {
-				b, err = s.readRange(ctx, tx, lo, hi)
-			} else {
-				b, err = s.read(ctx, tx, s.alias+".id >= $2 AND "+s.alias+".id <= $3", []any{2 * batchSize, lo, hi})
-			}
+			b, err := s.read(ctx, tx, s.alias+".id >= $2 AND "+s.alias+".id <= $3", []any{2 * batchSize, lo, hi})
 			if err != nil {
 				return 0, err
 			}

@@ -54,20 +54,20 @@ const linkCandidatesSQL = `
 // batch costs a fixed number of statements, whatever its size (runBatches:
 // two at a time in a full run on PostgreSQL, each read ahead on SQLite).
 func (d *Deriver) prFacts(ctx context.Context, st *Stats) error {
-	var readRange func(context.Context, querier, int64, int64) ([]prRow, error)
-	if d.inParallel() {
+	read := dirtyPRs
+	if d.mode == Full {
 		cands, err := loadDeployCandidates(ctx, d.st.DB())
 		if err != nil {
 			return err
 		}
 		if cands != nil {
-			readRange = func(ctx context.Context, q querier, lo, hi int64) ([]prRow, error) {
-				return rangePRs(ctx, q, lo, hi, cands)
+			read = func(ctx context.Context, q querier, cond string, args []any) ([]prRow, error) {
+				return batchPRs(ctx, q, cond, args, cands)
 			}
 		}
 	}
 	if err := runBatches(ctx, d, batchStep[[]prRow]{name: prStep, table: "pull_requests", alias: "p", what: "PR",
-		read: dirtyPRs, readRange: readRange,
+		read: read,
 		rows: func(prs []prRow) (int, int64) {
 			if len(prs) == 0 {
 				return 0, 0

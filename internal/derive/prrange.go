@@ -6,12 +6,14 @@ import (
 	"sort"
 )
 
-// The PR step of a full run on PostgreSQL reads each range of PRs with a
-// few set-based statements instead of dirtyPRs' correlated subqueries: the
-// first commits and first reviews of the whole range in one grouped pass
-// over each index, and the candidate deployments from memory. Each of the
-// subqueries was an index probe per PR, about 10 µs each on PostgreSQL,
-// and the read was the largest part of the PR step's server time there.
+// The PR step of a full run reads each batch of PRs with a few set-based
+// statements instead of dirtyPRs' correlated subqueries: the first commits
+// and first reviews of the batch's range of ids in one grouped pass over
+// each index, and the candidate deployments from memory. Each of the
+// subqueries was an index probe per PR: about 10 µs each on PostgreSQL,
+// where the read was the largest part of the PR step's server time; on
+// SQLite the reads ahead, which ran beside the writes, took longer than
+// the writes and set the step's pace.
 
 // deployCandidates holds the production deployments, to find a PR's two
 // candidates (linkCandidatesSQL) without a query per PR.
@@ -97,15 +99,17 @@ func (c *deployCandidates) candidates(p *prRow) {
 	}
 }
 
-// rangePRs reads the PRs with ids lo to hi with what their facts need, as
-// dirtyPRs does (see above).
-func rangePRs(ctx context.Context, q querier, lo, hi int64, cands *deployCandidates) ([]prRow, error) {
-	rows, err := q.Query(ctx, `/* derive.rangePRs */
+// batchPRs reads a batch of PRs (cond and args as for dirtyPRs: $1 is the
+// LIMIT) with what their facts need, as dirtyPRs does. A full run's batch
+// is every PR of its range of ids, so the grouped reads go through that
+// range.
+func batchPRs(ctx context.Context, q querier, cond string, args []any, cands *deployCandidates) ([]prRow, error) {
+	rows, err := q.Query(ctx, `/* derive.batchPRs */
 		SELECT p.id, p.repo_id, p.number, p.author_login, p.title, p.body, p.head_branch, p.base_branch, p.labels,
 			p.merge_commit_sha, p.additions + p.deletions, p.created_at, p.merged_at, r.default_branch, r.full_name,
 			r.first_deploy_created_at, (SELECT f.deployment_id FROM pr_facts f WHERE f.pr_id = p.id)
 		FROM pull_requests p CROSS JOIN repositories r
-		WHERE r.id = p.repo_id AND p.id >= $1 AND p.id <= $2 ORDER BY p.id`, lo, hi)
+		WHERE r.id = p.repo_id AND `+cond+` ORDER BY p.id LIMIT $1`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -125,6 +129,7 @@ func rangePRs(ctx context.Context, q querier, lo, hi int64, cands *deployCandida
 	if err := rows.Err(); err != nil || len(prs) == 0 {
 		return prs, err
 	}
+	lo, hi := prs[0].id, prs[len(prs)-1].id
 	at := make(map[int64]int, len(prs))
 	for i, p := range prs {
 		at[p.id] = i
