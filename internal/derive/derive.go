@@ -92,6 +92,9 @@ type Deriver struct {
 	// scan is the PR rollup of a full run in progress, being computed
 	// beside it (startRollupScan).
 	scan *snapshotRead[*rollup.Built]
+	// issueScan is the issue rollup of a full run in progress, computed
+	// beside the steps after the Linear step (startIssueRollupScan).
+	issueScan *snapshotRead[*rollup.BuiltIssues]
 	// incidents holds, in a full run, the external ids of a source's
 	// incidents as the run found them (incidentsToCheck).
 	incidents struct {
@@ -186,7 +189,8 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 	// on, and stored at the end.
 	defer func() {
 		d.scan.stop()
-		d.scan = nil
+		d.issueScan.stop()
+		d.scan, d.issueScan = nil, nil
 	}()
 	// A full run on PostgreSQL vacuums the tables the steps after the
 	// Linear step leave alone while those steps run (they keep one
@@ -207,6 +211,9 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 			return st, fmt.Errorf("derive: %s: %w", s.name, err)
 		}
 		d.log.Debug("derive step", "step", s.name, "duration", time.Since(began))
+		if s.name == linearStep && mode == Full {
+			d.issueScan = d.startIssueRollupScan(ctx)
+		}
 		if s.name == linearStep && d.inParallel() {
 			early = make(chan error, 1)
 			go func() { early <- d.st.Optimize(ctx, vacuumedEarly...) }()

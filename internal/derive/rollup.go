@@ -37,6 +37,19 @@ func (d *Deriver) startRollupScan(ctx context.Context) *snapshotRead[*rollup.Bui
 	})
 }
 
+// startIssueRollupScan computes the whole issue rollup from a read
+// snapshot, beside the rest of a full run once its Linear step is done
+// (Deriver.issueScan): no step after it writes linear_issues,
+// linear_issue_prs or pr_facts.
+func (d *Deriver) startIssueRollupScan(ctx context.Context) *snapshotRead[*rollup.BuiltIssues] {
+	return startSnapshotRead(ctx, d.st, nil, func(ctx context.Context, q querier) (*rollup.BuiltIssues, error) {
+		began := time.Now()
+		built, err := rollup.ScanIssues(ctx, q.Query)
+		d.log.Debug("issue rollup computed", "duration", time.Since(began), "error", err)
+		return built, err
+	})
+}
+
 // updateRollup rebuilds the dirty days of the rollup, or all of it after a
 // full run or when it was never built: from scan when a full run computed
 // it while it went on.
@@ -111,6 +124,13 @@ func (d *Deriver) updateIssueRollup(ctx context.Context) error {
 	start := time.Now()
 	rebuilt := -1 // every day
 	defer func() { d.log.Debug("issue rollup", "days", rebuilt, "duration", time.Since(start)) }()
+	var scanned *rollup.BuiltIssues // by a full run, beside it
+	if d.issueScan != nil {
+		var err error
+		if scanned, err = d.issueScan.wait(); err != nil {
+			return err
+		}
+	}
 	return d.tx(ctx, func(tx *store.Tx) error {
 		_, built, err := tx.AppState(ctx, rollup.IssuesBuiltKey)
 		if err != nil {
@@ -128,7 +148,11 @@ func (d *Deriver) updateIssueRollup(ctx context.Context) error {
 		if days != nil {
 			rebuilt = len(days)
 		}
-		if err := rollup.RebuildIssues(ctx, tx, days); err != nil {
+		if days == nil && scanned != nil {
+			if err := scanned.Replace(ctx, tx); err != nil {
+				return err
+			}
+		} else if err := rollup.RebuildIssues(ctx, tx, days); err != nil {
 			return err
 		}
 		if err := analyzeRebuilt(ctx, tx, days, "issue_rollup"); err != nil {

@@ -151,8 +151,8 @@ func (b *issueBuilder) add(x *issue) {
 
 // scanIssues reads the issues (with a cycle end or a completion) that where
 // selects, with their links, in id order.
-func scanIssues(ctx context.Context, tx *store.Tx, where string, args []any, b *issueBuilder) error {
-	rows, err := tx.Query(ctx, `/* rollup.issues */ SELECT li.id, li.created_at, li.cycle_end_at, li.completed_at,
+func scanIssues(ctx context.Context, query queryFunc, where string, args []any, b *issueBuilder) error {
+	rows, err := query(ctx, `/* rollup.issues */ SELECT li.id, li.created_at, li.cycle_end_at, li.completed_at,
 		CASE WHEN li.canceled_at IS NULL AND li.state_type NOT IN ('canceled', 'duplicate') THEN 1 ELSE 0 END,
 		f.repo_id, f.author_login, CASE WHEN f.merged_at IS NULL THEN 0 ELSE 1 END
 		FROM linear_issues li
@@ -201,16 +201,14 @@ func scanIssues(ctx context.Context, tx *store.Tx, where string, args []any, b *
 // RebuildIssues recomputes the issue rollup's rows of days (every day when
 // days is nil) from linear_issues, linear_issue_prs and pr_facts, inside tx.
 func RebuildIssues(ctx context.Context, tx *store.Tx, days []int64) error {
-	b := &issueBuilder{cells: map[cellKey]*issueCell{}, keep: func(int64) bool { return true }}
 	if days == nil {
-		if err := scanIssues(ctx, tx, "", nil, b); err != nil {
+		bi, err := ScanIssues(ctx, tx.Query)
+		if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `/* rollup.clearIssues */ DELETE FROM issue_rollup`); err != nil {
-			return err
-		}
-		return writeIssues(ctx, tx, b)
+		return bi.Replace(ctx, tx)
 	}
+	b := &issueBuilder{cells: map[cellKey]*issueCell{}, keep: func(int64) bool { return true }}
 	days = slices.Clone(days)
 	slices.Sort(days)
 	days = slices.Compact(days)
@@ -239,7 +237,7 @@ func RebuildIssues(ctx context.Context, tx *store.Tx, days []int64) error {
 		// The issues by id, found through the indexes on either day: a
 		// condition on the days themselves would have the planner scan
 		// every issue in id order.
-		if err := scanIssues(ctx, tx, ` AND li.id IN (SELECT id FROM linear_issues WHERE `+strings.Join(cycle, " OR ")+`
+		if err := scanIssues(ctx, tx.Query, ` AND li.id IN (SELECT id FROM linear_issues WHERE `+strings.Join(cycle, " OR ")+`
 			UNION ALL SELECT id FROM linear_issues WHERE `+strings.Join(done, " OR ")+`)`, args, b); err != nil {
 			return err
 		}
@@ -248,6 +246,32 @@ func RebuildIssues(ctx context.Context, tx *store.Tx, days []int64) error {
 		}
 	}
 	return writeIssues(ctx, tx, b)
+}
+
+// BuiltIssues is the whole issue rollup, computed (ScanIssues) but not
+// stored.
+type BuiltIssues struct{ b *issueBuilder }
+
+// ScanIssues computes the whole issue rollup from what query, a write
+// transaction's or a read snapshot's, sees of linear_issues,
+// linear_issue_prs and pr_facts. A full derive runs it on a second
+// connection once the Linear step has written them, beside the steps that
+// write none of them, and stores it with Replace.
+func ScanIssues(ctx context.Context, query queryFunc) (*BuiltIssues, error) {
+	b := &issueBuilder{cells: map[cellKey]*issueCell{}, keep: func(int64) bool { return true }}
+	if err := scanIssues(ctx, query, "", nil, b); err != nil {
+		return nil, err
+	}
+	return &BuiltIssues{b}, nil
+}
+
+// Replace stores bi in place of every row of the issue rollup, inside tx.
+// bi cannot be used again.
+func (bi *BuiltIssues) Replace(ctx context.Context, tx *store.Tx) error {
+	if _, err := tx.Exec(ctx, `/* rollup.clearIssues */ DELETE FROM issue_rollup`); err != nil {
+		return err
+	}
+	return writeIssues(ctx, tx, bi.b)
 }
 
 func writeIssues(ctx context.Context, tx *store.Tx, b *issueBuilder) error {
