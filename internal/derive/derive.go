@@ -136,6 +136,21 @@ func (d *Deriver) Run(ctx context.Context, mode Mode) (Stats, error) {
 	}
 	d.mode = mode
 	d.incidents.of = nil
+	if mode != Full {
+		return d.run(ctx, mode, start)
+	}
+	// A full run rewrites most pages: with fewer WAL checkpoints on SQLite.
+	var st Stats
+	err = d.st.BulkDerive(ctx, func() error {
+		var err error
+		st, err = d.run(ctx, mode, start)
+		return err
+	})
+	return st, err
+}
+
+// run is Run once the run's mode is settled.
+func (d *Deriver) run(ctx context.Context, mode Mode, start time.Time) (Stats, error) {
 	var st Stats
 	if err := d.prepare(ctx, mode); err != nil {
 		return st, err

@@ -154,36 +154,50 @@ func TestBulkInserts(t *testing.T) {
 func TestBulkLoadRestoresSettings(t *testing.T) {
 	ctx := context.Background()
 	s := storetest.New(t)
-	if s.Dialect() != store.SQLite {
-		// PostgreSQL runs the function as it is.
-		ran := false
-		if err := s.BulkLoad(ctx, func() error { ran = true; return nil }); err != nil || !ran {
-			t.Fatalf("BulkLoad: ran %v, %v", ran, err)
+	for _, c := range []struct {
+		name string
+		bulk func(context.Context, func() error) error
+		// cache: whether it enlarges the page cache (a full derive must
+		// not: its peak RSS would pass 512 MiB).
+		cache bool
+	}{{"BulkLoad", s.BulkLoad, true}, {"BulkDerive", s.BulkDerive, false}} {
+		if s.Dialect() != store.SQLite {
+			// PostgreSQL runs the function as it is.
+			ran := false
+			if err := c.bulk(ctx, func() error { ran = true; return nil }); err != nil || !ran {
+				t.Fatalf("%s: ran %v, %v", c.name, ran, err)
+			}
+			continue
 		}
-		return
-	}
-	pragma := func(name string) string {
-		var v string
-		err := s.Tx(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, "PRAGMA "+name).Scan(&v) })
-		if err != nil {
-			t.Fatal(err)
+		pragma := func(name string) string {
+			var v string
+			err := s.Tx(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, "PRAGMA "+name).Scan(&v) })
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v
 		}
-		return v
-	}
-	before := pragma("wal_autocheckpoint")
-	var during string
-	err := s.BulkLoad(ctx, func() error {
-		during = pragma("wal_autocheckpoint")
-		return fmt.Errorf("boom")
-	})
-	if err == nil || err.Error() != "boom" {
-		t.Errorf("BulkLoad returned %v, want fn's error", err)
-	}
-	if during == before {
-		t.Errorf("wal_autocheckpoint %s during the load, as before it", during)
-	}
-	if after := pragma("wal_autocheckpoint"); after != before {
-		t.Errorf("wal_autocheckpoint %s after the load, %s before", after, before)
+		before, cacheBefore := pragma("wal_autocheckpoint"), pragma("cache_size")
+		var during, cacheDuring string
+		err := c.bulk(ctx, func() error {
+			during, cacheDuring = pragma("wal_autocheckpoint"), pragma("cache_size")
+			return fmt.Errorf("boom")
+		})
+		if err == nil || err.Error() != "boom" {
+			t.Errorf("%s returned %v, want fn's error", c.name, err)
+		}
+		if during == before {
+			t.Errorf("%s: wal_autocheckpoint %s during it, as before it", c.name, during)
+		}
+		if (cacheDuring != cacheBefore) != c.cache {
+			t.Errorf("%s: cache_size %s during it, %s before", c.name, cacheDuring, cacheBefore)
+		}
+		if after := pragma("wal_autocheckpoint"); after != before {
+			t.Errorf("%s: wal_autocheckpoint %s after it, %s before", c.name, after, before)
+		}
+		if after := pragma("cache_size"); after != cacheBefore {
+			t.Errorf("%s: cache_size %s after it, %s before", c.name, after, cacheBefore)
+		}
 	}
 }
 
