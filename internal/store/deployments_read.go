@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,6 +162,20 @@ func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*Dep
 		if err := s.shippedCounts(ctx, ids, byID); err != nil {
 			return err
 		}
+		if s.dialect == Postgres {
+			// One LATERAL subquery run per deployment: PostgreSQL
+			// planned the UNION ALL's branches one by one, each time,
+			// and that planning took 22 to 33 ms of a page whose reads
+			// took 1 to 4.
+			q = `/* Store.shippedPRsFirst */
+			SELECT x.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at
+			FROM unnest($1::bigint[]) AS d(id)
+			CROSS JOIN LATERAL (SELECT f.deployment_id, f.pr_id, f.merged_at FROM pr_facts f
+				WHERE f.deployment_id = d.id ORDER BY f.merged_at, f.pr_id LIMIT ` + strconv.Itoa(maxPRs) + `) x
+			JOIN pull_requests p ON p.id = x.pr_id ORDER BY x.merged_at, x.pr_id`
+			args = []any{ids}
+			return s.scanShipped(ctx, q, args, byID)
+		}
 		var b strings.Builder
 		args = args[:0]
 		for i, id := range ids {
@@ -176,6 +191,12 @@ func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*Dep
 		FROM (` + b.String() + `) x
 		JOIN pull_requests p ON p.id = x.pr_id ORDER BY x.merged_at, x.pr_id`
 	}
+	return s.scanShipped(ctx, q, args, byID)
+}
+
+// scanShipped reads the shipped PRs query q selects (the deployment's id,
+// then the PR's columns) into their deployments of byID.
+func (s *Store) scanShipped(ctx context.Context, q string, args []any, byID map[int64]*DeploymentItem) error {
 	rows, err := s.read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
