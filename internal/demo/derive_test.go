@@ -47,7 +47,7 @@ func TestDerivedFacts(t *testing.T) {
 		{"rework deployments", `SELECT count(*) FROM deployments WHERE is_rework`},
 		{"Linear issues linked by identifier", `SELECT count(*) FROM linear_issue_prs WHERE via = 'identifier'`},
 		{"Linear issues linked by attachment", `SELECT count(*) FROM linear_issue_prs WHERE via = 'attachment'`},
-		{"Linear cycle ends", `SELECT count(*) FROM linear_issues WHERE cycle_end_at IS NOT NULL`},
+		{"Linear cycle ends", `SELECT count(*) FROM linear_issue_cycles`},
 	} {
 		if n := count(t, st, q.query); n <= 0 {
 			t.Errorf("no %s after deriving", q.what)

@@ -62,7 +62,7 @@ var sourceChecks = []struct{ what, query string }{
 // clearTables lists every table the demo's data reaches: its own, and
 // those the derive step fills from them.
 var clearTables = []string{
-	"pr_mentions", "linear_issue_prs", "pr_facts", "incidents", "deployments", "commits", "pr_comments", "pr_reviews",
+	"pr_mentions", "linear_issue_prs", "linear_issue_cycles", "pr_facts", "incidents", "deployments", "commits", "pr_comments", "pr_reviews",
 	"pull_requests", "workflow_runs", "workflows", "github_issues", "linear_attachments", "linear_issues",
 	"linear_teams", "repositories", "http_cache",
 	"github_deployment_statuses", "github_deployments", "team_members", "team_repositories", "teams",

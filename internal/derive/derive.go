@@ -269,7 +269,7 @@ func (d *Deriver) run(ctx context.Context, mode Mode, start time.Time) (Stats, e
 
 // vacuumedEarly are the tables of analyzeTables that no step after the
 // Linear step writes (incidents and deployments are written after it).
-var vacuumedEarly = []string{"pull_requests", "linear_issues", "pr_facts", "linear_attachments", "linear_issue_prs",
+var vacuumedEarly = []string{"pull_requests", "linear_issues", "pr_facts", "linear_attachments", "linear_issue_prs", "linear_issue_cycles",
 	"pr_mentions", "workflow_runs"}
 
 // bigChange is how many recomputed rows make a run worth a fresh ANALYZE of
@@ -289,7 +289,7 @@ func (d *Deriver) analyzeTables(mode Mode, st Stats) []string {
 	// has marked the rewritten pages all-visible (the count of the PRs
 	// opened in 90 days: 507 pages of wide rollup rows and 14 ms before,
 	// 17 index pages and 0.8 ms after).
-	return append([]string{"pull_requests", "linear_issues", "pr_facts", "linear_attachments", "linear_issue_prs",
+	return append([]string{"pull_requests", "linear_issues", "pr_facts", "linear_attachments", "linear_issue_prs", "linear_issue_cycles",
 		"pr_mentions", "workflow_runs", "deployments", "incidents"}, rollup.Tables...)
 }
 

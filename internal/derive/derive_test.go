@@ -436,7 +436,7 @@ func TestLinearLinksAndCycleEnd(t *testing.T) {
 	}
 	cycleEnd := func(issue int64) sql.NullInt64 {
 		var v sql.NullInt64
-		st.DB().QueryRow(`SELECT cycle_end_at FROM linear_issues WHERE id = $1`, issue).Scan(&v)
+		st.DB().QueryRow(`SELECT cycle_end_at FROM linear_issue_cycles WHERE issue_id = $1`, issue).Scan(&v)
 		return v
 	}
 	if got := cycleEnd(eng1); got.Int64 != store.MS(at(9)) {

@@ -31,7 +31,7 @@ func snapshot(t *testing.T, st *store.Store) map[string][]string {
 		"incidents":         `SELECT source, external_id, repo_id, opened_at, resolved_at, deployment_id FROM incidents ORDER BY source, external_id`,
 		"links":             `SELECT issue_id, pr_id, via FROM linear_issue_prs ORDER BY issue_id, pr_id`,
 		"mentions":          `SELECT pr_id, identifier FROM pr_mentions ORDER BY pr_id, identifier`,
-		"cycle_end":         `SELECT id, cycle_end_at FROM linear_issues ORDER BY id`,
+		"cycle_end":         `SELECT issue_id, cycle_end_at, created_at FROM linear_issue_cycles ORDER BY issue_id`,
 		"first_deployment":  `SELECT id, first_deploy_created_at FROM repositories ORDER BY id`,
 		"workflows":         `SELECT id, is_deployment FROM workflows ORDER BY id`,
 		"pr_keys":           `SELECT id, pr_key FROM linear_attachments ORDER BY id`,

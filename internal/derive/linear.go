@@ -40,7 +40,7 @@ func (d *Deriver) linearIssues(ctx context.Context, st *Stats) error {
 
 // deferredFKTables are the tables whose foreign keys a first full run
 // defers (store.Tx.DeferForeignKeys) until the end of the Linear step.
-var deferredFKTables = []string{"pr_facts", "pr_mentions", "linear_issue_prs"}
+var deferredFKTables = []string{"pr_facts", "pr_mentions", "linear_issue_prs", "linear_issue_cycles"}
 
 // linearStep names the Linear step.
 const linearStep = "Linear issues"
@@ -52,15 +52,16 @@ type linearRow struct {
 	stateType, labels           string
 	created                     int64
 	completed, canceled         sql.NullInt64
-	cycleEnd                    sql.NullInt64
+	// cycleEnd and cycleCreated are its row of linear_issue_cycles, if
+	// any.
+	cycleEnd, cycleCreated sql.NullInt64
 }
 
 // readIssues reads a batch of issues (cond and args as from pick: $1 is
 // the LIMIT).
 func readIssues(ctx context.Context, tx querier, cond string, args []any) ([]linearRow, error) {
 	rows, err := tx.Query(ctx, `/* derive.linearIssues */
-		SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at,
-			l.cycle_end_at
+		SELECT l.id, l.linear_id, l.identifier, l.title, l.url, l.state_type, l.labels, l.created_at, l.completed_at, l.canceled_at
 		FROM linear_issues l WHERE `+cond+` ORDER BY l.id LIMIT $1`, args...)
 	if err != nil {
 		return nil, err
@@ -70,7 +71,7 @@ func readIssues(ctx context.Context, tx querier, cond string, args []any) ([]lin
 	for rows.Next() {
 		var x linearRow
 		if err := rows.Scan(&x.id, &x.linearID, &x.ident, &x.title, &x.url, &x.stateType, &x.labels, &x.created,
-			&x.completed, &x.canceled, &x.cycleEnd); err != nil {
+			&x.completed, &x.canceled); err != nil {
 			return nil, err
 		}
 		issues = append(issues, x)
@@ -99,8 +100,49 @@ func readIssueBatch(ctx context.Context, q querier, cond string, args []any, ful
 		b.ids[i] = x.id
 		idents[x.id] = strings.ToUpper(x.ident)
 	}
+	if err := readCycleEnds(ctx, q, issues, b.ids, full); err != nil {
+		return nil, err
+	}
 	b.links, err = readIssueLinks(ctx, q, b.ids, idents, full)
 	return b, err
+}
+
+// readCycleEnds reads the stored cycle ends of issues (ids, in order): in
+// a full run (full) by their range of ids. (A separate read, not a join in
+// readIssues: PostgreSQL planned that join over statistics taken while the
+// table was empty, and scanned all of it for every batch of a first derive.)
+func readCycleEnds(ctx context.Context, q querier, issues []linearRow, ids []any, full bool) error {
+	at := make(map[int64]int, len(issues))
+	for i, x := range issues {
+		at[x.id] = i
+	}
+	scan := func(rows *sql.Rows) error {
+		var id int64
+		var end, created sql.NullInt64
+		if err := rows.Scan(&id, &end, &created); err != nil {
+			return err
+		}
+		if i, ok := at[id]; ok {
+			issues[i].cycleEnd, issues[i].cycleCreated = end, created
+		}
+		return nil
+	}
+	if !full {
+		return queryIn(ctx, q, `/* derive.cycleEnds */ SELECT issue_id, cycle_end_at, created_at FROM linear_issue_cycles
+			WHERE issue_id IN (%s)`, ids, scan)
+	}
+	rows, err := q.Query(ctx, `/* derive.rangeCycleEnds */ SELECT issue_id, cycle_end_at, created_at FROM linear_issue_cycles
+		WHERE issue_id >= $1 AND issue_id <= $2`, ids[0], ids[len(ids)-1])
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // issueBatch derives a batch of issues, read by readIssueBatch, in tx.
@@ -130,22 +172,33 @@ func (d *Deriver) issueBatch(ctx context.Context, tx *store.Tx, b *issueRead) er
 	if err := d.markIssues(ctx, tx, affected); err != nil {
 		return err
 	}
-	var changed []idValue
+	var set [][]any
+	var unset []any
 	for _, x := range b.issues {
 		end, ok := b.links.ends[x.id]
-		if now := (sql.NullInt64{Int64: end, Valid: ok}); now != x.cycleEnd {
-			var v any // NULL when it has none
-			if ok {
-				v = end
-			}
-			changed = append(changed, idValue{x.id, v})
+		switch {
+		case ok && (!x.cycleEnd.Valid || x.cycleEnd.Int64 != end || x.cycleCreated.Int64 != x.created):
+			set = append(set, []any{x.id, end, x.created})
+		case !ok && x.cycleEnd.Valid:
+			unset = append(unset, x.id)
 		}
 	}
-	// Clean too, in the same UPDATE: clearDirty then skips them.
-	if err := setByIDAnd(ctx, tx, "linear_issues", "cycle_end_at", "BIGINT", ", dirty = FALSE", changed); err != nil {
+	if err := setCycleEnds(ctx, tx, set, unset); err != nil {
 		return err
 	}
 	return d.clearDirty(ctx, tx, "linear_issues", b.ids)
+}
+
+// setCycleEnds writes the cycle ends of issues that have one now (set: the
+// issue's id, cycle end and creation) and removes those of issues that
+// have none now (unset: their ids).
+func setCycleEnds(ctx context.Context, tx *store.Tx, set [][]any, unset []any) error {
+	if err := execIn(ctx, tx, `DELETE FROM linear_issue_cycles WHERE issue_id IN (%s)`, unset); err != nil {
+		return err
+	}
+	return insertRows(ctx, tx, `/* derive.setCycleEnds */ INSERT INTO linear_issue_cycles (issue_id, cycle_end_at, created_at) VALUES %s
+		ON CONFLICT (issue_id) DO UPDATE SET cycle_end_at = excluded.cycle_end_at, created_at = excluded.created_at`,
+		[]string{"bigint", "bigint", "bigint"}, set)
 }
 
 // isCanceled reports whether a Linear issue was canceled (or closed as a

@@ -450,13 +450,21 @@ func updateRework(ctx context.Context, tx *store.Tx, deployments idSet) error {
 }
 
 // updateCycleEnd recomputes the cycle end of Linear issues: the latest merge
-// among their merged linked PRs.
+// among their merged linked PRs (linear_issue_cycles).
 func updateCycleEnd(ctx context.Context, tx *store.Tx, issues idSet) error {
-	// Only the rows whose value changes are written: most do not, and on
-	// PostgreSQL every write is a new row version in all seven indexes.
-	return execIn(ctx, tx, `/* derive.updateCycleEnd */ UPDATE linear_issues
-		SET cycle_end_at = (SELECT max(p.merged_at) FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id
-			WHERE l.issue_id = linear_issues.id AND p.merged_at IS NOT NULL)
-		WHERE id IN (%s) AND cycle_end_at IS DISTINCT FROM (SELECT max(p.merged_at) FROM linear_issue_prs l
-			JOIN pull_requests p ON p.id = l.pr_id WHERE l.issue_id = linear_issues.id AND p.merged_at IS NOT NULL)`, issues.args())
+	ids := issues.args()
+	if err := execIn(ctx, tx, `/* derive.dropCycleEnd */ DELETE FROM linear_issue_cycles
+		WHERE issue_id IN (%s) AND NOT EXISTS (SELECT 1 FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id
+			WHERE l.issue_id = linear_issue_cycles.issue_id AND p.merged_at IS NOT NULL)`, ids); err != nil {
+		return err
+	}
+	// Only the rows whose value changes are written: most do not. (WHERE
+	// TRUE: SQLite's parser needs a WHERE before an upsert's ON CONFLICT.)
+	return execIn(ctx, tx, `/* derive.updateCycleEnd */ INSERT INTO linear_issue_cycles (issue_id, cycle_end_at, created_at)
+		SELECT li.id, m.cycle_end, li.created_at FROM linear_issues li
+		JOIN (SELECT l.issue_id, max(p.merged_at) AS cycle_end FROM linear_issue_prs l JOIN pull_requests p ON p.id = l.pr_id
+			WHERE l.issue_id IN (%s) AND p.merged_at IS NOT NULL GROUP BY l.issue_id) m ON m.issue_id = li.id
+		WHERE TRUE
+		ON CONFLICT (issue_id) DO UPDATE SET cycle_end_at = excluded.cycle_end_at, created_at = excluded.created_at
+		WHERE linear_issue_cycles.cycle_end_at <> excluded.cycle_end_at OR linear_issue_cycles.created_at <> excluded.created_at`, ids)
 }

@@ -144,7 +144,7 @@ func TestConcurrentRunsTakeTurns(t *testing.T) {
 	want := snapshot(t, st)
 	// The full runs below derive everything again from nothing.
 	for _, q := range []string{`DELETE FROM linear_issue_prs`, `DELETE FROM pr_mentions`, `DELETE FROM pr_facts`,
-		`UPDATE linear_issues SET cycle_end_at = NULL`} {
+		`DELETE FROM linear_issue_cycles`} {
 		if _, err := st.DB().Exec(q); err != nil {
 			t.Fatal(err)
 		}

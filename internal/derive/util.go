@@ -261,14 +261,6 @@ type idValue struct {
 // lengthened the statement, which SQLite parses anew for each chunk:
 // parsing took 2.75 s of a 16 s profile of a first derive's Linear step.)
 func setByID(ctx context.Context, tx *store.Tx, table, col, typ string, vals []idValue) error {
-	return setByIDAnd(ctx, tx, table, col, typ, "", vals)
-}
-
-// setByIDAnd is setByID with more assignments, the same for every row
-// (also, for example ", dirty = FALSE"), made in the same UPDATE: each
-// UPDATE writes a new version of the row, and on PostgreSQL of its index
-// entries.
-func setByIDAnd(ctx context.Context, tx *store.Tx, table, col, typ, also string, vals []idValue) error {
 	d := tx.Dialect()
 	if d == store.Postgres && len(vals) > 0 {
 		// One statement, the ids and values as two arrays: PostgreSQL
@@ -277,7 +269,7 @@ func setByIDAnd(ctx context.Context, tx *store.Tx, table, col, typ, also string,
 		for i, v := range vals {
 			ids[i], values[i] = v.id, v.value
 		}
-		_, err := tx.Exec(ctx, `UPDATE `+table+` SET `+col+` = v.value`+also+` FROM unnest($1::bigint[], $2::`+typ+`[]) AS v(id, value)
+		_, err := tx.Exec(ctx, `UPDATE `+table+` SET `+col+` = v.value FROM unnest($1::bigint[], $2::`+typ+`[]) AS v(id, value)
 			WHERE `+table+`.id = v.id`, ids, values)
 		return err
 	}
@@ -290,7 +282,7 @@ func setByIDAnd(ctx context.Context, tx *store.Tx, table, col, typ, also string,
 			b.WriteString(" WHEN " + inList(d, 1, len(args)) + " THEN " + inList(d, 1, len(args)+1))
 			args = append(args, v.id, v.value)
 		}
-		b.WriteString(" END" + also + " WHERE id IN (" + inList(d, n, len(args)) + ")")
+		b.WriteString(" END WHERE id IN (" + inList(d, n, len(args)) + ")")
 		for _, v := range vals[:n] {
 			args = append(args, v.id)
 		}

@@ -174,12 +174,13 @@ func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 		return s.cycleTimeRollup(ctx, q)
 	}
 	return s.durationScan(ctx, q, func(part Query) (string, []any) {
-		f := rangeFilter("li.cycle_end_at", part)
+		f := rangeFilter("c.cycle_end_at", part)
 		// The repo filter keeps an issue when one of its merged linked PRs
 		// is in that repo.
 		issueFilter(f, part, true)
 		addTeamIssues(f, part)
-		return `/* metrics.cycleTime */ SELECT li.cycle_end_at, li.created_at FROM linear_issues li WHERE ` + f.sql(), f.args
+		return `/* metrics.cycleTime */ SELECT c.cycle_end_at, c.created_at
+			FROM linear_issue_cycles c JOIN linear_issues li ON li.id = c.issue_id WHERE ` + f.sql(), f.args
 	})
 }
 

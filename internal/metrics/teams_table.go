@@ -163,9 +163,9 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 			prev.issues, cur.issues, err = s.teamIssueRollup(ctx, q, both, rollup.Day(split))
 			return err
 		}
-		f := rangeFilter("li.cycle_end_at", both)
+		f := rangeFilter("c.cycle_end_at", both)
 		issueFilter(f, both, true)
-		issues, err := s.teamIssues(ctx, `/* metrics.teamsCycleTime */ SELECT li.id, li.cycle_end_at, li.created_at, lower(p.author_login)`, f)
+		issues, err := s.teamIssues(ctx, `/* metrics.teamsCycleTime */ SELECT li.id, c.cycle_end_at, c.created_at, lower(p.author_login)`, f)
 		for _, is := range issues {
 			if is.at < split {
 				prev.cycles = append(prev.cycles, is)
@@ -417,11 +417,12 @@ func (s *Service) teamDeployments(ctx context.Context, q Query) ([]teamDeploymen
 	return out, err
 }
 
-// teamIssues reads Linear issues (alias li) that f selects, each with the
-// authors of its merged linked PRs; sel names the issue's id, instant,
-// creation and the author, in that order.
+// teamIssues reads Linear issues (alias li, with c its cycle end's row, if
+// any) that f selects, each with the authors of its merged linked PRs; sel
+// names the issue's id, instant, creation and the author, in that order.
 func (s *Service) teamIssues(ctx context.Context, sel string, f *filter) ([]*teamIssue, error) {
 	rows, err := s.st.DB().QueryContext(ctx, sel+` FROM linear_issues li
+		LEFT JOIN linear_issue_cycles c ON c.issue_id = li.id
 		JOIN linear_issue_prs l ON l.issue_id = li.id JOIN pull_requests p ON p.id = l.pr_id
 		WHERE p.merged_at IS NOT NULL AND p.author_login IS NOT NULL AND `+f.sql(), f.args...)
 	if err != nil {

@@ -152,13 +152,14 @@ func (b *issueBuilder) add(x *issue) {
 // scanIssues reads the issues (with a cycle end or a completion) that where
 // selects, with their links, in id order.
 func scanIssues(ctx context.Context, query queryFunc, where string, args []any, b *issueBuilder) error {
-	rows, err := query(ctx, `/* rollup.issues */ SELECT li.id, li.created_at, li.cycle_end_at, li.completed_at,
+	rows, err := query(ctx, `/* rollup.issues */ SELECT li.id, li.created_at, c.cycle_end_at, li.completed_at,
 		CASE WHEN li.canceled_at IS NULL AND li.state_type NOT IN ('canceled', 'duplicate') THEN 1 ELSE 0 END,
 		f.repo_id, f.author_login, CASE WHEN f.merged_at IS NULL THEN 0 ELSE 1 END
 		FROM linear_issues li
+		LEFT JOIN linear_issue_cycles c ON c.issue_id = li.id
 		LEFT JOIN linear_issue_prs l ON l.issue_id = li.id
 		LEFT JOIN pr_facts f ON f.pr_id = l.pr_id
-		WHERE (li.cycle_end_at IS NOT NULL OR li.completed_at IS NOT NULL)`+where+`
+		WHERE (c.cycle_end_at IS NOT NULL OR li.completed_at IS NOT NULL)`+where+`
 		ORDER BY li.id`, args...)
 	if err != nil {
 		return err
@@ -237,7 +238,7 @@ func RebuildIssues(ctx context.Context, tx *store.Tx, days []int64) error {
 		// The issues by id, found through the indexes on either day: a
 		// condition on the days themselves would have the planner scan
 		// every issue in id order.
-		if err := scanIssues(ctx, tx.Query, ` AND li.id IN (SELECT id FROM linear_issues WHERE `+strings.Join(cycle, " OR ")+`
+		if err := scanIssues(ctx, tx.Query, ` AND li.id IN (SELECT issue_id FROM linear_issue_cycles WHERE `+strings.Join(cycle, " OR ")+`
 			UNION ALL SELECT id FROM linear_issues WHERE `+strings.Join(done, " OR ")+`)`, args, b); err != nil {
 			return err
 		}
@@ -337,8 +338,9 @@ func DirtyIssueDays(ctx context.Context, tx *store.Tx) ([]int64, error) {
 	}
 	days := map[int64]bool{}
 	// Their days now.
-	rows, err = tx.Query(ctx, `/* rollup.dirtyIssueDays */ SELECT cycle_end_at, completed_at FROM linear_issues
-		WHERE id IN (SELECT issue_id FROM issue_rollup_dirty)`)
+	rows, err = tx.Query(ctx, `/* rollup.dirtyIssueDays */ SELECT c.cycle_end_at, li.completed_at
+		FROM linear_issues li LEFT JOIN linear_issue_cycles c ON c.issue_id = li.id
+		WHERE li.id IN (SELECT issue_id FROM issue_rollup_dirty)`)
 	if err != nil {
 		return nil, err
 	}

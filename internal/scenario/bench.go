@@ -54,9 +54,11 @@ func FillBenchmark(b testing.TB, st *store.Store) {
 		 SELECT 'api', 'i' || i, 1 + i %% %[5]d, %[6]d + i * (%[7]d / %[4]d), %[6]d + i * (%[7]d / %[4]d) + (i %% 20) * 1800000, 0 FROM seq`,
 		`INSERT INTO linear_teams (linear_id, key, name) VALUES ('t1', 'ENG', 'Engineering')`,
 		`WITH RECURSIVE seq(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM seq WHERE i < %[3]d)
-		 INSERT INTO linear_issues (team_id, linear_id, identifier, number, created_at, updated_at, completed_at, cycle_end_at, dirty)
+		 INSERT INTO linear_issues (team_id, linear_id, identifier, number, created_at, updated_at, completed_at, dirty)
 		 SELECT 1, 'l' || i, 'ENG-' || i, i, %[6]d + i * (%[7]d / %[3]d) - 5 * 86400000, %[6]d + i * (%[7]d / %[3]d),
-		        %[6]d + i * (%[7]d / %[3]d), %[6]d + i * (%[7]d / %[3]d) - (i %% 7) * 3600000, FALSE FROM seq`,
+		        %[6]d + i * (%[7]d / %[3]d), FALSE FROM seq`,
+		`INSERT INTO linear_issue_cycles (issue_id, cycle_end_at, created_at)
+		 SELECT id, completed_at - (id %% 7) * 3600000, created_at FROM linear_issues`,
 		`INSERT INTO linear_issue_prs (issue_id, pr_id, via) SELECT id, id * 10, 'identifier' FROM linear_issues`,
 	}
 	ctx := context.Background()
@@ -74,7 +76,7 @@ func FillBenchmark(b testing.TB, st *store.Store) {
 	// No hand tuning (no VACUUM, no ANALYZE of our own): the statistics are
 	// those the product keeps itself after a derive writes this much.
 	if err := st.Optimize(ctx, "repositories", "deployments", "pull_requests", "pr_facts", "incidents",
-		"linear_teams", "linear_issues", "linear_issue_prs"); err != nil {
+		"linear_teams", "linear_issues", "linear_issue_prs", "linear_issue_cycles"); err != nil {
 		b.Fatal(err)
 	}
 	b.Logf("filled %d PRs, %d deployments, %d issues, %d incidents on %s in %v", benchPRs, benchDeployments,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -56,9 +57,19 @@ func migrations(d Dialect) ([]migration, error) {
 // again, and safe to run from two processes at once. It returns the versions
 // it applied.
 func (s *Store) Migrate(ctx context.Context) ([]string, error) {
+	return s.migrate(ctx, "")
+}
+
+// migrate is Migrate for the migrations before version before (all when
+// it is ""; a test migrates up to a version, fills the tables, and then
+// applies the rest).
+func (s *Store) migrate(ctx context.Context, before string) ([]string, error) {
 	all, err := migrations(s.dialect)
 	if err != nil {
 		return nil, err
+	}
+	if before != "" {
+		all = slices.DeleteFunc(all, func(m migration) bool { return m.version >= before })
 	}
 	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {

@@ -222,3 +222,59 @@ func TestPublicMessageHidesDatabaseErrors(t *testing.T) {
 		t.Errorf("another error shows as %q", msg)
 	}
 }
+
+// TestCycleEndsMoveToTheirTable checks migration 0021: the cycle ends that
+// linear_issues held move to linear_issue_cycles, with each issue's
+// creation, and the column goes.
+func TestCycleEndsMoveToTheirTable(t *testing.T) {
+	ctx := context.Background()
+	url := storetest.URL(t)
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := s.MigrateBefore(ctx, "0021"); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO linear_teams (id, linear_id, key) VALUES (1, 't1', 'ENG')`,
+		`INSERT INTO linear_issues (id, team_id, linear_id, identifier, number, created_at, updated_at, cycle_end_at)
+			VALUES (1, 1, 'a', 'ENG-1', 1, 1000, 1000, 5000), (2, 1, 'b', 'ENG-2', 2, 2000, 2000, NULL),
+			(3, 1, 'c', 'ENG-3', 3, 3000, 3000, 9000)`,
+	} {
+		if _, err := s.DB().ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if applied, err := s.Migrate(ctx); err != nil || len(applied) == 0 || applied[0] != "0021_linear_issue_cycles" {
+		t.Fatalf("Migrate applied %v, err %v; want 0021_linear_issue_cycles first", applied, err)
+	}
+	rows, err := s.DB().QueryContext(ctx, `SELECT issue_id, cycle_end_at, created_at FROM linear_issue_cycles ORDER BY issue_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id, end, created int64
+		if err := rows.Scan(&id, &end, &created); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprintf("%d:%d:%d", id, end, created))
+	}
+	if want := "1:5000:1000 3:9000:3000"; strings.Join(got, " ") != want {
+		t.Errorf("linear_issue_cycles %q, want %q", strings.Join(got, " "), want)
+	}
+	if _, err := s.DB().ExecContext(ctx, `SELECT cycle_end_at FROM linear_issues`); err == nil {
+		t.Error("linear_issues still has cycle_end_at")
+	}
+	// The issue's row goes with it.
+	if _, err := s.DB().ExecContext(ctx, `DELETE FROM linear_issues WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := s.DB().QueryRowContext(ctx, `SELECT count(*) FROM linear_issue_cycles`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("after deleting an issue, %d cycle ends (err %v), want 1", n, err)
+	}
+}
