@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -63,6 +64,20 @@ func (s *Store) Optimize(ctx context.Context, tables ...string) error {
 			})
 		}
 		return g.Wait()
+	}
+	return nil
+}
+
+// Analyze gives PostgreSQL's planner fresh statistics of tables, in one
+// ANALYZE on a connection of its own (which a caller may run beside its
+// own writes); on SQLite, whose statistics Optimize keeps, it does
+// nothing.
+func (s *Store) Analyze(ctx context.Context, tables ...string) error {
+	if s.dialect != Postgres || len(tables) == 0 {
+		return nil
+	}
+	if _, err := s.write.ExecContext(ctx, `ANALYZE `+strings.Join(tables, ", ")); err != nil {
+		return fmt.Errorf("store: analyze: %w", err)
 	}
 	return nil
 }
