@@ -650,3 +650,33 @@ func TestFullDeriveConvertsRunsBothWays(t *testing.T) {
 		t.Errorf("%d runs still dirty after the second full derive", n)
 	}
 }
+
+// TestFullRunSetsDeploymentFlags: a full run recomputes every deployment's
+// failed and rework flags, whatever they held before.
+func TestFullRunSetsDeploymentFlags(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	b.Deployment(web, "d0", at(0), "sha0") // a PR merged before the first deployment links to none
+	b.PullRequest(web, scenario.PR{Number: 1, Head: "revert-7-login", Created: at(0), Merged: atp(1)})
+	b.Deployment(web, "d1", at(2), "sha1")
+	b.PullRequest(web, scenario.PR{Number: 2, Head: "feature", Created: at(3), Merged: atp(4)})
+	b.Deployment(web, "d2", at(5), "sha2")
+	b.Incident(web, "i1", at(6), atp(7))
+	b.Derive()
+	flags := func() string {
+		return strings.Join(storetest.Strings(t, st, `SELECT external_id || ':' || CASE WHEN failed THEN 'failed' ELSE 'ok' END || ':' ||
+			CASE WHEN is_rework THEN 'rework' ELSE 'new' END FROM deployments ORDER BY external_id`), " ")
+	}
+	want := flags()
+	if want != "d0:ok:new d1:ok:rework d2:failed:new" {
+		t.Fatalf("flags after the first run %q: the scenario does not set each flag once", want)
+	}
+	if _, err := st.DB().Exec(`UPDATE deployments SET failed = NOT failed, is_rework = NOT is_rework`); err != nil {
+		t.Fatal(err)
+	}
+	b.DeriveFull()
+	if got := flags(); got != want {
+		t.Errorf("flags after a full run %q, want %q", got, want)
+	}
+}
