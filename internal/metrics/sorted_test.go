@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -56,4 +57,67 @@ func BenchmarkSortValues(b *testing.B) {
 		sortValues(w)
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(v)), "ns/value")
+}
+
+// TestSortedSetKth checks every rank of sets of sorted parts against the
+// merged, sorted values: ties within and across parts, negatives, values
+// at int64's ends, one part, parts of one value.
+func TestSortedSetKth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, kind := range []string{"durations", "ties", "extremes", "negative", "single"} {
+		for round := range 20 {
+			var s sortedSet
+			var all []int64
+			parts := 1 + rng.IntN(30)
+			if kind == "single" {
+				parts = 1
+			}
+			for range parts {
+				p := make([]int64, 1+rng.IntN(60))
+				for i := range p {
+					switch kind {
+					case "durations", "single":
+						p[i] = int64(rng.ExpFloat64() * 3.6e7)
+					case "ties":
+						p[i] = rng.Int64N(4)
+					case "extremes":
+						p[i] = []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}[rng.IntN(5)]
+					case "negative":
+						p[i] = rng.Int64N(1000) - 500
+					}
+				}
+				slices.Sort(p)
+				var sum int64
+				for _, v := range p {
+					sum += v
+				}
+				s.add(p, sum)
+				all = append(all, p...)
+			}
+			slices.Sort(all)
+			for k, want := range all {
+				if got := s.kth(k); got != want {
+					t.Fatalf("%s, round %d: kth(%d) = %d, want %d", kind, round, k, got, want)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkSortedSetSummary selects a team's percentiles as the Teams page
+// does: the sorted values of 25 members, 10,000 each.
+func BenchmarkSortedSetSummary(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	var s sortedSet
+	for range 25 {
+		p := make([]int64, 10000)
+		for i := range p {
+			p[i] = min(int64(rng.ExpFloat64()*2e8), 3e10)
+		}
+		slices.Sort(p)
+		s.add(p, 0)
+	}
+	for b.Loop() {
+		s.summary()
+	}
 }
