@@ -167,14 +167,12 @@ func (s *Store) shippedPRs(ctx context.Context, ids []int64, byID map[int64]*Dep
 			// planned the UNION ALL's branches one by one, each time,
 			// and that planning took 22 to 33 ms of a page whose reads
 			// took 1 to 4.
-			q = `/* Store.shippedPRsFirst */
+			return s.scanShipped(ctx, `/* Store.shippedPRsFirst */
 			SELECT x.deployment_id, p.id, p.number, p.title, p.author_login, p.html_url, p.merged_at
 			FROM unnest($1::bigint[]) AS d(id)
 			CROSS JOIN LATERAL (SELECT f.deployment_id, f.pr_id, f.merged_at FROM pr_facts f
-				WHERE f.deployment_id = d.id ORDER BY f.merged_at, f.pr_id LIMIT ` + strconv.Itoa(maxPRs) + `) x
-			JOIN pull_requests p ON p.id = x.pr_id ORDER BY x.merged_at, x.pr_id`
-			args = []any{ids}
-			return s.scanShipped(ctx, q, args, byID)
+				WHERE f.deployment_id = d.id ORDER BY f.merged_at, f.pr_id LIMIT `+strconv.Itoa(maxPRs)+`) x
+			JOIN pull_requests p ON p.id = x.pr_id ORDER BY x.merged_at, x.pr_id`, []any{ids}, byID)
 		}
 		var b strings.Builder
 		args = args[:0]

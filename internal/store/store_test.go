@@ -250,19 +250,8 @@ func TestCycleEndsMoveToTheirTable(t *testing.T) {
 	if applied, err := s.Migrate(ctx); err != nil || len(applied) == 0 || applied[0] != "0021_linear_issue_cycles" {
 		t.Fatalf("Migrate applied %v, err %v; want 0021_linear_issue_cycles first", applied, err)
 	}
-	rows, err := s.DB().QueryContext(ctx, `SELECT issue_id, cycle_end_at, created_at FROM linear_issue_cycles ORDER BY issue_id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var got []string
-	for rows.Next() {
-		var id, end, created int64
-		if err := rows.Scan(&id, &end, &created); err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, fmt.Sprintf("%d:%d:%d", id, end, created))
-	}
+	got := storetest.Strings(t, s, `SELECT CAST(issue_id AS TEXT) || ':' || CAST(cycle_end_at AS TEXT) || ':' || CAST(created_at AS TEXT)
+		FROM linear_issue_cycles ORDER BY issue_id`)
 	if want := "1:5000:1000 3:9000:3000"; strings.Join(got, " ") != want {
 		t.Errorf("linear_issue_cycles %q, want %q", strings.Join(got, " "), want)
 	}
