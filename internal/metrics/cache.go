@@ -5,23 +5,31 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/veelocity/veelocity/internal/memo"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
 // cacheSize bounds the number of answers kept. One page view looks up
-// twenty or so (each metric, its trend, its series), so 256 held about a
-// dozen views; most answers are a few KB, the developers table a few
-// hundred bytes per developer.
-const cacheSize = 2048
+// twenty or so (each metric, its trend, its series); most answers are a
+// few KB, the developers table a few hundred bytes per developer. Only
+// answers of the current data version are kept (put), so the bound is on
+// what one version accumulates: 2,048 held about a hundred views, and
+// under a load of many ranges and filters most lookups missed an answer
+// evicted before it was asked for again (BENCHMARKS.md).
+const cacheSize = 16384
 
 // resultCache keeps recent answers for as long as the data version they
 // were computed from is current. A dashboard asks the same questions on
 // every page view; only the first after a sync pays for them.
 type resultCache struct {
-	mu      sync.Mutex
-	entries map[string]cacheEntry
+	mu sync.Mutex
+	// version is the data version of every entry, and seen when it was
+	// read from the database.
+	version string
+	seen    time.Time
+	entries map[string]any
 	order   []string // insertion order, for eviction
 
 	hits, misses atomic.Int64
@@ -41,26 +49,35 @@ func (s *Service) CacheStats() CacheStats {
 	return CacheStats{Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load()}
 }
 
-type cacheEntry struct {
-	version string
-	value   any
-}
-
-func newResultCache() *resultCache { return &resultCache{entries: map[string]cacheEntry{}} }
+func newResultCache() *resultCache { return &resultCache{entries: map[string]any{}} }
 
 func (c *resultCache) get(key, version string) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.entries[key]
-	if !ok || e.version != version {
+	if version != c.version {
 		return nil, false
 	}
-	return e.value, true
+	v, ok := c.entries[key]
+	return v, ok
 }
 
-func (c *resultCache) put(key, version string, v any) {
+// put keeps v, computed from the data version read at seen. A version read
+// later than the entries' replaces them all: the data only moves on, so
+// no one asks for an older version's answers again, and holding them
+// until they are evicted filled the cache with dead answers while a sync
+// wrote (each derive is a new version). An answer of a version read
+// earlier than the entries' is dropped.
+func (c *resultCache) put(key, version string, seen time.Time, v any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if version != c.version {
+		if seen.Before(c.seen) {
+			return
+		}
+		c.version, c.seen = version, seen
+		clear(c.entries)
+		c.order = c.order[:0]
+	}
 	if _, ok := c.entries[key]; !ok {
 		c.order = append(c.order, key)
 		if len(c.order) > cacheSize {
@@ -68,7 +85,7 @@ func (c *resultCache) put(key, version string, v any) {
 			c.order = c.order[1:]
 		}
 	}
-	c.entries[key] = cacheEntry{version, v}
+	c.entries[key] = v
 }
 
 // key identifies a query.
@@ -81,8 +98,23 @@ func (q Query) key() string {
 // the version whenever it changes a fact: an unchanged version means
 // unchanged answers.
 func (s *Service) dataVersion(ctx context.Context) (string, error) {
-	v, _, err := s.appState(ctx, store.DataVersionKey)
+	v, _, err := s.dataVersionSeen(ctx)
 	return v, err
+}
+
+// dataVersionSeen is dataVersion with the time it was read, once per
+// request as app_state values are.
+func (s *Service) dataVersionSeen(ctx context.Context) (string, time.Time, error) {
+	type read struct {
+		v    string
+		seen time.Time
+	}
+	r, err := memo.Do(ctx, "data_version", func() (read, error) {
+		seen := time.Now()
+		v, _, err := s.st.AppState(ctx, store.DataVersionKey)
+		return read{v, seen}, err
+	})
+	return r.v, r.seen, err
 }
 
 // cached answers from the cache when the data has not changed since the
@@ -93,7 +125,7 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 	if s.cache == nil {
 		return fn()
 	}
-	version, err := s.dataVersion(ctx)
+	version, seen, err := s.dataVersionSeen(ctx)
 	if err != nil {
 		var zero T
 		return zero, err
@@ -113,7 +145,7 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 		if err != nil {
 			return nil, err
 		}
-		s.cache.put(key, version, v)
+		s.cache.put(key, version, seen, v)
 		return v, nil
 	})
 	if computed {

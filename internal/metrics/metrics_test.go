@@ -526,6 +526,47 @@ func TestResultCache(t *testing.T) {
 	}
 }
 
+// TestResultCacheKeepsOneVersion: the cache holds the answers of the
+// newest data version it has seen, drops the older version's answers when
+// a newer one arrives, and never lets an answer computed from an older
+// version replace them.
+func TestResultCacheKeepsOneVersion(t *testing.T) {
+	c := newResultCache()
+	t0 := time.Now()
+	c.put("a", "v1", t0, 1)
+	c.put("b", "v1", t0, 2)
+	if v, ok := c.get("a", "v1"); !ok || v != 1 {
+		t.Fatalf("a at v1: %v %v, want 1", v, ok)
+	}
+	if _, ok := c.get("a", "v2"); ok {
+		t.Error("a v1 answer was given for v2")
+	}
+	c.put("a", "v2", t0.Add(time.Second), 3)
+	if n := len(c.entries); n != 1 {
+		t.Errorf("%d entries after v2's first answer, want 1 (v1's dropped)", n)
+	}
+	if _, ok := c.get("b", "v1"); ok {
+		t.Error("v1's answer b is still given after v2 arrived")
+	}
+	// A slow request that read v1 before v2 arrived finishes now.
+	c.put("b", "v1", t0.Add(time.Second/2), 4)
+	if v, ok := c.get("a", "v2"); !ok || v != 3 {
+		t.Errorf("a at v2 after a late v1 answer: %v %v, want 3", v, ok)
+	}
+	if _, ok := c.get("b", "v1"); ok {
+		t.Error("a late v1 answer was kept")
+	}
+	for i := range cacheSize + 1 {
+		c.put(fmt.Sprint("k", i), "v2", t0.Add(time.Second), i)
+	}
+	if n := len(c.entries); n != cacheSize {
+		t.Errorf("%d entries after %d answers, want the bound %d", n, cacheSize+2, cacheSize)
+	}
+	if _, ok := c.get("a", "v2"); ok {
+		t.Error("the oldest answer outlived the bound")
+	}
+}
+
 // TestBucketSQL: the database groups instants into the same buckets as Go.
 func TestBucketSQL(t *testing.T) {
 	st := storetest.New(t)
