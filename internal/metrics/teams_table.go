@@ -41,7 +41,9 @@ type TeamMetrics struct {
 }
 
 // TeamsTable computes, for each team, what DORA and Development compute for
-// q with the trend and q.Team set to that team, in the teams' order.
+// q with the trend and q.Team set to that team, in the teams' order: their
+// values, tiers and trends, without the per-bucket series once the rollup
+// is built (the Teams page shows none).
 func (s *Service) TeamsTable(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
 	q.Trend, q.Team = true, nil
 	var key strings.Builder
@@ -217,11 +219,33 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 			d.CycleTime.Trend = newTrend(d.CycleTime.MedianHours, pd.CycleTime.MedianHours, false)
 			d.Throughput.Trend = newTrend(floatPtr(float64(d.Throughput.Total)), floatPtr(float64(pd.Throughput.Total)), true)
 			c.Slug = t.Slug
+			c.dropSeries()
 			out[i] = c
 			return nil
 		})
 	}
 	return out, g.Wait()
+}
+
+// dropSeries lets go of m's per-bucket series, which the Teams page does
+// not show. A 365-day Teams answer held about 7,600 points of them (24
+// teams, three series of 53 weeks each, the previous range's too until
+// the trends were set), each with its date: kept in the result cache, a
+// load of many ranges made them most of the heap the collector scanned
+// (BENCHMARKS.md).
+func (m *TeamMetrics) dropSeries() {
+	m.DORA.DeploymentFrequency.Data = nil
+	m.DORA.ChangeFailureRate.Data = nil
+	m.DORA.ReworkRate.Data = nil
+	m.DORA.LeadTime.Data = nil
+	m.DORA.RecoveryTime.Data = nil
+	m.Development.CycleTime.Data = nil
+	if ic := m.Development.Throughput.IssuesCompleted; ic != nil {
+		ic.Data = nil
+	}
+	m.Development.Throughput.Data = nil
+	m.Development.PRReviewTime.Data = nil
+	m.Development.PRMergeTime.Data = nil
 }
 
 // setDORATrends sets the trends of cur against prev, as DORA does.

@@ -109,6 +109,11 @@ func TestTeamsTableEqualsPerTeam(t *testing.T) {
 						}
 						want = append(want, m)
 					}
+					for _, m := range got {
+						if !noRollup && (m.DORA.DeploymentFrequency.Data != nil || m.DORA.ChangeFailureRate.Data != nil || m.DORA.ReworkRate.Data != nil) {
+							t.Errorf("%s: team %s keeps the series the Teams page does not show", params, m.Slug)
+						}
+					}
 					g, w := headlines(t, got), headlines(t, want)
 					if !bytes.Equal(g, w) {
 						t.Errorf("%s (no rollup: %v): the batch answers\n%s\nper team\n%s", params, noRollup, g, w)
