@@ -370,8 +370,9 @@ func changeFailureRate(q Query, deps []deployment) *ChangeFailureRate {
 	sh := shareOf(q, deps, func(d deployment) bool { return d.failed })
 	m := &ChangeFailureRate{Deployments: sh.all, FailedDeployments: sh.allHits, Rate: ratio(sh.allHits, sh.all),
 		Data: make([]RatePoint, len(sh.dates))}
+	rates := sh.rates()
 	for i := range m.Data {
-		m.Data[i] = RatePoint{Date: sh.dates[i], Deployments: sh.total[i], Failed: sh.hits[i], Rate: ratio(sh.hits[i], sh.total[i])}
+		m.Data[i] = RatePoint{Date: sh.dates[i], Deployments: sh.total[i], Failed: sh.hits[i], Rate: rates[i]}
 	}
 	m.Tier = tierAtMost(m.Rate, 0.05, 0.10, 0.15)
 	return m
@@ -404,6 +405,22 @@ func shareOf(q Query, deps []deployment, is func(deployment) bool) share {
 		}
 	}
 	return sh
+}
+
+// rates is each bucket's hits ÷ total as ratio gives it (nil without a
+// deployment), the values held in one array rather than one object per
+// bucket: answers stay in the result cache, and the garbage collector
+// marks each of their objects on every cycle.
+func (sh share) rates() []*float64 {
+	vals := make([]float64, len(sh.total))
+	out := make([]*float64, len(sh.total))
+	for i, n := range sh.total {
+		if r := ratio(sh.hits[i], n); r != nil {
+			vals[i] = *r
+			out[i] = &vals[i]
+		}
+	}
+	return out
 }
 
 // tierBelow rates a duration in hours: elite below the first threshold,
@@ -504,8 +521,9 @@ func reworkRate(q Query, deps []deployment) *ReworkRate {
 	sh := shareOf(q, deps, func(d deployment) bool { return d.rework })
 	m := &ReworkRate{Deployments: sh.all, ReworkDeployments: sh.allHits, Rate: ratio(sh.allHits, sh.all),
 		Data: make([]ReworkPoint, len(sh.dates))}
+	rates := sh.rates()
 	for i := range m.Data {
-		m.Data[i] = ReworkPoint{Date: sh.dates[i], Deployments: sh.total[i], Rework: sh.hits[i], Rate: ratio(sh.hits[i], sh.total[i])}
+		m.Data[i] = ReworkPoint{Date: sh.dates[i], Deployments: sh.total[i], Rework: sh.hits[i], Rate: rates[i]}
 	}
 	return m
 }

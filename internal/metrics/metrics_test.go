@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"reflect"
 	"testing"
+	"unsafe"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/model"
@@ -564,6 +565,23 @@ func TestResultCacheKeepsOneVersion(t *testing.T) {
 	}
 	if _, ok := c.get("a", "v2"); ok {
 		t.Error("the oldest answer outlived the bound")
+	}
+}
+
+// TestDateText: a bucket's date text is its YYYY-MM-DD spelling, shared
+// between the points of one date.
+func TestDateText(t *testing.T) {
+	for _, at := range []time.Time{
+		time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 3, 1, 23, 0, 0, 0, time.FixedZone("x", -3600)),
+	} {
+		if got, want := dateText(at), at.Format("2006-01-02"); got != want {
+			t.Errorf("dateText(%v) = %q, want %q", at, got, want)
+		}
+	}
+	a, b := dateText(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)), dateText(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC))
+	if unsafe.StringData(a) != unsafe.StringData(b) {
+		t.Error("two points of one date hold two strings")
 	}
 }
 

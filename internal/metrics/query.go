@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/store"
@@ -265,7 +266,41 @@ func (s *series) slot(ms int64) int {
 	return lo
 }
 
-func (s *series) date(i int) string { return s.dates[i].Format(dateLayout) }
+func (s *series) date(i int) string { return dateText(s.dates[i]) }
+
+// dateTexts holds the text of the bucket dates formatted so far, so that
+// every series point of a date shares one string. Each metric of each
+// answer has a series, and the result cache keeps thousands of answers:
+// one string per point was two fifths of the objects the garbage
+// collector marked under load (BENCHMARKS.md). Bounded by maxDateTexts,
+// past which dates are formatted anew.
+var dateTexts = struct {
+	sync.RWMutex
+	m map[int64]string
+}{m: map[int64]string{}}
+
+const maxDateTexts = 1 << 16 // about 180 years of days
+
+// dateText is t's date (a UTC midnight) as YYYY-MM-DD.
+func dateText(t time.Time) string {
+	if t.Location() != time.UTC {
+		return t.Format(dateLayout)
+	}
+	k := t.Unix()
+	dateTexts.RLock()
+	v, ok := dateTexts.m[k]
+	dateTexts.RUnlock()
+	if ok {
+		return v
+	}
+	v = t.Format(dateLayout)
+	dateTexts.Lock()
+	if len(dateTexts.m) < maxDateTexts {
+		dateTexts.m[k] = v
+	}
+	dateTexts.Unlock()
+	return v
+}
 
 // bucketSQL is an SQL expression giving the first instant (Unix ms) of the
 // bucket that holds column's instant, so that counts can be grouped in the
