@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -109,8 +112,12 @@ type teamIssue struct {
 
 // teamsData is what the batched Teams page reads, for one range.
 type teamsData struct {
-	authors   map[string]*teamAuthor
-	deps      []teamDeployment
+	authors map[string]*teamAuthor
+	deps    []teamDeployment
+	// depsFor holds the deployments of each set of repositories a team
+	// has asked for (depsOf).
+	depsMu    sync.Mutex
+	depsFor   map[string][]deployment
 	cycles    []*teamIssue
 	completed []*teamIssue
 	// issueRollup is set when the issue rollup is built: cycle time and
@@ -285,12 +292,7 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 			pops[i].add(a.vals[i], a.sums[i])
 		}
 	}
-	var deps []deployment
-	for _, dp := range d.deps {
-		if repo[dp.repo] {
-			deps = append(deps, dp.deployment)
-		}
-	}
+	deps := d.depsOf(repo)
 	m := TeamMetrics{DORA: &DORA{}, Development: &Development{}}
 	var err error
 	if m.DORA.DeploymentFrequency, err = s.deploymentFrequency(ctx, tq, deps); err != nil {
@@ -346,6 +348,35 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 		tp.IssuesCompleted = ic
 	}
 	return m, nil
+}
+
+// depsOf returns the deployments of the repositories in repo, gathered once per set of repositories: teams often share theirs,
+// and gathering them again for each team of a 365-day Teams page was a
+// tenth of what serve allocated under load. Callers must not modify it.
+func (d *teamsData) depsOf(repo map[int64]bool) []deployment {
+	key := fmt.Sprint(slices.Sorted(maps.Keys(repo)))
+	d.depsMu.Lock()
+	defer d.depsMu.Unlock()
+	if deps, ok := d.depsFor[key]; ok {
+		return deps
+	}
+	n := 0
+	for _, dp := range d.deps {
+		if repo[dp.repo] {
+			n++
+		}
+	}
+	deps := make([]deployment, 0, n)
+	for _, dp := range d.deps {
+		if repo[dp.repo] {
+			deps = append(deps, dp.deployment)
+		}
+	}
+	if d.depsFor == nil {
+		d.depsFor = map[string][]deployment{}
+	}
+	d.depsFor[key] = deps
+	return deps
 }
 
 func anyMember(logins []string, member map[string]bool) bool {
