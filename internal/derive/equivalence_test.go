@@ -209,6 +209,45 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				}
 				return out.String()
 			}
+			// Narrow ranges, asked through the same Service after every
+			// round and compared with a fresh one's answers: the result
+			// cache carries an answer read from the rollups alone to the
+			// next data version when no day it read was rebuilt, which
+			// must never leave a stale answer.
+			rangeAnswers := func(s *metrics.Service) string {
+				var out strings.Builder
+				for day := -6; day <= 27; day += 3 {
+					from := t0.AddDate(0, 0, day)
+					for _, extra := range []string{"", "&author=bob", "&repo=acme/api", "&include_trend=true", "&team=red&include_trend=true"} {
+						v, _ := url.ParseQuery("start_date=" + from.Format(time.DateOnly) + "&end_date=" + from.AddDate(0, 0, 2).Format(time.DateOnly) +
+							"&period=day" + extra)
+						q, err := metrics.ParseQuery(context.Background(), st, v, at(0))
+						if err != nil {
+							t.Fatal(err)
+						}
+						dev, err := s.Development(context.Background(), q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						devs, err := s.Developers(context.Background(), q, "", "")
+						if err != nil {
+							t.Fatal(err)
+						}
+						lead, err := s.LeadTime(context.Background(), q)
+						if err != nil {
+							t.Fatal(err)
+						}
+						authors, err := s.Authors(context.Background(), q, 10)
+						if err != nil {
+							t.Fatal(err)
+						}
+						j, _ := json.Marshal([]any{v.Encode(), dev, devs, lead, authors})
+						out.Write(j)
+						out.WriteByte('\n')
+					}
+				}
+				return out.String()
+			}
 			editTeam("red")
 			editTeam("blue")
 			teams := map[string]string{}
@@ -327,6 +366,14 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				}
 				b.Derive()
 				teamAnswers(svc) // fills the result cache, which the next round's edits must invalidate
+				if got, want := rangeAnswers(svc), rangeAnswers(metrics.New(st, false)); got != want {
+					t.Errorf("round %d: narrow ranges through the cache differ from a fresh service's:\n%s\n%s", round, got, want)
+				}
+			}
+			if c := svc.CacheStats(); c.Carried == 0 {
+				t.Fatalf("no answer was carried across a derive (%+v): the comparison of narrow ranges tells nothing of it", c)
+			} else {
+				t.Logf("%d answers carried across derives", c.Carried)
 			}
 			incremental := snapshot(t, st)
 			cachedTeams := teamAnswers(svc)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/veelocity/veelocity/internal/memo"
+	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
 )
 
@@ -20,36 +21,115 @@ import (
 // evicted before it was asked for again (BENCHMARKS.md).
 const cacheSize = 16384
 
-// resultCache keeps recent answers for as long as the data version they
-// were computed from is current. A dashboard asks the same questions on
-// every page view; only the first after a sync pays for them.
+// resultCache keeps recent answers for as long as the data they were
+// computed from is unchanged. A dashboard asks the same questions on every
+// page view; only the first after a sync pays for them.
+//
+// Each derive that changes the data gives it a new version. Most answers
+// are dropped then, but an answer read from the rollups alone (rollupDeps)
+// is carried over to the new version when no day it read was rebuilt: the
+// rollups' in-memory mirrors know which days a derive rebuilt, as they
+// reload those alone (mirror.go). A sync that brings today's pull requests
+// leaves last month's percentiles cached.
 type resultCache struct {
 	mu sync.Mutex
 	// version is the data version of every entry, and seen when it was
 	// read from the database.
 	version string
 	seen    time.Time
-	entries map[string]any
+	entries map[string]cacheEntry
 	order   []string // insertion order, for eviction
 
-	hits, misses atomic.Int64
+	hits, misses, carried atomic.Int64
+}
+
+type cacheEntry struct {
+	value any
+	deps  rollupDeps
+}
+
+// rollupDeps says which rollups an answer was read from, over which days,
+// and what the rollups were then: it can be carried to a newer data
+// version while those days of those rollups are unchanged. The zero value
+// is an answer that is never carried (it read something else too:
+// deployments, incidents, a list; or the facts, before the rollups were
+// built, or the database, when a rollup is too large to hold).
+type rollupDeps struct {
+	pr, issues bool
+	from, to   int64 // UTC days, [from, to)
+	// The rollups' snapshots the answer was read from (their epochs and
+	// generations), and whether Linear counted as configured
+	// (throughput's issues_completed is null without it).
+	prEpoch, issuesEpoch string
+	prGen, issuesGen     int64
+	linear               bool
+}
+
+// rollupMark is what the rollups are at a data version: the snapshots of
+// their mirrors, and whether Linear counts as configured.
+type rollupMark struct {
+	pr     *mirrorSnap[mirrorRow]
+	issues *mirrorSnap[issueRow]
+	linear bool
+}
+
+// rollupMark reads the rollups' state at the request's data version (the
+// snapshots its answers read). ok is false on an error.
+func (s *Service) rollupMark(ctx context.Context) (m rollupMark, ok bool) {
+	pr, err := s.mirror(ctx)
+	if err != nil {
+		return m, false
+	}
+	issues, err := s.issueMirror(ctx)
+	if err != nil {
+		return m, false
+	}
+	linear, err := s.linearConfigured(ctx)
+	if err != nil {
+		return m, false
+	}
+	return rollupMark{pr: pr, issues: issues, linear: linear}, true
+}
+
+// depsOf are the rollup days an answer for q reads (its range, and the
+// range before it when q asks for the trend), with the rollups' state mark
+// it is read from. They are the zero value, never carried, when a rollup
+// it reads is not held in memory.
+func depsOf(q Query, pr, issues bool, mark rollupMark) rollupDeps {
+	if (pr && mark.pr == nil) || (issues && mark.issues == nil) {
+		return rollupDeps{}
+	}
+	from := q.Start
+	if q.Trend {
+		from = q.Previous().Start
+	}
+	d := rollupDeps{pr: pr, issues: issues, from: rollup.Day(store.MS(from)), to: rollup.Day(store.MS(q.End) + rollup.MsPerDay - 1),
+		linear: mark.linear}
+	if pr {
+		d.prEpoch, d.prGen = mark.pr.epoch, mark.pr.gen
+	}
+	if issues {
+		d.issuesEpoch, d.issuesGen = mark.issues.epoch, mark.issues.gen
+	}
+	return d
 }
 
 // CacheStats counts the result cache's lookups since the service started:
 // Misses computed an answer, Hits did not (a request that waited for an
 // identical one computing counts as a hit). Every metric a page or an
-// endpoint asks for is a lookup of its own.
-type CacheStats struct{ Hits, Misses int64 }
+// endpoint asks for is a lookup of its own. Carried counts the answers kept
+// across data versions (resultCache.adopt).
+type CacheStats struct{ Hits, Misses, Carried int64 }
 
 // CacheStats returns the result cache's counts.
 func (s *Service) CacheStats() CacheStats {
 	if s.cache == nil {
 		return CacheStats{}
 	}
-	return CacheStats{Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load()}
+	return CacheStats{Hits: s.cache.hits.Load(), Misses: s.cache.misses.Load(), Carried: s.cache.carried.Load()}
 }
 
-func newResultCache() *resultCache { return &resultCache{entries: map[string]any{}} }
+func newResultCache() *resultCache { return &resultCache{entries: map[string]cacheEntry{}} }
 
 func (c *resultCache) get(key, version string) (any, bool) {
 	c.mu.Lock()
@@ -57,26 +137,62 @@ func (c *resultCache) get(key, version string) (any, bool) {
 	if version != c.version {
 		return nil, false
 	}
-	v, ok := c.entries[key]
-	return v, ok
+	e, ok := c.entries[key]
+	return e.value, ok
 }
 
-// put keeps v, computed from the data version read at seen. A version read
-// later than the entries' replaces them all: the data only moves on, so
-// no one asks for an older version's answers again, and holding them
-// until they are evicted filled the cache with dead answers while a sync
-// wrote (each derive is a new version). An answer of a version read
-// earlier than the entries' is dropped.
-func (c *resultCache) put(key, version string, seen time.Time, v any) {
+// holds reports whether the cache's entries are of version.
+func (c *resultCache) holds(version string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.version == version
+}
+
+// adopt moves the cache to version, read at seen, whose rollups are mark:
+// it keeps the answers read from rollup days that no derive has rebuilt
+// since they were read, and drops the others. A version read earlier than
+// the cache's is ignored: the data only moves on, so no one asks for an
+// older version's answers again.
+func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if version == c.version || seen.Before(c.seen) {
+		return
+	}
+	prReloads, issueReloads := mark.pr.reloads(), mark.issues.reloads()
+	keep := func(d rollupDeps) bool {
+		if !d.pr && !d.issues || d.linear != mark.linear {
+			return false
+		}
+		if d.pr && (mark.pr == nil || mark.pr.epoch != d.prEpoch || mark.pr.gen < d.prGen || changedIn(prReloads, d.prGen, d.from, d.to)) {
+			return false
+		}
+		return !d.issues || mark.issues != nil && mark.issues.epoch == d.issuesEpoch && mark.issues.gen >= d.issuesGen &&
+			!changedIn(issueReloads, d.issuesGen, d.from, d.to)
+	}
+	order := c.order[:0]
+	for _, key := range c.order {
+		if keep(c.entries[key].deps) {
+			order = append(order, key)
+		} else {
+			delete(c.entries, key)
+		}
+	}
+	clear(c.order[len(order):])
+	c.order = order
+	c.carried.Add(int64(len(order)))
+	c.version, c.seen = version, seen
+}
+
+// put keeps v, computed from the data version version, which read what
+// deps says. An answer of another version than the cache's is dropped
+// (adopt moves the cache to a newer version before an answer of it is
+// put).
+func (c *resultCache) put(key, version string, v any, deps rollupDeps) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if version != c.version {
-		if seen.Before(c.seen) {
-			return
-		}
-		c.version, c.seen = version, seen
-		clear(c.entries)
-		c.order = c.order[:0]
+		return
 	}
 	if _, ok := c.entries[key]; !ok {
 		c.order = append(c.order, key)
@@ -85,7 +201,7 @@ func (c *resultCache) put(key, version string, seen time.Time, v any) {
 			c.order = c.order[1:]
 		}
 	}
-	c.entries[key] = v
+	c.entries[key] = cacheEntry{v, deps}
 }
 
 // key identifies a query.
@@ -122,6 +238,20 @@ func (s *Service) dataVersionSeen(ctx context.Context) (string, time.Time, error
 // misses of one key compute it once (singleflight), with the context of the
 // first. Cached answers are shared: callers must not modify them.
 func cached[T any](ctx context.Context, s *Service, name string, q Query, extra string, fn func() (T, error)) (T, error) {
+	return cachedFrom(ctx, s, name, q, extra, rollupDeps{}, fn)
+}
+
+// cachedRollup is cached for an answer that, once the rollups are built,
+// reads nothing but the PR rollup (pr) and the issue rollup (issues) over
+// q's days (depsOf), and whether Linear counts as configured: it may be
+// carried over to newer data versions (resultCache.adopt). Before the
+// rollups are built the answer reads the facts instead, but no mark is
+// taken then, so nothing is carried.
+func cachedRollup[T any](ctx context.Context, s *Service, name string, q Query, extra string, pr, issues bool, fn func() (T, error)) (T, error) {
+	return cachedFrom(ctx, s, name, q, extra, rollupDeps{pr: pr, issues: issues}, fn)
+}
+
+func cachedFrom[T any](ctx context.Context, s *Service, name string, q Query, extra string, deps rollupDeps, fn func() (T, error)) (T, error) {
 	if s.cache == nil {
 		return fn()
 	}
@@ -129,6 +259,14 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 	if err != nil {
 		var zero T
 		return zero, err
+	}
+	var mark rollupMark
+	if !s.cache.holds(version) || deps.pr || deps.issues {
+		var ok bool
+		if mark, ok = s.rollupMark(ctx); !ok {
+			mark, deps = rollupMark{}, rollupDeps{}
+		}
+		s.cache.adopt(version, seen, mark)
 	}
 	key := name + "|" + q.key() + "|" + extra
 	if v, ok := s.cache.get(key, version); ok {
@@ -145,7 +283,10 @@ func cached[T any](ctx context.Context, s *Service, name string, q Query, extra 
 		if err != nil {
 			return nil, err
 		}
-		s.cache.put(key, version, seen, v)
+		if deps.pr || deps.issues {
+			deps = depsOf(q, deps.pr, deps.issues, mark)
+		}
+		s.cache.put(key, version, v, deps)
 		return v, nil
 	})
 	if computed {

@@ -39,7 +39,7 @@ var DeveloperColumns = []string{"login", "merged_prs", "median_merge_hours", "me
 // DeveloperColumns (default merged_prs), order asc or desc (default desc,
 // asc for login); nulls sort last.
 func (s *Service) Developers(ctx context.Context, q Query, sortBy, order string) (*Developers, error) {
-	return cached(ctx, s, "developers", q, sortBy+"|"+order, func() (*Developers, error) {
+	return cachedRollup(ctx, s, "developers", q, sortBy+"|"+order, true, true, func() (*Developers, error) {
 		if sortBy == "" {
 			sortBy = "merged_prs"
 		}

@@ -88,7 +88,7 @@ func durationTrend(ctx context.Context, q Query, compute func(context.Context, Q
 // PRReviewTime is first review − PR creation, for PRs whose first review
 // falls in the range.
 func (s *Service) PRReviewTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	return cached(ctx, s, "pr-review-time", q, "", func() (*DurationMetric, error) {
+	return cachedRollup(ctx, s, "pr-review-time", q, "", true, false, func() (*DurationMetric, error) {
 		return durationTrend(ctx, q, s.prReviewTime)
 	})
 }
@@ -113,7 +113,7 @@ func (s *Service) prReviewTime(ctx context.Context, q Query) (*DurationMetric, e
 // PRMergeTime is merge − PR creation, for PRs merged in the range into any
 // base branch.
 func (s *Service) PRMergeTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	return cached(ctx, s, "pr-merge-time", q, "", func() (*DurationMetric, error) {
+	return cachedRollup(ctx, s, "pr-merge-time", q, "", true, false, func() (*DurationMetric, error) {
 		return durationTrend(ctx, q, s.prMergeTime)
 	})
 }
@@ -161,7 +161,7 @@ func issueFilter(f *filter, q Query, mergedOnly bool) {
 // linked PRs − the issue's creation, for issues whose cycle ends in the
 // range.
 func (s *Service) CycleTime(ctx context.Context, q Query) (*DurationMetric, error) {
-	return cached(ctx, s, "cycle-time", q, "", func() (*DurationMetric, error) {
+	return cachedRollup(ctx, s, "cycle-time", q, "", false, true, func() (*DurationMetric, error) {
 		return durationTrend(ctx, q, s.cycleTime)
 	})
 }
@@ -187,7 +187,7 @@ func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 // Throughput counts merged PRs per bucket and, when Linear is configured,
 // Linear issues completed per bucket.
 func (s *Service) Throughput(ctx context.Context, q Query) (*Throughput, error) {
-	return cached(ctx, s, "throughput", q, "", func() (*Throughput, error) {
+	return cachedRollup(ctx, s, "throughput", q, "", true, true, func() (*Throughput, error) {
 		return withTrend(ctx, q, s.throughput, func(m *Throughput) *float64 { return floatPtr(float64(m.Total)) }, true,
 			func(m *Throughput, t *Trend) { m.Trend = t })
 	})

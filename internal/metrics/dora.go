@@ -227,7 +227,7 @@ func (s *Service) leadTimeMedian(ctx context.Context, q Query) (*LeadTime, error
 		}
 		return s.leadTime(ctx, q)
 	}
-	return cached(ctx, s, "lead-time-median", q, "", func() (*LeadTime, error) {
+	return cachedRollup(ctx, s, "lead-time-median", q, "", true, false, func() (*LeadTime, error) {
 		r, err := s.readRollup(ctx, q, rollup.LeadTimes)
 		if err != nil {
 			return nil, err
@@ -256,7 +256,7 @@ type leadTimeBoth struct {
 // its series.
 func (s *Service) leadTimeAndSeries(ctx context.Context, q Query) (*leadTimeBoth, error) {
 	q.Trend = false
-	return cached(ctx, s, "lead-time-both", q, "", func() (*leadTimeBoth, error) {
+	return cachedRollup(ctx, s, "lead-time-both", q, "", true, false, func() (*leadTimeBoth, error) {
 		ok, err := s.rollupReady(ctx)
 		if err != nil {
 			return nil, err

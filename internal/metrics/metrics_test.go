@@ -8,8 +8,8 @@ import (
 	"net/url"
 	"reflect"
 	"testing"
-	"unsafe"
 	"time"
+	"unsafe"
 
 	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/scenario"
@@ -527,30 +527,72 @@ func TestResultCache(t *testing.T) {
 	}
 }
 
+// TestResultCacheCarriesUntouchedDays: after a derive, an answer read from
+// the rollups alone stays cached when the derive rebuilt none of its days,
+// is computed again when it rebuilt one, and an answer that reads more than
+// the rollups (deployments) is computed again whatever its days.
+func TestResultCacheCarriesUntouchedDays(t *testing.T) {
+	st := storetest.New(t)
+	web, _ := devScenario(t, st) // PRs merged from March 2 to 5
+	s := New(st, false)
+	ctx := context.Background()
+	early := query(t, st, "start_date=2026-03-01&end_date=2026-03-07&include_trend=true")
+	late := query(t, st, "start_date=2026-03-18&end_date=2026-03-24")
+	merge, _ := s.PRMergeTime(ctx, early)
+	lateMerge, _ := s.PRMergeTime(ctx, late)
+	deps, _ := s.DeploymentFrequency(ctx, early)
+	if merge == nil || merge.Count == 0 || lateMerge.Count != 0 {
+		t.Fatalf("merge time before: %+v, %+v; want PRs early and none late", merge, lateMerge)
+	}
+	b := scenario.New(t, st)
+	b.PullRequest(web, scenario.PR{Number: 40, Author: "alice", Created: ts(20, 8), Merged: tp(20, 10)})
+	b.Derive()
+	if again, _ := s.PRMergeTime(ctx, early); again != merge {
+		t.Error("the early range's merge time was computed again, though the derive rebuilt none of its days")
+	}
+	if again, _ := s.PRMergeTime(ctx, late); again == lateMerge || again.Count != 1 {
+		t.Errorf("the late range's merge time after a PR merged in it: %+v (the answer before: %p, now %p)", again, lateMerge, again)
+	}
+	if again, _ := s.DeploymentFrequency(ctx, early); again == deps {
+		t.Error("the deployment frequency, which reads more than the rollups, was carried over")
+	}
+	if c := s.CacheStats(); c.Carried == 0 {
+		t.Errorf("cache counts %+v: nothing carried", c)
+	}
+	// A PR merged in the range before the early one (its trend's).
+	b.PullRequest(web, scenario.PR{Number: 41, Author: "alice", Created: ts(-3, 8), Merged: tp(-3, 10)})
+	b.Derive()
+	again, _ := s.PRMergeTime(ctx, early)
+	fresh, _ := New(st, false).PRMergeTime(ctx, early)
+	if again == merge || !reflect.DeepEqual(again, fresh) {
+		t.Errorf("after a PR merged in the previous range, the trend's answer %+v; a fresh service's %+v", again, fresh)
+	}
+}
+
 // TestResultCacheKeepsOneVersion: the cache holds the answers of the
-// newest data version it has seen, drops the older version's answers when
-// a newer one arrives, and never lets an answer computed from an older
-// version replace them.
+// newest data version it has seen, drops the older version's answers that
+// read anything but the rollups when a newer one arrives, and never lets an
+// answer computed from an older version replace them.
 func TestResultCacheKeepsOneVersion(t *testing.T) {
 	c := newResultCache()
 	t0 := time.Now()
-	c.put("a", "v1", t0, 1)
-	c.put("b", "v1", t0, 2)
+	c.adopt("v1", t0, rollupMark{})
+	c.put("a", "v1", 1, rollupDeps{})
+	c.put("b", "v1", 2, rollupDeps{})
 	if v, ok := c.get("a", "v1"); !ok || v != 1 {
 		t.Fatalf("a at v1: %v %v, want 1", v, ok)
 	}
 	if _, ok := c.get("a", "v2"); ok {
 		t.Error("a v1 answer was given for v2")
 	}
-	c.put("a", "v2", t0.Add(time.Second), 3)
-	if n := len(c.entries); n != 1 {
-		t.Errorf("%d entries after v2's first answer, want 1 (v1's dropped)", n)
+	c.adopt("v2", t0.Add(time.Second), rollupMark{})
+	if n := len(c.entries); n != 0 {
+		t.Errorf("%d entries after v2 arrived, want 0 (v1's dropped)", n)
 	}
-	if _, ok := c.get("b", "v1"); ok {
-		t.Error("v1's answer b is still given after v2 arrived")
-	}
+	c.put("a", "v2", 3, rollupDeps{})
 	// A slow request that read v1 before v2 arrived finishes now.
-	c.put("b", "v1", t0.Add(time.Second/2), 4)
+	c.adopt("v1", t0.Add(time.Second/2), rollupMark{})
+	c.put("b", "v1", 4, rollupDeps{})
 	if v, ok := c.get("a", "v2"); !ok || v != 3 {
 		t.Errorf("a at v2 after a late v1 answer: %v %v, want 3", v, ok)
 	}
@@ -558,7 +600,7 @@ func TestResultCacheKeepsOneVersion(t *testing.T) {
 		t.Error("a late v1 answer was kept")
 	}
 	for i := range cacheSize + 1 {
-		c.put(fmt.Sprint("k", i), "v2", t0.Add(time.Second), i)
+		c.put(fmt.Sprint("k", i), "v2", i, rollupDeps{})
 	}
 	if n := len(c.entries); n != cacheSize {
 		t.Errorf("%d entries after %d answers, want the bound %d", n, cacheSize+2, cacheSize)

@@ -1,17 +1,21 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"unsafe"
 
+	"github.com/veelocity/veelocity/internal/memo"
 	"github.com/veelocity/veelocity/internal/rollup"
 )
 
@@ -71,6 +75,38 @@ type mirrorSnap[R any] struct {
 	days    map[int64][]*R
 	sizes   map[int64]int64
 	bytes   int64
+	// reloaded holds, for each day reloaded since the epoch's first load,
+	// the generation it was last reloaded at (changedIn).
+	reloaded map[int64]int64
+}
+
+// reloads lists, by day, the days m reloaded since its epoch's first load
+// and the generation of each (changedIn).
+func (m *mirrorSnap[R]) reloads() []dayGen {
+	if m == nil {
+		return nil
+	}
+	out := make([]dayGen, 0, len(m.reloaded))
+	for d, g := range m.reloaded {
+		out = append(out, dayGen{d, g})
+	}
+	slices.SortFunc(out, func(a, b dayGen) int { return cmp.Compare(a.day, b.day) })
+	return out
+}
+
+// dayGen is a day and the generation it was last reloaded at.
+type dayGen struct{ day, gen int64 }
+
+// changedIn reports whether a day of [from, to) was reloaded after
+// generation gen, in reloads (a snapshot's reloads()).
+func changedIn(reloads []dayGen, gen, from, to int64) bool {
+	i, _ := slices.BinarySearchFunc(reloads, from, func(d dayGen, day int64) int { return cmp.Compare(d.day, day) })
+	for ; i < len(reloads) && reloads[i].day < to; i++ {
+		if reloads[i].gen > gen {
+			return true
+		}
+	}
+	return false
 }
 
 // rows returns the rows of day.
@@ -122,7 +158,7 @@ func (t *tableMirror[R]) refresh(ctx context.Context, st mirrorStore, old *mirro
 		gen, _ := strconv.ParseInt(genText, 10, 64)
 		next := &mirrorSnap[R]{version: version, epoch: epoch, gen: gen}
 		if old == nil || old.epoch != epoch {
-			next.days, next.sizes = map[int64][]*R{}, map[int64]int64{}
+			next.days, next.sizes, next.reloaded = map[int64][]*R{}, map[int64]int64{}, map[int64]int64{}
 			if err := t.load(ctx, tx, next, "", nil); err != nil {
 				return err
 			}
@@ -136,10 +172,17 @@ func (t *tableMirror[R]) refresh(ctx context.Context, st mirrorStore, old *mirro
 		for d, n := range old.sizes {
 			next.sizes[d] = n
 		}
+		next.reloaded = maps.Clone(old.reloaded)
+		if next.reloaded == nil {
+			next.reloaded = map[int64]int64{}
+		}
 		if gen != old.gen {
 			changed, err := changedDays(ctx, tx, sp.daysTable, old.gen)
 			if err != nil {
 				return err
+			}
+			for _, d := range changed {
+				next.reloaded[d] = gen
 			}
 			for len(changed) > 0 {
 				part := changed[:min(500, len(changed))]
@@ -272,7 +315,9 @@ func (s *Service) mirror(ctx context.Context) (*mirrorSnap[mirrorRow], error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.rollups.get(ctx, s.st, version)
+	// Once per request: every part of an answer reads the same snapshot,
+	// the one the result cache records it was read from (cachedFrom).
+	return memo.Do(ctx, "metrics.mirror", func() (*mirrorSnap[mirrorRow], error) { return s.rollups.get(ctx, s.st, version) })
 }
 
 // Warm loads the rollups and the deployments into memory, as the first
@@ -394,7 +439,7 @@ func (s *Service) issueMirror(ctx context.Context) (*mirrorSnap[issueRow], error
 	if err != nil {
 		return nil, err
 	}
-	return s.issues.get(ctx, s.st, version)
+	return memo.Do(ctx, "metrics.issueMirror", func() (*mirrorSnap[issueRow], error) { return s.issues.get(ctx, s.st, version) })
 }
 
 // changedDays lists the days of table past generation gen.

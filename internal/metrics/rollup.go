@@ -452,7 +452,7 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 // choices of the dashboard's author filter.
 func (s *Service) Authors(ctx context.Context, q Query, limit int) ([]string, error) {
 	q.Author, q.Team, q.Trend, q.Period = "", nil, false, Week
-	return cached(ctx, s, "authors", q, fmt.Sprint(limit), func() ([]string, error) {
+	return cachedRollup(ctx, s, "authors", q, fmt.Sprint(limit), true, false, func() ([]string, error) {
 		ok, err := s.rollupReady(ctx)
 		if err != nil {
 			return nil, err
