@@ -181,15 +181,20 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				}
 				b.DefineTeam(slug, members, names)
 			}
+			// parse reads a query's parameters as the API does.
+			parse := func(params string) metrics.Query {
+				v, _ := url.ParseQuery(params)
+				q, err := metrics.ParseQuery(context.Background(), st, v, at(0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return q
+			}
 			teamAnswers := func(s *metrics.Service) string {
 				var out strings.Builder
 				for _, slug := range []string{"red", "blue"} {
 					for _, extra := range []string{"", "&author=bob", "&repo=acme/api", "&environment=staging"} {
-						v, _ := url.ParseQuery("start_date=2026-02-25&end_date=2026-04-05&team=" + slug + extra)
-						q, err := metrics.ParseQuery(context.Background(), st, v, at(0))
-						if err != nil {
-							t.Fatal(err)
-						}
+						q := parse("start_date=2026-02-25&end_date=2026-04-05&team=" + slug + extra)
 						dora, err := s.DORA(context.Background(), q)
 						if err != nil {
 							t.Fatal(err)
@@ -219,12 +224,9 @@ func TestIncrementalEqualsFull(t *testing.T) {
 				for day := -6; day <= 27; day += 3 {
 					from := t0.AddDate(0, 0, day)
 					for _, extra := range []string{"", "&author=bob", "&repo=acme/api", "&include_trend=true", "&team=red&include_trend=true"} {
-						v, _ := url.ParseQuery("start_date=" + from.Format(time.DateOnly) + "&end_date=" + from.AddDate(0, 0, 2).Format(time.DateOnly) +
-							"&period=day" + extra)
-						q, err := metrics.ParseQuery(context.Background(), st, v, at(0))
-						if err != nil {
-							t.Fatal(err)
-						}
+						params := "start_date=" + from.Format(time.DateOnly) + "&end_date=" + from.AddDate(0, 0, 2).Format(time.DateOnly) +
+							"&period=day" + extra
+						q := parse(params)
 						dev, err := s.Development(context.Background(), q)
 						if err != nil {
 							t.Fatal(err)
@@ -241,7 +243,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						j, _ := json.Marshal([]any{v.Encode(), dev, devs, lead, authors})
+						j, _ := json.Marshal([]any{params, dev, devs, lead, authors})
 						out.Write(j)
 						out.WriteByte('\n')
 					}

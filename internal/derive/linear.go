@@ -136,13 +136,7 @@ func readCycleEnds(ctx context.Context, q querier, issues []linearRow, ids []any
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		if err := scan(rows); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
+	return eachRow(rows, scan)
 }
 
 // issueBatch derives a batch of issues, read by readIssueBatch, in tx.

@@ -94,19 +94,23 @@ func queryIn(ctx context.Context, tx querier, query string, args []any, scan fun
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			if err := scan(rows); err != nil {
-				rows.Close()
-				return err
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		if err := eachRow(rows, scan); err != nil {
 			return err
 		}
 		args = args[n:]
 	}
 	return nil
+}
+
+// eachRow calls scan for each of rows, and closes them.
+func eachRow(rows *sql.Rows, scan func(*sql.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // insertRows inserts rows, whose columns have the SQL types types: on

@@ -73,22 +73,23 @@ type rollupMark struct {
 	linear bool
 }
 
-// rollupMark reads the rollups' state at the request's data version (the
-// snapshots its answers read). ok is false on an error.
-func (s *Service) rollupMark(ctx context.Context) (m rollupMark, ok bool) {
+// markRollups reads the rollups' state at the request's data version (the
+// snapshots its answers read, once per request): the zero mark, which
+// carries nothing over, on an error.
+func (s *Service) markRollups(ctx context.Context) rollupMark {
 	pr, err := s.mirror(ctx)
 	if err != nil {
-		return m, false
+		return rollupMark{}
 	}
 	issues, err := s.issueMirror(ctx)
 	if err != nil {
-		return m, false
+		return rollupMark{}
 	}
 	linear, err := s.linearConfigured(ctx)
 	if err != nil {
-		return m, false
+		return rollupMark{}
 	}
-	return rollupMark{pr: pr, issues: issues, linear: linear}, true
+	return rollupMark{pr: pr, issues: issues, linear: linear}
 }
 
 // depsOf are the rollup days an answer for q reads (its range, and the
@@ -260,18 +261,19 @@ func cachedFrom[T any](ctx context.Context, s *Service, name string, q Query, ex
 		var zero T
 		return zero, err
 	}
-	var mark rollupMark
-	if !s.cache.holds(version) || deps.pr || deps.issues {
-		var ok bool
-		if mark, ok = s.rollupMark(ctx); !ok {
-			mark, deps = rollupMark{}, rollupDeps{}
-		}
-		s.cache.adopt(version, seen, mark)
+	if !s.cache.holds(version) {
+		s.cache.adopt(version, seen, s.markRollups(ctx))
 	}
 	key := name + "|" + q.key() + "|" + extra
 	if v, ok := s.cache.get(key, version); ok {
 		s.cache.hits.Add(1)
 		return v.(T), nil
+	}
+	// The rollups' state, read before computing: the snapshots an answer
+	// reads are never older than those it records.
+	var mark rollupMark
+	if deps.pr || deps.issues {
+		mark = s.markRollups(ctx)
 	}
 	computed := false
 	v, err, _ := s.flight.Do(key+"|"+version, func() (any, error) {
