@@ -243,7 +243,19 @@ func TestIncrementalEqualsFull(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-						j, _ := json.Marshal([]any{params, dev, devs, lead, authors})
+						// The Teams page's table, whose rollup half is
+						// carried as the answers above are: of teams that
+						// stay the same from round to round (the table's
+						// answer is the teams' too).
+						var teamsTable []metrics.TeamMetrics
+						if !strings.Contains(extra, "team=") {
+							scopes := []*metrics.TeamScope{{Slug: "ab", Members: []string{"alice", "bob"}, RepoIDs: repos[:2]},
+								{Slug: "cd", Members: []string{"carol", "dave"}, RepoIDs: repos[1:]}}
+							if teamsTable, err = s.TeamsTable(context.Background(), q, scopes); err != nil {
+								t.Fatal(err)
+							}
+						}
+						j, _ := json.Marshal([]any{params, dev, devs, lead, authors, teamsTable})
 						out.Write(j)
 						out.WriteByte('\n')
 					}

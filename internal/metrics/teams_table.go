@@ -47,22 +47,51 @@ type TeamMetrics struct {
 // q with the trend and q.Team set to that team, in the teams' order: their
 // values, tiers and trends, without the per-bucket series once the rollup
 // is built (the Teams page shows none).
+//
+// Once the rollup is built, the answer is kept in two halves: the metrics
+// read from the rollups alone (lead time, review and merge time, cycle time,
+// throughput: teamsRolled) may be carried over a derive that rebuilt none of
+// their days (resultCache.adopt), as the other rollup answers are; those of
+// the deployments and incidents (teamsDeployed) are read again after each
+// derive. The rollup half is most of the work, and a sync that brings
+// today's pull requests left every Teams answer to be computed again.
 func (s *Service) TeamsTable(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
 	q.Trend, q.Team = true, nil
 	var key strings.Builder
 	for _, t := range teams {
 		fmt.Fprintf(&key, "%s:%v:%v;", strings.ToLower(t.Slug), t.Members, t.RepoIDs)
 	}
-	return cached(ctx, s, "teams-table", q, key.String(), func() ([]TeamMetrics, error) {
-		ok, err := s.rollupReady(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
+	ok, err := s.rollupReady(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return cached(ctx, s, "teams-table", q, key.String(), func() ([]TeamMetrics, error) {
 			return s.teamsOneByOne(ctx, q, teams)
-		}
-		return s.teamsBatched(ctx, q, teams)
+		})
+	}
+	rolled, err := cachedRollup(ctx, s, "teams-rolled", q, key.String(), true, true, func() ([]TeamMetrics, error) {
+		return s.teamsRolled(ctx, q, teams)
 	})
+	if err != nil {
+		return nil, err
+	}
+	deployed, err := cached(ctx, s, "teams-deployed", q, key.String(), func() ([]TeamMetrics, error) {
+		return s.teamsDeployed(ctx, q, teams)
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The halves are cached answers, shared: each team's metrics are new
+	// structs pointing at their parts.
+	out := make([]TeamMetrics, len(teams))
+	for i := range out {
+		r, d := rolled[i].DORA, deployed[i].DORA
+		out[i] = TeamMetrics{Slug: teams[i].Slug, Development: rolled[i].Development, DORA: &DORA{
+			DeploymentFrequency: d.DeploymentFrequency, LeadTime: r.LeadTime, ChangeFailureRate: d.ChangeFailureRate,
+			RecoveryTime: d.RecoveryTime, ReworkRate: d.ReworkRate}}
+	}
+	return out, nil
 }
 
 // teamsOneByOne asks DORA and Development per team: before the rollup is
@@ -128,7 +157,10 @@ type teamsData struct {
 	incidents []*teamIncident
 }
 
-func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
+// teamsRolled computes, for each team, the metrics read from the rollups
+// (lead time, and Development) over q's range and the one before it, with
+// their trends: once the PR rollup is built.
+func (s *Service) teamsRolled(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
 	prevQ := q.Previous()
 	both := q
 	both.Start = prevQ.Start
@@ -152,20 +184,6 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 	split := store.MS(q.Start)
 	err = parallel(ctx, func(ctx context.Context) (err error) {
 		prev.authors, cur.authors, err = s.teamAuthors(ctx, both, members, rollup.Day(split))
-		return err
-	}, func(ctx context.Context) error {
-		incidents, err := s.teamIncidents(ctx, q, both)
-		cur.incidents, prev.incidents = incidents, incidents
-		return err
-	}, func(ctx context.Context) error {
-		deps, err := s.teamDeployments(ctx, both)
-		for _, d := range deps {
-			if d.deployedAt < split {
-				prev.deps = append(prev.deps, d)
-			} else {
-				cur.deps = append(cur.deps, d)
-			}
-		}
 		return err
 	}, func(ctx context.Context) (err error) {
 		if issueRollup {
@@ -203,6 +221,85 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 	if err != nil {
 		return nil, err
 	}
+	return eachTeam(ctx, q, teams, func(_ context.Context, tq Query, prevQ bool) (TeamMetrics, error) {
+		d := &cur
+		if prevQ {
+			d = &prev
+		}
+		return teamRolledRange(tq, d, linear), nil
+	}, func(c, p TeamMetrics) {
+		c.DORA.LeadTime.Trend = newTrend(c.DORA.LeadTime.MedianHours, p.DORA.LeadTime.MedianHours, false)
+		d, pd := c.Development, p.Development
+		d.PRReviewTime.Trend = newTrend(d.PRReviewTime.MedianHours, pd.PRReviewTime.MedianHours, false)
+		d.PRMergeTime.Trend = newTrend(d.PRMergeTime.MedianHours, pd.PRMergeTime.MedianHours, false)
+		d.CycleTime.Trend = newTrend(d.CycleTime.MedianHours, pd.CycleTime.MedianHours, false)
+		d.Throughput.Trend = newTrend(floatPtr(float64(d.Throughput.Total)), floatPtr(float64(pd.Throughput.Total)), true)
+		c.DORA.LeadTime.Data = nil
+		d.CycleTime.Data = nil
+		if ic := d.Throughput.IssuesCompleted; ic != nil {
+			ic.Data = nil
+		}
+		d.Throughput.Data = nil
+		d.PRReviewTime.Data = nil
+		d.PRMergeTime.Data = nil
+	})
+}
+
+// teamsDeployed computes, for each team, the metrics read from the
+// deployments and incidents (deployment frequency, change failure rate,
+// recovery time, rework rate) over q's range and the one before it, with
+// their trends.
+func (s *Service) teamsDeployed(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
+	prevQ := q.Previous()
+	both := q
+	both.Start = prevQ.Start
+	var cur, prev teamsData
+	split := store.MS(q.Start)
+	err := parallel(ctx, func(ctx context.Context) error {
+		incidents, err := s.teamIncidents(ctx, q, both)
+		cur.incidents, prev.incidents = incidents, incidents
+		return err
+	}, func(ctx context.Context) error {
+		deps, err := s.teamDeployments(ctx, both)
+		for _, d := range deps {
+			if d.deployedAt < split {
+				prev.deps = append(prev.deps, d)
+			} else {
+				cur.deps = append(cur.deps, d)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return eachTeam(ctx, q, teams, func(ctx context.Context, tq Query, prevQ bool) (TeamMetrics, error) {
+		d := &cur
+		if prevQ {
+			d = &prev
+		}
+		return s.teamDeployedRange(ctx, tq, d)
+	}, func(c, p TeamMetrics) {
+		cur, prev := c.DORA, p.DORA
+		cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
+		cur.ChangeFailureRate.Trend = newTrend(cur.ChangeFailureRate.Rate, prev.ChangeFailureRate.Rate, false)
+		cur.RecoveryTime.Trend = newTrend(cur.RecoveryTime.MedianHours, prev.RecoveryTime.MedianHours, false)
+		cur.ReworkRate.Trend = newTrend(cur.ReworkRate.Rate, prev.ReworkRate.Rate, false)
+		cur.DeploymentFrequency.Data = nil
+		cur.ChangeFailureRate.Data = nil
+		cur.ReworkRate.Data = nil
+		cur.RecoveryTime.Data = nil
+	})
+}
+
+// eachTeam computes each team's metrics over q's range and the one before
+// it (range, with prev set for the one before), then sets the trends of the
+// range's against the previous one's and drops the per-bucket series, which
+// the Teams page does not show (finish). A 365-day Teams answer held about
+// 7,600 points of them (24 teams, three series of 53 weeks each), each with
+// its date: kept in the result cache, a load of many ranges made them most
+// of the heap the collector scanned (BENCHMARKS.md).
+func eachTeam(ctx context.Context, q Query, teams []*TeamScope, compute func(ctx context.Context, tq Query, prev bool) (TeamMetrics, error), finish func(cur, prev TeamMetrics)) ([]TeamMetrics, error) {
 	out := make([]TeamMetrics, len(teams))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxSlices)
@@ -210,23 +307,16 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 		g.Go(func() error {
 			tq := q
 			tq.Team = t
-			c, err := s.teamRange(gctx, tq, &cur, linear)
+			c, err := compute(gctx, tq, false)
 			if err != nil {
 				return err
 			}
-			pq := tq.Previous()
-			p, err := s.teamRange(gctx, pq, &prev, linear)
+			p, err := compute(gctx, tq.Previous(), true)
 			if err != nil {
 				return err
 			}
-			setDORATrends(c.DORA, p.DORA)
-			d, pd := c.Development, p.Development
-			d.PRReviewTime.Trend = newTrend(d.PRReviewTime.MedianHours, pd.PRReviewTime.MedianHours, false)
-			d.PRMergeTime.Trend = newTrend(d.PRMergeTime.MedianHours, pd.PRMergeTime.MedianHours, false)
-			d.CycleTime.Trend = newTrend(d.CycleTime.MedianHours, pd.CycleTime.MedianHours, false)
-			d.Throughput.Trend = newTrend(floatPtr(float64(d.Throughput.Total)), floatPtr(float64(pd.Throughput.Total)), true)
+			finish(c, p)
 			c.Slug = t.Slug
-			c.dropSeries()
 			out[i] = c
 			return nil
 		})
@@ -234,48 +324,40 @@ func (s *Service) teamsBatched(ctx context.Context, q Query, teams []*TeamScope)
 	return out, g.Wait()
 }
 
-// dropSeries lets go of m's per-bucket series, which the Teams page does
-// not show. A 365-day Teams answer held about 7,600 points of them (24
-// teams, three series of 53 weeks each, the previous range's too until
-// the trends were set), each with its date: kept in the result cache, a
-// load of many ranges made them most of the heap the collector scanned
-// (BENCHMARKS.md).
-func (m *TeamMetrics) dropSeries() {
-	m.DORA.DeploymentFrequency.Data = nil
-	m.DORA.ChangeFailureRate.Data = nil
-	m.DORA.ReworkRate.Data = nil
-	m.DORA.LeadTime.Data = nil
-	m.DORA.RecoveryTime.Data = nil
-	m.Development.CycleTime.Data = nil
-	if ic := m.Development.Throughput.IssuesCompleted; ic != nil {
-		ic.Data = nil
-	}
-	m.Development.Throughput.Data = nil
-	m.Development.PRReviewTime.Data = nil
-	m.Development.PRMergeTime.Data = nil
-}
-
-// setDORATrends sets the trends of cur against prev, as DORA does.
-func setDORATrends(cur, prev *DORA) {
-	cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
-	cur.LeadTime.Trend = newTrend(cur.LeadTime.MedianHours, prev.LeadTime.MedianHours, false)
-	cur.ChangeFailureRate.Trend = newTrend(cur.ChangeFailureRate.Rate, prev.ChangeFailureRate.Rate, false)
-	cur.RecoveryTime.Trend = newTrend(cur.RecoveryTime.MedianHours, prev.RecoveryTime.MedianHours, false)
-	cur.ReworkRate.Trend = newTrend(cur.ReworkRate.Rate, prev.ReworkRate.Rate, false)
-}
-
-// teamRange computes one team's metrics over tq's range (tq.Team set) from
-// the range's rows, without trends.
-func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear bool) (TeamMetrics, error) {
-	t := tq.Team
-	member := make(map[string]bool, len(t.Members))
+// teamMembers returns the team's members and repositories as sets.
+func teamMembers(t *TeamScope) (member map[string]bool, repo map[int64]bool) {
+	member = make(map[string]bool, len(t.Members))
 	for _, m := range t.Members {
 		member[m] = true
 	}
-	repo := make(map[int64]bool, len(t.RepoIDs))
+	repo = make(map[int64]bool, len(t.RepoIDs))
 	for _, id := range t.RepoIDs {
 		repo[id] = true
 	}
+	return member, repo
+}
+
+// teamDeployedRange computes one team's deployment frequency, change
+// failure rate, recovery time and rework rate over tq's range (tq.Team
+// set) from the range's rows, without trends.
+func (s *Service) teamDeployedRange(ctx context.Context, tq Query, d *teamsData) (TeamMetrics, error) {
+	_, repo := teamMembers(tq.Team)
+	deps := d.depsOf(repo)
+	m := TeamMetrics{DORA: &DORA{}}
+	var err error
+	if m.DORA.DeploymentFrequency, err = s.deploymentFrequency(ctx, tq, deps); err != nil {
+		return m, err
+	}
+	m.DORA.RecoveryTime = teamRecovery(tq, d.incidents, repo)
+	m.DORA.ChangeFailureRate = changeFailureRate(tq, deps)
+	m.DORA.ReworkRate = reworkRate(tq, deps)
+	return m, nil
+}
+
+// teamRolledRange computes one team's lead time and Development over tq's
+// range (tq.Team set) from the range's rows, without trends.
+func teamRolledRange(tq Query, d *teamsData, linear bool) TeamMetrics {
+	member, _ := teamMembers(tq.Team)
 	ser := newSeries(tq)
 
 	// The PR metrics: the members' sorted values.
@@ -292,18 +374,10 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 			pops[i].add(a.vals[i], a.sums[i])
 		}
 	}
-	deps := d.depsOf(repo)
 	m := TeamMetrics{DORA: &DORA{}, Development: &Development{}}
-	var err error
-	if m.DORA.DeploymentFrequency, err = s.deploymentFrequency(ctx, tq, deps); err != nil {
-		return m, err
-	}
-	m.DORA.RecoveryTime = teamRecovery(tq, d.incidents, repo)
 	lead := &LeadTime{Count: pops[0].n, Durations: pops[0].summary(), UndeployedCount: undeployed}
 	lead.Tier = tierBelow(lead.MedianHours, 24, 168, 720)
 	m.DORA.LeadTime = lead
-	m.DORA.ChangeFailureRate = changeFailureRate(tq, deps)
-	m.DORA.ReworkRate = reworkRate(tq, deps)
 
 	dev := m.Development
 	dev.PRReviewTime = &DurationMetric{Count: pops[1].n, Durations: pops[1].summary()}
@@ -316,7 +390,7 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 		if linear {
 			tp.IssuesCompleted = &IssuesCompleted{Total: done, Average: float64(done) / float64(len(ser.dates))}
 		}
-		return m, nil
+		return m
 	}
 	// Cycle time: the issues with a merged linked PR by a member.
 	buckets := make([]population, len(ser.dates))
@@ -347,7 +421,7 @@ func (s *Service) teamRange(ctx context.Context, tq Query, d *teamsData, linear 
 		ic.Average = float64(ic.Total) / float64(len(ic.Data))
 		tp.IssuesCompleted = ic
 	}
-	return m, nil
+	return m
 }
 
 // depsOf returns the deployments of the repositories in repo, gathered once per set of repositories: teams often share theirs,
