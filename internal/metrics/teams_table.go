@@ -70,14 +70,17 @@ func (s *Service) TeamsTable(ctx context.Context, q Query, teams []*TeamScope) (
 			return s.teamsOneByOne(ctx, q, teams)
 		})
 	}
-	rolled, err := cachedRollup(ctx, s, "teams-rolled", q, key.String(), true, true, func() ([]TeamMetrics, error) {
-		return s.teamsRolled(ctx, q, teams)
-	})
-	if err != nil {
-		return nil, err
-	}
-	deployed, err := cached(ctx, s, "teams-deployed", q, key.String(), func() ([]TeamMetrics, error) {
-		return s.teamsDeployed(ctx, q, teams)
+	var rolled, deployed []TeamMetrics
+	err = parallel(ctx, func(ctx context.Context) (err error) {
+		rolled, err = cachedRollup(ctx, s, "teams-rolled", q, key.String(), true, true, func() ([]TeamMetrics, error) {
+			return s.teamsRolled(ctx, q, teams)
+		})
+		return err
+	}, func(ctx context.Context) (err error) {
+		deployed, err = cached(ctx, s, "teams-deployed", q, key.String(), func() ([]TeamMetrics, error) {
+			return s.teamsDeployed(ctx, q, teams)
+		})
+		return err
 	})
 	if err != nil {
 		return nil, err
