@@ -243,6 +243,12 @@ func TestIncrementalEqualsFull(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
+						// DORA's deployment and incident metrics, carried
+						// while their tables' change counters stay.
+						dora, err := s.DORA(context.Background(), q)
+						if err != nil {
+							t.Fatal(err)
+						}
 						// The Teams page's table, whose rollup half is
 						// carried as the answers above are: of teams that
 						// stay the same from round to round (the table's
@@ -255,7 +261,7 @@ func TestIncrementalEqualsFull(t *testing.T) {
 								t.Fatal(err)
 							}
 						}
-						j, _ := json.Marshal([]any{params, dev, devs, lead, authors, teamsTable})
+						j, _ := json.Marshal([]any{params, dev, devs, lead, authors, teamsTable, dora})
 						out.Write(j)
 						out.WriteByte('\n')
 					}

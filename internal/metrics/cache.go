@@ -37,6 +37,10 @@ type resultCache struct {
 	// read from the database.
 	version string
 	seen    time.Time
+	// gens are the change counters of the tables (tableGens) as the
+	// version's first request read them, before any of its answers was
+	// computed: nil when they could not be read.
+	gens    map[string]int64
 	entries map[string]cacheEntry
 	order   []string // insertion order, for eviction
 
@@ -49,13 +53,15 @@ type cacheEntry struct {
 }
 
 // rollupDeps says which rollups an answer was read from, over which days,
-// and what the rollups were then: it can be carried to a newer data
-// version while those days of those rollups are unchanged. The zero value
-// is an answer that is never carried (it read something else too:
-// deployments, incidents, a list; or the facts, before the rollups were
-// built, or the database, when a rollup is too large to hold).
+// and what the rollups were then, and which tables with a change counter it
+// read: it can be carried to a newer data version while those days of those
+// rollups and those tables are unchanged. The zero value is an answer that
+// is never carried (it read something else too: a list; or the facts,
+// before the rollups were built, or the database, when a rollup is too
+// large to hold).
 type rollupDeps struct {
 	pr, issues bool
+	tables     tableSet
 	from, to   int64 // UTC days, [from, to)
 	// The rollups' snapshots the answer was read from (their epochs and
 	// generations), and whether Linear counted as configured
@@ -71,6 +77,63 @@ type rollupMark struct {
 	pr     *mirrorSnap[mirrorRow]
 	issues *mirrorSnap[issueRow]
 	linear bool
+	gens   map[string]int64 // tableGens; nil when not read
+}
+
+// tableSet is a set of the tables whose changes a counter in change_gens
+// follows (migrations 0017 and 0022), as bits.
+type tableSet uint8
+
+const (
+	deploymentsTable tableSet = 1 << iota // the deployments
+	incidentsTable                        // the incidents, and the links of Linear incidents
+	workflowsTable                        // the workflows: their repository and whether they deploy
+)
+
+// tableNames are the counters' names in change_gens, by bit.
+var tableNames = []string{"deployments", "incidents", "workflows"}
+
+// unchanged reports whether each table of t has the same counter in a as in
+// b (false when either was not read).
+func (t tableSet) unchanged(a, b map[string]int64) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	for i, name := range tableNames {
+		if t&(1<<i) != 0 {
+			x, ok := a[name]
+			if y, ok2 := b[name]; !ok || !ok2 || x != y {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// tableGens reads the change counters, once per request: nil on an error,
+// which carries nothing that read those tables.
+func (s *Service) tableGens(ctx context.Context) map[string]int64 {
+	gens, err := memo.Do(ctx, "metrics.changeGens", func() (map[string]int64, error) {
+		rows, err := s.st.DB().QueryContext(ctx, `/* metrics.changeGens */ SELECT name, gen FROM change_gens`)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[string]int64{}
+		for rows.Next() {
+			var name string
+			var gen int64
+			if err := rows.Scan(&name, &gen); err != nil {
+				return nil, err
+			}
+			out[name] = gen
+		}
+		return out, rows.Err()
+	})
+	if err != nil {
+		return nil
+	}
+	return gens
 }
 
 // markRollups reads the rollups' state at the request's data version (the
@@ -89,14 +152,14 @@ func (s *Service) markRollups(ctx context.Context) rollupMark {
 	if err != nil {
 		return rollupMark{}
 	}
-	return rollupMark{pr: pr, issues: issues, linear: linear}
+	return rollupMark{pr: pr, issues: issues, linear: linear, gens: s.tableGens(ctx)}
 }
 
 // depsOf are the rollup days an answer for q reads (its range, and the
 // range before it when q asks for the trend), with the rollups' state mark
 // it is read from. They are the zero value, never carried, when a rollup
 // it reads is not held in memory.
-func depsOf(q Query, pr, issues bool, mark rollupMark) rollupDeps {
+func depsOf(q Query, pr, issues bool, tables tableSet, mark rollupMark) rollupDeps {
 	if (pr && mark.pr == nil) || (issues && mark.issues == nil) {
 		return rollupDeps{}
 	}
@@ -104,7 +167,7 @@ func depsOf(q Query, pr, issues bool, mark rollupMark) rollupDeps {
 	if q.Trend {
 		from = q.Previous().Start
 	}
-	d := rollupDeps{pr: pr, issues: issues, from: rollup.Day(store.MS(from)), to: rollup.Day(store.MS(q.End) + rollup.MsPerDay - 1),
+	d := rollupDeps{pr: pr, issues: issues, tables: tables, from: rollup.Day(store.MS(from)), to: rollup.Day(store.MS(q.End) + rollup.MsPerDay - 1),
 		linear: mark.linear}
 	if pr {
 		d.prEpoch, d.prGen = mark.pr.epoch, mark.pr.gen
@@ -151,9 +214,12 @@ func (c *resultCache) holds(version string) bool {
 
 // adopt moves the cache to version, read at seen, whose rollups are mark:
 // it keeps the answers read from rollup days that no derive has rebuilt
-// since they were read, and drops the others. A version read earlier than
-// the cache's is ignored: the data only moves on, so no one asks for an
-// older version's answers again.
+// since they were read, and from tables whose change counters have not
+// moved since the cache's version was adopted, and drops the others. (The
+// counters the cache holds were read before any answer of its version was
+// computed: equal ones now mean that no answer of it read a table other
+// than it is now.) A version read earlier than the cache's is ignored: the
+// data only moves on, so no one asks for an older version's answers again.
 func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -162,7 +228,10 @@ func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark) {
 	}
 	prReloads, issueReloads := mark.pr.reloads(), mark.issues.reloads()
 	keep := func(d rollupDeps) bool {
-		if !d.pr && !d.issues || d.linear != mark.linear {
+		if !d.pr && !d.issues && d.tables == 0 || d.linear != mark.linear {
+			return false
+		}
+		if d.tables != 0 && !d.tables.unchanged(c.gens, mark.gens) {
 			return false
 		}
 		if d.pr && (mark.pr == nil || mark.pr.epoch != d.prEpoch || mark.pr.gen < d.prGen || changedIn(prReloads, d.prGen, d.from, d.to)) {
@@ -182,7 +251,7 @@ func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark) {
 	clear(c.order[len(order):])
 	c.order = order
 	c.carried.Add(int64(len(order)))
-	c.version, c.seen = version, seen
+	c.version, c.seen, c.gens = version, seen, mark.gens
 }
 
 // put keeps v, computed from the data version version, which read what
@@ -252,6 +321,13 @@ func cachedRollup[T any](ctx context.Context, s *Service, name string, q Query, 
 	return cachedFrom(ctx, s, name, q, extra, rollupDeps{pr: pr, issues: issues}, fn)
 }
 
+// cachedTables is cached for an answer that reads nothing but the tables
+// in tables, all of them followed by a change counter: it may be carried over to newer data
+// versions that moved none of those counters (resultCache.adopt).
+func cachedTables[T any](ctx context.Context, s *Service, name string, q Query, extra string, tables tableSet, fn func() (T, error)) (T, error) {
+	return cachedFrom(ctx, s, name, q, extra, rollupDeps{tables: tables}, fn)
+}
+
 func cachedFrom[T any](ctx context.Context, s *Service, name string, q Query, extra string, deps rollupDeps, fn func() (T, error)) (T, error) {
 	if s.cache == nil {
 		return fn()
@@ -272,7 +348,7 @@ func cachedFrom[T any](ctx context.Context, s *Service, name string, q Query, ex
 	// The rollups' state, read before computing: the snapshots an answer
 	// reads are never older than those it records.
 	var mark rollupMark
-	if deps.pr || deps.issues {
+	if deps.pr || deps.issues || deps.tables != 0 {
 		mark = s.markRollups(ctx)
 	}
 	computed := false
@@ -285,8 +361,8 @@ func cachedFrom[T any](ctx context.Context, s *Service, name string, q Query, ex
 		if err != nil {
 			return nil, err
 		}
-		if deps.pr || deps.issues {
-			deps = depsOf(q, deps.pr, deps.issues, mark)
+		if deps.pr || deps.issues || deps.tables != 0 {
+			deps = depsOf(q, deps.pr, deps.issues, deps.tables, mark)
 		}
 		s.cache.put(key, version, v, deps)
 		return v, nil

@@ -146,7 +146,7 @@ func (s *Service) deployments(ctx context.Context, q Query, env string) ([]deplo
 
 // DeploymentFrequency computes the deployment frequency for q.
 func (s *Service) DeploymentFrequency(ctx context.Context, q Query) (*DeploymentFrequency, error) {
-	return cached(ctx, s, "deployment-frequency", q, "", func() (*DeploymentFrequency, error) {
+	return cachedTables(ctx, s, "deployment-frequency", q, "", deploymentsTable|workflowsTable, func() (*DeploymentFrequency, error) {
 		return withTrend(ctx, q, func(ctx context.Context, q Query) (*DeploymentFrequency, error) {
 			deps, err := s.deployments(ctx, q, q.Environment)
 			if err != nil {
@@ -354,7 +354,7 @@ func medianPoints(ser *series, buckets []population) []MedianPoint {
 
 // ChangeFailureRate computes the change failure rate for q.
 func (s *Service) ChangeFailureRate(ctx context.Context, q Query) (*ChangeFailureRate, error) {
-	return cached(ctx, s, "change-failure-rate", q, "", func() (*ChangeFailureRate, error) {
+	return cachedTables(ctx, s, "change-failure-rate", q, "", deploymentsTable, func() (*ChangeFailureRate, error) {
 		return withTrend(ctx, q, func(ctx context.Context, q Query) (*ChangeFailureRate, error) {
 			deps, err := s.deployments(ctx, q, "")
 			if err != nil {
@@ -458,7 +458,7 @@ func tierAtMost(v *float64, elite, high, medium float64) *string {
 
 // RecoveryTime computes the time to recover from incidents for q.
 func (s *Service) RecoveryTime(ctx context.Context, q Query) (*RecoveryTime, error) {
-	return cached(ctx, s, "recovery-time", q, "", func() (*RecoveryTime, error) {
+	return cachedTables(ctx, s, "recovery-time", q, "", incidentsTable|deploymentsTable, func() (*RecoveryTime, error) {
 		return withTrend(ctx, q, s.recoveryTime, func(m *RecoveryTime) *float64 { return m.MedianHours }, false,
 			func(m *RecoveryTime, t *Trend) { m.Trend = t })
 	})
@@ -505,7 +505,7 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 
 // ReworkRate computes the rework rate for q.
 func (s *Service) ReworkRate(ctx context.Context, q Query) (*ReworkRate, error) {
-	return cached(ctx, s, "rework-rate", q, "", func() (*ReworkRate, error) {
+	return cachedTables(ctx, s, "rework-rate", q, "", deploymentsTable, func() (*ReworkRate, error) {
 		return withTrend(ctx, q, func(ctx context.Context, q Query) (*ReworkRate, error) {
 			deps, err := s.deployments(ctx, q, "")
 			if err != nil {

@@ -529,8 +529,9 @@ func TestResultCache(t *testing.T) {
 
 // TestResultCacheCarriesUntouchedDays: after a derive, an answer read from
 // the rollups alone stays cached when the derive rebuilt none of its days,
-// is computed again when it rebuilt one, and an answer that reads more than
-// the rollups (deployments) is computed again whatever its days.
+// and is computed again when it rebuilt one; an answer read from tables with
+// a change counter (deployments, incidents) stays cached while they do not
+// change, whatever its days, and is computed again after they do.
 func TestResultCacheCarriesUntouchedDays(t *testing.T) {
 	st := storetest.New(t)
 	web, _ := devScenario(t, st) // PRs merged from March 2 to 5
@@ -541,6 +542,7 @@ func TestResultCacheCarriesUntouchedDays(t *testing.T) {
 	merge, _ := s.PRMergeTime(ctx, early)
 	lateMerge, _ := s.PRMergeTime(ctx, late)
 	deps, _ := s.DeploymentFrequency(ctx, early)
+	recovery, _ := s.RecoveryTime(ctx, early)
 	if merge == nil || merge.Count == 0 || lateMerge.Count != 0 {
 		t.Fatalf("merge time before: %+v, %+v; want PRs early and none late", merge, lateMerge)
 	}
@@ -553,11 +555,26 @@ func TestResultCacheCarriesUntouchedDays(t *testing.T) {
 	if again, _ := s.PRMergeTime(ctx, late); again == lateMerge || again.Count != 1 {
 		t.Errorf("the late range's merge time after a PR merged in it: %+v (the answer before: %p, now %p)", again, lateMerge, again)
 	}
-	if again, _ := s.DeploymentFrequency(ctx, early); again == deps {
-		t.Error("the deployment frequency, which reads more than the rollups, was carried over")
+	if again, _ := s.DeploymentFrequency(ctx, early); again != deps {
+		t.Error("the deployment frequency was computed again, though the derive changed no deployment")
+	}
+	if again, _ := s.RecoveryTime(ctx, early); again != recovery {
+		t.Error("the recovery time was computed again, though the derive changed no incident")
 	}
 	if c := s.CacheStats(); c.Carried == 0 {
 		t.Errorf("cache counts %+v: nothing carried", c)
+	}
+	// A deployment and an incident in the early range, which a PR merged
+	// in the late range comes with.
+	b.Deployment(web, "late-deploy", ts(3, 12), "feedbeef")
+	b.Incident(web, "late-incident", ts(3, 13), tp(3, 15))
+	b.PullRequest(web, scenario.PR{Number: 42, Author: "alice", Created: ts(21, 8), Merged: tp(21, 10)})
+	b.Derive()
+	if again, _ := s.DeploymentFrequency(ctx, early); again == deps || again.Total != deps.Total+1 {
+		t.Errorf("after a deployment in the range: %d deployments (%d before; the answer before: %p, now %p)", again.Total, deps.Total, deps, again)
+	}
+	if again, _ := s.RecoveryTime(ctx, early); again == recovery || again.Count != recovery.Count+1 {
+		t.Errorf("after an incident resolved in the range: %d incidents (%d before)", again.Count, recovery.Count)
 	}
 	// A PR merged in the range before the early one (its trend's).
 	b.PullRequest(web, scenario.PR{Number: 41, Author: "alice", Created: ts(-3, 8), Merged: tp(-3, 10)})

@@ -48,13 +48,13 @@ type TeamMetrics struct {
 // values, tiers and trends, without the per-bucket series once the rollup
 // is built (the Teams page shows none).
 //
-// Once the rollup is built, the answer is kept in two halves: the metrics
-// read from the rollups alone (lead time, review and merge time, cycle time,
-// throughput: teamsRolled) may be carried over a derive that rebuilt none of
-// their days (resultCache.adopt), as the other rollup answers are; those of
-// the deployments and incidents (teamsDeployed) are read again after each
-// derive. The rollup half is most of the work, and a sync that brings
-// today's pull requests left every Teams answer to be computed again.
+// Once the rollup is built, the answer is kept in two halves, each carried
+// over a derive that changed none of what it read (resultCache.adopt): the
+// metrics read from the rollups alone (lead time, review and merge time,
+// cycle time, throughput: teamsRolled), while the derive rebuilt none of
+// their days; those of the deployments and incidents (teamsDeployed), while
+// their change counters stay. A sync that brought today's pull requests
+// used to leave every Teams answer to be computed again.
 func (s *Service) TeamsTable(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
 	q.Trend, q.Team = true, nil
 	var key strings.Builder
@@ -77,7 +77,7 @@ func (s *Service) TeamsTable(ctx context.Context, q Query, teams []*TeamScope) (
 		})
 		return err
 	}, func(ctx context.Context) (err error) {
-		deployed, err = cached(ctx, s, "teams-deployed", q, key.String(), func() ([]TeamMetrics, error) {
+		deployed, err = cachedTables(ctx, s, "teams-deployed", q, key.String(), deploymentsTable|incidentsTable|workflowsTable, func() ([]TeamMetrics, error) {
 			return s.teamsDeployed(ctx, q, teams)
 		})
 		return err
