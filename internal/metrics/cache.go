@@ -2,12 +2,16 @@ package metrics
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/veelocity/veelocity/internal/memo"
+	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
 )
@@ -77,11 +81,12 @@ type rollupMark struct {
 	pr     *mirrorSnap[mirrorRow]
 	issues *mirrorSnap[issueRow]
 	linear bool
-	gens   map[string]int64 // tableGens; nil when not read
+	gens   map[string]int64 // tableGens, read when the cache adopts a version; nil when not read
 }
 
-// tableSet is a set of the tables whose changes a counter in change_gens
-// follows (migrations 0017 and 0022), as bits.
+// tableSet is a set of the tables whose changes a counter follows, as
+// bits: those in change_gens that database triggers move (migrations 0017
+// and 0022), and the links of the Linear incidents, which tableGens reads.
 type tableSet uint8
 
 const (
@@ -90,17 +95,29 @@ const (
 	workflowsTable                        // the workflows: their repository and whether they deploy
 )
 
-// tableNames are the counters' names in change_gens, by bit.
-var tableNames = []string{"deployments", "incidents", "workflows"}
+// tableCounters are the counters of each bit of tableSet.
+var tableCounters = [][]string{{"deployments"}, {"incidents", incidentLinks}, {"workflows"}}
 
-// unchanged reports whether each table of t has the same counter in a as in
+// incidentLinks names the fingerprint of the links of the Linear issues
+// that are incidents, among the counters: each link makes the incident one
+// of its PR's repository (store.IncidentOfRepoSQL). They have no trigger:
+// the derive rewrites the links of every PR it derives again (about
+// 660,000 in a full derive of the 1M-PR demo), and a trigger would look
+// each one up among the incidents; the few links of incidents are read and
+// compared instead.
+const incidentLinks = "incident links"
+
+// unchanged reports whether each counter of t has the same value in a as in
 // b (false when either was not read).
 func (t tableSet) unchanged(a, b map[string]int64) bool {
 	if a == nil || b == nil {
 		return false
 	}
-	for i, name := range tableNames {
-		if t&(1<<i) != 0 {
+	for i, names := range tableCounters {
+		if t&(1<<i) == 0 {
+			continue
+		}
+		for _, name := range names {
 			x, ok := a[name]
 			if y, ok2 := b[name]; !ok || !ok2 || x != y {
 				return false
@@ -110,30 +127,32 @@ func (t tableSet) unchanged(a, b map[string]int64) bool {
 	return true
 }
 
-// tableGens reads the change counters, once per request: nil on an error,
-// which carries nothing that read those tables.
+// tableGens reads the change counters, and the fingerprint of the Linear
+// incidents' links (the first 8 bytes of a SHA-256 of them, sorted): nil
+// on an error, which carries nothing that read those tables. The result
+// cache reads them once per data version, when it adopts it.
 func (s *Service) tableGens(ctx context.Context) map[string]int64 {
-	gens, err := memo.Do(ctx, "metrics.changeGens", func() (map[string]int64, error) {
-		rows, err := s.st.DB().QueryContext(ctx, `/* metrics.changeGens */ SELECT name, gen FROM change_gens`)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		out := map[string]int64{}
-		for rows.Next() {
-			var name string
-			var gen int64
-			if err := rows.Scan(&name, &gen); err != nil {
-				return nil, err
-			}
-			out[name] = gen
-		}
-		return out, rows.Err()
+	out := map[string]int64{}
+	err := s.scanStrings(ctx, `/* metrics.changeGens */ SELECT name, gen FROM change_gens`, nil, func(name string, gen int64) {
+		out[name] = gen
 	})
 	if err != nil {
 		return nil
 	}
-	return gens
+	h := sha256.New()
+	var b [16]byte
+	err = s.scanRows(ctx, `/* metrics.incidentLinks */ SELECT l.issue_id, l.pr_id FROM incidents i
+		JOIN linear_issues li ON li.linear_id = i.external_id JOIN linear_issue_prs l ON l.issue_id = li.id
+		WHERE i.source = '`+model.SourceLinear+`' ORDER BY l.issue_id, l.pr_id`, nil, 2, func(v []sql.NullInt64) {
+		binary.LittleEndian.PutUint64(b[:8], uint64(v[0].Int64))
+		binary.LittleEndian.PutUint64(b[8:], uint64(v[1].Int64))
+		h.Write(b[:])
+	})
+	if err != nil {
+		return nil
+	}
+	out[incidentLinks] = int64(binary.LittleEndian.Uint64(h.Sum(nil)))
+	return out
 }
 
 // markRollups reads the rollups' state at the request's data version (the
@@ -152,7 +171,7 @@ func (s *Service) markRollups(ctx context.Context) rollupMark {
 	if err != nil {
 		return rollupMark{}
 	}
-	return rollupMark{pr: pr, issues: issues, linear: linear, gens: s.tableGens(ctx)}
+	return rollupMark{pr: pr, issues: issues, linear: linear}
 }
 
 // depsOf are the rollup days an answer for q reads (its range, and the
@@ -321,9 +340,10 @@ func cachedRollup[T any](ctx context.Context, s *Service, name string, q Query, 
 	return cachedFrom(ctx, s, name, q, extra, rollupDeps{pr: pr, issues: issues}, fn)
 }
 
-// cachedTables is cached for an answer that reads nothing but the tables
-// in tables, all of them followed by a change counter: it may be carried over to newer data
-// versions that moved none of those counters (resultCache.adopt).
+// cachedTables is cached for an answer that reads nothing but the tables in
+// tables, all of them followed by a change counter: it may be carried over
+// to newer data versions that moved none of those counters
+// (resultCache.adopt).
 func cachedTables[T any](ctx context.Context, s *Service, name string, q Query, extra string, tables tableSet, fn func() (T, error)) (T, error) {
 	return cachedFrom(ctx, s, name, q, extra, rollupDeps{tables: tables}, fn)
 }
@@ -338,7 +358,9 @@ func cachedFrom[T any](ctx context.Context, s *Service, name string, q Query, ex
 		return zero, err
 	}
 	if !s.cache.holds(version) {
-		s.cache.adopt(version, seen, s.markRollups(ctx))
+		mark := s.markRollups(ctx)
+		mark.gens = s.tableGens(ctx)
+		s.cache.adopt(version, seen, mark)
 	}
 	key := name + "|" + q.key() + "|" + extra
 	if v, ok := s.cache.get(key, version); ok {

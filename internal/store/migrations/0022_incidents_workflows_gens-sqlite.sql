@@ -6,10 +6,12 @@
 --
 -- 'incidents' moves with a change to what the metrics read of an incident
 -- (when it opened and resolved, its repository, its source and id, the
--- deployment it is attributed to), and with a change to the links of a
--- Linear issue that is an incident (its linked PRs make it a repository's:
--- store.IncidentOfRepoSQL). A link of any other issue leaves it: the derive
--- rewrites the links of every PR it derives again.
+-- deployment it is attributed to). The links of a Linear incident's issue,
+-- which make it a repository's too (store.IncidentOfRepoSQL), have no
+-- counter: the derive rewrites the links of every PR it derives again
+-- (about 660,000 in a full derive of the 1M-PR demo), and a trigger would
+-- look each one up among the incidents; the metrics compare the few links
+-- of incidents themselves instead (metrics.tableGens).
 -- 'workflows' moves with a change to a workflow's repository or to whether
 -- it deploys (a scope with a deployment workflow and no deployment in a
 -- range rates its frequency low rather than not at all).
@@ -30,20 +32,6 @@ AFTER UPDATE OF source, external_id, repo_id, opened_at, resolved_at, deployment
 WHEN OLD.source IS NOT NEW.source OR OLD.external_id IS NOT NEW.external_id OR OLD.repo_id IS NOT NEW.repo_id
     OR OLD.opened_at IS NOT NEW.opened_at OR OLD.resolved_at IS NOT NEW.resolved_at
     OR OLD.deployment_id IS NOT NEW.deployment_id
-BEGIN
-    UPDATE change_gens SET gen = gen + 1 WHERE name = 'incidents';
-END;
-
-CREATE TRIGGER incident_links_gen_insert AFTER INSERT ON linear_issue_prs
-WHEN EXISTS (SELECT 1 FROM linear_issues li JOIN incidents i ON i.source = 'linear' AND i.external_id = li.linear_id
-    WHERE li.id = NEW.issue_id)
-BEGIN
-    UPDATE change_gens SET gen = gen + 1 WHERE name = 'incidents';
-END;
-
-CREATE TRIGGER incident_links_gen_delete AFTER DELETE ON linear_issue_prs
-WHEN EXISTS (SELECT 1 FROM linear_issues li JOIN incidents i ON i.source = 'linear' AND i.external_id = li.linear_id
-    WHERE li.id = OLD.issue_id)
 BEGIN
     UPDATE change_gens SET gen = gen + 1 WHERE name = 'incidents';
 END;
