@@ -29,12 +29,14 @@ const cacheSize = 16384
 // computed from is unchanged. A dashboard asks the same questions on every
 // page view; only the first after a sync pays for them.
 //
-// Each derive that changes the data gives it a new version. Most answers
-// are dropped then, but an answer read from the rollups alone (rollupDeps)
-// is carried over to the new version when no day it read was rebuilt: the
-// rollups' in-memory mirrors know which days a derive rebuilt, as they
-// reload those alone (mirror.go). A sync that brings today's pull requests
-// leaves last month's percentiles cached.
+// Each derive that changes the data gives it a new version. An answer read
+// from the rollups alone (rollupDeps) is carried over to the new version
+// when no day it read was rebuilt: the rollups' in-memory mirrors know
+// which days a derive rebuilt, as they reload those alone (mirror.go). An
+// answer read from the deployments, incidents and workflows is carried
+// when their change counters did not move (tableSet). The others (the
+// lists) are dropped. A sync that brings today's pull requests leaves last
+// month's percentiles cached.
 type resultCache struct {
 	mu sync.Mutex
 	// version is the data version of every entry, and seen when it was

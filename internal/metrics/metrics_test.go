@@ -564,8 +564,8 @@ func TestResultCacheCarriesUntouchedDays(t *testing.T) {
 	if c := s.CacheStats(); c.Carried == 0 {
 		t.Errorf("cache counts %+v: nothing carried", c)
 	}
-	// A deployment and an incident in the early range, which a PR merged
-	// in the late range comes with.
+	// A deployment and an incident in the early range, and a PR merged in
+	// the late one, in one derive.
 	b.Deployment(web, "late-deploy", ts(3, 12), "feedbeef")
 	b.Incident(web, "late-incident", ts(3, 13), tp(3, 15))
 	b.PullRequest(web, scenario.PR{Number: 42, Author: "alice", Created: ts(21, 8), Merged: tp(21, 10)})
