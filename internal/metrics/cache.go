@@ -83,7 +83,6 @@ type rollupMark struct {
 	pr     *mirrorSnap[mirrorRow]
 	issues *mirrorSnap[issueRow]
 	linear bool
-	gens   map[string]int64 // tableGens, read when the cache adopts a version; nil when not read
 }
 
 // tableSet is a set of the tables whose changes a counter follows, as
@@ -233,15 +232,16 @@ func (c *resultCache) holds(version string) bool {
 	return c.version == version
 }
 
-// adopt moves the cache to version, read at seen, whose rollups are mark:
-// it keeps the answers read from rollup days that no derive has rebuilt
+// adopt moves the cache to version, read at seen, whose rollups are mark
+// and whose tables' change counters are gens (tableGens; nil when they
+// could not be read): it keeps the answers read from rollup days that no derive has rebuilt
 // since they were read, and from tables whose change counters have not
 // moved since the cache's version was adopted, and drops the others. (The
 // counters the cache holds were read before any answer of its version was
 // computed: equal ones now mean that no answer of it read a table other
 // than it is now.) A version read earlier than the cache's is ignored: the
 // data only moves on, so no one asks for an older version's answers again.
-func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark) {
+func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark, gens map[string]int64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if version == c.version || seen.Before(c.seen) {
@@ -252,7 +252,7 @@ func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark) {
 		if !d.pr && !d.issues && d.tables == 0 || d.linear != mark.linear {
 			return false
 		}
-		if d.tables != 0 && !d.tables.unchanged(c.gens, mark.gens) {
+		if d.tables != 0 && !d.tables.unchanged(c.gens, gens) {
 			return false
 		}
 		if d.pr && (mark.pr == nil || mark.pr.epoch != d.prEpoch || mark.pr.gen < d.prGen || changedIn(prReloads, d.prGen, d.from, d.to)) {
@@ -272,7 +272,7 @@ func (c *resultCache) adopt(version string, seen time.Time, mark rollupMark) {
 	clear(c.order[len(order):])
 	c.order = order
 	c.carried.Add(int64(len(order)))
-	c.version, c.seen, c.gens = version, seen, mark.gens
+	c.version, c.seen, c.gens = version, seen, gens
 }
 
 // put keeps v, computed from the data version version, which read what
@@ -360,9 +360,7 @@ func cachedFrom[T any](ctx context.Context, s *Service, name string, q Query, ex
 		return zero, err
 	}
 	if !s.cache.holds(version) {
-		mark := s.markRollups(ctx)
-		mark.gens = s.tableGens(ctx)
-		s.cache.adopt(version, seen, mark)
+		s.cache.adopt(version, seen, s.markRollups(ctx), s.tableGens(ctx))
 	}
 	key := name + "|" + q.key() + "|" + extra
 	if v, ok := s.cache.get(key, version); ok {

@@ -593,7 +593,7 @@ func TestResultCacheCarriesUntouchedDays(t *testing.T) {
 func TestResultCacheKeepsOneVersion(t *testing.T) {
 	c := newResultCache()
 	t0 := time.Now()
-	c.adopt("v1", t0, rollupMark{})
+	c.adopt("v1", t0, rollupMark{}, nil)
 	c.put("a", "v1", 1, rollupDeps{})
 	c.put("b", "v1", 2, rollupDeps{})
 	if v, ok := c.get("a", "v1"); !ok || v != 1 {
@@ -602,13 +602,13 @@ func TestResultCacheKeepsOneVersion(t *testing.T) {
 	if _, ok := c.get("a", "v2"); ok {
 		t.Error("a v1 answer was given for v2")
 	}
-	c.adopt("v2", t0.Add(time.Second), rollupMark{})
+	c.adopt("v2", t0.Add(time.Second), rollupMark{}, nil)
 	if n := len(c.entries); n != 0 {
 		t.Errorf("%d entries after v2 arrived, want 0 (v1's dropped)", n)
 	}
 	c.put("a", "v2", 3, rollupDeps{})
 	// A slow request that read v1 before v2 arrived finishes now.
-	c.adopt("v1", t0.Add(time.Second/2), rollupMark{})
+	c.adopt("v1", t0.Add(time.Second/2), rollupMark{}, nil)
 	c.put("b", "v1", 4, rollupDeps{})
 	if v, ok := c.get("a", "v2"); !ok || v != 3 {
 		t.Errorf("a at v2 after a late v1 answer: %v %v, want 3", v, ok)

@@ -196,13 +196,7 @@ func (s *Service) teamsRolled(ctx context.Context, q Query, teams []*TeamScope) 
 		f := rangeFilter("c.cycle_end_at", both)
 		issueFilter(f, both, true)
 		issues, err := s.teamIssues(ctx, `/* metrics.teamsCycleTime */ SELECT li.id, c.cycle_end_at, c.created_at, lower(p.author_login)`, f)
-		for _, is := range issues {
-			if is.at < split {
-				prev.cycles = append(prev.cycles, is)
-			} else {
-				cur.cycles = append(cur.cycles, is)
-			}
-		}
+		prev.cycles, cur.cycles = splitAt(issues, split, issueAt)
 		return err
 	}, func(ctx context.Context) error {
 		if !linear || issueRollup {
@@ -212,23 +206,13 @@ func (s *Service) teamsRolled(ctx context.Context, q Query, teams []*TeamScope) 
 		f.add("li.canceled_at IS NULL AND li.state_type NOT IN ('canceled', 'duplicate')")
 		issueFilter(f, both, false)
 		issues, err := s.teamIssues(ctx, `/* metrics.teamsIssuesCompleted */ SELECT li.id, li.completed_at, 0, lower(p.author_login)`, f)
-		for _, is := range issues {
-			if is.at < split {
-				prev.completed = append(prev.completed, is)
-			} else {
-				cur.completed = append(cur.completed, is)
-			}
-		}
+		prev.completed, cur.completed = splitAt(issues, split, issueAt)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return eachTeam(ctx, q, teams, func(_ context.Context, tq Query, prevQ bool) (TeamMetrics, error) {
-		d := &cur
-		if prevQ {
-			d = &prev
-		}
+	return eachTeam(ctx, q, teams, &cur, &prev, func(_ context.Context, tq Query, d *teamsData) (TeamMetrics, error) {
 		return teamRolledRange(tq, d, linear), nil
 	}, func(c, p TeamMetrics) {
 		c.DORA.LeadTime.Trend = newTrend(c.DORA.LeadTime.MedianHours, p.DORA.LeadTime.MedianHours, false)
@@ -264,25 +248,13 @@ func (s *Service) teamsDeployed(ctx context.Context, q Query, teams []*TeamScope
 		return err
 	}, func(ctx context.Context) error {
 		deps, err := s.teamDeployments(ctx, both)
-		for _, d := range deps {
-			if d.deployedAt < split {
-				prev.deps = append(prev.deps, d)
-			} else {
-				cur.deps = append(cur.deps, d)
-			}
-		}
+		prev.deps, cur.deps = splitAt(deps, split, func(d teamDeployment) int64 { return d.deployedAt })
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return eachTeam(ctx, q, teams, func(ctx context.Context, tq Query, prevQ bool) (TeamMetrics, error) {
-		d := &cur
-		if prevQ {
-			d = &prev
-		}
-		return s.teamDeployedRange(ctx, tq, d)
-	}, func(c, p TeamMetrics) {
+	return eachTeam(ctx, q, teams, &cur, &prev, s.teamDeployedRange, func(c, p TeamMetrics) {
 		cur, prev := c.DORA, p.DORA
 		cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
 		cur.ChangeFailureRate.Trend = newTrend(cur.ChangeFailureRate.Rate, prev.ChangeFailureRate.Rate, false)
@@ -295,14 +267,15 @@ func (s *Service) teamsDeployed(ctx context.Context, q Query, teams []*TeamScope
 	})
 }
 
-// eachTeam computes each team's metrics over q's range and the one before
-// it (range, with prev set for the one before), then sets the trends of the
-// range's against the previous one's and drops the per-bucket series, which
+// eachTeam computes each team's metrics over q's range from cur and over the
+// one before it from prev (compute), then sets the trends of the range's
+// against the previous one's and drops the per-bucket series, which
 // the Teams page does not show (finish). A 365-day Teams answer held about
 // 7,600 points of them (24 teams, three series of 53 weeks each), each with
 // its date: kept in the result cache, a load of many ranges made them most
 // of the heap the collector scanned (BENCHMARKS.md).
-func eachTeam(ctx context.Context, q Query, teams []*TeamScope, compute func(ctx context.Context, tq Query, prev bool) (TeamMetrics, error), finish func(cur, prev TeamMetrics)) ([]TeamMetrics, error) {
+func eachTeam(ctx context.Context, q Query, teams []*TeamScope, cur, prev *teamsData,
+	compute func(ctx context.Context, tq Query, d *teamsData) (TeamMetrics, error), finish func(cur, prev TeamMetrics)) ([]TeamMetrics, error) {
 	out := make([]TeamMetrics, len(teams))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(maxSlices)
@@ -310,11 +283,11 @@ func eachTeam(ctx context.Context, q Query, teams []*TeamScope, compute func(ctx
 		g.Go(func() error {
 			tq := q
 			tq.Team = t
-			c, err := compute(gctx, tq, false)
+			c, err := compute(gctx, tq, cur)
 			if err != nil {
 				return err
 			}
-			p, err := compute(gctx, tq.Previous(), true)
+			p, err := compute(gctx, tq.Previous(), prev)
 			if err != nil {
 				return err
 			}
@@ -326,6 +299,22 @@ func eachTeam(ctx context.Context, q Query, teams []*TeamScope, compute func(ctx
 	}
 	return out, g.Wait()
 }
+
+// splitAt splits xs into those whose instant (at) is before split, the
+// previous range's, and the others, the range's, each in xs's order.
+func splitAt[T any](xs []T, split int64, at func(T) int64) (before, after []T) {
+	for _, x := range xs {
+		if at(x) < split {
+			before = append(before, x)
+		} else {
+			after = append(after, x)
+		}
+	}
+	return before, after
+}
+
+// issueAt is a team issue's instant: its cycle end or its completion.
+func issueAt(is *teamIssue) int64 { return is.at }
 
 // teamMembers returns the team's members and repositories as sets.
 func teamMembers(t *TeamScope) (member map[string]bool, repo map[int64]bool) {
