@@ -18,6 +18,7 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+	"unsafe"
 )
 
 // MsPerDay is the length of a UTC day in milliseconds.
@@ -258,11 +259,33 @@ func DecodeFixedAppend(dst []int64, b []byte) ([]int64, int64, error) {
 	out[0] = v
 	sum := v
 	mask := uint64(1)<<(8*w) - 1 // all ones for w = 8 (a shift by 64 is 0)
-	for i := 1; i < n; i++ {
-		v += int64(binary.LittleEndian.Uint64(b[k:]) & mask) // within the padding at the end
-		k += w
+	// Each step reads eight bytes at k, within the padding at the end: the
+	// length check above bounds every read, so the loop reads through a
+	// pointer, without a bounds check per value (a third of the decode's
+	// time).
+	p := unsafe.Pointer(unsafe.SliceData(b[k:]))
+	i := 1
+	for ; i+4 <= n; i += 4 { // four at a time: fewer loop steps and checks
+		o := out[i : i+4 : i+4]
+		v0 := v + int64(leUint64(p)&mask)
+		v1 := v0 + int64(leUint64(unsafe.Add(p, w))&mask)
+		v2 := v1 + int64(leUint64(unsafe.Add(p, 2*w))&mask)
+		v3 := v2 + int64(leUint64(unsafe.Add(p, 3*w))&mask)
+		o[0], o[1], o[2], o[3] = v0, v1, v2, v3
+		sum += v0 + v1 + v2 + v3
+		v = v3
+		p = unsafe.Add(p, 4*w)
+	}
+	for ; i < n; i++ {
+		v += int64(leUint64(p) & mask)
+		p = unsafe.Add(p, w)
 		sum += v
 		out[i] = v
 	}
 	return dst, sum, nil
+}
+
+// leUint64 reads the eight bytes at p as a little-endian number.
+func leUint64(p unsafe.Pointer) uint64 {
+	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(p), 8))
 }
