@@ -208,8 +208,12 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 		if withWrites {
 			what += ", with a writer"
 		}
-		note := fmt.Sprintf("%d requests, %d errors, %d \"database is locked\", max %s, result cache %d misses / %d lookups",
-			res.requests, res.errors, res.locked, res.max.Round(time.Millisecond), res.misses, res.hits+res.misses)
+		errs := fmt.Sprintf("%d errors", res.errors)
+		if res.unsent > 0 {
+			errs += fmt.Sprintf(" (%d never sent: %d requests were open)", res.unsent, maxInFlight)
+		}
+		note := fmt.Sprintf("%d requests, %s, %d \"database is locked\", max %s, result cache %d misses / %d lookups",
+			res.requests, errs, res.locked, res.max.Round(time.Millisecond), res.misses, res.hits+res.misses)
 		if withWrites {
 			note += fmt.Sprintf(", %d PRs written in %d derives", res.written, res.derives)
 		}

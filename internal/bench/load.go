@@ -17,8 +17,12 @@ import (
 // loadResult is what one load run saw.
 type loadResult struct {
 	requests, errors, locked int
-	p50, p99, max            time.Duration
-	written, derives         int
+	// unsent counts the ticks whose request was never sent, because
+	// maxInFlight were open: each is one of errors, and has no latency in
+	// the percentiles.
+	unsent           int
+	p50, p99, max    time.Duration
+	written, derives int
 	// hits and misses are the result cache's lookups during the run, from
 	// serve's /metrics (-1 when it could not be read).
 	hits, misses int
@@ -102,6 +106,7 @@ loop:
 		default:
 			mu.Lock()
 			res.errors++
+			res.unsent++
 			mu.Unlock()
 			continue
 		}
