@@ -138,7 +138,7 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 		}
 		for a, v := range d.cycles {
 			if len(v) == 0 {
-				delete(d.cycles, a) // as if never made: the filters kept none
+				delete(d.cycles, a) // no value of its own (left out, or shared): no entry, as before
 				continue
 			}
 			sortValues(v)
