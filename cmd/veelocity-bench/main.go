@@ -39,6 +39,7 @@ func main() {
 	flag.StringVar(&pgExisting, "postgres-existing", "", "measure this PostgreSQL database URL, already loaded by veelocity demo, instead of loading a fresh one")
 	flag.StringVar(&run, "run", "", "time only the cold-request cases whose name matches this regular expression")
 	flag.BoolVar(&cfg.SkipDerive, "skip-derive", false, "leave out the derive measurements")
+	flag.IntVar(&cfg.Probe, "probe", 0, "after the load, send this many requests of its mix, 4 at a time, to a fresh serve, and report serve's CPU, allocation and collections per request (0: no probe)")
 	flag.Parse()
 	if cfg.LoadEndDays < 1 {
 		fmt.Fprintln(os.Stderr, "veelocity-bench: -load-end-days must be at least 1")

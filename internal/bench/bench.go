@@ -59,7 +59,10 @@ type Config struct {
 	// SkipDerive leaves out the derive rows (the full derive run again,
 	// the incremental one), to measure queries alone.
 	SkipDerive bool
-	Log        *slog.Logger
+	// Probe, if above zero, is how many requests the closed-loop probe
+	// sends after the load (probe.go).
+	Probe int
+	Log   *slog.Logger
 }
 
 // Row is one line of the table.
@@ -228,6 +231,20 @@ func runOne(ctx context.Context, cfg Config, db string, rep *Report) error {
 	add(Row{What: "serve: peak RSS over the queries and the load", Note: mib(usage)})
 	locked := strings.Count(srv.out.String(), "database is locked")
 	add(Row{What: `serve's log: "database is locked"`, Note: strconv.Itoa(locked), Locked: locked})
+
+	// The probe, on a serve of its own: its result cache starts empty.
+	if cfg.Probe > 0 {
+		psrv, err := startServe(ctx, cfg, dbURL)
+		if err != nil {
+			return err
+		}
+		res, err := probe(ctx, cfg, psrv.base, end, cfg.Probe)
+		psrv.stop()
+		if err != nil {
+			return fmt.Errorf("the probe: %w", err)
+		}
+		add(res.row())
+	}
 
 	// 4. An incremental derive after 1,000 changed PRs, written through the
 	// store as a sync writes them.

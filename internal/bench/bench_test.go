@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,7 +33,7 @@ func TestBenchSmoke(t *testing.T) {
 		t.Fatalf("building veelocity: %v\n%s", err, out)
 	}
 	cfg := Config{Veelocity: bin, PRs: 300, Databases: []string{"sqlite"}, Dir: dir, Samples: 1,
-		LoadRate: 20, LoadDuration: time.Second}
+		LoadRate: 20, LoadDuration: time.Second, Probe: 30}
 	if storetest.Postgres() {
 		cfg.Databases = []string{"postgres"}
 		cfg.PostgresURL = os.Getenv(storetest.EnvVar)
@@ -49,9 +50,19 @@ func TestBenchSmoke(t *testing.T) {
 		"incremental derive after 300 changed PRs"} {
 		want[w] = true
 	}
-	loads := 0
+	loads, probes := 0, 0
 	for _, r := range rep.Rows {
 		delete(want, r.What)
+		if strings.HasPrefix(r.What, "closed loop: 30 requests") {
+			probes++
+			// serve's CPU and allocation, read from its /metrics before
+			// and after: 30 requests take some of both.
+			var cpu, alloc float64
+			if _, err := fmt.Sscanf(r.Note, "serve's CPU %f ms a request, %f MB allocated", &cpu, &alloc); err != nil ||
+				cpu <= 0 || alloc <= 0 || r.Errors != 0 {
+				t.Errorf("%s: %d errors, CPU %v ms and %v MB a request (%s, %v)", r.What, r.Errors, cpu, alloc, r.Note, err)
+			}
+		}
 		if strings.HasPrefix(r.What, "load ") {
 			loads++
 			if strings.Contains(r.What, "with a writer") && r.Written == 0 {
@@ -68,8 +79,8 @@ func TestBenchSmoke(t *testing.T) {
 			t.Errorf("%s: %d \"database is locked\"", r.What, r.Locked)
 		}
 	}
-	if len(want) != 0 || loads != 2 {
-		t.Errorf("missing rows %v, %d load rows (want 2)", want, loads)
+	if len(want) != 0 || loads != 2 || probes != 1 {
+		t.Errorf("missing rows %v, %d load rows (want 2), %d probe rows (want 1)", want, loads, probes)
 	}
 	var b strings.Builder
 	rep.Print(&b)

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -97,9 +98,7 @@ loop:
 			break loop
 		case <-tick.C:
 		}
-		c := all[rng.IntN(len(all))]
-		to := end.AddDate(0, 0, -rng.IntN(cfg.loadEndDays()))
-		u := c.url(base, to.AddDate(0, 0, -(c.days-1)), to)
+		u := mixURL(rng, all, base, end, cfg.loadEndDays())
 		res.requests++
 		select {
 		case sem <- struct{}{}:
@@ -148,29 +147,50 @@ loop:
 	return res, nil
 }
 
+// mixURL is one request of the load's mix: a random target, filter and
+// span, its range ending on one of the last endDays days up to end.
+func mixURL(rng *rand.Rand, all []benchCase, base string, end time.Time, endDays int) string {
+	c := all[rng.IntN(len(all))]
+	to := end.AddDate(0, 0, -rng.IntN(endDays))
+	return c.url(base, to.AddDate(0, 0, -(c.days-1)), to)
+}
+
 // cacheLookups reads the result cache's hit and miss counts from serve's
 // Prometheus metrics; -1, -1 when they cannot be read.
 func cacheLookups(ctx context.Context, base string) (hits, misses int) {
-	_, status, body, err := get(ctx, base+"/metrics")
-	if err != nil || status != http.StatusOK {
+	m, err := serveMetrics(ctx, base)
+	if err != nil {
 		return -1, -1
 	}
 	hits, misses = -1, -1
-	for _, line := range strings.Split(body, "\n") {
-		name, value, ok := strings.Cut(line, " ")
-		if !ok {
-			continue
-		}
-		n, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			continue
-		}
-		switch name {
-		case `veelocity_metrics_cache_lookups_total{result="hit"}`:
-			hits = int(n)
-		case `veelocity_metrics_cache_lookups_total{result="miss"}`:
-			misses = int(n)
-		}
+	if n, ok := m[`veelocity_metrics_cache_lookups_total{result="hit"}`]; ok {
+		hits = int(n)
+	}
+	if n, ok := m[`veelocity_metrics_cache_lookups_total{result="miss"}`]; ok {
+		misses = int(n)
 	}
 	return hits, misses
+}
+
+// serveMetrics reads serve's Prometheus metrics: each sample's value by
+// its name with its labels, as the text format writes them.
+func serveMetrics(ctx context.Context, base string) (map[string]float64, error) {
+	_, status, body, err := get(ctx, base+"/metrics")
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, fmt.Errorf("GET /metrics: %d", status)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		name, value, ok := strings.Cut(line, " ")
+		if !ok || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if n, err := strconv.ParseFloat(value, 64); err == nil {
+			out[name] = n
+		}
+	}
+	return out, nil
 }
