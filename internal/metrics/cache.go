@@ -234,9 +234,10 @@ func (c *resultCache) holds(version string) bool {
 
 // adopt moves the cache to version, read at seen, whose rollups are mark
 // and whose tables' change counters are gens (tableGens; nil when they
-// could not be read): it keeps the answers read from rollup days that no derive has rebuilt
-// since they were read, and from tables whose change counters have not
-// moved since the cache's version was adopted, and drops the others. (The
+// could not be read): it keeps the answers read from rollup days that no
+// derive has rebuilt since they were read, and from tables whose change
+// counters have not moved since the cache's version was adopted, and drops
+// the others. (The
 // counters the cache holds were read before any answer of its version was
 // computed: equal ones now mean that no answer of it read a table other
 // than it is now.) A version read earlier than the cache's is ignored: the

@@ -164,9 +164,7 @@ type teamsData struct {
 // (lead time, and Development) over q's range and the one before it, with
 // their trends: once the PR rollup is built.
 func (s *Service) teamsRolled(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
-	prevQ := q.Previous()
-	both := q
-	both.Start = prevQ.Start
+	both, split := withPrevious(q)
 	linear, err := s.linearConfigured(ctx)
 	if err != nil {
 		return nil, err
@@ -184,7 +182,6 @@ func (s *Service) teamsRolled(ctx context.Context, q Query, teams []*TeamScope) 
 		return nil, err
 	}
 	cur, prev := teamsData{issueRollup: issueRollup}, teamsData{issueRollup: issueRollup}
-	split := store.MS(q.Start)
 	err = parallel(ctx, func(ctx context.Context) (err error) {
 		prev.authors, cur.authors, err = s.teamAuthors(ctx, both, members, rollup.Day(split))
 		return err
@@ -237,11 +234,8 @@ func (s *Service) teamsRolled(ctx context.Context, q Query, teams []*TeamScope) 
 // recovery time, rework rate) over q's range and the one before it, with
 // their trends.
 func (s *Service) teamsDeployed(ctx context.Context, q Query, teams []*TeamScope) ([]TeamMetrics, error) {
-	prevQ := q.Previous()
-	both := q
-	both.Start = prevQ.Start
+	both, split := withPrevious(q)
 	var cur, prev teamsData
-	split := store.MS(q.Start)
 	err := parallel(ctx, func(ctx context.Context) error {
 		incidents, err := s.teamIncidents(ctx, q, both)
 		cur.incidents, prev.incidents = incidents, incidents
@@ -298,6 +292,15 @@ func eachTeam(ctx context.Context, q Query, teams []*TeamScope, cur, prev *teams
 		})
 	}
 	return out, g.Wait()
+}
+
+// withPrevious returns q stretched back over the range before it, for the
+// reads of both ranges at once, and the instant where q's own range starts
+// (the split of the rows read: splitAt).
+func withPrevious(q Query) (both Query, split int64) {
+	both = q
+	both.Start = q.Previous().Start
+	return both, store.MS(q.Start)
 }
 
 // splitAt splits xs into those whose instant (at) is before split, the
