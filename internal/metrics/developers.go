@@ -97,14 +97,11 @@ func (s *Service) developerRows(ctx context.Context, q Query) ([]Developer, erro
 			continue
 		}
 		row := Developer{Login: a.login, MergedPRs: a.merged, ReviewsGiven: a.reviewsGiven, IssuesCompleted: done[author],
-			MedianMergeHours: medianHoursWithin(a.merge, a.bounds[0]), MedianReviewHours: medianHoursWithin(a.review, a.bounds[2])}
-		if len(a.sizes) > 0 {
-			row.MedianPRSize = round(percentilesWithin(a.sizes, a.bounds[1], 0.5)[0], 2)
+			MedianMergeHours: a.pops[0].medianHours(), MedianReviewHours: a.pops[2].medianHours()}
+		if a.pops[1].n > 0 {
+			row.MedianPRSize = round(a.pops[1].percentiles(0.5)[0], 2)
 		}
 		out = append(out, row)
-	}
-	for _, a := range authors {
-		a.release()
 	}
 	return out, nil
 }

@@ -233,9 +233,7 @@ func (s *Service) leadTimeMedian(ctx context.Context, q Query) (*LeadTime, error
 			return nil, err
 		}
 		lead := r.pops[rollup.LeadTimes]
-		m := &LeadTime{Count: len(lead.vals), Durations: summarizeWithin(lead.vals, lead.sum, lead.all)}
-		r.release()
-		return m, nil
+		return &LeadTime{Count: lead.n, Durations: lead.whole().summary()}, nil
 	})
 }
 

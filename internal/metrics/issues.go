@@ -41,7 +41,7 @@ func dayRange(q Query) (int64, int64) {
 // issues completed (when done) over q, bucketed by q's period.
 func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool) (*issueRolled, error) {
 	ser := newSeries(q)
-	r := &issueRolled{cycle: rolledPop{ends: make([]int, len(ser.dates))}, done: make([]int, len(ser.dates))}
+	r := &issueRolled{cycle: *newRolledPop(len(ser.dates)), done: make([]int, len(ser.dates))}
 	if q.Team != nil {
 		return r, s.readIssueRollupTeam(ctx, q, ser, r, cycle, done)
 	}
@@ -78,18 +78,16 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 	}
 	slices.SortStableFunc(segs, func(a, b segment) int { return a.bucket - b.bucket })
 	p := &r.cycle
-	p.vals = make([]int64, 0, n)
+	vals := make([]int64, 0, n)
+	p.parts = make([][]int64, 0, len(segs))
 	for _, sg := range segs {
+		start := len(vals)
 		var sum int64
-		if p.vals, sum, err = rollup.DecodeList(p.vals, sg.blob); err != nil {
+		if vals, sum, err = rollup.DecodeList(vals, sg.blob); err != nil {
 			return nil, err
 		}
-		p.sum += sum
-		p.ends[sg.bucket] = len(p.vals)
-	}
-	// A bucket without values ends where the one before it does.
-	for i := 1; i < len(p.ends); i++ {
-		p.ends[i] = max(p.ends[i], p.ends[i-1])
+		// A list is in no order: its bounds are not known.
+		p.add(sg.bucket, vals[start:len(vals):len(vals)], sum, false)
 	}
 	return r, nil
 }
@@ -134,19 +132,15 @@ func (s *Service) eachIssueCell(ctx context.Context, from, to int64, where strin
 	return rows.Err()
 }
 
-// fill sets p to the values of buckets, in bucket order.
+// fill sets p to the values of buckets, in bucket order (in no order
+// within one).
 func (p *rolledPop) fill(buckets [][]int64) {
-	n := 0
-	for _, vals := range buckets {
-		n += len(vals)
-	}
-	p.vals = make([]int64, 0, n)
 	for i, vals := range buckets {
+		var sum int64
 		for _, v := range vals {
-			p.sum += v
+			sum += v
 		}
-		p.vals = append(p.vals, vals...)
-		p.ends[i] = len(p.vals)
+		p.add(i, vals, sum, false)
 	}
 }
 
@@ -247,7 +241,7 @@ func (s *Service) cycleTimeRollup(ctx context.Context, q Query) (*DurationMetric
 	}
 	p := &r.cycle
 	data := p.medianPoints(newSeries(q))
-	return &DurationMetric{Count: len(p.vals), Durations: summarize(p.vals, p.sum), Data: data}, nil
+	return &DurationMetric{Count: p.n, Durations: p.whole().summary(), Data: data}, nil
 }
 
 // issuesCompletedRollup is throughput's issues_completed from the issue

@@ -3,6 +3,7 @@ package metrics
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math/bits"
 	"slices"
@@ -34,34 +35,76 @@ func (s *Service) rollupBuilt(ctx context.Context, key string) (bool, error) {
 	return ok, err
 }
 
-// rolledPop is one population read from the rollup: its values, bucket
-// after bucket, and the end of each bucket's values.
+// rolledPop is one population read from the rollup: its values as parts,
+// bucket after bucket, which are the rollup's own arrays (never modified:
+// a read copies no value), and each bucket's count, sum and bounds.
 type rolledPop struct {
-	vals []int64
-	sum  int64
-	ends []int
-	// bounds holds each bucket's smallest and largest value, and all
-	// those of every value, when the read knows them (rollup arrays are
-	// sorted: their ends are their bounds).
-	bounds []bounds
-	all    bounds
+	parts [][]int64
+	// partEnds[i] is the end of bucket i's parts; counts, sums and bounds
+	// are each bucket's number of values, their sum and their smallest and
+	// largest value (when the read knows them: rollup arrays are sorted,
+	// their ends are their bounds).
+	partEnds []int
+	counts   []int
+	sums     []int64
+	bounds   []bounds
+	// n, sum and all are those of every value.
+	n   int
+	sum int64
+	all bounds
+	// unbounded is set once a part of unknown bounds was added.
+	unbounded bool
 }
 
-// boundsOf returns bucket i's bounds, or unknown ones.
-func (p *rolledPop) boundsOf(i int) bounds {
-	if i < len(p.bounds) {
-		return p.bounds[i]
+// newRolledPop returns an empty population of buckets buckets.
+func newRolledPop(buckets int) *rolledPop {
+	return &rolledPop{partEnds: make([]int, buckets), counts: make([]int, buckets), sums: make([]int64, buckets),
+		bounds: make([]bounds, buckets)}
+}
+
+// add appends part, values of bucket b, with their sum: buckets must come
+// in order. With sorted, part is ascending and its ends bound it.
+func (p *rolledPop) add(b int, part []int64, sum int64, sorted bool) {
+	if len(part) == 0 {
+		return
 	}
-	return bounds{}
+	p.parts = append(p.parts, part)
+	for i := b; i < len(p.partEnds); i++ {
+		p.partEnds[i] = len(p.parts)
+	}
+	p.counts[b] += len(part)
+	p.sums[b] += sum
+	p.n += len(part)
+	p.sum += sum
+	if !sorted {
+		p.unbounded = true
+		return
+	}
+	lo, hi := part[0], part[len(part)-1]
+	p.bounds[b].widen(lo, hi)
+	p.all.widen(lo, hi)
+}
+
+// boundsOf returns b, or unknown bounds when a part's were not known.
+func (p *rolledPop) boundsOf(b bounds) bounds {
+	if p.unbounded {
+		return bounds{}
+	}
+	return b
 }
 
 // bucket returns bucket i's values.
-func (p *rolledPop) bucket(i int) []int64 {
+func (p *rolledPop) bucket(i int) valueSet {
 	start := 0
 	if i > 0 {
-		start = p.ends[i-1]
+		start = p.partEnds[i-1]
 	}
-	return p.vals[start:p.ends[i]]
+	return valueSet{parts: p.parts[start:p.partEnds[i]], n: p.counts[i], sum: p.sums[i], b: p.boundsOf(p.bounds[i])}
+}
+
+// whole returns every value of the population.
+func (p *rolledPop) whole() valueSet {
+	return valueSet{parts: p.parts, n: p.n, sum: p.sum, b: p.boundsOf(p.all)}
 }
 
 // rolled is what a range of the rollup holds.
@@ -135,16 +178,16 @@ func (s *Service) eachRollupRow(ctx context.Context, q Query, pops []rollup.Pop,
 	for rows.Next() {
 		r := &mirrorRow{}
 		var day int64
+		var raw [rollup.NumPops][]byte
 		dest := []any{&day, &r.repo, &r.author, &r.login, &r.opened, &r.merged, &r.undeployed, &r.reviewed, &r.reviews}
 		for _, p := range pops {
-			dest = append(dest, &r.pops[p]) // *[]byte: Scan copies
+			dest = append(dest, (*sql.RawBytes)(&raw[p])) // decoded before the next row
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return err
 		}
-		// As the mirror holds them (a second decode on this path, which
-		// serves only when the mirror cannot).
-		if err := r.recode(); err != nil {
+		// As the mirror holds them.
+		if err := r.decode(&raw); err != nil {
 			return err
 		}
 		fn(day, r)
@@ -157,14 +200,11 @@ func (s *Service) eachRollupRow(ctx context.Context, q Query, pops []rollup.Pop,
 func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (*rolled, error) {
 	ser := newSeries(q)
 	r := &rolled{ser: ser, merged: make([]int, len(ser.dates)), undeployed: make([]int, len(ser.dates))}
-	for _, p := range pops {
-		r.pops[p] = &rolledPop{ends: make([]int, len(ser.dates))}
-	}
-	// The arrays are gathered as they come and decoded after, each
-	// population in its own goroutine, into slices of the exact size.
+	// The arrays are gathered as they come, then put in bucket order.
 	type segment struct {
-		blob          []byte
-		bucket, count int
+		vals   []int64
+		sum    int64
+		bucket int
 	}
 	segs := make([][]segment, len(pops))
 	err := s.eachRollupRow(ctx, q, pops, func(day int64, row *mirrorRow) {
@@ -175,77 +215,30 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		r.merged[b] += row.merged
 		r.undeployed[b] += row.undeployed
 		for i, p := range pops {
-			if len(row.pops[p]) > 0 {
-				segs[i] = append(segs[i], segment{row.pops[p], b, row.count(p)})
+			if v := row.vals[p]; len(v) > 0 {
+				segs[i] = append(segs[i], segment{v, row.sums[p], b})
 			}
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	fns := make([]func(context.Context) error, len(pops))
 	for i, p := range pops {
-		fns[i] = func(context.Context) error {
-			rp := r.pops[p]
-			n := 0
-			for _, sg := range segs[i] {
-				n += sg.count
-			}
-			rp.vals = getValues(n)
-			rp.bounds = make([]bounds, len(rp.ends))
-			slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
-			for _, sg := range segs[i] {
-				var sum int64
-				var err error
-				if rp.vals, sum, err = decodeBounded(rp.vals, sg.blob, &rp.bounds[sg.bucket], &rp.all); err != nil {
-					return err
-				}
-				rp.sum += sum
-				rp.ends[sg.bucket] = len(rp.vals)
-			}
-			return nil
+		rp := newRolledPop(len(ser.dates))
+		rp.parts = make([][]int64, 0, len(segs[i]))
+		slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
+		for _, sg := range segs[i] {
+			rp.add(sg.bucket, sg.vals, sg.sum, true)
 		}
-	}
-	if err := parallel(ctx, fns...); err != nil {
-		return nil, err
-	}
-	// Each bucket's values are contiguous; a bucket without rows ends
-	// where the one before it does.
-	for _, p := range pops {
-		rp := r.pops[p]
-		for i := range rp.ends {
-			if i > 0 && rp.ends[i] < rp.ends[i-1] {
-				rp.ends[i] = rp.ends[i-1]
-			}
-		}
+		r.pops[p] = rp
 	}
 	return r, nil
 }
 
-// decodeBounded appends the values of the fixed-width array blob to dst,
-// returns them with their sum, and widens each of bs to cover them: a
-// rollup array is sorted (rollup.Encode), so its ends bound it.
-func decodeBounded(dst []int64, blob []byte, bs ...*bounds) ([]int64, int64, error) {
-	start := len(dst)
-	dst, sum, err := rollup.DecodeFixedAppend(dst, blob)
-	if err != nil || len(dst) == start {
-		return dst, sum, err
-	}
-	lo, hi := dst[start], dst[len(dst)-1]
-	if lo > hi {
-		return dst, 0, rollup.ErrCorrupt
-	}
-	for _, b := range bs {
-		b.widen(lo, hi)
-	}
-	return dst, sum, nil
-}
-
-// Pools of the slices a rollup read decodes into, which are large (up to a
-// few megabytes per population) and short-lived: one pool per power of two
-// of capacity, so that a slice taken fits the next read of about its size
-// (a single pool mostly handed back slices too small for the read, which
-// then allocated: a fifth of a loaded serve's allocations).
+// Pools of the scratch slices sortValues sorts through, which are large (up
+// to a few megabytes) and short-lived: one pool per power of two of
+// capacity, so that a slice taken fits the next sort of about its size (a
+// single pool mostly handed back slices too small, which then allocated).
 var valuesPools [64]sync.Pool
 
 // getValues returns an empty slice with room for n values.
@@ -265,23 +258,12 @@ func putValues(v []int64) {
 	}
 }
 
-// release returns the values read to the pool: r must not be used after.
-func (r *rolled) release() {
-	for i, p := range r.pops {
-		if p != nil {
-			putValues(p.vals)
-			r.pops[i] = nil
-		}
-	}
-}
-
-// medianPoints reports each bucket's count and median. It reorders the
-// values within each bucket.
+// medianPoints reports each bucket's count and median.
 func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
 	out := make([]MedianPoint, len(ser.dates))
 	for i := range out {
 		b := p.bucket(i)
-		out[i] = MedianPoint{Date: ser.date(i), Count: len(b), MedianHours: medianHoursWithin(b, p.boundsOf(i))}
+		out[i] = MedianPoint{Date: ser.date(i), Count: b.n, MedianHours: b.medianHours()}
 	}
 	return out
 }
@@ -289,10 +271,7 @@ func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
 // durationMetric is a duration population's metric (review, merge time).
 func (r *rolled) durationMetric(p rollup.Pop) *DurationMetric {
 	rp := r.pops[p]
-	data := rp.medianPoints(r.ser)
-	m := &DurationMetric{Count: len(rp.vals), Durations: summarizeWithin(rp.vals, rp.sum, rp.all), Data: data}
-	r.release()
-	return m
+	return &DurationMetric{Count: rp.n, Durations: rp.whole().summary(), Data: rp.medianPoints(r.ser)}
 }
 
 // leadTimeRollup computes the lead time and its per-bucket series from one
@@ -306,7 +285,7 @@ func (s *Service) leadTimeRollup(ctx context.Context, q Query) (*leadTimeBoth, e
 }
 
 // leadTime computes the lead time and its series from a read of the rollup
-// that holds the lead-time populations, and releases r.
+// that holds the lead-time populations.
 func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 	lead := r.pops[rollup.LeadTimes]
 	n := len(r.ser.dates)
@@ -321,16 +300,12 @@ func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 	fns := []func(context.Context) error{func(context.Context) error {
 		for i := range out.series {
 			b := lead.bucket(i)
-			var sum int64
-			for _, v := range b {
-				sum += v
-			}
-			d := summarizeWithin(b, sum, lead.boundsOf(i))
-			data[i] = MedianPoint{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours}
-			out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: len(b), MedianHours: d.MedianHours, P75Hours: d.P75Hours,
+			d := b.summary()
+			data[i] = MedianPoint{Date: r.ser.date(i), Count: b.n, MedianHours: d.MedianHours}
+			out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: b.n, MedianHours: d.MedianHours, P75Hours: d.P75Hours,
 				P90Hours: d.P90Hours}
 		}
-		all = summarizeWithin(lead.vals, lead.sum, lead.all)
+		all = lead.whole().summary()
 		return nil
 	}}
 	for j, p := range phases {
@@ -338,9 +313,9 @@ func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 			rp := r.pops[p]
 			phaseBuckets[j] = make([]*float64, n)
 			for i := range n {
-				phaseBuckets[j][i] = medianHoursWithin(rp.bucket(i), rp.boundsOf(i))
+				phaseBuckets[j][i] = rp.bucket(i).medianHours()
 			}
-			phaseAll[j] = medianHoursWithin(rp.vals, rp.all)
+			phaseAll[j] = rp.whole().medianHours()
 			return nil
 		})
 	}
@@ -355,11 +330,10 @@ func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 	for _, n := range r.undeployed {
 		undeployed += n
 	}
-	m := &LeadTime{Data: data, Count: len(lead.vals), Durations: all, UndeployedCount: undeployed,
+	m := &LeadTime{Data: data, Count: lead.n, Durations: all, UndeployedCount: undeployed,
 		Phases: Phases{CodingHours: phaseAll[0], PickupHours: phaseAll[1], ReviewHours: phaseAll[2], DeployHours: phaseAll[3]}}
 	m.Tier = tierBelow(m.MedianHours, 24, 168, 720)
 	out.lead = m
-	r.release()
 	return out, nil
 }
 
@@ -367,29 +341,18 @@ func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 type authorRow struct {
 	login                                  string
 	opened, merged, reviewed, reviewsGiven int
-	merge, sizes, review                   []int64
-	// The encoded arrays of merge, sizes and review, as read, and the
-	// number of values they hold.
-	raw [3][][]byte
-	n   [3]int
-	// bounds bound merge, sizes and review (see rolledPop.bounds).
-	bounds [3]bounds
+	// pops are the author's values of authorPops: the rows' arrays, as
+	// the mirror holds them.
+	pops [3]valueSet
 }
 
-// release gives the author's values back to the pools (getValues): a must
-// not be used after.
-func (a *authorRow) release() {
-	putValues(a.merge)
-	putValues(a.sizes)
-	putValues(a.review)
-	a.merge, a.sizes, a.review = nil, nil, nil
-}
-
-// authorPops are the populations of authorRow's merge, sizes and review.
+// authorPops are the populations of authorRow's pops: merge times, sizes
+// and review times.
 var authorPops = []rollup.Pop{rollup.MergeTimes, rollup.Sizes, rollup.ReviewTimes}
 
 // readAuthors reads the rollup per author over q's range (authors known
-// only: a PR whose author account is gone has none).
+// only: a PR whose author account is gone has none), with their values
+// when values is set.
 func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[string]*authorRow, error) {
 	out := map[string]*authorRow{}
 	var pops []rollup.Pop
@@ -414,37 +377,17 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 		a.reviewsGiven += r.reviews
 		if values {
 			for i, p := range authorPops {
-				if b := r.pops[p]; len(b) > 0 {
-					a.raw[i] = append(a.raw[i], b)
-					a.n[i] += r.count(p)
+				if v := r.vals[p]; len(v) > 0 {
+					vs := &a.pops[i]
+					vs.parts = append(vs.parts, v)
+					vs.n += len(v)
+					vs.sum += r.sums[p]
+					vs.b.widen(v[0], v[len(v)-1]) // sorted: its ends bound it
 				}
 			}
 		}
 	})
-	if err != nil || !values {
-		return out, err
-	}
-	// The arrays are decoded now: into slices of their exact size, one
-	// population per goroutine.
-	fns := make([]func(context.Context) error, len(authorPops))
-	for i := range fns {
-		fns[i] = func(context.Context) error {
-			for _, a := range out {
-				dst := []*[]int64{&a.merge, &a.sizes, &a.review}[i]
-				v := getValues(a.n[i])
-				for _, b := range a.raw[i] {
-					var err error
-					if v, _, err = decodeBounded(v, b, &a.bounds[i]); err != nil {
-						return err
-					}
-				}
-				*dst = v
-				a.raw[i] = nil
-			}
-			return nil
-		}
-	}
-	return out, parallel(ctx, fns...)
+	return out, err
 }
 
 // Authors lists the authors of the PRs merged in q's range (in its

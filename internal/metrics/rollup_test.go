@@ -219,12 +219,15 @@ func TestRollupReadBounds(t *testing.T) {
 					wide++
 				}
 			}
-			check("the range", rp.vals, rp.all)
-			for i := range rp.ends {
-				check(fmt.Sprint("bucket ", i), rp.bucket(i), rp.boundsOf(i))
+			check("the range", slices.Concat(rp.whole().parts...), rp.whole().b)
+			for i := range rp.counts {
+				b := rp.bucket(i)
+				if v := slices.Concat(b.parts...); len(v) != b.n {
+					t.Errorf("pop %d, bucket %d: %d values, counted %d", p, i, len(v), b.n)
+				}
+				check(fmt.Sprint("bucket ", i), slices.Concat(b.parts...), b.b)
 			}
 		}
-		r.release()
 	}
 	// The same of a read per author, which the developers table makes.
 	authors, err := s.readAuthors(ctx, Query{Start: ts(1, 0), End: ts(15, 0), Period: Week}, true)
@@ -232,15 +235,19 @@ func TestRollupReadBounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	for login, a := range authors {
-		for i, v := range [][]int64{a.merge, a.sizes, a.review} {
+		for i, vs := range a.pops {
+			v := slices.Concat(vs.parts...)
+			if len(v) != vs.n {
+				t.Errorf("author %s, population %d: %d values, counted %d", login, i, len(v), vs.n)
+			}
 			if len(v) == 0 {
 				continue
 			}
-			if b := a.bounds[i]; !b.known || b.lo != slices.Min(v) || b.hi != slices.Max(v) {
+			if b := vs.b; !b.known || b.lo != slices.Min(v) || b.hi != slices.Max(v) {
 				t.Errorf("author %s, population %d: bounds %+v, values %v", login, i, b, v)
 			}
 			checked++
-			if a.bounds[i].lo < a.bounds[i].hi {
+			if vs.b.lo < vs.b.hi {
 				wide++
 			}
 		}

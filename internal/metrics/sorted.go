@@ -77,7 +77,7 @@ func (s *sortedSet) kth(k int) int64 {
 	return lo
 }
 
-// summary reports the set as summarize reports the same values.
+// summary reports the set as population.summary reports the same values.
 func (s *sortedSet) summary() Durations {
 	if s.n == 0 {
 		return Durations{}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Durations summarises a population of durations, reported in hours rounded
@@ -118,35 +119,6 @@ func ratio(num, den int) *float64 {
 	return round(float64(num)/float64(den), 4)
 }
 
-// summarize reports a population whose values sum to sum, exactly as
-// population.summary does, without sorting: it selects the few values the
-// percentiles interpolate between. It reorders v.
-func summarize(v []int64, sum int64) Durations { return summarizeWithin(v, sum, bounds{}) }
-
-// summarizeWithin is summarize of values that b bounds, when it is known.
-func summarizeWithin(v []int64, sum int64, b bounds) Durations {
-	if len(v) == 0 {
-		return Durations{}
-	}
-	ps := percentilesWithin(v, b, 0.5, 0.75, 0.90)
-	return Durations{
-		AverageHours: hours(float64(sum) / float64(len(v))),
-		MedianHours:  hours(ps[0]),
-		P75Hours:     hours(ps[1]),
-		P90Hours:     hours(ps[2]),
-	}
-}
-
-// medianHoursWithin is the median of v in hours, or nil when v is empty,
-// with the bounds b of its values when they are known (bounds{} when
-// not). It reorders v.
-func medianHoursWithin(v []int64, b bounds) *float64 {
-	if len(v) == 0 {
-		return nil
-	}
-	return hours(percentilesWithin(v, b, 0.5)[0])
-}
-
 // bounds are the smallest and largest of a population's values, when known
 // (a rollup read knows them from its sorted arrays' ends), which spares
 // binnedSelect a pass over the values.
@@ -171,19 +143,10 @@ func percentiles(v []int64, ps ...float64) []float64 { return percentilesWithin(
 // percentilesWithin is percentiles of values that b bounds, when it is
 // known.
 func percentilesWithin(v []int64, b bounds, ps ...float64) []float64 {
-	// The ranks to select, ascending: floor and ceil of each p × (n − 1).
-	var ranks []int
-	for _, p := range ps {
-		rank := p * float64(len(v)-1)
-		for _, r := range []int{int(math.Floor(rank)), int(math.Ceil(rank))} {
-			if len(ranks) == 0 || ranks[len(ranks)-1] < r {
-				ranks = append(ranks, r)
-			}
-		}
-	}
+	ranks := ranksOf(len(v), ps)
 	at := map[int]int64{}
 	if len(v) >= binnedFrom {
-		binnedSelect(v, ranks, at, b)
+		binnedSelect([][]int64{v}, ranks, at, b)
 	} else {
 		// Each selection leaves smaller values before the rank and larger
 		// ones after it, so the next one only looks after it.
@@ -194,14 +157,90 @@ func percentilesWithin(v []int64, b bounds, ps ...float64) []float64 {
 			at[r] = v[r]
 		}
 	}
+	return interpolate(len(v), at, ps)
+}
+
+// ranksOf returns the ranks, ascending, that percentile_cont of n values
+// interpolates between for each fraction in ps (ascending): floor and ceil
+// of each p × (n − 1).
+func ranksOf(n int, ps []float64) []int {
+	var ranks []int
+	for _, p := range ps {
+		rank := p * float64(n-1)
+		for _, r := range []int{int(math.Floor(rank)), int(math.Ceil(rank))} {
+			if len(ranks) == 0 || ranks[len(ranks)-1] < r {
+				ranks = append(ranks, r)
+			}
+		}
+	}
+	return ranks
+}
+
+// interpolate returns percentile_cont of n values for each fraction in ps,
+// from the values at the ranks ranksOf returns.
+func interpolate(n int, at map[int]int64, ps []float64) []float64 {
 	out := make([]float64, len(ps))
 	for i, p := range ps {
-		rank := p * float64(len(v)-1)
+		rank := p * float64(n-1)
 		lo, hi := math.Floor(rank), math.Ceil(rank)
 		a, b := float64(at[int(lo)]), float64(at[int(hi)])
 		out[i] = a + (rank-lo)*(b-a)
 	}
 	return out
+}
+
+// valueSet is a population held as parts that are not to be modified (a
+// rollup's arrays, as the mirror holds them): its percentiles are selected
+// across the parts, without copying them into one slice, except when the
+// population is small.
+type valueSet struct {
+	parts [][]int64
+	n     int
+	sum   int64
+	b     bounds // the values' bounds, when known
+}
+
+// percentiles is percentiles of the set's values.
+func (v valueSet) percentiles(ps ...float64) []float64 {
+	if v.n < binnedFrom {
+		buf := smallValues.Get().(*[]int64)
+		defer smallValues.Put(buf)
+		flat := (*buf)[:0]
+		for _, p := range v.parts {
+			flat = append(flat, p...)
+		}
+		*buf = flat[:0]
+		return percentilesWithin(flat, v.b, ps...)
+	}
+	at := map[int]int64{}
+	binnedSelect(v.parts, ranksOf(v.n, ps), at, v.b)
+	return interpolate(v.n, at, ps)
+}
+
+// smallValues holds the slices a small valueSet is copied into to select
+// in place.
+var smallValues = sync.Pool{New: func() any { v := make([]int64, 0, 4096); return &v }}
+
+// summary reports the set as population.summary reports the same values.
+func (v valueSet) summary() Durations {
+	if v.n == 0 {
+		return Durations{}
+	}
+	ps := v.percentiles(0.5, 0.75, 0.90)
+	return Durations{
+		AverageHours: hours(float64(v.sum) / float64(v.n)),
+		MedianHours:  hours(ps[0]),
+		P75Hours:     hours(ps[1]),
+		P90Hours:     hours(ps[2]),
+	}
+}
+
+// medianHours is the set's median in hours, or nil when it is empty.
+func (v valueSet) medianHours() *float64 {
+	if v.n == 0 {
+		return nil
+	}
+	return hours(v.percentiles(0.5)[0])
 }
 
 // binnedFrom is the population size from which percentiles selects through
@@ -212,19 +251,22 @@ var binnedFrom = 4096
 // binBits sets the number of bins binnedSelect counts values into.
 const binBits = 11
 
-// binnedSelect finds the values at ranks (ascending) of v, a population
-// too large to select in place cheaply, into at: one pass finds the
-// smallest and largest values, one counts the values per bin (equal
-// slices of that span), one gathers the few bins that hold the ranks, and
-// selection runs within those alone. It leaves v as it was. The first pass
-// is skipped when vb is known: vb must then bound every value of v.
-func binnedSelect(v []int64, ranks []int, at map[int]int64, vb bounds) {
+// binnedSelect finds the values at ranks (ascending) of the population
+// held in parts, too large to select in place cheaply, into at: one pass
+// finds the smallest and largest values, one counts the values per bin
+// (equal slices of that span), one gathers the few bins that hold the
+// ranks, and selection runs within those alone. It leaves the parts as they
+// were. The first pass is skipped when vb is known: vb must then bound
+// every value.
+func binnedSelect(parts [][]int64, ranks []int, at map[int]int64, vb bounds) {
 	lo, hi := vb.lo, vb.hi
 	if !vb.known {
-		lo, hi = v[0], v[0]
-		for _, x := range v {
-			lo = min(lo, x)
-			hi = max(hi, x)
+		lo, hi = math.MaxInt64, math.MinInt64
+		for _, v := range parts {
+			for _, x := range v {
+				lo = min(lo, x)
+				hi = max(hi, x)
+			}
 		}
 	}
 	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
@@ -237,8 +279,10 @@ func binnedSelect(v []int64, ranks []int, at map[int]int64, vb bounds) {
 	shift := max(0, bits.Len64(span)-binBits)
 	bin := func(x int64) uint64 { return (uint64(x) - uint64(lo)) >> shift }
 	var counts [1<<binBits + 1]int
-	for _, x := range v {
-		counts[bin(x)]++
+	for _, v := range parts {
+		for _, x := range v {
+			counts[bin(x)]++
+		}
 	}
 	// The bin of each rank, and the rank within it.
 	type want struct{ bin, local int }
@@ -263,9 +307,11 @@ func binnedSelect(v []int64, ranks []int, at map[int]int64, vb bounds) {
 		index[bn] = int8(i + 1)
 		gathered[i] = make([]int64, 0, sizes[i])
 	}
-	for _, x := range v {
-		if i := index[bin(x)]; i != 0 {
-			gathered[i-1] = append(gathered[i-1], x)
+	for _, v := range parts {
+		for _, x := range v {
+			if i := index[bin(x)]; i != 0 {
+				gathered[i-1] = append(gathered[i-1], x)
+			}
 		}
 	}
 	for i, r := range ranks {

@@ -125,7 +125,7 @@ type teamAuthor struct {
 	merged, undeployed int
 	vals               [3][]int64 // teamPops' values, each sorted
 	sums               [3]int64
-	raw                [3][][]byte
+	raw                [3][][]int64
 	n                  [3]int
 }
 
@@ -478,16 +478,17 @@ func (s *Service) teamAuthors(ctx context.Context, q Query, members map[string]b
 		a.merged += row.merged
 		a.undeployed += row.undeployed
 		for i, p := range teamPops {
-			if b := row.pops[p]; len(b) > 0 {
-				a.raw[i] = append(a.raw[i], b)
-				a.n[i] += row.count(p)
+			if v := row.vals[p]; len(v) > 0 {
+				a.raw[i] = append(a.raw[i], v)
+				a.n[i] += len(v)
+				a.sums[i] += row.sums[p]
 			}
 		}
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	// Each author's values, decoded and sorted: one population per
+	// Each author's values, gathered and sorted: one population per
 	// goroutine.
 	fns := make([]func(context.Context) error, len(teamPops))
 	for i := range fns {
@@ -496,12 +497,7 @@ func (s *Service) teamAuthors(ctx context.Context, q Query, members map[string]b
 				for _, a := range in {
 					v := make([]int64, 0, a.n[i])
 					for _, b := range a.raw[i] {
-						var sum int64
-						var err error
-						if v, sum, err = rollup.DecodeFixedAppend(v, b); err != nil {
-							return err
-						}
-						a.sums[i] += sum
+						v = append(v, b...)
 					}
 					sortValues(v)
 					a.vals[i], a.raw[i] = v, nil

@@ -15,10 +15,7 @@ package rollup
 import (
 	"encoding/binary"
 	"errors"
-	"math"
-	"math/bits"
 	"slices"
-	"unsafe"
 )
 
 // MsPerDay is the length of a UTC day in milliseconds.
@@ -175,117 +172,4 @@ func Count(b []byte) int {
 		}
 	}
 	return n
-}
-
-// The fixed-width encoding holds the same sorted values as Encode's, laid
-// out for speed rather than size: the number of values (uvarint), the byte
-// width w of the largest difference between neighbours, the first value
-// (varint), then each difference in w little-endian bytes, then eight zero
-// bytes. Decoding reads eight bytes at each value and masks, with no branch
-// per byte: the metrics read millions of values a request, and a varint
-// decode was a fifth of a loaded serve's CPU. The database keeps Encode's
-// smaller form; the metrics re-encode an array once when they load it
-// (Recode).
-
-// EncodeFixed encodes sorted (ascending) values in the fixed-width
-// encoding. An empty slice encodes as nil.
-func EncodeFixed(sorted []int64) []byte {
-	if len(sorted) == 0 {
-		return nil
-	}
-	var widest uint64
-	for i := 1; i < len(sorted); i++ {
-		widest = max(widest, uint64(sorted[i]-sorted[i-1]))
-	}
-	w := (bits.Len64(widest) + 7) / 8
-	out := make([]byte, 0, 2*binary.MaxVarintLen64+1+w*(len(sorted)-1)+fixedPad)
-	out = binary.AppendUvarint(out, uint64(len(sorted)))
-	out = append(out, byte(w))
-	out = binary.AppendVarint(out, sorted[0])
-	var buf [8]byte
-	for i := 1; i < len(sorted); i++ {
-		binary.LittleEndian.PutUint64(buf[:], uint64(sorted[i]-sorted[i-1]))
-		out = append(out, buf[:w]...)
-	}
-	return append(out, make([]byte, fixedPad)...)
-}
-
-// fixedPad zero bytes end a fixed-width array, so that the decoder reads
-// eight bytes at every value, the last included.
-const fixedPad = 8
-
-// Recode turns an array of Encode's form into the fixed-width form, and
-// returns it with the number of values. nil stays nil.
-func Recode(b []byte) ([]byte, int, error) {
-	if len(b) == 0 {
-		return nil, 0, nil
-	}
-	v, _, err := DecodeAppend(make([]int64, 0, Count(b)), b)
-	if err != nil {
-		return nil, 0, err
-	}
-	return EncodeFixed(v), len(v), nil
-}
-
-// DecodeFixedAppend appends the values of a fixed-width array to dst, in
-// ascending order, and returns it with the values' sum.
-func DecodeFixedAppend(dst []int64, b []byte) ([]int64, int64, error) {
-	if len(b) == 0 {
-		return dst, 0, nil
-	}
-	n64, k := binary.Uvarint(b)
-	if k <= 0 || n64 == 0 || n64 > math.MaxInt32 || k >= len(b) {
-		return dst, 0, ErrCorrupt
-	}
-	w := int(b[k])
-	k++
-	if w > 8 {
-		return dst, 0, ErrCorrupt
-	}
-	v, m := binary.Varint(b[k:])
-	if m <= 0 {
-		return dst, 0, ErrCorrupt
-	}
-	k += m
-	n := int(n64)
-	// With w = 0 the length says nothing of n: a bound keeps a corrupt
-	// count from allocating gigabytes (a rollup row holds one day's PRs).
-	if len(b)-k != (n-1)*w+fixedPad || (w == 0 && n > 1<<20) {
-		return dst, 0, ErrCorrupt
-	}
-	start := len(dst)
-	dst = slices.Grow(dst, n)[:start+n]
-	out := dst[start:]
-	out[0] = v
-	sum := v
-	mask := uint64(1)<<(8*w) - 1 // all ones for w = 8 (a shift by 64 is 0)
-	// Each step reads eight bytes at k, within the padding at the end: the
-	// length check above bounds every read, so the loop reads through a
-	// pointer, without a bounds check per value (a third of the decode's
-	// time).
-	p := unsafe.Pointer(unsafe.SliceData(b[k:]))
-	i := 1
-	for ; i+4 <= n; i += 4 { // four at a time: fewer loop steps and checks
-		o := out[i : i+4 : i+4]
-		v0 := v + int64(leUint64(p)&mask)
-		v1 := v0 + int64(leUint64(unsafe.Add(p, w))&mask)
-		v2 := v1 + int64(leUint64(unsafe.Add(p, 2*w))&mask)
-		v3 := v2 + int64(leUint64(unsafe.Add(p, 3*w))&mask)
-		o[0], o[1], o[2], o[3] = v0, v1, v2, v3
-		sum += v0 + v1 + v2 + v3
-		v = v3
-		p = unsafe.Add(p, 4*w)
-	}
-	for ; i < n; i++ {
-		v += int64(leUint64(p) & mask)
-		p = unsafe.Add(p, w)
-		sum += v
-		out[i] = v
-	}
-	return dst, sum, nil
-}
-
-// leUint64 reads the eight bytes at p as a little-endian number.
-func leUint64(p unsafe.Pointer) uint64 {
-	return binary.LittleEndian.Uint64(unsafe.Slice((*byte)(p), 8))
 }

@@ -70,11 +70,6 @@ func BenchmarkDecode(b *testing.B) {
 	benchDecode(b, func(v []int64) []byte { return Encode(v) }, DecodeAppend)
 }
 
-// BenchmarkDecodeFixed is BenchmarkDecode in the fixed-width form.
-func BenchmarkDecodeFixed(b *testing.B) {
-	benchDecode(b, func(v []int64) []byte { slices.Sort(v); return EncodeFixed(v) }, DecodeFixedAppend)
-}
-
 func benchDecode(b *testing.B, encode func([]int64) []byte, decode func([]int64, []byte) ([]int64, int64, error)) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	var arrays [][]byte
@@ -95,60 +90,4 @@ func benchDecode(b *testing.B, encode func([]int64) []byte, decode func([]int64,
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/value")
-}
-
-// TestFixedRoundTrip: the fixed-width form (Recode of Encode's) decodes to
-// the same values and sum, for every width and for lengths around the
-// eight-byte loads' tail.
-func TestFixedRoundTrip(t *testing.T) {
-	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 17, 1000} {
-		for _, kind := range []string{"durations", "ties", "small", "extremes", "full"} {
-			v := make([]int64, n)
-			for i := range v {
-				switch kind {
-				case "durations":
-					v[i] = int64(rng.ExpFloat64() * 3.6e7)
-				case "ties":
-					v[i] = 42
-				case "small":
-					v[i] = rng.Int64N(300) - 10
-				case "extremes":
-					v[i] = []int64{math.MinInt64 / 2, -1, 0, 1, math.MaxInt64 / 2}[rng.IntN(5)]
-				case "full": // neighbours up to the whole int64 span apart
-					v[i] = []int64{math.MinInt64, 0, math.MaxInt64}[rng.IntN(3)]
-				}
-			}
-			want := slices.Clone(v)
-			slices.Sort(want)
-			var wantSum int64
-			for _, x := range want {
-				wantSum += x
-			}
-			fixed, count, err := Recode(Encode(v))
-			if err != nil || count != n {
-				t.Fatalf("%d %s: Recode: %d values, %v", n, kind, count, err)
-			}
-			got, sum, err := DecodeFixedAppend([]int64{7}, fixed)
-			if err != nil || !slices.Equal(got[1:], want) || got[0] != 7 || sum != wantSum {
-				t.Errorf("%d %s: decoded %v (sum %d, %v), want %v (sum %d)", n, kind, got[1:min(len(got), 5)], sum, err, want[:min(n, 4)], wantSum)
-			}
-			// Every shorter or longer array is refused, not misread.
-			for _, bad := range [][]byte{fixed[:len(fixed)-1], append(slices.Clone(fixed), 0)} {
-				if n > 1 || len(bad) > len(fixed) {
-					if _, _, err := DecodeFixedAppend(nil, bad); err == nil {
-						t.Errorf("%d %s: %d bytes of %d decoded without error", n, kind, len(bad), len(fixed))
-					}
-				}
-			}
-		}
-	}
-	if got, n, err := Recode(nil); got != nil || n != 0 || err != nil {
-		t.Errorf("Recode(nil) = %v, %d, %v", got, n, err)
-	}
-	for _, bad := range [][]byte{{0x80}, {0x00, 0x00, 0x00}, {0x02, 9, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9}, {0x02}, {0x02, 0x01}} {
-		if _, _, err := DecodeFixedAppend(nil, bad); err == nil {
-			t.Errorf("decoding fixed %x: no error", bad)
-		}
-	}
 }
