@@ -240,8 +240,8 @@ func (s *Service) cycleTimeRollup(ctx context.Context, q Query) (*DurationMetric
 		return nil, err
 	}
 	p := &r.cycle
-	data := p.medianPoints(newSeries(q))
-	return &DurationMetric{Count: p.n, Durations: p.whole().summary(), Data: data}, nil
+	d, data := p.metric(newSeries(q))
+	return &DurationMetric{Count: p.n, Durations: d, Data: data}, nil
 }
 
 // issuesCompletedRollup is throughput's issues_completed from the issue

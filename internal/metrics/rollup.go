@@ -52,7 +52,8 @@ type rolledPop struct {
 	n   int
 	sum int64
 	all bounds
-	// unbounded is set once a part of unknown bounds was added.
+	// unbounded is set once a part of unknown bounds, in no order, was
+	// added.
 	unbounded bool
 }
 
@@ -258,20 +259,39 @@ func putValues(v []int64) {
 	}
 }
 
-// medianPoints reports each bucket's count and median.
-func (p *rolledPop) medianPoints(ser *series) []MedianPoint {
-	out := make([]MedianPoint, len(ser.dates))
-	for i := range out {
-		b := p.bucket(i)
-		out[i] = MedianPoint{Date: ser.date(i), Count: b.n, MedianHours: b.medianHours()}
+// summaryPs and medianPs are the fractions of a summary (Durations) and of
+// a median.
+var summaryPs, medianPs = []float64{0.5, 0.75, 0.90}, []float64{0.5}
+
+// durationsOf reports n values summing to sum, whose percentiles at
+// summaryPs are ps, as population.summary reports them.
+func durationsOf(n int, sum int64, ps []float64) Durations {
+	if n == 0 {
+		return Durations{}
 	}
-	return out
+	return Durations{AverageHours: hours(float64(sum) / float64(n)), MedianHours: hours(ps[0]), P75Hours: hours(ps[1]),
+		P90Hours: hours(ps[2])}
+}
+
+// metric reports the population's summary and each bucket's count and
+// median.
+func (p *rolledPop) metric(ser *series) (Durations, []MedianPoint) {
+	whole, buckets := p.percentilesAll(summaryPs, medianPs)
+	data := make([]MedianPoint, len(ser.dates))
+	for i := range data {
+		data[i] = MedianPoint{Date: ser.date(i), Count: p.counts[i]}
+		if buckets[i] != nil {
+			data[i].MedianHours = hours(buckets[i][0])
+		}
+	}
+	return durationsOf(p.n, p.sum, whole), data
 }
 
 // durationMetric is a duration population's metric (review, merge time).
 func (r *rolled) durationMetric(p rollup.Pop) *DurationMetric {
 	rp := r.pops[p]
-	return &DurationMetric{Count: rp.n, Durations: rp.whole().summary(), Data: rp.medianPoints(r.ser)}
+	d, data := rp.metric(r.ser)
+	return &DurationMetric{Count: rp.n, Durations: d, Data: data}
 }
 
 // leadTimeRollup computes the lead time and its per-bucket series from one
@@ -298,24 +318,29 @@ func (r *rolled) leadTime(ctx context.Context) (*leadTimeBoth, error) {
 	phaseBuckets := [4][]*float64{}
 	phaseAll := [4]*float64{}
 	fns := []func(context.Context) error{func(context.Context) error {
+		whole, buckets := lead.percentilesAll(summaryPs, summaryPs)
 		for i := range out.series {
-			b := lead.bucket(i)
-			d := b.summary()
-			data[i] = MedianPoint{Date: r.ser.date(i), Count: b.n, MedianHours: d.MedianHours}
-			out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: b.n, MedianHours: d.MedianHours, P75Hours: d.P75Hours,
+			d := durationsOf(lead.counts[i], lead.sums[i], buckets[i])
+			data[i] = MedianPoint{Date: r.ser.date(i), Count: lead.counts[i], MedianHours: d.MedianHours}
+			out.series[i] = LeadTimeBucket{Date: r.ser.date(i), Count: lead.counts[i], MedianHours: d.MedianHours, P75Hours: d.P75Hours,
 				P90Hours: d.P90Hours}
 		}
-		all = lead.whole().summary()
+		all = durationsOf(lead.n, lead.sum, whole)
 		return nil
 	}}
 	for j, p := range phases {
 		fns = append(fns, func(context.Context) error {
 			rp := r.pops[p]
+			whole, buckets := rp.percentilesAll(medianPs, medianPs)
 			phaseBuckets[j] = make([]*float64, n)
-			for i := range n {
-				phaseBuckets[j][i] = rp.bucket(i).medianHours()
+			for i, b := range buckets {
+				if b != nil {
+					phaseBuckets[j][i] = hours(b[0])
+				}
 			}
-			phaseAll[j] = rp.whole().medianHours()
+			if whole != nil {
+				phaseAll[j] = hours(whole[0])
+			}
 			return nil
 		})
 	}

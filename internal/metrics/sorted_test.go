@@ -121,3 +121,211 @@ func BenchmarkSortedSetSummary(b *testing.B) {
 		s.summary()
 	}
 }
+
+// TestValueSetPercentiles checks valueSet's percentiles, selected through
+// bins across parts (sorted, as the rollup's arrays are, with their bounds
+// known, or in no order, as the issue rollup's lists are) and in place
+// below binnedFrom, against
+// percentile_cont of the merged, sorted values. Populations of thousands
+// of values put several values in the bins next to the ranks' bins.
+func TestValueSetPercentiles(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 11))
+	ps := []float64{0.5, 0.75, 0.9}
+	for _, kind := range []string{"durations", "ties", "extremes", "negative", "dense"} {
+		for _, sorted := range []bool{true, false} {
+			for round := range 12 {
+				var vs valueSet
+				var all []int64
+				for range 1 + rng.IntN(200) {
+					p := make([]int64, rng.IntN(90))
+					for i := range p {
+						switch kind {
+						case "durations":
+							p[i] = int64(rng.ExpFloat64() * 3.6e7)
+						case "ties":
+							p[i] = rng.Int64N(4)
+						case "extremes":
+							p[i] = []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}[rng.IntN(5)]
+						case "negative":
+							p[i] = rng.Int64N(1000) - 500
+						case "dense": // about as many values as bins: neighbours hold some
+							p[i] = rng.Int64N(3000)
+						}
+					}
+					if sorted {
+						slices.Sort(p)
+						if len(p) > 0 {
+							if !vs.b.known {
+								vs.b = bounds{p[0], p[len(p)-1], true}
+							}
+							vs.b.widen(p[0], p[len(p)-1])
+						}
+					}
+					vs.parts = append(vs.parts, p)
+					vs.n += len(p)
+					all = append(all, p...)
+				}
+				if vs.n == 0 {
+					continue
+				}
+				before := slices.Concat(vs.parts...)
+				slices.Sort(all)
+				want := make([]float64, len(ps))
+				for i, p := range ps {
+					want[i] = percentileSorted(all, p)
+				}
+				for _, from := range []int{2, 1 << 30} { // through bins; in place
+					old := binnedFrom
+					binnedFrom = from
+					got := vs.percentiles(ps...)
+					binnedFrom = old
+					if !slices.Equal(got, want) {
+						t.Fatalf("%s, sorted %v, round %d, binnedFrom %d: %v, want %v", kind, sorted, round, from, got, want)
+					}
+				}
+				if !slices.Equal(slices.Concat(vs.parts...), before) {
+					t.Fatalf("%s, sorted %v, round %d: the parts were changed", kind, sorted, round)
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkValueSetSummary selects a 90-day range's percentiles as a
+// request reads them from the mirror at a million PRs a year: 3,240 sorted
+// arrays of 70 durations (36 rows a day).
+func BenchmarkValueSetSummary(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	var vs valueSet
+	for range 3240 {
+		p := make([]int64, 70)
+		for i := range p {
+			p[i] = min(int64(rng.ExpFloat64()*2e8), 3e10)
+		}
+		slices.Sort(p)
+		if !vs.b.known {
+			vs.b = bounds{p[0], p[len(p)-1], true}
+		}
+		vs.b.widen(p[0], p[len(p)-1])
+		vs.parts = append(vs.parts, p)
+		vs.n += len(p)
+	}
+	for b.Loop() {
+		vs.summary()
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*vs.n), "ns/value")
+}
+
+// TestPercentilesAll checks a population's percentiles and each bucket's,
+// counted in one pass (rolledPop.percentilesAll), against percentile_cont
+// of each bucket's and all the merged, sorted values: buckets empty, of a
+// few values or of thousands, parts sorted with their bounds known or in
+// no order, one value repeated, and more buckets than it counts at once.
+func TestPercentilesAll(t *testing.T) {
+	rng := rand.New(rand.NewPCG(13, 13))
+	want := func(v []int64, ps []float64) []float64 {
+		if len(v) == 0 {
+			return nil
+		}
+		v = slices.Clone(v)
+		slices.Sort(v)
+		out := make([]float64, len(ps))
+		for i, p := range ps {
+			out[i] = percentileSorted(v, p)
+		}
+		return out
+	}
+	for _, kind := range []string{"durations", "ties", "one value", "extremes", "dense", "mostly the smallest"} {
+		for _, sorted := range []bool{true, false} {
+			for round := range 10 {
+				nb := 1 + rng.IntN(20)
+				if round == 9 {
+					nb = maxFusedBuckets + 1
+				}
+				p := newRolledPop(nb)
+				values := make([][]int64, nb)
+				for b := range nb {
+					if rng.IntN(4) == 0 {
+						continue // an empty bucket
+					}
+					for range rng.IntN(40) {
+						part := make([]int64, 1+rng.IntN(80))
+						var sum int64
+						for i := range part {
+							switch kind {
+							case "durations":
+								part[i] = int64(rng.ExpFloat64() * 3.6e7)
+							case "ties":
+								part[i] = rng.Int64N(4)
+							case "one value":
+								part[i] = 42
+							case "extremes":
+								part[i] = []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}[rng.IntN(5)]
+							case "dense":
+								part[i] = rng.Int64N(3000)
+							case "mostly the smallest": // the medians in the lowest bin
+								part[i] = max(0, int64(rng.ExpFloat64()*3.6e7)-5e7)
+							}
+							sum += part[i]
+						}
+						if sorted {
+							slices.Sort(part)
+						}
+						p.add(b, part, sum, sorted)
+						values[b] = append(values[b], part...)
+					}
+				}
+				for _, from := range []int{2, binnedFrom} {
+					old := binnedFrom
+					binnedFrom = from
+					whole, buckets := p.percentilesAll(summaryPs, medianPs)
+					binnedFrom = old
+					if w := want(slices.Concat(values...), summaryPs); !slices.Equal(whole, w) {
+						t.Fatalf("%s, sorted %v, round %d, binnedFrom %d: the whole's %v, want %v", kind, sorted, round, from, whole, w)
+					}
+					for b := range nb {
+						if w := want(values[b], medianPs); !slices.Equal(buckets[b], w) {
+							t.Fatalf("%s, sorted %v, round %d, binnedFrom %d: bucket %d's %v, want %v", kind, sorted, round, from, b, buckets[b], w)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// BenchmarkPercentilesAll selects a 365-day range's summary and its 53
+// weekly medians as a metric and its series do, at a million PRs a year:
+// 36 sorted arrays of 70 durations a day. "apart" selects the whole and
+// each bucket on their own.
+func BenchmarkPercentilesAll(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	p := newRolledPop(53)
+	for day := range 365 {
+		for range 36 {
+			part := make([]int64, 70)
+			var sum int64
+			for i := range part {
+				part[i] = min(int64(rng.ExpFloat64()*2e8), 3e10)
+				sum += part[i]
+			}
+			slices.Sort(part)
+			p.add(day/7, part, sum, true)
+		}
+	}
+	b.Run("fused", func(b *testing.B) {
+		for b.Loop() {
+			p.percentilesAll(summaryPs, medianPs)
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*p.n), "ns/value")
+	})
+	b.Run("apart", func(b *testing.B) {
+		for b.Loop() {
+			p.whole().summary()
+			for i := range p.counts {
+				p.bucket(i).medianHours()
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*p.n), "ns/value")
+	})
+}

@@ -259,16 +259,7 @@ const binBits = 11
 // were. The first pass is skipped when vb is known: vb must then bound
 // every value.
 func binnedSelect(parts [][]int64, ranks []int, at map[int]int64, vb bounds) {
-	lo, hi := vb.lo, vb.hi
-	if !vb.known {
-		lo, hi = math.MaxInt64, math.MinInt64
-		for _, v := range parts {
-			for _, x := range v {
-				lo = min(lo, x)
-				hi = max(hi, x)
-			}
-		}
-	}
+	lo, hi := boundsOver(parts, vb)
 	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
 	if span == 0 {
 		for _, r := range ranks {
@@ -277,48 +268,44 @@ func binnedSelect(parts [][]int64, ranks []int, at map[int]int64, vb bounds) {
 		return
 	}
 	shift := max(0, bits.Len64(span)-binBits)
-	bin := func(x int64) uint64 { return (uint64(x) - uint64(lo)) >> shift }
-	var counts [1<<binBits + 1]int
+	// (x − lo) >> shift < 1<<binBits: a mask keeps indexing free of
+	// bounds checks.
+	const width = 1 << binBits
+	ulo := uint64(lo)
+	var counts [width]int
 	for _, v := range parts {
 		for _, x := range v {
-			counts[bin(x)]++
+			counts[((uint64(x)-ulo)>>shift)&(width-1)]++
 		}
 	}
-	// The bin of each rank, and the rank within it.
-	type want struct{ bin, local int }
-	wants := make([]want, len(ranks))
-	slot := make(map[int]int) // bin → index in gathered
-	var sizes []int
-	b, below := 0, 0
-	for i, r := range ranks {
-		for below+counts[b] <= r {
-			below += counts[b]
-			b++
-		}
-		wants[i] = want{b, r - below}
-		if _, ok := slot[b]; !ok {
-			slot[b] = len(sizes)
-			sizes = append(sizes, counts[b])
-		}
-	}
-	var index [1<<binBits + 1]int8 // bin → 1 + its gathered index, 0 when not wanted
-	gathered := make([][]int64, len(sizes))
-	for bn, i := range slot {
-		index[bn] = int8(i + 1)
-		gathered[i] = make([]int64, 0, sizes[i])
+	sel := newBinSelection(ranks, func(b int) int { return counts[b&(width-1)] })
+	var index [width]uint8 // bin → 1 + its place in sel.gathered, 0 when not wanted
+	for bn, i := range sel.slot {
+		index[bn] = uint8(i + 1)
 	}
 	for _, v := range parts {
 		for _, x := range v {
-			if i := index[bin(x)]; i != 0 {
-				gathered[i-1] = append(gathered[i-1], x)
+			if i := index[((uint64(x)-ulo)>>shift)&(width-1)]; i != 0 {
+				sel.gathered[i-1] = append(sel.gathered[i-1], x)
 			}
 		}
 	}
-	for i, r := range ranks {
-		g := gathered[slot[wants[i].bin]]
-		selectNth(g, wants[i].local)
-		at[r] = g[wants[i].local]
+	sel.pick(ranks, at)
+}
+
+// boundsOver returns the smallest and largest value of parts: b's, when
+// known.
+func boundsOver(parts [][]int64, b bounds) (lo, hi int64) {
+	if b.known {
+		return b.lo, b.hi
 	}
+	lo, hi = math.MaxInt64, math.MinInt64
+	for _, v := range parts {
+		for _, x := range v {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+	}
+	return lo, hi
 }
 
 // selectNth reorders v so that v[k] is the value a sort would put there,
@@ -370,4 +357,160 @@ func selectNth(v []int64, k int) {
 		}
 	}
 	slices.Sort(v[lo : hi+1])
+}
+
+// maxFusedBuckets bounds the buckets whose bins percentilesAll counts at
+// once (2,049 counters each): past it, each bucket is selected on its own.
+const maxFusedBuckets = 128
+
+// fusedCounts holds percentilesAll's counters between calls.
+var fusedCounts = sync.Pool{New: func() any { return new([]int32) }}
+
+// percentilesAll returns percentile_cont of the whole population for each
+// fraction in ps, and of each bucket for each fraction in bucketPs (nil
+// for an empty bucket): what a metric and its series ask. It counts every
+// value once into its bucket's bins, all buckets' bins over the whole
+// span, so that the whole's counts are the sum of the buckets' and one
+// gathering pass serves both: half the passes of selecting each on its
+// own. Small populations, and series of many buckets, are selected on
+// their own.
+func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buckets [][]float64) {
+	nb := len(p.counts)
+	buckets = make([][]float64, nb)
+	if p.n < binnedFrom || nb > maxFusedBuckets {
+		for i := range nb {
+			if b := p.bucket(i); b.n > 0 {
+				buckets[i] = b.percentiles(bucketPs...)
+			}
+		}
+		if p.n > 0 {
+			whole = p.whole().percentiles(ps...)
+		}
+		return whole, buckets
+	}
+	all := p.whole()
+	lo, hi := boundsOver(all.parts, all.b)
+	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
+	if span == 0 {                  // every value is lo
+		constant := func(n int) []float64 {
+			out := make([]float64, n)
+			for j := range out {
+				out[j] = float64(lo)
+			}
+			return out
+		}
+		for i := range nb {
+			if p.counts[i] > 0 {
+				buckets[i] = constant(len(bucketPs))
+			}
+		}
+		return constant(len(ps)), buckets
+	}
+	shift := max(0, bits.Len64(span)-binBits)
+	// (x − lo) >> shift < 1<<binBits: a mask keeps indexing free of
+	// bounds checks.
+	const width = 1 << binBits
+	ulo := uint64(lo)
+	buf := fusedCounts.Get().(*[]int32)
+	defer fusedCounts.Put(buf)
+	if cap(*buf) < nb*width {
+		*buf = make([]int32, nb*width)
+	}
+	counts := (*buf)[:nb*width]
+	clear(counts)
+	var wholeCounts [width]int
+	for i := range nb {
+		c := (*[width]int32)(counts[i*width:])
+		for _, v := range p.bucket(i).parts {
+			for _, x := range v {
+				c[((uint64(x)-ulo)>>shift)&(width-1)]++
+			}
+		}
+		for b, n := range c {
+			wholeCounts[b] += int(n)
+		}
+	}
+	// The bins that hold the whole's ranks, gathered from every bucket,
+	// as each bucket's own are: wanted[bin] is 1 + the bin's place among
+	// the whole's, plus 16 × (1 + its place among the bucket's).
+	wholeRanks := ranksOf(p.n, ps)
+	wholeSel := newBinSelection(wholeRanks, func(b int) int { return wholeCounts[b&(width-1)] })
+	var wanted [width]uint8
+	for bn, j := range wholeSel.slot {
+		wanted[bn] = uint8(j + 1)
+	}
+	for i := range nb {
+		b := p.bucket(i)
+		if b.n == 0 {
+			continue
+		}
+		c := (*[width]int32)(counts[i*width:])
+		ranks := ranksOf(b.n, bucketPs)
+		sel := newBinSelection(ranks, func(b int) int { return int(c[b&(width-1)]) })
+		for bn, j := range sel.slot {
+			wanted[bn] |= uint8(j+1) << 4
+		}
+		for _, v := range b.parts {
+			for _, x := range v {
+				if k := wanted[((uint64(x)-ulo)>>shift)&(width-1)]; k != 0 {
+					if k&15 != 0 {
+						wholeSel.gathered[k&15-1] = append(wholeSel.gathered[k&15-1], x)
+					}
+					if k>>4 != 0 {
+						sel.gathered[k>>4-1] = append(sel.gathered[k>>4-1], x)
+					}
+				}
+			}
+		}
+		for bn := range sel.slot {
+			wanted[bn] &= 15
+		}
+		at := map[int]int64{}
+		sel.pick(ranks, at)
+		buckets[i] = interpolate(b.n, at, bucketPs)
+	}
+	wholeAt := map[int]int64{}
+	wholeSel.pick(wholeRanks, wholeAt)
+	return interpolate(p.n, wholeAt, ps), buckets
+}
+
+// binSelection is the bins that hold a population's ranks, and the values
+// gathered from them.
+type binSelection struct {
+	wants    []struct{ bin, local int }
+	slot     map[int]int // bin → index in gathered
+	gathered [][]int64
+}
+
+// newBinSelection finds the bins of ranks (ascending) from the bins'
+// counts.
+func newBinSelection(ranks []int, count func(bin int) int) binSelection {
+	s := binSelection{slot: map[int]int{}}
+	var sizes []int
+	b, below := 0, 0
+	for _, r := range ranks {
+		for below+count(b) <= r {
+			below += count(b)
+			b++
+		}
+		s.wants = append(s.wants, struct{ bin, local int }{b, r - below})
+		if _, ok := s.slot[b]; !ok {
+			s.slot[b] = len(sizes)
+			sizes = append(sizes, count(b))
+		}
+	}
+	s.gathered = make([][]int64, len(sizes))
+	for i, n := range sizes {
+		s.gathered[i] = make([]int64, 0, n)
+	}
+	return s
+}
+
+// pick selects the ranks' values from the gathered bins into at.
+func (s *binSelection) pick(ranks []int, at map[int]int64) {
+	for i, r := range ranks {
+		g := s.gathered[s.slot[s.wants[i].bin]]
+		selectNth(g, s.wants[i].local)
+		at[r] = g[s.wants[i].local]
+	}
 }
