@@ -32,9 +32,9 @@ import (
 //
 // The page shows each metric's headline: TeamsTable fills counts,
 // durations, rates, tiers and trends, not the series (Data) nor lead time's
-// phases. The PR populations are read per author, each author's values
-// sorted once; a team's percentiles are then selected across its members'
-// sorted values (sortedSet) without merging them.
+// phases. The PR populations are read per author; every team's
+// percentiles are then selected at once across its members' values
+// (selectTeams), without merging or sorting them.
 
 // TeamMetrics is one team's metrics over a range, with trends.
 type TeamMetrics struct {
@@ -123,10 +123,11 @@ var teamPops = []rollup.Pop{rollup.LeadTimes, rollup.ReviewTimes, rollup.MergeTi
 // teamAuthor is one author's part of the PR rollup over a range.
 type teamAuthor struct {
 	merged, undeployed int
-	vals               [3][]int64 // teamPops' values, each sorted
-	sums               [3]int64
-	raw                [3][][]int64
-	n                  [3]int
+	// raw are the rows' arrays of each of teamPops, as the mirror holds
+	// them (each sorted); n and sums their number of values and sum.
+	raw  [3][][]int64
+	n    [3]int
+	sums [3]int64
 }
 
 // teamDeployment is a production deployment with its repository.
@@ -145,7 +146,9 @@ type teamIssue struct {
 // teamsData is what the batched Teams page reads, for one range.
 type teamsData struct {
 	authors map[string]*teamAuthor
-	deps    []teamDeployment
+	// pops are each team's summaries of teamPops (selectTeams).
+	pops [3]map[*TeamScope]teamSummary
+	deps []teamDeployment
 	// depsFor holds the deployments of each set of repositories a team
 	// has asked for (depsOf).
 	depsMu    sync.Mutex
@@ -207,6 +210,19 @@ func (s *Service) teamsRolled(ctx context.Context, q Query, teams []*TeamScope) 
 		return err
 	})
 	if err != nil {
+		return nil, err
+	}
+	// Each team's PR populations, in both ranges: one goroutine each.
+	var fns []func(context.Context) error
+	for _, d := range []*teamsData{&cur, &prev} {
+		for i := range teamPops {
+			fns = append(fns, func(context.Context) error {
+				d.pops[i] = selectTeams(d.authors, i, teams)
+				return nil
+			})
+		}
+	}
+	if err := parallel(ctx, fns...); err != nil {
 		return nil, err
 	}
 	return eachTeam(ctx, q, teams, &cur, &prev, func(_ context.Context, tq Query, d *teamsData) (TeamMetrics, error) {
@@ -355,28 +371,26 @@ func teamRolledRange(tq Query, d *teamsData, linear bool) TeamMetrics {
 	member, _ := teamMembers(tq.Team)
 	ser := newSeries(tq)
 
-	// The PR metrics: the members' sorted values.
-	var pops [3]sortedSet
+	// The PR metrics: selected for every team at once (selectTeams).
 	merged, undeployed := 0, 0
 	for login := range member {
-		a := d.authors[login]
-		if a == nil {
-			continue
-		}
-		merged += a.merged
-		undeployed += a.undeployed
-		for i := range pops {
-			pops[i].add(a.vals[i], a.sums[i])
+		if a := d.authors[login]; a != nil {
+			merged += a.merged
+			undeployed += a.undeployed
 		}
 	}
+	var pops [3]teamSummary
+	for i := range pops {
+		pops[i] = d.pops[i][tq.Team]
+	}
 	m := TeamMetrics{DORA: &DORA{}, Development: &Development{}}
-	lead := &LeadTime{Count: pops[0].n, Durations: pops[0].summary(), UndeployedCount: undeployed}
+	lead := &LeadTime{Count: pops[0].n, Durations: pops[0].d, UndeployedCount: undeployed}
 	lead.Tier = tierBelow(lead.MedianHours, 24, 168, 720)
 	m.DORA.LeadTime = lead
 
 	dev := m.Development
-	dev.PRReviewTime = &DurationMetric{Count: pops[1].n, Durations: pops[1].summary()}
-	dev.PRMergeTime = &DurationMetric{Count: pops[2].n, Durations: pops[2].summary()}
+	dev.PRReviewTime = &DurationMetric{Count: pops[1].n, Durations: pops[1].d}
+	dev.PRMergeTime = &DurationMetric{Count: pops[2].n, Durations: pops[2].d}
 	tp := &Throughput{Total: merged, Average: float64(merged) / float64(len(ser.dates))}
 	dev.Throughput = tp
 	if d.issueRollup {
@@ -488,25 +502,7 @@ func (s *Service) teamAuthors(ctx context.Context, q Query, members map[string]b
 	if err != nil {
 		return nil, nil, err
 	}
-	// Each author's values, gathered and sorted: one population per
-	// goroutine.
-	fns := make([]func(context.Context) error, len(teamPops))
-	for i := range fns {
-		fns[i] = func(context.Context) error {
-			for _, in := range []map[string]*teamAuthor{prev, cur} {
-				for _, a := range in {
-					v := make([]int64, 0, a.n[i])
-					for _, b := range a.raw[i] {
-						v = append(v, b...)
-					}
-					sortValues(v)
-					a.vals[i], a.raw[i] = v, nil
-				}
-			}
-			return nil
-		}
-	}
-	return prev, cur, parallel(ctx, fns...)
+	return prev, cur, nil
 }
 
 // teamDeployments reads the production deployments of q's range and
