@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"math"
 	"math/bits"
 	"slices"
 	"strings"
@@ -40,14 +41,14 @@ func (s *Service) rollupBuilt(ctx context.Context, key string) (bool, error) {
 // a read copies no value), and each bucket's count, sum and bounds.
 type rolledPop struct {
 	parts [][]int64
-	// partEnds[i] is the end of bucket i's parts; counts, sums and bounds
-	// are each bucket's number of values, their sum and their smallest and
-	// largest value (when the read knows them: rollup arrays are sorted,
-	// their ends are their bounds).
-	partEnds []int
-	counts   []int
-	sums     []int64
-	bounds   []bounds
+	// Bucket i's parts are parts[partStarts[i]:partEnds[i]]; counts, sums
+	// and bounds are each bucket's number of values, their sum and their
+	// smallest and largest value (when the read knows them: rollup arrays
+	// are sorted, their ends are their bounds).
+	partStarts, partEnds []int
+	counts               []int
+	sums                 []int64
+	bounds               []bounds
 	// n, sum and all are those of every value.
 	n   int
 	sum int64
@@ -59,8 +60,8 @@ type rolledPop struct {
 
 // newRolledPop returns an empty population of buckets buckets.
 func newRolledPop(buckets int) *rolledPop {
-	return &rolledPop{partEnds: make([]int, buckets), counts: make([]int, buckets), sums: make([]int64, buckets),
-		bounds: make([]bounds, buckets)}
+	return &rolledPop{partStarts: make([]int, buckets), partEnds: make([]int, buckets), counts: make([]int, buckets),
+		sums: make([]int64, buckets), bounds: make([]bounds, buckets)}
 }
 
 // add appends part, values of bucket b, with their sum: buckets must come
@@ -69,10 +70,11 @@ func (p *rolledPop) add(b int, part []int64, sum int64, sorted bool) {
 	if len(part) == 0 {
 		return
 	}
-	p.parts = append(p.parts, part)
-	for i := b; i < len(p.partEnds); i++ {
-		p.partEnds[i] = len(p.parts)
+	if p.counts[b] == 0 {
+		p.partStarts[b] = len(p.parts)
 	}
+	p.parts = append(p.parts, part)
+	p.partEnds[b] = len(p.parts)
 	p.counts[b] += len(part)
 	p.sums[b] += sum
 	p.n += len(part)
@@ -96,11 +98,10 @@ func (p *rolledPop) boundsOf(b bounds) bounds {
 
 // bucket returns bucket i's values.
 func (p *rolledPop) bucket(i int) valueSet {
-	start := 0
-	if i > 0 {
-		start = p.partEnds[i-1]
+	if p.counts[i] == 0 {
+		return valueSet{}
 	}
-	return valueSet{parts: p.parts[start:p.partEnds[i]], n: p.counts[i], sum: p.sums[i], b: p.boundsOf(p.bounds[i])}
+	return valueSet{parts: p.parts[p.partStarts[i]:p.partEnds[i]], n: p.counts[i], sum: p.sums[i], b: p.boundsOf(p.bounds[i])}
 }
 
 // whole returns every value of the population.
@@ -208,8 +209,11 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		bucket int
 	}
 	segs := make([][]segment, len(pops))
+	lastDay, b := int64(math.MinInt64), -1
 	err := s.eachRollupRow(ctx, q, pops, func(day int64, row *mirrorRow) {
-		b := ser.slot(day * rollup.MsPerDay)
+		if day != lastDay { // rows come day by day
+			lastDay, b = day, ser.slot(day*rollup.MsPerDay)
+		}
 		if b < 0 {
 			return
 		}
