@@ -21,12 +21,12 @@ import (
 
 // The mirror holds the PR rollup (pr_rollup) in memory: a row's counts and
 // its value arrays, decoded from the database's varints once, as it loads
-// them (mirrorRow.vals). At a million PRs a year the whole rollup is about
-// 57 MB so (20 MB as the database stores it), and every PR metric reads
-// some of it; from the database, each read went through SQLite's page
-// cache (or PostgreSQL's wire) for megabytes of arrays, most of a cold
-// request's time. From memory a read copies no value: the percentiles are
-// selected across the rows' arrays (valueSet).
+// them (mirrorRow.vals). At a million PRs a year the whole rollup takes
+// about 57 MB this way (20 MB as the database stores it), and every PR
+// metric reads some of it; from the database, each read went through
+// SQLite's page cache (or PostgreSQL's wire) for megabytes of arrays, most
+// of a cold request's time. From memory a read copies no value: the
+// percentiles are selected across the rows' arrays (valueSet).
 //
 // It follows the database without a reload of everything on each change:
 // the derive step gives the days it rebuilds a new generation

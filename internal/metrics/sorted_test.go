@@ -275,17 +275,21 @@ func TestPercentilesAll(t *testing.T) {
 						values[b] = append(values[b], part...)
 					}
 				}
-				for _, from := range []int{2, binnedFrom} {
-					old := binnedFrom
-					binnedFrom = from
-					whole, buckets := p.percentilesAll(summaryPs, medianPs)
-					binnedFrom = old
-					if w := want(slices.Concat(values...), summaryPs); !slices.Equal(whole, w) {
-						t.Fatalf("%s, sorted %v, round %d, binnedFrom %d: the whole's %v, want %v", kind, sorted, round, from, whole, w)
-					}
-					for b := range nb {
-						if w := want(values[b], medianPs); !slices.Equal(buckets[b], w) {
-							t.Fatalf("%s, sorted %v, round %d, binnedFrom %d: bucket %d's %v, want %v", kind, sorted, round, from, b, buckets[b], w)
+				// More fractions than a bin's mark holds go the other way.
+				many := []float64{0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.9}
+				for _, fr := range [][2][]float64{{summaryPs, medianPs}, {many, many}} {
+					for _, from := range []int{2, binnedFrom} {
+						old := binnedFrom
+						binnedFrom = from
+						whole, buckets := p.percentilesAll(fr[0], fr[1])
+						binnedFrom = old
+						if w := want(slices.Concat(values...), fr[0]); !slices.Equal(whole, w) {
+							t.Fatalf("%s, sorted %v, round %d, binnedFrom %d: the whole's %v, want %v", kind, sorted, round, from, whole, w)
+						}
+						for b := range nb {
+							if w := want(values[b], fr[1]); !slices.Equal(buckets[b], w) {
+								t.Fatalf("%s, sorted %v, round %d, binnedFrom %d: bucket %d's %v, want %v", kind, sorted, round, from, b, buckets[b], w)
+							}
 						}
 					}
 				}

@@ -360,7 +360,7 @@ func selectNth(v []int64, k int) {
 }
 
 // maxFusedBuckets bounds the buckets whose bins percentilesAll counts at
-// once (2,049 counters each): past it, each bucket is selected on its own.
+// once (2,048 counters each): past it, each bucket is selected on its own.
 const maxFusedBuckets = 128
 
 // fusedCounts holds percentilesAll's counters between calls.
@@ -372,12 +372,14 @@ var fusedCounts = sync.Pool{New: func() any { return new([]int32) }}
 // value once into its bucket's bins, all buckets' bins over the whole
 // span, so that the whole's counts are the sum of the buckets' and one
 // gathering pass serves both: half the passes of selecting each on its
-// own. Small populations, and series of many buckets, are selected on
-// their own.
+// own. Small populations, series of many buckets, and more fractions than
+// a bin's mark holds (below) are selected on their own.
 func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buckets [][]float64) {
 	nb := len(p.counts)
 	buckets = make([][]float64, nb)
-	if p.n < binnedFrom || nb > maxFusedBuckets {
+	// Each fraction asks at most two ranks, each in one bin: a bin's
+	// mark in wanted (below) holds the places of 15 bins a side.
+	if p.n < binnedFrom || nb > maxFusedBuckets || 2*max(len(ps), len(bucketPs)) > 15 {
 		for i := range nb {
 			if b := p.bucket(i); b.n > 0 {
 				buckets[i] = b.percentiles(bucketPs...)
