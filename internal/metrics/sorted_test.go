@@ -16,16 +16,7 @@ func TestSortValues(t *testing.T) {
 		for _, kind := range []string{"durations", "ties", "huge", "negative", "zeros"} {
 			v := make([]int64, n)
 			for i := range v {
-				switch kind {
-				case "durations":
-					v[i] = int64(rng.ExpFloat64() * 3.6e7)
-				case "ties":
-					v[i] = rng.Int64N(7)
-				case "huge":
-					v[i] = rng.Int64()
-				case "negative":
-					v[i] = rng.Int64N(1000) - 500
-				}
+				v[i] = testValue(rng, kind)
 			}
 			for i := 0; i < n; i += 40 { // sorted runs, as rollup arrays come
 				slices.Sort(v[i:min(n, i+40)])
@@ -75,16 +66,7 @@ func TestSortedSetKth(t *testing.T) {
 			for range parts {
 				p := make([]int64, 1+rng.IntN(60))
 				for i := range p {
-					switch kind {
-					case "durations", "single":
-						p[i] = int64(rng.ExpFloat64() * 3.6e7)
-					case "ties":
-						p[i] = rng.Int64N(4)
-					case "extremes":
-						p[i] = []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}[rng.IntN(5)]
-					case "negative":
-						p[i] = rng.Int64N(1000) - 500
-					}
+					p[i] = testValue(rng, kind)
 				}
 				slices.Sort(p)
 				var sum int64
@@ -110,11 +92,7 @@ func BenchmarkSortedSetSummary(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	var s sortedSet
 	for range 25 {
-		p := make([]int64, 10000)
-		for i := range p {
-			p[i] = min(int64(rng.ExpFloat64()*2e8), 3e10)
-		}
-		slices.Sort(p)
+		p, _ := sortedDurations(rng, 10000)
 		s.add(p, 0)
 	}
 	for b.Loop() {
@@ -125,9 +103,9 @@ func BenchmarkSortedSetSummary(b *testing.B) {
 // TestValueSetPercentiles checks valueSet's percentiles, selected through
 // bins across parts (sorted, as the rollup's arrays are, with their bounds
 // known, or in no order, as the issue rollup's lists are) and in place
-// below binnedFrom, against
-// percentile_cont of the merged, sorted values. Populations of thousands
-// of values put several values in the bins next to the ranks' bins.
+// below binnedFrom, against percentile_cont of the merged, sorted values.
+// Populations of thousands of values put several values in the bins next
+// to the ranks' bins.
 func TestValueSetPercentiles(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 11))
 	ps := []float64{0.5, 0.75, 0.9}
@@ -139,18 +117,7 @@ func TestValueSetPercentiles(t *testing.T) {
 				for range 1 + rng.IntN(200) {
 					p := make([]int64, rng.IntN(90))
 					for i := range p {
-						switch kind {
-						case "durations":
-							p[i] = int64(rng.ExpFloat64() * 3.6e7)
-						case "ties":
-							p[i] = rng.Int64N(4)
-						case "extremes":
-							p[i] = []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}[rng.IntN(5)]
-						case "negative":
-							p[i] = rng.Int64N(1000) - 500
-						case "dense": // about as many values as bins: neighbours hold some
-							p[i] = rng.Int64N(3000)
-						}
+						p[i] = testValue(rng, kind)
 					}
 					if sorted {
 						slices.Sort(p)
@@ -198,11 +165,7 @@ func BenchmarkValueSetSummary(b *testing.B) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	var vs valueSet
 	for range 3240 {
-		p := make([]int64, 70)
-		for i := range p {
-			p[i] = min(int64(rng.ExpFloat64()*2e8), 3e10)
-		}
-		slices.Sort(p)
+		p, _ := sortedDurations(rng, 70)
 		if !vs.b.known {
 			vs.b = bounds{p[0], p[len(p)-1], true}
 		}
@@ -220,7 +183,8 @@ func BenchmarkValueSetSummary(b *testing.B) {
 // counted in one pass (rolledPop.percentilesAll), against percentile_cont
 // of each bucket's and all the merged, sorted values: buckets empty, of a
 // few values or of thousands, parts sorted with their bounds known or in
-// no order, one value repeated, and more buckets than it counts at once.
+// no order, one value repeated, medians in the lowest bin, more buckets
+// than it counts at once, and more fractions than it marks bins for.
 func TestPercentilesAll(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
 	want := func(v []int64, ps []float64) []float64 {
@@ -252,20 +216,7 @@ func TestPercentilesAll(t *testing.T) {
 						part := make([]int64, 1+rng.IntN(80))
 						var sum int64
 						for i := range part {
-							switch kind {
-							case "durations":
-								part[i] = int64(rng.ExpFloat64() * 3.6e7)
-							case "ties":
-								part[i] = rng.Int64N(4)
-							case "one value":
-								part[i] = 42
-							case "extremes":
-								part[i] = []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}[rng.IntN(5)]
-							case "dense":
-								part[i] = rng.Int64N(3000)
-							case "mostly the smallest": // the medians in the lowest bin
-								part[i] = max(0, int64(rng.ExpFloat64()*3.6e7)-5e7)
-							}
+							part[i] = testValue(rng, kind)
 							sum += part[i]
 						}
 						if sorted {
@@ -307,13 +258,7 @@ func BenchmarkPercentilesAll(b *testing.B) {
 	p := newRolledPop(53)
 	for day := range 365 {
 		for range 36 {
-			part := make([]int64, 70)
-			var sum int64
-			for i := range part {
-				part[i] = min(int64(rng.ExpFloat64()*2e8), 3e10)
-				sum += part[i]
-			}
-			slices.Sort(part)
+			part, sum := sortedDurations(rng, 70)
 			p.add(day/7, part, sum, true)
 		}
 	}
@@ -332,4 +277,41 @@ func BenchmarkPercentilesAll(b *testing.B) {
 		}
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*p.n), "ns/value")
 	})
+}
+
+// sortedDurations returns n durations up to about a year in ms, as the
+// benchmarks' populations hold, sorted, and their sum.
+func sortedDurations(rng *rand.Rand, n int) ([]int64, int64) {
+	v := make([]int64, n)
+	var sum int64
+	for i := range v {
+		v[i] = min(int64(rng.ExpFloat64()*2e8), 3e10)
+		sum += v[i]
+	}
+	slices.Sort(v)
+	return v, sum
+}
+
+// testValue draws a value of one of the tests' shapes of population
+// (kind).
+func testValue(rng *rand.Rand, kind string) int64 {
+	switch kind {
+	case "durations", "single":
+		return int64(rng.ExpFloat64() * 3.6e7)
+	case "ties":
+		return rng.Int64N(4)
+	case "huge":
+		return rng.Int64()
+	case "extremes":
+		return []int64{math.MinInt64, math.MaxInt64, 0, -1, 1}[rng.IntN(5)]
+	case "negative":
+		return rng.Int64N(1000) - 500
+	case "dense": // about as many values as bins: neighbours hold some
+		return rng.Int64N(3000)
+	case "one value":
+		return 42
+	case "mostly the smallest": // the medians in the lowest bin
+		return max(0, int64(rng.ExpFloat64()*3.6e7)-5e7)
+	}
+	return 0 // "zeros"
 }
