@@ -47,12 +47,10 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 	}
 	repo, author := issueCell(q)
 	from, to := dayRange(q)
-	// The rows come in any order (see readRollup): their arrays are
-	// gathered, then decoded bucket after bucket into one slice of the
-	// exact size (appending to a slice per bucket, then copying them into
-	// one, spent half the decoding's time growing slices).
+	// The rows come in any order (see readRollup): their cycle times are
+	// gathered, then put in bucket order.
 	type segment struct {
-		blob   []byte
+		times  *issueTimes
 		bucket int
 	}
 	var segs []segment
@@ -65,29 +63,23 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 			}
 			r.done[b] += row.done
 			if cycle && len(row.cycleTimes) > 0 {
-				segs = append(segs, segment{row.cycleTimes, b})
+				t, err := row.cycleTimesOf()
+				if err != nil {
+					return err
+				}
+				segs = append(segs, segment{t, b})
 			}
 			return nil
 		})
 	if err != nil {
 		return nil, err
 	}
-	n := 0
-	for _, sg := range segs {
-		n += rollup.Count(sg.blob)
-	}
 	slices.SortStableFunc(segs, func(a, b segment) int { return a.bucket - b.bucket })
 	p := &r.cycle
-	vals := make([]int64, 0, n)
 	p.parts = make([][]int64, 0, len(segs))
 	for _, sg := range segs {
-		start := len(vals)
-		var sum int64
-		if vals, sum, err = rollup.DecodeList(vals, sg.blob); err != nil {
-			return nil, err
-		}
-		// A list is in no order: its bounds are not known.
-		p.add(sg.bucket, vals[start:len(vals):len(vals)], sum, false)
+		// A list is in no order: its bounds are the ones decoding found.
+		p.addWithin(sg.bucket, sg.times.vals, sg.times.sum, sg.times.min, sg.times.max)
 	}
 	return r, nil
 }
@@ -136,11 +128,16 @@ func (s *Service) eachIssueCell(ctx context.Context, from, to int64, where strin
 // within one).
 func (p *rolledPop) fill(buckets [][]int64) {
 	for i, vals := range buckets {
+		if len(vals) == 0 {
+			continue
+		}
 		var sum int64
+		lo, hi := vals[0], vals[0]
 		for _, v := range vals {
 			sum += v
+			lo, hi = min(lo, v), max(hi, v)
 		}
-		p.add(i, vals, sum, false)
+		p.addWithin(i, vals, sum, lo, hi)
 	}
 }
 

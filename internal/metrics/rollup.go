@@ -43,8 +43,7 @@ type rolledPop struct {
 	parts [][]int64
 	// Bucket i's parts are parts[partStarts[i]:partEnds[i]]; counts, sums
 	// and bounds are each bucket's number of values, their sum and their
-	// smallest and largest value (when the read knows them: rollup arrays
-	// are sorted, their ends are their bounds).
+	// smallest and largest value.
 	partStarts, partEnds []int
 	counts               []int
 	sums                 []int64
@@ -53,9 +52,6 @@ type rolledPop struct {
 	n   int
 	sum int64
 	all bounds
-	// unbounded is set once a part of unknown bounds, in no order, was
-	// added.
-	unbounded bool
 }
 
 // newRolledPop returns an empty population of buckets buckets.
@@ -64,9 +60,17 @@ func newRolledPop(buckets int) *rolledPop {
 		sums: make([]int64, buckets), bounds: make([]bounds, buckets)}
 }
 
-// add appends part, values of bucket b, with their sum: buckets must come
-// in order. With sorted, part is ascending and its ends bound it.
-func (p *rolledPop) add(b int, part []int64, sum int64, sorted bool) {
+// add appends part, ascending values of bucket b, with their sum: buckets
+// must come in order. Its ends bound it.
+func (p *rolledPop) add(b int, part []int64, sum int64) {
+	if len(part) > 0 {
+		p.addWithin(b, part, sum, part[0], part[len(part)-1])
+	}
+}
+
+// addWithin appends part, values of bucket b in any order, with their sum
+// and their smallest and largest: buckets must come in order.
+func (p *rolledPop) addWithin(b int, part []int64, sum, lo, hi int64) {
 	if len(part) == 0 {
 		return
 	}
@@ -79,21 +83,8 @@ func (p *rolledPop) add(b int, part []int64, sum int64, sorted bool) {
 	p.sums[b] += sum
 	p.n += len(part)
 	p.sum += sum
-	if !sorted {
-		p.unbounded = true
-		return
-	}
-	lo, hi := part[0], part[len(part)-1]
 	p.bounds[b].widen(lo, hi)
 	p.all.widen(lo, hi)
-}
-
-// boundsOf returns b, or unknown bounds when a part's were not known.
-func (p *rolledPop) boundsOf(b bounds) bounds {
-	if p.unbounded {
-		return bounds{}
-	}
-	return b
 }
 
 // bucket returns bucket i's values.
@@ -101,12 +92,12 @@ func (p *rolledPop) bucket(i int) valueSet {
 	if p.counts[i] == 0 {
 		return valueSet{}
 	}
-	return valueSet{parts: p.parts[p.partStarts[i]:p.partEnds[i]], n: p.counts[i], sum: p.sums[i], b: p.boundsOf(p.bounds[i])}
+	return valueSet{parts: p.parts[p.partStarts[i]:p.partEnds[i]], n: p.counts[i], sum: p.sums[i], b: p.bounds[i]}
 }
 
 // whole returns every value of the population.
 func (p *rolledPop) whole() valueSet {
-	return valueSet{parts: p.parts, n: p.n, sum: p.sum, b: p.boundsOf(p.all)}
+	return valueSet{parts: p.parts, n: p.n, sum: p.sum, b: p.all}
 }
 
 // rolled is what a range of the rollup holds.
@@ -233,7 +224,7 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 		rp.parts = make([][]int64, 0, len(segs[i]))
 		slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
 		for _, sg := range segs[i] {
-			rp.add(sg.bucket, sg.vals, sg.sum, true)
+			rp.add(sg.bucket, sg.vals, sg.sum)
 		}
 		r.pops[p] = rp
 	}

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+
+	"github.com/veelocity/veelocity/internal/rollup"
 )
 
 // TestSortValues checks the radix sort against a comparison sort, on the
@@ -182,9 +184,9 @@ func BenchmarkValueSetSummary(b *testing.B) {
 // TestPercentilesAll checks a population's percentiles and each bucket's,
 // counted in one pass (rolledPop.percentilesAll), against percentile_cont
 // of each bucket's and all the merged, sorted values: buckets empty, of a
-// few values or of thousands, parts sorted with their bounds known or in
-// no order, one value repeated, medians in the lowest bin, more buckets
-// than it counts at once, and more fractions than it marks bins for.
+// few values or of thousands, parts sorted or in no order, one value
+// repeated, medians in the lowest bin, more buckets than it counts at
+// once, and more fractions than it marks bins for.
 func TestPercentilesAll(t *testing.T) {
 	rng := rand.New(rand.NewPCG(13, 13))
 	want := func(v []int64, ps []float64) []float64 {
@@ -221,8 +223,10 @@ func TestPercentilesAll(t *testing.T) {
 						}
 						if sorted {
 							slices.Sort(part)
+							p.add(b, part, sum)
+						} else {
+							p.addWithin(b, part, sum, slices.Min(part), slices.Max(part))
 						}
-						p.add(b, part, sum, sorted)
 						values[b] = append(values[b], part...)
 					}
 				}
@@ -259,7 +263,7 @@ func BenchmarkPercentilesAll(b *testing.B) {
 	for day := range 365 {
 		for range 36 {
 			part, sum := sortedDurations(rng, 70)
-			p.add(day/7, part, sum, true)
+			p.add(day/7, part, sum)
 		}
 	}
 	b.Run("fused", func(b *testing.B) {
@@ -314,4 +318,41 @@ func testValue(rng *rand.Rand, kind string) int64 {
 		return max(0, int64(rng.ExpFloat64()*3.6e7)-5e7)
 	}
 	return 0 // "zeros"
+}
+
+// TestUnsortedBounds checks the bounds and sums that the issue rollup's
+// reads record for values in no order: a cell's cycle times as decoded
+// once (issueRow.cycleTimesOf), and a team's buckets (rolledPop.fill).
+// percentilesAll trusts them to bin every value.
+func TestUnsortedBounds(t *testing.T) {
+	rng := rand.New(rand.NewPCG(17, 17))
+	for round := range 50 {
+		v := make([]int64, 1+rng.IntN(40))
+		var sum int64
+		for i := range v {
+			v[i] = testValue(rng, []string{"durations", "negative", "ties"}[round%3])
+			sum += v[i]
+		}
+		row := &issueRow{cycleTimes: rollup.EncodeList(v)}
+		got, err := row.cycleTimesOf()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got.vals, v) || got.sum != sum || got.min != slices.Min(v) || got.max != slices.Max(v) {
+			t.Fatalf("round %d: decoded %v (sum %d, %d to %d), want %v (sum %d, %d to %d)", round, got.vals, got.sum,
+				got.min, got.max, v, sum, slices.Min(v), slices.Max(v))
+		}
+		if again, _ := row.cycleTimesOf(); again != got {
+			t.Fatalf("round %d: decoded twice", round)
+		}
+		p := newRolledPop(3)
+		p.fill([][]int64{nil, v, {7}})
+		if b := p.bounds[1]; !b.known || b.lo != slices.Min(v) || b.hi != slices.Max(v) || p.sums[1] != sum || p.counts[1] != len(v) {
+			t.Fatalf("round %d: bucket 1's bounds %+v, sum %d, count %d, want %d to %d, %d, %d", round, b, p.sums[1], p.counts[1],
+				slices.Min(v), slices.Max(v), sum, len(v))
+		}
+		if p.counts[0] != 0 || p.all.lo != min(slices.Min(v), 7) || p.all.hi != max(slices.Max(v), 7) {
+			t.Fatalf("round %d: the whole's bounds %+v, bucket 0 %d values", round, p.all, p.counts[0])
+		}
+	}
 }
