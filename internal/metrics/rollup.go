@@ -397,13 +397,7 @@ func (s *Service) readAuthors(ctx context.Context, q Query, values bool) (map[st
 		a.reviewsGiven += r.reviews
 		if values {
 			for i, p := range authorPops {
-				if v := r.vals[p]; len(v) > 0 {
-					vs := &a.pops[i]
-					vs.parts = append(vs.parts, v)
-					vs.n += len(v)
-					vs.sum += r.sums[p]
-					vs.b.widen(v[0], v[len(v)-1]) // sorted: its ends bound it
-				}
+				a.pops[i].add(r.vals[p], r.sums[p])
 			}
 		}
 	})

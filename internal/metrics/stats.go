@@ -200,6 +200,17 @@ type valueSet struct {
 	b     bounds // the values' bounds, when known
 }
 
+// add adds part, ascending values with their sum: its ends bound it.
+func (v *valueSet) add(part []int64, sum int64) {
+	if len(part) == 0 {
+		return
+	}
+	v.parts = append(v.parts, part)
+	v.n += len(part)
+	v.sum += sum
+	v.b.widen(part[0], part[len(part)-1])
+}
+
 // percentiles is percentiles of the set's values.
 func (v valueSet) percentiles(ps ...float64) []float64 {
 	if v.n < binnedFrom {
@@ -251,6 +262,39 @@ var binnedFrom = 4096
 // binBits sets the number of bins binnedSelect counts values into.
 const binBits = 11
 
+// binWidth is the number of bins.
+const binWidth = 1 << binBits
+
+// binner maps the values of a span to bins, equal slices of it.
+type binner struct {
+	lo    uint64
+	shift uint
+}
+
+// newBinner returns the binner of the values lo to hi, or false when they
+// are one value (lo = hi), which needs no bins.
+func newBinner(lo, hi int64) (binner, bool) {
+	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
+	if span == 0 {
+		return binner{}, false
+	}
+	return binner{uint64(lo), uint(max(0, bits.Len64(span)-binBits))}, true
+}
+
+// bin returns x's bin. (x − lo) >> shift < binWidth: the mask keeps
+// indexing by it free of bounds checks.
+func (b binner) bin(x int64) int { return int(((uint64(x) - b.lo) >> b.shift) & (binWidth - 1)) }
+
+// constantAt returns n times the value v: the percentiles of a population
+// of one value.
+func constantAt(n int, v int64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = float64(v)
+	}
+	return out
+}
+
 // binnedSelect finds the values at ranks (ascending) of the population
 // held in parts, too large to select in place cheaply, into at: one pass
 // finds the smallest and largest values, one counts the values per bin
@@ -260,32 +304,27 @@ const binBits = 11
 // every value.
 func binnedSelect(parts [][]int64, ranks []int, at map[int]int64, vb bounds) {
 	lo, hi := boundsOver(parts, vb)
-	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
-	if span == 0 {
+	bn, ok := newBinner(lo, hi)
+	if !ok {
 		for _, r := range ranks {
 			at[r] = lo
 		}
 		return
 	}
-	shift := max(0, bits.Len64(span)-binBits)
-	// (x − lo) >> shift < 1<<binBits: a mask keeps indexing free of
-	// bounds checks.
-	const width = 1 << binBits
-	ulo := uint64(lo)
-	var counts [width]int
+	var counts [binWidth]int
 	for _, v := range parts {
 		for _, x := range v {
-			counts[((uint64(x)-ulo)>>shift)&(width-1)]++
+			counts[bn.bin(x)]++
 		}
 	}
-	sel := newBinSelection(ranks, func(b int) int { return counts[b&(width-1)] })
-	var index [width]uint8 // bin → 1 + its place in sel.gathered, 0 when not wanted
-	for bn, i := range sel.slot {
-		index[bn] = uint8(i + 1)
+	sel := newBinSelection(ranks, func(b int) int { return counts[b&(binWidth-1)] })
+	var index [binWidth]uint8 // bin → 1 + its place in sel.gathered, 0 when not wanted
+	for b, i := range sel.slot {
+		index[b] = uint8(i + 1)
 	}
 	for _, v := range parts {
 		for _, x := range v {
-			if i := index[((uint64(x)-ulo)>>shift)&(width-1)]; i != 0 {
+			if i := index[bn.bin(x)]; i != 0 {
 				sel.gathered[i-1] = append(sel.gathered[i-1], x)
 			}
 		}
@@ -360,7 +399,8 @@ func selectNth(v []int64, k int) {
 }
 
 // maxFusedBuckets bounds the buckets whose bins percentilesAll counts at
-// once (2,048 counters each): past it, each bucket is selected on its own.
+// once (binWidth counters each): past it, each bucket is selected on its
+// own.
 const maxFusedBuckets = 128
 
 // fusedCounts holds percentilesAll's counters between calls.
@@ -392,40 +432,28 @@ func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buc
 	}
 	all := p.whole()
 	lo, hi := boundsOver(all.parts, all.b)
-	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
-	if span == 0 {                  // every value is lo
-		constant := func(n int) []float64 {
-			out := make([]float64, n)
-			for j := range out {
-				out[j] = float64(lo)
-			}
-			return out
-		}
+	bn, ok := newBinner(lo, hi)
+	if !ok { // every value is lo
 		for i := range nb {
 			if p.counts[i] > 0 {
-				buckets[i] = constant(len(bucketPs))
+				buckets[i] = constantAt(len(bucketPs), lo)
 			}
 		}
-		return constant(len(ps)), buckets
+		return constantAt(len(ps), lo), buckets
 	}
-	shift := max(0, bits.Len64(span)-binBits)
-	// (x − lo) >> shift < 1<<binBits: a mask keeps indexing free of
-	// bounds checks.
-	const width = 1 << binBits
-	ulo := uint64(lo)
 	buf := fusedCounts.Get().(*[]int32)
 	defer fusedCounts.Put(buf)
-	if cap(*buf) < nb*width {
-		*buf = make([]int32, nb*width)
+	if cap(*buf) < nb*binWidth {
+		*buf = make([]int32, nb*binWidth)
 	}
-	counts := (*buf)[:nb*width]
+	counts := (*buf)[:nb*binWidth]
 	clear(counts)
-	var wholeCounts [width]int
+	var wholeCounts [binWidth]int
 	for i := range nb {
-		c := (*[width]int32)(counts[i*width:])
+		c := (*[binWidth]int32)(counts[i*binWidth:])
 		for _, v := range p.bucket(i).parts {
 			for _, x := range v {
-				c[((uint64(x)-ulo)>>shift)&(width-1)]++
+				c[bn.bin(x)]++
 			}
 		}
 		for b, n := range c {
@@ -436,25 +464,25 @@ func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buc
 	// as each bucket's own are: wanted[bin] is 1 + the bin's place among
 	// the whole's, plus 16 × (1 + its place among the bucket's).
 	wholeRanks := ranksOf(p.n, ps)
-	wholeSel := newBinSelection(wholeRanks, func(b int) int { return wholeCounts[b&(width-1)] })
-	var wanted [width]uint8
-	for bn, j := range wholeSel.slot {
-		wanted[bn] = uint8(j + 1)
+	wholeSel := newBinSelection(wholeRanks, func(b int) int { return wholeCounts[b&(binWidth-1)] })
+	var wanted [binWidth]uint8
+	for b, j := range wholeSel.slot {
+		wanted[b] = uint8(j + 1)
 	}
 	for i := range nb {
 		b := p.bucket(i)
 		if b.n == 0 {
 			continue
 		}
-		c := (*[width]int32)(counts[i*width:])
+		c := (*[binWidth]int32)(counts[i*binWidth:])
 		ranks := ranksOf(b.n, bucketPs)
-		sel := newBinSelection(ranks, func(b int) int { return int(c[b&(width-1)]) })
-		for bn, j := range sel.slot {
-			wanted[bn] |= uint8(j+1) << 4
+		sel := newBinSelection(ranks, func(b int) int { return int(c[b&(binWidth-1)]) })
+		for b, j := range sel.slot {
+			wanted[b] |= uint8(j+1) << 4
 		}
 		for _, v := range b.parts {
 			for _, x := range v {
-				if k := wanted[((uint64(x)-ulo)>>shift)&(width-1)]; k != 0 {
+				if k := wanted[bn.bin(x)]; k != 0 {
 					if k&15 != 0 {
 						wholeSel.gathered[k&15-1] = append(wholeSel.gathered[k&15-1], x)
 					}
@@ -464,8 +492,8 @@ func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buc
 				}
 			}
 		}
-		for bn := range sel.slot {
-			wanted[bn] &= 15
+		for b := range sel.slot {
+			wanted[b] &= 15
 		}
 		at := map[int]int64{}
 		sel.pick(ranks, at)

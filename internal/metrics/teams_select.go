@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"math"
-	"math/bits"
 )
 
 // teamSummary is a team's population of one of teamPops: its count and
@@ -57,48 +56,39 @@ func selectTeams(authors map[string]*teamAuthor, i int, teams []*TeamScope) map[
 	if len(ts) == 0 {
 		return out
 	}
-	span := uint64(hi) - uint64(lo) // the exact difference, even past int64's range
-	if span == 0 {                  // every value is lo
+	bn, ok := newBinner(lo, hi)
+	if !ok { // every value is lo
 		for _, tm := range ts {
-			ps := make([]float64, len(summaryPs))
-			for j := range ps {
-				ps[j] = float64(lo)
-			}
-			out[tm.t] = teamSummary{tm.n, durationsOf(tm.n, tm.sum, ps)}
+			out[tm.t] = teamSummary{tm.n, durationsOf(tm.n, tm.sum, constantAt(len(summaryPs), lo))}
 		}
 		return out
 	}
-	shift := max(0, bits.Len64(span)-binBits)
-	// (x − lo) >> shift < 1<<binBits: a mask keeps indexing free of
-	// bounds checks.
-	const width = 1 << binBits
-	ulo := uint64(lo)
-	counts := map[*teamAuthor]*[width]int32{}
+	counts := map[*teamAuthor]*[binWidth]int32{}
 	for _, a := range authors {
 		if a.n[i] == 0 {
 			continue
 		}
-		c := new([width]int32)
+		c := new([binWidth]int32)
 		for _, v := range a.raw[i] {
 			for _, x := range v {
-				c[((uint64(x)-ulo)>>shift)&(width-1)]++
+				c[bn.bin(x)]++
 			}
 		}
 		counts[a] = c
 	}
 	// Each team's bins, and every team's together: wanted[bin] is 1 + the
 	// bin's place in an author's gathered values.
-	var wanted [width]uint16
+	var wanted [binWidth]uint16
 	nw := 0
 	for _, tm := range ts {
-		var tc [width]int
+		var tc [binWidth]int
 		for _, a := range tm.members {
 			for b, n := range counts[a] {
 				tc[b] += int(n)
 			}
 		}
 		tm.ranks = ranksOf(tm.n, summaryPs)
-		tm.sel = newBinSelection(tm.ranks, func(b int) int { return tc[b&(width-1)] })
+		tm.sel = newBinSelection(tm.ranks, func(b int) int { return tc[b&(binWidth-1)] })
 		for b := range tm.sel.slot {
 			if wanted[b] == 0 {
 				nw++
@@ -111,7 +101,7 @@ func selectTeams(authors map[string]*teamAuthor, i int, teams []*TeamScope) map[
 		g := make([][]int64, nw)
 		for _, v := range a.raw[i] {
 			for _, x := range v {
-				if k := wanted[((uint64(x)-ulo)>>shift)&(width-1)]; k != 0 {
+				if k := wanted[bn.bin(x)]; k != 0 {
 					g[k-1] = append(g[k-1], x)
 				}
 			}
