@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/veelocity/veelocity/internal/rollup"
 	"github.com/veelocity/veelocity/internal/store"
@@ -144,6 +145,20 @@ func (p *rolledPop) fill(buckets [][]int64) {
 // idSet is a set of issue ids.
 type idSet []uint64
 
+// idSets holds empty sets between requests: a set of a year's issues is
+// tens of kilobytes, and growing them anew was a twentieth of a loaded
+// serve's allocations.
+var idSets = sync.Pool{New: func() any { return new(idSet) }}
+
+// getIDSet returns an empty set, to be given back with putIDSet.
+func getIDSet() *idSet { return idSets.Get().(*idSet) }
+
+// putIDSet empties s and gives it back: it must not be used after.
+func putIDSet(s *idSet) {
+	clear(*s)
+	idSets.Put(s)
+}
+
 func (s *idSet) add(id int64) bool {
 	w := int(id >> 6)
 	if w >= len(*s) {
@@ -171,10 +186,12 @@ func (s *Service) readIssueRollupTeam(ctx context.Context, q Query, ser *series,
 	}
 	from, to := dayRange(q)
 	// The issues the repository and author filters keep, when there are.
-	var keepCycle, keepDone idSet
+	keepCycle, keepDone := getIDSet(), getIDSet()
+	defer putIDSet(keepCycle)
+	defer putIDSet(keepDone)
 	filtered := q.RepoID != 0 || q.Author != ""
 	if filtered {
-		if err := s.issueFilterSets(ctx, q, from, to, &keepCycle, &keepDone); err != nil {
+		if err := s.issueFilterSets(ctx, q, from, to, keepCycle, keepDone); err != nil {
 			return err
 		}
 	}
@@ -185,37 +202,38 @@ func (s *Service) readIssueRollupTeam(ctx context.Context, q Query, ser *series,
 		members[m] = true // lower case, as the cells' authors
 		marks[i], args[i] = "$"+strconv.Itoa(i+3), m
 	}
-	buckets := make([][]int64, len(ser.dates))
-	var seenCycle, seenDone idSet
-	var ids, times []int64
+	// Every cycle time goes into one slice, each cell's as one run of it.
+	var all []int64
+	type run struct{ bucket, start, end int }
+	var runs []run
+	seenCycle, seenDone := getIDSet(), getIDSet()
+	defer putIDSet(seenCycle)
+	defer putIDSet(seenDone)
 	err := s.eachIssueCell(ctx, from, to, "repo_id = 0 AND author IN ("+strings.Join(marks, ", ")+")", args,
 		func(r *issueRow) bool { return r.repo == 0 && members[r.author] },
-		func(day int64, row *issueRow) (err error) {
+		func(day int64, row *issueRow) error {
 			b := ser.slot(day * rollup.MsPerDay)
 			if b < 0 {
 				return nil
 			}
+			// Decoded once, and kept by the mirror's row.
+			l, err := row.linkedIssues()
+			if err != nil {
+				return err
+			}
 			if cycle {
-				if ids, err = rollup.DecodeIDs(ids[:0], row.cycleIDs); err != nil {
-					return err
-				}
-				if times, _, err = rollup.DecodeList(times[:0], row.cycleTimes); err != nil {
-					return err
-				}
-				if len(ids) != len(times) {
-					return rollup.ErrCorrupt
-				}
-				for i, id := range ids {
+				start := len(all)
+				for i, id := range l.cycleIDs {
 					if (!filtered || keepCycle.has(id)) && seenCycle.add(id) {
-						buckets[b] = append(buckets[b], times[i])
+						all = append(all, l.cycleTimes[i])
 					}
+				}
+				if len(all) > start {
+					runs = append(runs, run{b, start, len(all)})
 				}
 			}
 			if done {
-				if ids, err = rollup.DecodeIDs(ids[:0], row.merged); err != nil {
-					return err
-				}
-				for _, id := range ids {
+				for _, id := range l.doneIDs {
 					if (!filtered || keepDone.has(id)) && seenDone.add(id) {
 						r.done[b]++
 					}
@@ -226,7 +244,21 @@ func (s *Service) readIssueRollupTeam(ctx context.Context, q Query, ser *series,
 	if err != nil {
 		return err
 	}
-	r.cycle.fill(buckets)
+	// The mirror's cells come day by day, the database's in any order.
+	byBucket := func(a, b run) int { return a.bucket - b.bucket }
+	if !slices.IsSortedFunc(runs, byBucket) {
+		slices.SortStableFunc(runs, byBucket)
+	}
+	for _, rn := range runs {
+		vals := all[rn.start:rn.end:rn.end]
+		var sum int64
+		lo, hi := vals[0], vals[0]
+		for _, v := range vals {
+			sum += v
+			lo, hi = min(lo, v), max(hi, v)
+		}
+		r.cycle.addWithin(rn.bucket, vals, sum, lo, hi)
+	}
 	return nil
 }
 

@@ -194,12 +194,21 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	ser := newSeries(q)
 	r := &rolled{ser: ser, merged: make([]int, len(ser.dates)), undeployed: make([]int, len(ser.dates))}
 	// The arrays are gathered as they come, then put in bucket order.
-	type segment struct {
-		vals   []int64
-		sum    int64
-		bucket int
+	sp := segmentPool.Get().(*[][]segment)
+	defer segmentPool.Put(sp)
+	for len(*sp) < len(pops) {
+		*sp = append(*sp, nil)
 	}
-	segs := make([][]segment, len(pops))
+	segs := (*sp)[:len(pops)]
+	for i := range segs {
+		segs[i] = segs[i][:0]
+	}
+	// Nothing of a segment outlives the call: the pool keeps no array.
+	defer func() {
+		for i := range segs {
+			clear(segs[i])
+		}
+	}()
 	lastDay, b := int64(math.MinInt64), -1
 	err := s.eachRollupRow(ctx, q, pops, func(day int64, row *mirrorRow) {
 		if day != lastDay { // rows come day by day
@@ -222,7 +231,10 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	for i, p := range pops {
 		rp := newRolledPop(len(ser.dates))
 		rp.parts = make([][]int64, 0, len(segs[i]))
-		slices.SortStableFunc(segs[i], func(a, b segment) int { return a.bucket - b.bucket })
+		byBucket := func(a, b segment) int { return a.bucket - b.bucket }
+		if !slices.IsSortedFunc(segs[i], byBucket) { // the mirror's rows come in order
+			slices.SortStableFunc(segs[i], byBucket)
+		}
 		for _, sg := range segs[i] {
 			rp.add(sg.bucket, sg.vals, sg.sum)
 		}
@@ -230,6 +242,19 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	}
 	return r, nil
 }
+
+// segment is one rollup row's array of a population, as readRollup
+// gathers them.
+type segment struct {
+	vals   []int64
+	sum    int64
+	bucket int
+}
+
+// segmentPool holds readRollup's segments between calls: a year's read
+// gathers tens of thousands a population, and growing them anew was a
+// seventh of a loaded serve's allocations.
+var segmentPool = sync.Pool{New: func() any { return new([][]segment) }}
 
 // Pools of the scratch slices sortValues sorts through, which are large (up
 // to a few megabytes) and short-lived: one pool per power of two of

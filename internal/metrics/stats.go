@@ -531,16 +531,21 @@ func newBinSelection(ranks []int, count func(bin int) int) binSelection {
 	}
 	s.gathered = make([][]int64, len(sizes))
 	for i, n := range sizes {
-		s.gathered[i] = make([]int64, 0, n)
+		s.gathered[i] = getValues(n)
 	}
 	return s
 }
 
-// pick selects the ranks' values from the gathered bins into at.
+// pick selects the ranks' values from the gathered bins into at, then
+// gives the gathered values back to their pool: s is done with.
 func (s *binSelection) pick(ranks []int, at map[int]int64) {
 	for i, r := range ranks {
 		g := s.gathered[s.slot[s.wants[i].bin]]
 		selectNth(g, s.wants[i].local)
 		at[r] = g[s.wants[i].local]
+	}
+	for i, g := range s.gathered {
+		putValues(g)
+		s.gathered[i] = nil
 	}
 }

@@ -36,10 +36,12 @@ type sharedIssue struct {
 func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int64) (prev, cur *teamIssueData, err error) {
 	from, to := dayRange(both)
 	// The issues the repository and author filters keep, when there are.
-	var keepCycle, keepDone idSet
+	keepCycle, keepDone := getIDSet(), getIDSet()
+	defer putIDSet(keepCycle)
+	defer putIDSet(keepDone)
 	filtered := q.RepoID != 0 || q.Author != ""
 	if filtered {
-		if err := s.issueFilterSets(ctx, both, from, to, &keepCycle, &keepDone); err != nil {
+		if err := s.issueFilterSets(ctx, both, from, to, keepCycle, keepDone); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -70,7 +72,7 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 	for i, cs := range cells {
 		d := &teamIssueData{cycles: map[string][]int64{}, sums: map[string]int64{}, done: map[string]int{}}
 		// The issues in more than one cell.
-		var onceC, twiceC, onceD, twiceD idSet
+		onceC, twiceC, onceD, twiceD := getIDSet(), getIDSet(), getIDSet(), getIDSet()
 		for _, c := range cs {
 			for _, id := range c.cycle {
 				if (!filtered || keepCycle.has(id)) && !onceC.add(id) {
@@ -148,6 +150,9 @@ func (s *Service) teamIssueRollup(ctx context.Context, q, both Query, split int6
 		}
 		for _, si := range sharedD {
 			d.sharedDone = append(d.sharedDone, *si)
+		}
+		for _, set := range []*idSet{onceC, twiceC, onceD, twiceD} {
+			putIDSet(set)
 		}
 		out[i] = d
 	}
