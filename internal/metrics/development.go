@@ -80,8 +80,8 @@ func (s *Service) durationScan(ctx context.Context, q Query, build func(part Que
 	return &DurationMetric{Count: len(all), Durations: all.summary(), Data: medianPoints(ser, buckets)}, nil
 }
 
-func durationTrend(ctx context.Context, q Query, compute func(context.Context, Query) (*DurationMetric, error)) (*DurationMetric, error) {
-	return withTrend(ctx, q, compute, func(m *DurationMetric) *float64 { return m.MedianHours }, false,
+func durationTrend(ctx context.Context, q Query, compute, current func(context.Context, Query) (*DurationMetric, error)) (*DurationMetric, error) {
+	return withTrend(ctx, q, compute, current, func(m *DurationMetric) *float64 { return m.MedianHours }, false,
 		func(m *DurationMetric, t *Trend) { m.Trend = t })
 }
 
@@ -89,7 +89,7 @@ func durationTrend(ctx context.Context, q Query, compute func(context.Context, Q
 // falls in the range.
 func (s *Service) PRReviewTime(ctx context.Context, q Query) (*DurationMetric, error) {
 	return cachedRollup(ctx, s, "pr-review-time", q, "", true, false, func() (*DurationMetric, error) {
-		return durationTrend(ctx, q, s.prReviewTime)
+		return durationTrend(ctx, q, s.prReviewTime, s.PRReviewTime)
 	})
 }
 
@@ -114,7 +114,7 @@ func (s *Service) prReviewTime(ctx context.Context, q Query) (*DurationMetric, e
 // base branch.
 func (s *Service) PRMergeTime(ctx context.Context, q Query) (*DurationMetric, error) {
 	return cachedRollup(ctx, s, "pr-merge-time", q, "", true, false, func() (*DurationMetric, error) {
-		return durationTrend(ctx, q, s.prMergeTime)
+		return durationTrend(ctx, q, s.prMergeTime, s.PRMergeTime)
 	})
 }
 
@@ -162,7 +162,7 @@ func issueFilter(f *filter, q Query, mergedOnly bool) {
 // range.
 func (s *Service) CycleTime(ctx context.Context, q Query) (*DurationMetric, error) {
 	return cachedRollup(ctx, s, "cycle-time", q, "", false, true, func() (*DurationMetric, error) {
-		return durationTrend(ctx, q, s.cycleTime)
+		return durationTrend(ctx, q, s.cycleTime, s.CycleTime)
 	})
 }
 
@@ -188,7 +188,7 @@ func (s *Service) cycleTime(ctx context.Context, q Query) (*DurationMetric, erro
 // Linear issues completed per bucket.
 func (s *Service) Throughput(ctx context.Context, q Query) (*Throughput, error) {
 	return cachedRollup(ctx, s, "throughput", q, "", true, true, func() (*Throughput, error) {
-		return withTrend(ctx, q, s.throughput, func(m *Throughput) *float64 { return floatPtr(float64(m.Total)) }, true,
+		return withTrend(ctx, q, s.throughput, s.Throughput, func(m *Throughput) *float64 { return floatPtr(float64(m.Total)) }, true,
 			func(m *Throughput, t *Trend) { m.Trend = t })
 	})
 }

@@ -153,7 +153,7 @@ func (s *Service) DeploymentFrequency(ctx context.Context, q Query) (*Deployment
 				return nil, err
 			}
 			return s.deploymentFrequency(ctx, q, deps)
-		}, func(m *DeploymentFrequency) *float64 { return &m.PerDay }, true,
+		}, s.DeploymentFrequency, func(m *DeploymentFrequency) *float64 { return &m.PerDay }, true,
 			func(m *DeploymentFrequency, t *Trend) { m.Trend = t })
 	})
 }
@@ -210,7 +210,7 @@ func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deplo
 // LeadTime computes the lead time for changes for q.
 func (s *Service) LeadTime(ctx context.Context, q Query) (*LeadTime, error) {
 	return cached(ctx, s, "lead-time", q, "", func() (*LeadTime, error) {
-		return withTrendFrom(ctx, q, s.leadTime, s.leadTimeMedian, func(m *LeadTime) *float64 { return m.MedianHours }, false,
+		return withTrendFrom(ctx, q, s.leadTime, s.LeadTime, s.leadTimeMedian, func(m *LeadTime) *float64 { return m.MedianHours }, false,
 			func(m *LeadTime, t *Trend) { m.Trend = t })
 	})
 }
@@ -359,7 +359,7 @@ func (s *Service) ChangeFailureRate(ctx context.Context, q Query) (*ChangeFailur
 				return nil, err
 			}
 			return changeFailureRate(q, deps), nil
-		}, func(m *ChangeFailureRate) *float64 { return m.Rate }, false,
+		}, s.ChangeFailureRate, func(m *ChangeFailureRate) *float64 { return m.Rate }, false,
 			func(m *ChangeFailureRate, t *Trend) { m.Trend = t })
 	})
 }
@@ -457,7 +457,7 @@ func tierAtMost(v *float64, elite, high, medium float64) *string {
 // RecoveryTime computes the time to recover from incidents for q.
 func (s *Service) RecoveryTime(ctx context.Context, q Query) (*RecoveryTime, error) {
 	return cachedTables(ctx, s, "recovery-time", q, "", incidentsTable|deploymentsTable, func() (*RecoveryTime, error) {
-		return withTrend(ctx, q, s.recoveryTime, func(m *RecoveryTime) *float64 { return m.MedianHours }, false,
+		return withTrend(ctx, q, s.recoveryTime, s.RecoveryTime, func(m *RecoveryTime) *float64 { return m.MedianHours }, false,
 			func(m *RecoveryTime, t *Trend) { m.Trend = t })
 	})
 }
@@ -510,7 +510,7 @@ func (s *Service) ReworkRate(ctx context.Context, q Query) (*ReworkRate, error) 
 				return nil, err
 			}
 			return reworkRate(q, deps), nil
-		}, func(m *ReworkRate) *float64 { return m.Rate }, false,
+		}, s.ReworkRate, func(m *ReworkRate) *float64 { return m.Rate }, false,
 			func(m *ReworkRate, t *Trend) { m.Trend = t })
 	})
 }
@@ -535,7 +535,8 @@ func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
 		// The range and the one before it, at once.
 		var cur, prev *DORA
 		err := parallel(ctx, func(ctx context.Context) (err error) {
-			cur, err = s.dora(ctx, q)
+			// The cached answer without the trend (withTrend), copied below.
+			cur, err = s.DORA(ctx, q.withoutTrend())
 			return err
 		}, func(ctx context.Context) (err error) {
 			// Only the headlines of the previous range count.
@@ -545,6 +546,7 @@ func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
 		if err != nil {
 			return nil, err
 		}
+		cur = cur.copyHeadlines()
 		cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
 		cur.LeadTime.Trend = newTrend(cur.LeadTime.MedianHours, prev.LeadTime.MedianHours, false)
 		cur.ChangeFailureRate.Trend = newTrend(cur.ChangeFailureRate.Rate, prev.ChangeFailureRate.Rate, false)
@@ -552,6 +554,15 @@ func (s *Service) DORA(ctx context.Context, q Query) (*DORA, error) {
 		cur.ReworkRate.Trend = newTrend(cur.ReworkRate.Rate, prev.ReworkRate.Rate, false)
 		return cur, nil
 	})
+}
+
+// copyHeadlines returns a copy of m whose five metrics are copies too, so
+// that their trends can be set without touching m's.
+func (m *DORA) copyHeadlines() *DORA {
+	c := *m
+	df, lt, cfr, rt, rr := *m.DeploymentFrequency, *m.LeadTime, *m.ChangeFailureRate, *m.RecoveryTime, *m.ReworkRate
+	c.DeploymentFrequency, c.LeadTime, c.ChangeFailureRate, c.RecoveryTime, c.ReworkRate = &df, &lt, &cfr, &rt, &rr
+	return &c
 }
 
 func (s *Service) dora(ctx context.Context, q Query) (*DORA, error) {
@@ -583,16 +594,20 @@ func (s *Service) doraWith(ctx context.Context, q Query, leadTime func(context.C
 	return m, nil
 }
 
-// withTrend computes a metric for q and, when q asks for it, the same
-// metric over the previous range, and sets the trend of their headlines.
-func withTrend[T any](ctx context.Context, q Query, compute func(context.Context, Query) (*T, error), headline func(*T) *float64,
-	higherIsBetter bool, setTrend func(*T, *Trend)) (*T, error) {
-	return withTrendFrom(ctx, q, compute, compute, headline, higherIsBetter, setTrend)
+// withTrend computes a metric for q with compute and, when q asks for it,
+// the same metric over the previous range, and sets the trend of their
+// headlines. With a trend, the range's own metric is current's answer for
+// q without it: the cached answer that a request without the trend reads
+// too (a dashboard asks for trends, the DORA page and the API mostly not),
+// so that the two compute the range once between them.
+func withTrend[T any](ctx context.Context, q Query, compute, current func(context.Context, Query) (*T, error),
+	headline func(*T) *float64, higherIsBetter bool, setTrend func(*T, *Trend)) (*T, error) {
+	return withTrendFrom(ctx, q, compute, current, compute, headline, higherIsBetter, setTrend)
 }
 
 // withTrendFrom is withTrend with the previous range's metric computed by
 // prevCompute, which need only fill what headline reads.
-func withTrendFrom[T any](ctx context.Context, q Query, compute, prevCompute func(context.Context, Query) (*T, error),
+func withTrendFrom[T any](ctx context.Context, q Query, compute, current, prevCompute func(context.Context, Query) (*T, error),
 	headline func(*T) *float64, higherIsBetter bool, setTrend func(*T, *Trend)) (*T, error) {
 	if !q.Trend {
 		return compute(ctx, q)
@@ -600,7 +615,7 @@ func withTrendFrom[T any](ctx context.Context, q Query, compute, prevCompute fun
 	// The range and the one before it, at once.
 	var cur, prev *T
 	err := parallel(ctx, func(ctx context.Context) (err error) {
-		cur, err = compute(ctx, q)
+		cur, err = current(ctx, q.withoutTrend())
 		return err
 	}, func(ctx context.Context) (err error) {
 		prev, err = prevCompute(ctx, q.Previous())
@@ -609,6 +624,8 @@ func withTrendFrom[T any](ctx context.Context, q Query, compute, prevCompute fun
 	if err != nil {
 		return nil, err
 	}
-	setTrend(cur, newTrend(headline(cur), headline(prev), higherIsBetter))
-	return cur, nil
+	// A copy: the answer without the trend is shared.
+	c := *cur
+	setTrend(&c, newTrend(headline(&c), headline(prev), higherIsBetter))
+	return &c, nil
 }

@@ -527,6 +527,62 @@ func TestResultCache(t *testing.T) {
 	}
 }
 
+// TestTrendReusesTheRange: an answer with the trend reads the range's own
+// answer from the cache, as a request without the trend does, and leaves
+// that shared answer without a trend.
+func TestTrendReusesTheRange(t *testing.T) {
+	st := storetest.New(t)
+	_, web, _ := doraScenario(t, st)
+	s := New(st, false)
+	ctx := context.Background()
+	plain := query(t, st, fmt.Sprintf("start_date=2026-03-01&end_date=2026-03-07&repo_id=%d", web))
+	trended := plain
+	trended.Trend = true
+
+	d, err := s.DORA(ctx, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.CacheStats()
+	dt, err := s.DORA(ctx, trended)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.CacheStats(); c.Hits != before.Hits+1 {
+		t.Errorf("DORA with the trend: %d cache hits, want %d (the range's own answer)", c.Hits, before.Hits+1)
+	}
+	if dt.DeploymentFrequency.Trend == nil || dt.LeadTime.Trend == nil || dt.ChangeFailureRate.Trend == nil ||
+		dt.RecoveryTime.Trend == nil || dt.ReworkRate.Trend == nil {
+		t.Errorf("DORA with the trend lacks a trend: %+v", dt)
+	}
+	if dt.DeploymentFrequency.Total != d.DeploymentFrequency.Total || str(dt.LeadTime.MedianHours) != str(d.LeadTime.MedianHours) {
+		t.Errorf("DORA with the trend: %+v, without: %+v", dt, d)
+	}
+	again, _ := s.DORA(ctx, plain)
+	if again.DeploymentFrequency.Trend != nil || again.LeadTime.Trend != nil || again.ChangeFailureRate.Trend != nil ||
+		again.RecoveryTime.Trend != nil || again.ReworkRate.Trend != nil {
+		t.Errorf("the answer without the trend got one: %+v", again)
+	}
+
+	// A single metric, the other way round: the trend first, then the
+	// range alone, answered from the cache.
+	m, err := s.PRMergeTime(ctx, trended)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = s.CacheStats()
+	alone, err := s.PRMergeTime(ctx, plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := s.CacheStats(); c.Hits != before.Hits+1 || c.Misses != before.Misses {
+		t.Errorf("merge time after its trend: %+v, want one more hit and no miss than %+v", c, before)
+	}
+	if m.Trend == nil || alone.Trend != nil || alone.Count != m.Count {
+		t.Errorf("merge time with the trend %+v, without %+v", m, alone)
+	}
+}
+
 // TestResultCacheCarriesUntouchedDays: after a derive, an answer read from
 // the rollups alone stays cached when the derive rebuilt none of its days,
 // and is computed again when it rebuilt one; an answer read from tables with

@@ -68,6 +68,12 @@ func (q Query) StartDate() string { return q.Start.Format(dateLayout) }
 // EndDate is the last day of the range, YYYY-MM-DD.
 func (q Query) EndDate() string { return q.End.AddDate(0, 0, -1).Format(dateLayout) }
 
+// withoutTrend is q without the trend.
+func (q Query) withoutTrend() Query {
+	q.Trend = false
+	return q
+}
+
 // Previous is the range of equal length immediately before q.
 func (q Query) Previous() Query {
 	p := q
