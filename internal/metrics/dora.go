@@ -463,6 +463,38 @@ func (s *Service) RecoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 }
 
 func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, error) {
+	var rows []incidentSpan
+	var open int
+	all, ok, err := s.incidentRows(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		// The repo rule, for the repository or the team's repositories.
+		keep := func(*teamIncident) bool { return true }
+		switch {
+		case q.RepoID != 0 && q.Team != nil:
+			_, team := teamMembers(q.Team)
+			keep = func(in *teamIncident) bool { return in.concerns(q.RepoID) && in.concernsAny(team) }
+		case q.RepoID != 0:
+			keep = func(in *teamIncident) bool { return in.concerns(q.RepoID) }
+		case q.Team != nil:
+			_, team := teamMembers(q.Team)
+			keep = func(in *teamIncident) bool { return in.concernsAny(team) }
+		}
+		from, to := store.MS(q.Start), store.MS(q.End)
+		for _, in := range all {
+			if !in.inRange(from, to) || !keep(in) {
+				continue
+			}
+			if in.resolved.Valid {
+				rows = append(rows, incidentSpan{in.opened, in.resolved.Int64})
+			} else {
+				open++
+			}
+		}
+		return recoveryOf(q, rows, open), nil
+	}
 	resolved := rangeFilter("i.resolved_at", q)
 	opened := rangeFilter("i.opened_at", q)
 	for _, f := range []*filter{resolved, opened} {
@@ -471,12 +503,9 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 		}
 		addTeamIncidents(f, q)
 	}
-	type row struct{ opened, resolved int64 }
-	var rows []row
-	var open int
-	err := parallel(ctx, func(ctx context.Context) error {
+	err = parallel(ctx, func(ctx context.Context) error {
 		return s.scanRows(ctx, `/* metrics.recoveryTime */ SELECT i.opened_at, i.resolved_at FROM incidents i WHERE `+resolved.sql(),
-			resolved.args, 2, func(v []sql.NullInt64) { rows = append(rows, row{v[0].Int64, v[1].Int64}) })
+			resolved.args, 2, func(v []sql.NullInt64) { rows = append(rows, incidentSpan{v[0].Int64, v[1].Int64}) })
 	}, func(ctx context.Context) (err error) {
 		open, err = s.count(ctx, `/* metrics.openIncidents */ SELECT count(*) FROM incidents i
 			WHERE i.resolved_at IS NULL AND `+opened.sql(), opened.args...)
@@ -485,6 +514,15 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 	if err != nil {
 		return nil, err
 	}
+	return recoveryOf(q, rows, open), nil
+}
+
+// incidentSpan is a resolved incident's opening and resolution (Unix ms).
+type incidentSpan struct{ opened, resolved int64 }
+
+// recoveryOf is the recovery time over q's range of the incidents resolved
+// in it, with open of those opened in it unresolved.
+func recoveryOf(q Query, rows []incidentSpan, open int) *RecoveryTime {
 	ser := newSeries(q)
 	buckets := make([]population, len(ser.dates))
 	var all population
@@ -498,7 +536,7 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 	}
 	m := &RecoveryTime{Count: len(all), OpenIncidents: open, Durations: all.summary(), Data: medianPoints(ser, buckets)}
 	m.Tier = tierBelow(m.MedianHours, 1, 24, 168)
-	return m, nil
+	return m
 }
 
 // ReworkRate computes the rework rate for q.

@@ -30,10 +30,11 @@ type Service struct {
 	// rollups holds the PR rollup in memory (mirror.go); noMirror makes
 	// the metrics read it from the database instead, for the tests that
 	// compare the two.
-	rollups  tableMirror[mirrorRow]
-	issues   tableMirror[issueRow]
-	deps     depMirror // deployments_mirror.go
-	noMirror bool
+	rollups   tableMirror[mirrorRow]
+	issues    tableMirror[issueRow]
+	deps      depMirror // deployments_mirror.go
+	incidents incMirror // teams_incidents.go
+	noMirror  bool
 }
 
 // New returns a Service. linearConfigured is whether LINEAR_API_KEY is set.
