@@ -139,3 +139,34 @@ func TestIncidentMirrorEqualsSQL(t *testing.T) {
 	}
 	compare("after a moved deployment")
 }
+
+// TestWarmLoadsTheMirrors: Warm, which serve runs before it listens, leaves
+// the rollups, the deployments and the incidents loaded, so that no early
+// request reads them from the database.
+func TestWarmLoadsTheMirrors(t *testing.T) {
+	st := storetest.New(t)
+	b := scenario.New(t, st)
+	web := b.Repo("acme/web")
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	b.Deployment(web, "d1", at, "sha1")
+	b.Incident(web, "inc1", at.Add(time.Hour), scenario.Ptr(at.Add(3*time.Hour)))
+	b.PullRequest(web, scenario.PR{Number: 1, Title: "One", Created: at.Add(-time.Hour), Merged: scenario.Ptr(at)})
+	b.Derive()
+	s := New(st, false)
+	n, err := s.Warm(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n <= 0 {
+		t.Errorf("Warm reports %d bytes held", n)
+	}
+	s.deps.mu.Lock()
+	deps := s.deps.loaded && len(s.deps.rows) == 1
+	s.deps.mu.Unlock()
+	s.incidents.mu.Lock()
+	incidents := len(s.incidents.rows) == 1
+	s.incidents.mu.Unlock()
+	if !deps || !incidents {
+		t.Errorf("after Warm: deployments loaded %v, incidents loaded %v", deps, incidents)
+	}
+}

@@ -335,10 +335,10 @@ func (s *Service) mirror(ctx context.Context) (*mirrorSnap[mirrorRow], error) {
 	return memo.Do(ctx, "metrics.mirror", func() (*mirrorSnap[mirrorRow], error) { return s.rollups.get(ctx, s.st, version) })
 }
 
-// Warm loads the rollups and the deployments into memory, as the first
-// requests needing them would, decodes the issue rollup's per-author cells
-// as the Teams page would, and reports the bytes held (the decoded cells
-// not counted).
+// Warm loads the rollups, the deployments and the incidents into memory,
+// as the first requests needing them would, decodes the issue rollup's
+// per-author cells as the Teams page would, and reports the bytes held (the
+// decoded cells and the incidents not counted).
 func (s *Service) Warm(ctx context.Context) (int64, error) {
 	m, err := s.mirror(ctx)
 	if err != nil {
@@ -346,6 +346,9 @@ func (s *Service) Warm(ctx context.Context) (int64, error) {
 	}
 	if !s.noMirror {
 		if err := s.loadDeployments(ctx); err != nil {
+			return 0, err
+		}
+		if _, _, err := s.incidentRows(ctx); err != nil {
 			return 0, err
 		}
 	}
