@@ -470,21 +470,15 @@ func (s *Service) recoveryTime(ctx context.Context, q Query) (*RecoveryTime, err
 		return nil, err
 	}
 	if ok {
-		// The repo rule, for the repository or the team's repositories.
-		keep := func(*teamIncident) bool { return true }
-		switch {
-		case q.RepoID != 0 && q.Team != nil:
-			_, team := teamMembers(q.Team)
-			keep = func(in *teamIncident) bool { return in.concerns(q.RepoID) && in.concernsAny(team) }
-		case q.RepoID != 0:
-			keep = func(in *teamIncident) bool { return in.concerns(q.RepoID) }
-		case q.Team != nil:
-			_, team := teamMembers(q.Team)
-			keep = func(in *teamIncident) bool { return in.concernsAny(team) }
+		// The repo rule, for the repository and the team's repositories
+		// (none: a team without repositories keeps no incident).
+		var team map[int64]bool
+		if q.Team != nil {
+			_, team = teamMembers(q.Team)
 		}
 		from, to := store.MS(q.Start), store.MS(q.End)
 		for _, in := range all {
-			if !in.inRange(from, to) || !keep(in) {
+			if !in.inRange(from, to) || (q.RepoID != 0 && !in.concerns(q.RepoID)) || (team != nil && !in.concernsAny(team)) {
 				continue
 			}
 			if in.resolved.Valid {

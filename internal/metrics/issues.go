@@ -75,7 +75,7 @@ func (s *Service) readIssueRollup(ctx context.Context, q Query, cycle, done bool
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(segs, func(a, b segment) int { return a.bucket - b.bucket })
+	inBucketOrder(segs, func(sg segment) int { return sg.bucket })
 	p := &r.cycle
 	p.parts = make([][]int64, 0, len(segs))
 	for _, sg := range segs {
@@ -125,20 +125,28 @@ func (s *Service) eachIssueCell(ctx context.Context, from, to int64, where strin
 	return rows.Err()
 }
 
-// fill sets p to the values of buckets, in bucket order (in no order
-// within one).
-func (p *rolledPop) fill(buckets [][]int64) {
-	for i, vals := range buckets {
-		if len(vals) == 0 {
-			continue
-		}
-		var sum int64
-		lo, hi := vals[0], vals[0]
-		for _, v := range vals {
-			sum += v
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		p.addWithin(i, vals, sum, lo, hi)
+// addList appends vals, values of bucket b in any order: buckets must come
+// in order.
+func (p *rolledPop) addList(b int, vals []int64) {
+	if len(vals) == 0 {
+		return
+	}
+	var sum int64
+	lo, hi := vals[0], vals[0]
+	for _, v := range vals {
+		sum += v
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	p.addWithin(b, vals, sum, lo, hi)
+}
+
+// inBucketOrder sorts s by bucket, keeping the order within one, unless it
+// is in that order already: the mirror's rows come day by day, the
+// database's in any order.
+func inBucketOrder[S any](s []S, bucket func(S) int) {
+	byBucket := func(a, b S) int { return bucket(a) - bucket(b) }
+	if !slices.IsSortedFunc(s, byBucket) {
+		slices.SortStableFunc(s, byBucket)
 	}
 }
 
@@ -244,20 +252,9 @@ func (s *Service) readIssueRollupTeam(ctx context.Context, q Query, ser *series,
 	if err != nil {
 		return err
 	}
-	// The mirror's cells come day by day, the database's in any order.
-	byBucket := func(a, b run) int { return a.bucket - b.bucket }
-	if !slices.IsSortedFunc(runs, byBucket) {
-		slices.SortStableFunc(runs, byBucket)
-	}
+	inBucketOrder(runs, func(rn run) int { return rn.bucket })
 	for _, rn := range runs {
-		vals := all[rn.start:rn.end:rn.end]
-		var sum int64
-		lo, hi := vals[0], vals[0]
-		for _, v := range vals {
-			sum += v
-			lo, hi = min(lo, v), max(hi, v)
-		}
-		r.cycle.addWithin(rn.bucket, vals, sum, lo, hi)
+		r.cycle.addList(rn.bucket, all[rn.start:rn.end:rn.end])
 	}
 	return nil
 }

@@ -231,10 +231,7 @@ func (s *Service) readRollup(ctx context.Context, q Query, pops ...rollup.Pop) (
 	for i, p := range pops {
 		rp := newRolledPop(len(ser.dates))
 		rp.parts = make([][]int64, 0, len(segs[i]))
-		byBucket := func(a, b segment) int { return a.bucket - b.bucket }
-		if !slices.IsSortedFunc(segs[i], byBucket) { // the mirror's rows come in order
-			slices.SortStableFunc(segs[i], byBucket)
-		}
+		inBucketOrder(segs[i], func(sg segment) int { return sg.bucket })
 		for _, sg := range segs[i] {
 			rp.add(sg.bucket, sg.vals, sg.sum)
 		}

@@ -322,7 +322,7 @@ func testValue(rng *rand.Rand, kind string) int64 {
 
 // TestUnsortedBounds checks the bounds and sums that the issue rollup's
 // reads record for values in no order: a cell's cycle times as decoded
-// once (issueRow.cycleTimesOf), and a team's buckets (rolledPop.fill).
+// once (issueRow.cycleTimesOf), and a team's buckets (rolledPop.addList).
 // percentilesAll trusts them to bin every value.
 func TestUnsortedBounds(t *testing.T) {
 	rng := rand.New(rand.NewPCG(17, 17))
@@ -346,7 +346,9 @@ func TestUnsortedBounds(t *testing.T) {
 			t.Fatalf("round %d: decoded twice", round)
 		}
 		p := newRolledPop(3)
-		p.fill([][]int64{nil, v, {7}})
+		for b, vals := range [][]int64{nil, v, {7}} {
+			p.addList(b, vals)
+		}
 		if b := p.bounds[1]; !b.known || b.lo != slices.Min(v) || b.hi != slices.Max(v) || p.sums[1] != sum || p.counts[1] != len(v) {
 			t.Fatalf("round %d: bucket 1's bounds %+v, sum %d, count %d, want %d to %d, %d, %d", round, b, p.sums[1], p.counts[1],
 				slices.Min(v), slices.Max(v), sum, len(v))
