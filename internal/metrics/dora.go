@@ -170,7 +170,13 @@ func (s *Service) deploymentFrequency(ctx context.Context, q Query, deps []deplo
 			m.Total++
 		}
 	}
-	m.Average = float64(m.Total) / float64(len(m.Data))
+	return s.rateFrequency(ctx, q, m, len(m.Data))
+}
+
+// rateFrequency completes m, whose Total is counted over q's buckets
+// buckets: its average per bucket and per day, and its tier.
+func (s *Service) rateFrequency(ctx context.Context, q Query, m *DeploymentFrequency, buckets int) (*DeploymentFrequency, error) {
+	m.Average = float64(m.Total) / float64(buckets)
 	m.PerDay = float64(m.Total) / float64(q.Days())
 	switch {
 	case m.PerDay >= 1:
@@ -366,12 +372,19 @@ func (s *Service) ChangeFailureRate(ctx context.Context, q Query) (*ChangeFailur
 
 func changeFailureRate(q Query, deps []deployment) *ChangeFailureRate {
 	sh := shareOf(q, deps, func(d deployment) bool { return d.failed })
-	m := &ChangeFailureRate{Deployments: sh.all, FailedDeployments: sh.allHits, Rate: ratio(sh.allHits, sh.all),
-		Data: make([]RatePoint, len(sh.dates))}
+	m := failureRateOf(sh.all, sh.allHits)
+	m.Data = make([]RatePoint, len(sh.dates))
 	rates := sh.rates()
 	for i := range m.Data {
 		m.Data[i] = RatePoint{Date: sh.dates[i], Deployments: sh.total[i], Failed: sh.hits[i], Rate: rates[i]}
 	}
+	return m
+}
+
+// failureRateOf is the change failure rate of n deployments of which
+// failed failed, without its series.
+func failureRateOf(n, failed int) *ChangeFailureRate {
+	m := &ChangeFailureRate{Deployments: n, FailedDeployments: failed, Rate: ratio(failed, n)}
 	m.Tier = tierAtMost(m.Rate, 0.05, 0.10, 0.15)
 	return m
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
-	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -149,10 +146,9 @@ type teamsData struct {
 	// pops are each team's summaries of teamPops (selectTeams).
 	pops [3]map[*TeamScope]teamSummary
 	deps []teamDeployment
-	// depsFor holds the deployments of each set of repositories a team
-	// has asked for (depsOf).
-	depsMu    sync.Mutex
-	depsFor   map[string][]deployment
+	// byRepo counts deps per repository (countByRepo).
+	byRepo    map[int64]repoCounts
+	buckets   int // the range's number of buckets
 	cycles    []*teamIssue
 	completed []*teamIssue
 	// issueRollup is set when the issue rollup is built: cycle time and
@@ -264,6 +260,8 @@ func (s *Service) teamsDeployed(ctx context.Context, q Query, teams []*TeamScope
 	if err != nil {
 		return nil, err
 	}
+	cur.byRepo, cur.buckets = countByRepo(q, cur.deps)
+	prev.byRepo, prev.buckets = countByRepo(q.Previous(), prev.deps)
 	return eachTeam(ctx, q, teams, &cur, &prev, s.teamDeployedRange, func(c, p TeamMetrics) {
 		cur, prev := c.DORA, p.DORA
 		cur.DeploymentFrequency.Trend = newTrend(&cur.DeploymentFrequency.PerDay, &prev.DeploymentFrequency.PerDay, true)
@@ -350,19 +348,53 @@ func teamMembers(t *TeamScope) (member map[string]bool, repo map[int64]bool) {
 
 // teamDeployedRange computes one team's deployment frequency, change
 // failure rate, recovery time and rework rate over tq's range (tq.Team
-// set) from the range's rows, without trends.
+// set) from the range's rows, without trends or series: its deployments
+// are those of its repositories, so their counts are the sums of the
+// repositories' (d.byRepo).
 func (s *Service) teamDeployedRange(ctx context.Context, tq Query, d *teamsData) (TeamMetrics, error) {
 	_, repo := teamMembers(tq.Team)
-	deps := d.depsOf(repo)
+	var c repoCounts
+	for id := range repo {
+		r := d.byRepo[id]
+		c.n, c.failed, c.rework = c.n+r.n, c.failed+r.failed, c.rework+r.rework
+	}
 	m := TeamMetrics{DORA: &DORA{}}
 	var err error
-	if m.DORA.DeploymentFrequency, err = s.deploymentFrequency(ctx, tq, deps); err != nil {
+	df := &DeploymentFrequency{Total: c.n}
+	if m.DORA.DeploymentFrequency, err = s.rateFrequency(ctx, tq, df, d.buckets); err != nil {
 		return m, err
 	}
 	m.DORA.RecoveryTime = teamRecovery(tq, d.incidents, repo)
-	m.DORA.ChangeFailureRate = changeFailureRate(tq, deps)
-	m.DORA.ReworkRate = reworkRate(tq, deps)
+	m.DORA.ChangeFailureRate = failureRateOf(c.n, c.failed)
+	m.DORA.ReworkRate = &ReworkRate{Deployments: c.n, ReworkDeployments: c.rework, Rate: ratio(c.rework, c.n)}
 	return m, nil
+}
+
+// repoCounts are one repository's deployments in a range: how many, how
+// many failed and how many were rework.
+type repoCounts struct{ n, failed, rework int }
+
+// countByRepo counts deps per repository, those q's series places in a
+// bucket, as the DORA metrics count them; and returns q's number of
+// buckets.
+func countByRepo(q Query, deps []teamDeployment) (map[int64]repoCounts, int) {
+	ser := newSeries(q)
+	out := map[int64]repoCounts{}
+	for _, d := range deps {
+		if ser.slot(d.deployedAt) < 0 {
+			continue
+		}
+		c := out[d.repo]
+		c.n++
+		if d.failed {
+			c.failed++
+		}
+		if d.rework {
+			c.rework++
+		}
+		out[d.repo] = c
+	}
+	return out, len(ser.dates)
 }
 
 // teamRolledRange computes one team's lead time and Development over tq's
@@ -431,35 +463,6 @@ func teamRolledRange(tq Query, d *teamsData, linear bool) TeamMetrics {
 		tp.IssuesCompleted = ic
 	}
 	return m
-}
-
-// depsOf returns the deployments of the repositories in repo, gathered once per set of repositories: teams often share theirs,
-// and gathering them again for each team of a 365-day Teams page was a
-// tenth of what serve allocated under load. Callers must not modify it.
-func (d *teamsData) depsOf(repo map[int64]bool) []deployment {
-	key := fmt.Sprint(slices.Sorted(maps.Keys(repo)))
-	d.depsMu.Lock()
-	defer d.depsMu.Unlock()
-	if deps, ok := d.depsFor[key]; ok {
-		return deps
-	}
-	n := 0
-	for _, dp := range d.deps {
-		if repo[dp.repo] {
-			n++
-		}
-	}
-	deps := make([]deployment, 0, n)
-	for _, dp := range d.deps {
-		if repo[dp.repo] {
-			deps = append(deps, dp.deployment)
-		}
-	}
-	if d.depsFor == nil {
-		d.depsFor = map[string][]deployment{}
-	}
-	d.depsFor[key] = deps
-	return deps
 }
 
 func anyMember(logins []string, member map[string]bool) bool {
