@@ -285,6 +285,22 @@ func newBinner(lo, hi int64) (binner, bool) {
 // indexing by it free of bounds checks.
 func (b binner) bin(x int64) int { return int(((uint64(x) - b.lo) >> b.shift) & (binWidth - 1)) }
 
+// count counts v's values into their bins, alternately in c and odd: a
+// part's values are sorted, so that neighbours often fall in one bin, and
+// counting each into the bin its neighbour has just counted into waits
+// for that count (one counter for both took a fifth longer, on the
+// benchmark of percentilesAll). The caller adds odd into c.
+func (b binner) count(c, odd *[binWidth]int32, v []int64) {
+	j := 0
+	for ; j+1 < len(v); j += 2 {
+		c[b.bin(v[j])]++
+		odd[b.bin(v[j+1])]++
+	}
+	if j < len(v) {
+		c[b.bin(v[j])]++
+	}
+}
+
 // constantAt returns n times the value v: the percentiles of a population
 // of one value.
 func constantAt(n int, v int64) []float64 {
@@ -311,13 +327,14 @@ func binnedSelect(parts [][]int64, ranks []int, at map[int]int64, vb bounds) {
 		}
 		return
 	}
-	var counts [binWidth]int
+	var counts, odd [binWidth]int32
 	for _, v := range parts {
-		for _, x := range v {
-			counts[bn.bin(x)]++
-		}
+		bn.count(&counts, &odd, v)
 	}
-	sel := newBinSelection(ranks, func(b int) int { return counts[b&(binWidth-1)] })
+	for b, n := range odd {
+		counts[b] += n
+	}
+	sel := newBinSelection(ranks, func(b int) int { return int(counts[b&(binWidth-1)]) })
 	var index [binWidth]uint8 // bin → 1 + its place in sel.gathered, 0 when not wanted
 	for b, i := range sel.slot {
 		index[b] = uint8(i + 1)
@@ -449,16 +466,17 @@ func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buc
 	counts := (*buf)[:nb*binWidth]
 	clear(counts)
 	var wholeCounts [binWidth]int
+	var odd [binWidth]int32
 	for i := range nb {
 		c := (*[binWidth]int32)(counts[i*binWidth:])
 		for _, v := range p.bucket(i).parts {
-			for _, x := range v {
-				c[bn.bin(x)]++
-			}
+			bn.count(c, &odd, v)
 		}
 		for b, n := range c {
-			wholeCounts[b] += int(n)
+			c[b] = n + odd[b]
+			wholeCounts[b] += int(c[b])
 		}
+		clear(odd[:])
 	}
 	// The bins that hold the whole's ranks, gathered from every bucket,
 	// as each bucket's own are: wanted[bin] is 1 + the bin's place among

@@ -64,16 +64,19 @@ func selectTeams(authors map[string]*teamAuthor, i int, teams []*TeamScope) map[
 		return out
 	}
 	counts := map[*teamAuthor]*[binWidth]int32{}
+	var odd [binWidth]int32
 	for _, a := range authors {
 		if a.n[i] == 0 {
 			continue
 		}
 		c := new([binWidth]int32)
 		for _, v := range a.raw[i] {
-			for _, x := range v {
-				c[bn.bin(x)]++
-			}
+			bn.count(c, &odd, v)
 		}
+		for b, n := range odd {
+			c[b] += n
+		}
+		clear(odd[:])
 		counts[a] = c
 	}
 	// Each team's bins, and every team's together: wanted[bin] is 1 + the
