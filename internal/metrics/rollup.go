@@ -52,6 +52,9 @@ type rolledPop struct {
 	n   int
 	sum int64
 	all bounds
+	// anyOrder is set when a part's values may be in any order
+	// (addWithin); otherwise each part is sorted.
+	anyOrder bool
 }
 
 // newRolledPop returns an empty population of buckets buckets.
@@ -64,16 +67,21 @@ func newRolledPop(buckets int) *rolledPop {
 // must come in order. Its ends bound it.
 func (p *rolledPop) add(b int, part []int64, sum int64) {
 	if len(part) > 0 {
-		p.addWithin(b, part, sum, part[0], part[len(part)-1])
+		p.addPart(b, part, sum, part[0], part[len(part)-1])
 	}
 }
 
 // addWithin appends part, values of bucket b in any order, with their sum
 // and their smallest and largest: buckets must come in order.
 func (p *rolledPop) addWithin(b int, part []int64, sum, lo, hi int64) {
-	if len(part) == 0 {
-		return
+	if len(part) > 0 {
+		p.anyOrder = true
+		p.addPart(b, part, sum, lo, hi)
 	}
+}
+
+// addPart appends part, non-empty, whose bounds are lo and hi.
+func (p *rolledPop) addPart(b int, part []int64, sum, lo, hi int64) {
 	if p.counts[b] == 0 {
 		p.partStarts[b] = len(p.parts)
 	}
@@ -92,12 +100,13 @@ func (p *rolledPop) bucket(i int) valueSet {
 	if p.counts[i] == 0 {
 		return valueSet{}
 	}
-	return valueSet{parts: p.parts[p.partStarts[i]:p.partEnds[i]], n: p.counts[i], sum: p.sums[i], b: p.bounds[i]}
+	return valueSet{parts: p.parts[p.partStarts[i]:p.partEnds[i]], n: p.counts[i], sum: p.sums[i], b: p.bounds[i],
+		anyOrder: p.anyOrder}
 }
 
 // whole returns every value of the population.
 func (p *rolledPop) whole() valueSet {
-	return valueSet{parts: p.parts, n: p.n, sum: p.sum, b: p.all}
+	return valueSet{parts: p.parts, n: p.n, sum: p.sum, b: p.all, anyOrder: p.anyOrder}
 }
 
 // rolled is what a range of the rollup holds.
