@@ -82,7 +82,7 @@ func selectTeams(authors map[string]*teamAuthor, i int, teams []*TeamScope) map[
 	// Each team's bins, and every team's together: wanted[bin] is 1 + the
 	// bin's place in an author's gathered values.
 	var wanted [binWidth]uint16
-	nw := 0
+	nw, first, last := 0, binWidth, -1
 	for _, tm := range ts {
 		var tc [binWidth]int
 		for _, a := range tm.members {
@@ -96,15 +96,21 @@ func selectTeams(authors map[string]*teamAuthor, i int, teams []*TeamScope) map[
 			if wanted[b] == 0 {
 				nw++
 				wanted[b] = uint16(nw)
+				first, last = min(first, b), max(last, b)
 			}
 		}
 	}
 	gathered := map[*teamAuthor][][]int64{}
 	for a := range counts {
 		g := make([][]int64, nw)
+		// Each array is sorted: the wanted bins' values are one run of it.
 		for _, v := range a.raw[i] {
-			for _, x := range v {
-				if k := wanted[bn.bin(x)]; k != 0 {
+			for _, x := range v[bn.firstIn(v, first):] {
+				bin := bn.bin(x)
+				if bin > last {
+					break
+				}
+				if k := wanted[bin]; k != 0 {
 					g[k-1] = append(g[k-1], x)
 				}
 			}
