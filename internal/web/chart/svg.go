@@ -68,11 +68,17 @@ func (w *svgWriter) num(v float64) *svgWriter {
 // esc writes s escaped as html/template escapes text and quoted attribute
 // values.
 func (w *svgWriter) esc(s string) *svgWriter {
+	w.b = AppendEscaped(w.b, s)
+	return w
+}
+
+// AppendEscaped appends s to b escaped as html/template escapes text and
+// quoted attribute values (not URLs).
+func AppendEscaped(b []byte, s string) []byte {
 	if strings.ContainsAny(s, htmlSpecial) {
 		s = htmlEscaper.Replace(s)
 	}
-	w.b = append(w.b, s...)
-	return w
+	return append(b, s...)
 }
 
 const htmlSpecial = "\x00\"&'+<>"
