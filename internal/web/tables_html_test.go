@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"testing"
+	"time"
+
+	"github.com/veelocity/veelocity/internal/model"
+	"github.com/veelocity/veelocity/internal/store"
 )
 
 // TestTableHTMLEqualsTemplate: Table.HTML gives the "table" template's
@@ -57,4 +61,47 @@ func randomText(rng *rand.Rand) string {
 		b[i] = pool[rng.IntN(len(pool))]
 	}
 	return string(b)
+}
+
+// TestDeploymentRowsEqualTemplate: deploymentRowsHTML gives the
+// "deployment-rows" template's bytes for deployments failed, rework, both
+// and neither, with and without a URL, PRs (with and without an author),
+// more PRs than listed, incidents with and without a URL, and texts and
+// URLs that need escaping.
+func TestDeploymentRowsEqualTemplate(t *testing.T) {
+	odd := "a<b> & \"c\" 'd' +e\x00 é"
+	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("X", 3600))
+	rng := rand.New(rand.NewPCG(5, 8))
+	var views []deploymentView
+	for i := range 24 {
+		d := store.DeploymentItem{Deployment: model.Deployment{Repo: "acme/" + odd, Environment: odd, DeployedAt: at.Add(time.Duration(i) * time.Hour),
+			Failed: i%2 == 1, IsRework: i%4 >= 2}}
+		if i%3 != 0 {
+			d.URL = []string{"https://github.com/acme/api/actions/runs/1", "javascript:x", randomText(rng)}[i%3]
+		}
+		for j := range i % 4 {
+			pr := store.ShippedPR{Number: 100 + j, Title: odd + randomText(rng), URL: randomText(rng)}
+			if j%2 == 0 {
+				pr.Author = "bob" + odd
+			}
+			d.PRs = append(d.PRs, pr)
+		}
+		for j := range i % 3 {
+			in := model.Incident{Title: "outage " + odd}
+			if j == 0 {
+				in.URL = "https://acme.pagerduty.com/incidents/" + randomText(rng)
+			}
+			d.Incidents = append(d.Incidents, in)
+		}
+		views = append(views, deploymentView{DeploymentItem: d, Commit: randomText(rng), More: []int{0, 3, -1}[i%3]})
+	}
+	for _, vs := range [][]deploymentView{nil, views[:1], views} {
+		var want bytes.Buffer
+		if err := parsed.set.ExecuteTemplate(&want, "deployment-rows", vs); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(deploymentRowsHTML(vs)); got != want.String() {
+			t.Errorf("%d deployments:\n got %s\nwant %s", len(vs), got, want.String())
+		}
+	}
 }
