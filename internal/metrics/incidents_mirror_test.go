@@ -9,12 +9,14 @@ import (
 
 	"github.com/veelocity/veelocity/internal/model"
 	"github.com/veelocity/veelocity/internal/scenario"
+	"github.com/veelocity/veelocity/internal/store"
 	"github.com/veelocity/veelocity/internal/store/storetest"
 )
 
 // TestIncidentMirrorEqualsSQL answers recovery time and the Teams table
 // from the incidents held in memory and from SQL, for every filter, and
-// wants the same JSON; then changes each thing the repo rule reads (a new
+// wants the same JSON, and the same for the Incidents page's list, page by
+// page; then changes each thing the repo rule reads (a new
 // incident, a Linear incident linked to another repository's PR, a
 // deployment moved to another repository) and wants the mirror to follow.
 func TestIncidentMirrorEqualsSQL(t *testing.T) {
@@ -92,6 +94,41 @@ func TestIncidentMirrorEqualsSQL(t *testing.T) {
 		if counted < 5 {
 			t.Errorf("%s: only %d parameter sets count incidents: hardly compared", round, counted)
 		}
+		// The Incidents page's list, page by page (of 4), from the mirror
+		// (IncidentPage, then the rows by id) and from SQL alone.
+		listed := 0
+		for _, p := range params {
+			q := query(t, st, p)
+			var teamRepos []int64
+			if q.Team != nil {
+				teamRepos = append([]int64{}, q.Team.RepoIDs...)
+			}
+			span := store.TimeSpan{From: q.Start, Until: q.End}
+			for page := 1; page <= 4; page++ {
+				pp := store.Page{Page: page, Limit: 4}
+				ids, total, ok, err := mem.IncidentPage(ctx, span, q.RepoID, teamRepos, pp)
+				if err != nil || !ok {
+					t.Fatalf("%s, %s: IncidentPage: ok %v, %v", round, p, ok, err)
+				}
+				got, err := st.IncidentsByID(ctx, ids)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, wantTotal, err := st.IncidentTable(ctx, span, q.RepoID, teamRepos, pp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want)
+				if total != wantTotal || string(g) != string(w) {
+					t.Errorf("%s, %s, page %d: the mirror lists %d\n%s\nSQL lists %d\n%s", round, p, page, total, g, wantTotal, w)
+				}
+				listed += len(got)
+			}
+		}
+		if listed < 20 {
+			t.Errorf("%s: only %d incidents listed: hardly compared", round, listed)
+		}
 		if _, ok, err := mem.incidentRows(ctx); !ok || err != nil {
 			t.Errorf("%s: the mirror was not used (%v)", round, err)
 		}
@@ -116,6 +153,10 @@ func TestIncidentMirrorEqualsSQL(t *testing.T) {
 	if got := count(); got != before+1 {
 		t.Errorf("after a new incident of web: %d incidents, want %d", got, before+1)
 	}
+	// Two more opened at the same instant as it: the list orders them by id.
+	b.Incident(api, "late twin", day.Add(50*time.Hour), nil)
+	b.Incident(ops, "late triplet", day.Add(50*time.Hour), scenario.Ptr(day.Add(51*time.Hour)))
+	b.Derive()
 	compare("after an incident")
 
 	// The Linear incident's fix is linked to a PR of web too.

@@ -18,6 +18,7 @@ import (
 
 // teamIncident is an incident and the repositories it concerns.
 type teamIncident struct {
+	id       int64
 	opened   int64
 	resolved sql.NullInt64
 	repos    []int64
@@ -70,7 +71,7 @@ func (s *Service) teamIncidents(ctx context.Context, q, both Query) ([]*teamInci
 // readIncidents reads the incidents f keeps (alias i), each with the
 // repositories it concerns.
 func (s *Service) readIncidents(ctx context.Context, f *filter) ([]*teamIncident, error) {
-	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.teamsIncidents */ SELECT i.opened_at, i.resolved_at, i.repo_id,
+	rows, err := s.st.DB().QueryContext(ctx, `/* metrics.teamsIncidents */ SELECT i.id, i.opened_at, i.resolved_at, i.repo_id,
 		(SELECT x.repo_id FROM deployments x WHERE x.id = i.deployment_id), i.source, i.external_id
 		FROM incidents i WHERE `+f.sql(), f.args...)
 	if err != nil {
@@ -83,7 +84,7 @@ func (s *Service) readIncidents(ctx context.Context, f *filter) ([]*teamIncident
 		in := &teamIncident{}
 		var repo, depRepo sql.NullInt64
 		var source, external string
-		if err := rows.Scan(&in.opened, &in.resolved, &repo, &depRepo, &source, &external); err != nil {
+		if err := rows.Scan(&in.id, &in.opened, &in.resolved, &repo, &depRepo, &source, &external); err != nil {
 			return nil, err
 		}
 		for _, r := range []sql.NullInt64{repo, depRepo} {

@@ -92,6 +92,43 @@ func (s *Store) IncidentTable(ctx context.Context, span TimeSpan, repoID int64, 
 	return out, total, rows.Err()
 }
 
+// IncidentsByID reads the incidents ids names as IncidentTable lists them,
+// in the order of ids (those that no longer exist are left out).
+func (s *Store) IncidentsByID(ctx context.Context, ids []int64) ([]IncidentRow, error) {
+	out := []IncidentRow{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var w whereClause
+	rows, err := s.read.QueryContext(ctx, `/* Store.IncidentsByID */ SELECT `+incidentColumns+`, d.deployed_at, d.url, dr.full_name
+		FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
+		LEFT JOIN deployments d ON d.id = i.deployment_id LEFT JOIN repositories dr ON dr.id = d.repo_id
+		WHERE i.id IN `+w.idList(ids), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[int64]IncidentRow, len(ids))
+	for rows.Next() {
+		var r IncidentRow
+		in, err := scanIncident(extraScanner{rows, []any{NullTimeCol(&r.DeployedAt), strCol{&r.DeploymentURL}, strCol{&r.DeployRepo}}})
+		if err != nil {
+			return nil, err
+		}
+		r.Incident = in
+		byID[in.ID] = r
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // extraScanner scans a row's leading columns with a shared scan function
 // and its trailing ones into extra.
 type extraScanner struct {

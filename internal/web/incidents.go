@@ -35,7 +35,18 @@ func (p *Pages) incidents(w http.ResponseWriter, r *http.Request) error {
 	}
 	a, err := metrics.Remember(r.Context(), p.metrics, "incident-table", fmt.Sprintf("%v|%d|%v|%t|%d", span, q.RepoID, teamRepos, teamRepos == nil, page),
 		func() (answer, error) {
-			rows, total, err := p.st.IncidentTable(r.Context(), span, q.RepoID, teamRepos, store.Page{Page: page, Limit: pageSize})
+			ctx, pp := r.Context(), store.Page{Page: page, Limit: pageSize}
+			// The page's incidents found among those held in memory, and
+			// read by id; with SQL alone when they are not held.
+			ids, total, ok, err := p.metrics.IncidentPage(ctx, span, q.RepoID, teamRepos, pp)
+			if err != nil || !ok {
+				if err != nil {
+					return answer{}, err
+				}
+				rows, total, err := p.st.IncidentTable(ctx, span, q.RepoID, teamRepos, pp)
+				return answer{rows, total}, err
+			}
+			rows, err := p.st.IncidentsByID(ctx, ids)
 			return answer{rows, total}, err
 		})
 	if err != nil {
