@@ -536,7 +536,7 @@ func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buc
 			first, last = min(first, b), max(last, b)
 		}
 		// Only the values of the bins first to last can be wanted: in
-		// each sorted part, they are one run, found by bisection.
+		// each sorted part, they are one run (binner.firstIn finds its start).
 		if p.anyOrder {
 			first, last = 0, binWidth-1
 		}
