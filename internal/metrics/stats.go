@@ -365,11 +365,7 @@ func binnedSelect(parts [][]int64, sorted bool, ranks []int, at map[int]int64, v
 		first, last = 0, binWidth-1
 	}
 	for _, v := range parts {
-		from := 0
-		if first > 0 {
-			from = bn.firstIn(v, first)
-		}
-		for _, x := range v[from:] {
+		for _, x := range v[bn.firstIn(v, first):] {
 			bin := bn.bin(x)
 			if bin > last {
 				break
@@ -541,11 +537,7 @@ func (p *rolledPop) percentilesAll(ps, bucketPs []float64) (whole []float64, buc
 			first, last = 0, binWidth-1
 		}
 		for _, v := range b.parts {
-			from := 0
-			if first > 0 {
-				from = bn.firstIn(v, first)
-			}
-			for _, x := range v[from:] {
+			for _, x := range v[bn.firstIn(v, first):] {
 				bin := bn.bin(x)
 				if bin > last {
 					break
