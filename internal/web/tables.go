@@ -45,9 +45,9 @@ type tableCell struct {
 	Head, Num bool
 }
 
-// Body returns the rows with what the template needs of each cell's column,
-// so that it does not look the column up cell by cell (a list page has
-// hundreds of cells, and each lookup in a template is a reflective call).
+// Body returns the rows with what the "table" template needs of each
+// cell's column, so that it does not look the column up cell by cell. The
+// pages write their tables with Table.HTML; the template is its reference.
 func (t *Table) Body() [][]tableCell {
 	out := make([][]tableCell, len(t.Rows))
 	for i, row := range t.Rows {

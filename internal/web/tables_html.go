@@ -10,8 +10,8 @@ import (
 // HTML writes the table as the "table" template does, byte for byte
 // (TestTableHTMLEqualsTemplate): a list page's table has hundreds of cells,
 // and html/template reached each cell's fields and escaped each value
-// through reflective calls, which made rendering a fifth of a loaded
-// serve's CPU.
+// through reflective calls, which made rendering 14–17% of a loaded
+// serve's CPU (BENCHMARKS.md).
 func (t *Table) HTML() template.HTML {
 	n := 256 + len(t.Caption)
 	for _, row := range t.Rows {
