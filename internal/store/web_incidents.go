@@ -67,48 +67,58 @@ func (s *Store) IncidentTable(ctx context.Context, span TimeSpan, repoID int64, 
 		}
 		w.and(IncidentOfReposSQL(list))
 	}
-	const tables = ` FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
-		LEFT JOIN deployments d ON d.id = i.deployment_id LEFT JOIN repositories dr ON dr.id = d.repo_id`
 	var total int
-	if err := s.read.QueryRowContext(ctx, `/* Store.IncidentTable.count */ SELECT count(*)`+tables+w.String(), w.args...).Scan(&total); err != nil {
+	if err := s.read.QueryRowContext(ctx, `/* Store.IncidentTable.count */ SELECT count(*)`+incidentListTables+w.String(), w.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
-	rows, err := s.read.QueryContext(ctx, `/* Store.IncidentTable */ SELECT `+incidentColumns+`, d.deployed_at, d.url, dr.full_name`+
-		tables+w.String()+` ORDER BY i.opened_at DESC, i.id DESC`+w.limit(p), w.args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	out := []IncidentRow{}
-	for rows.Next() {
-		var r IncidentRow
-		in, err := scanIncident(extraScanner{rows, []any{NullTimeCol(&r.DeployedAt), strCol{&r.DeploymentURL}, strCol{&r.DeployRepo}}})
-		if err != nil {
-			return nil, 0, err
-		}
-		r.Incident = in
-		out = append(out, r)
-	}
-	return out, total, rows.Err()
+	// The query first: w.limit adds arguments.
+	query := `/* Store.IncidentTable */ ` + incidentListSelect + w.String() + ` ORDER BY i.opened_at DESC, i.id DESC` + w.limit(p)
+	out, err := s.incidentRows(ctx, query, w.args)
+	return out, total, err
 }
 
 // IncidentsByID reads the incidents ids names as IncidentTable lists them,
 // in the order of ids (those that no longer exist are left out).
 func (s *Store) IncidentsByID(ctx context.Context, ids []int64) ([]IncidentRow, error) {
-	out := []IncidentRow{}
 	if len(ids) == 0 {
-		return out, nil
+		return []IncidentRow{}, nil
 	}
 	var w whereClause
-	rows, err := s.read.QueryContext(ctx, `/* Store.IncidentsByID */ SELECT `+incidentColumns+`, d.deployed_at, d.url, dr.full_name
-		FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
-		LEFT JOIN deployments d ON d.id = i.deployment_id LEFT JOIN repositories dr ON dr.id = d.repo_id
-		WHERE i.id IN `+w.idList(ids), w.args...)
+	query := `/* Store.IncidentsByID */ ` + incidentListSelect + ` WHERE i.id IN ` + w.idList(ids)
+	rows, err := s.incidentRows(ctx, query, w.args)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]IncidentRow, len(rows))
+	for _, r := range rows {
+		byID[r.ID] = r
+	}
+	out := make([]IncidentRow, 0, len(ids))
+	for _, id := range ids {
+		if r, ok := byID[id]; ok {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// incidentListTables are the tables an incident list reads: each incident
+// with its repository and its attributed deployment's.
+const incidentListTables = ` FROM incidents i LEFT JOIN repositories r ON r.id = i.repo_id
+	LEFT JOIN deployments d ON d.id = i.deployment_id LEFT JOIN repositories dr ON dr.id = d.repo_id`
+
+// incidentListSelect selects an incident list's rows, as incidentRows
+// scans them; a WHERE clause may follow.
+const incidentListSelect = `SELECT ` + incidentColumns + `, d.deployed_at, d.url, dr.full_name` + incidentListTables
+
+// incidentRows runs query (an incidentListSelect) and scans its rows.
+func (s *Store) incidentRows(ctx context.Context, query string, args []any) ([]IncidentRow, error) {
+	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	byID := make(map[int64]IncidentRow, len(ids))
+	out := []IncidentRow{}
 	for rows.Next() {
 		var r IncidentRow
 		in, err := scanIncident(extraScanner{rows, []any{NullTimeCol(&r.DeployedAt), strCol{&r.DeploymentURL}, strCol{&r.DeployRepo}}})
@@ -116,17 +126,9 @@ func (s *Store) IncidentsByID(ctx context.Context, ids []int64) ([]IncidentRow, 
 			return nil, err
 		}
 		r.Incident = in
-		byID[in.ID] = r
+		out = append(out, r)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for _, id := range ids {
-		if r, ok := byID[id]; ok {
-			out = append(out, r)
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // extraScanner scans a row's leading columns with a shared scan function

@@ -108,9 +108,8 @@ func deploymentRowsHTML(views []deploymentView) template.HTML {
 		b = esc(b, v.Environment)
 		b = append(b, "</td>\n      <td>"...)
 		if v.URL != "" {
-			b = append(b, `<a href="`...)
-			b = appendURL(b, v.URL)
-			b = append(b, `" rel="noopener noreferrer"><code>`...)
+			b = appendLinkStart(b, v.URL)
+			b = append(b, "<code>"...)
 			b = esc(b, v.Commit)
 			b = append(b, "</code></a>"...)
 		} else {
@@ -122,9 +121,9 @@ func deploymentRowsHTML(views []deploymentView) template.HTML {
 		if len(v.PRs) > 0 {
 			b = append(b, `<ul class="shipped">`...)
 			for _, pr := range v.PRs {
-				b = append(b, `<li><a href="`...)
-				b = appendURL(b, pr.URL)
-				b = append(b, `" rel="noopener noreferrer">#`...)
+				b = append(b, "<li>"...)
+				b = appendLinkStart(b, pr.URL)
+				b = append(b, '#')
 				b = strconv.AppendInt(b, int64(pr.Number), 10)
 				b = append(b, ' ')
 				b = esc(b, pr.Title)
@@ -149,9 +148,7 @@ func deploymentRowsHTML(views []deploymentView) template.HTML {
 			for _, in := range v.Incidents {
 				b = append(b, "<li>"...)
 				if in.URL != "" {
-					b = append(b, `<a href="`...)
-					b = appendURL(b, in.URL)
-					b = append(b, `" rel="noopener noreferrer">`...)
+					b = appendLinkStart(b, in.URL)
 					b = esc(b, in.Title)
 					b = append(b, "</a>"...)
 				} else {

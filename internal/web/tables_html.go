@@ -61,9 +61,7 @@ func (t *Table) HTML() template.HTML {
 				b = append(b, "<td>"...)
 			}
 			if c.URL != "" {
-				b = append(b, `<a href="`...)
-				b = appendURL(b, c.URL)
-				b = append(b, `" rel="noopener noreferrer">`...)
+				b = appendLinkStart(b, c.URL)
 				b = chart.AppendEscaped(b, c.Text)
 				b = append(b, "</a>"...)
 			} else {
@@ -79,6 +77,14 @@ func (t *Table) HTML() template.HTML {
 	}
 	b = append(b, "\n  </tbody>\n</table></div>"...)
 	return template.HTML(b)
+}
+
+// appendLinkStart appends the opening tag of a link to u, elsewhere than
+// Veelocity: <a href="u" rel="noopener noreferrer">.
+func appendLinkStart(b []byte, u string) []byte {
+	b = append(b, `<a href="`...)
+	b = appendURL(b, u)
+	return append(b, `" rel="noopener noreferrer">`...)
 }
 
 // appendURL appends u as html/template writes a value that is a whole
